@@ -1,0 +1,83 @@
+// One typed configuration, read from the environment and overridden by CLI flags.
+// Every value is validated here so that commands fail early with a one-line message.
+
+export interface SaslConfig {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+  username: string
+  password: string
+}
+
+export interface KafkaConfig {
+  brokers: string[]
+  clientId: string
+  /** TLS on the broker connections (KAFKA_TLS=1, or a CA file in KAFKA_TLS_CA). */
+  tls?: { ca?: string; rejectUnauthorized: boolean }
+  sasl?: SaslConfig
+}
+
+export interface Config {
+  kafka: KafkaConfig
+  redisUrl: string
+  /** Keys of the model registry live under this prefix. */
+  registryPrefix: string
+  /** Where `up` keeps jars, broker data, logs and pid files. */
+  stateDir: string
+  topics: { train: string; test: string; predictions: string; dlq: string }
+}
+
+/** A user mistake (bad flag, bad value, unreachable service): printed as one line, exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError'
+}
+
+export const DEFAULT_BROKERS = '127.0.0.1:9092'
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
+
+export function parseBrokers (text: string): string[] {
+  const brokers = text.split(',').map(b => b.trim()).filter(Boolean)
+  if (brokers.length === 0) throw new UsageError('KAFKA_BROKERS is empty: give host:port[,host:port]')
+  for (const b of brokers) {
+    if (!/^[^\s:]+:\d{1,5}$/.test(b)) throw new UsageError(`bad broker address "${b}": expected host:port`)
+  }
+  return brokers
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { brokers?: string; redisUrl?: string } = {}): Config {
+  const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? DEFAULT_REDIS_URL
+  if (!/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`bad REDIS_URL "${redisUrl}": expected redis://host:port`)
+  const kafka: KafkaConfig = {
+    brokers: parseBrokers(overrides.brokers ?? env.KAFKA_BROKERS ?? DEFAULT_BROKERS),
+    clientId: env.KAFKA_CLIENT_ID ?? 'streamfit'
+  }
+  if (env.KAFKA_TLS === '1' || env.KAFKA_TLS_CA) {
+    kafka.tls = { ca: env.KAFKA_TLS_CA, rejectUnauthorized: env.KAFKA_TLS_INSECURE !== '1' }
+  }
+  if (env.KAFKA_SASL_MECHANISM) {
+    const mechanism = env.KAFKA_SASL_MECHANISM.toUpperCase()
+    if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') {
+      throw new UsageError(`bad KAFKA_SASL_MECHANISM "${mechanism}": use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`)
+    }
+    kafka.sasl = { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' }
+  }
+  return {
+    kafka,
+    redisUrl,
+    registryPrefix: env.STREAMFIT_REGISTRY_PREFIX ?? 'streamfit:',
+    stateDir: env.STREAMFIT_HOME ?? '.streamfit',
+    topics: {
+      train: env.STREAMFIT_TRAIN_TOPIC ?? 'susy-train',
+      test: env.STREAMFIT_TEST_TOPIC ?? 'susy-test',
+      predictions: env.STREAMFIT_PREDICTIONS_TOPIC ?? 'susy-predictions',
+      dlq: env.STREAMFIT_DLQ_TOPIC ?? 'susy-dlq'
+    }
+  }
+}
+
+/** Parses a CLI number with a message that names the flag. */
+export function parseNumber (flag: string, text: string, { integer = true, min = -Infinity } = {}): number {
+  const n = Number(text)
+  if (text.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+    throw new UsageError(`${flag} expects ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got "${text}"`)
+  }
+  return n
+}
