@@ -1,0 +1,59 @@
+// Prometheus metrics for every app (prom-client), all prefixed `streamfit_`, in one registry.
+// Topologies update these; `serveMetrics` exposes /metrics and /health on --metrics-port.
+import { createServer, type Server } from 'node:http'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export const registry = new Registry()
+collectDefaultMetrics({ register: registry, prefix: 'streamfit_process_' })
+
+const app = ['app'] as const
+
+export const metrics = {
+  recordsIn: new Counter({ name: 'streamfit_records_in_total', help: 'Records read from Kafka', labelNames: [...app, 'topic'], registers: [registry] }),
+  recordsOut: new Counter({ name: 'streamfit_records_out_total', help: 'Records written to Kafka', labelNames: [...app, 'topic'], registers: [registry] }),
+  deadLettered: new Counter({ name: 'streamfit_dead_lettered_total', help: 'Records sent to the dead-letter topic', labelNames: [...app, 'reason'], registers: [registry] }),
+  batchSeconds: new Histogram({
+    name: 'streamfit_batch_duration_seconds',
+    help: 'Time to process one batch, read to commit',
+    labelNames: [...app],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry]
+  }),
+  transactions: new Counter({ name: 'streamfit_transactions_total', help: 'Kafka transactions by outcome', labelNames: [...app, 'outcome'], registers: [registry] }),
+  lag: new Gauge({ name: 'streamfit_consumer_lag', help: 'Records behind the end of the partition', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
+  modelVersion: new Gauge({ name: 'streamfit_model_version', help: 'Model version in use', labelNames: [...app, 'model'], registers: [registry] }),
+  trainingLoss: new Gauge({ name: 'streamfit_training_loss', help: 'Last training loss', labelNames: [...app], registers: [registry] }),
+  trainingAccuracy: new Gauge({ name: 'streamfit_training_accuracy', help: 'Last training (or prequential) accuracy', labelNames: [...app], registers: [registry] })
+}
+
+export interface MetricsServer {
+  readonly port: number
+  close (): Promise<void>
+}
+
+/** Serves /metrics (Prometheus text format) and /health (200 while `healthy()` holds). */
+export async function serveMetrics (port: number, healthy: () => boolean = () => true, host = '0.0.0.0'): Promise<MetricsServer> {
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/metrics') {
+      registry.metrics().then(body => {
+        res.writeHead(200, { 'content-type': registry.contentType }).end(body)
+      }, (error: Error) => res.writeHead(500).end(error.message))
+    } else if (req.url === '/health') {
+      const ok = healthy()
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy' }))
+    } else {
+      res.writeHead(404).end()
+    }
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  // Metrics must never keep a finished app alive.
+  server.unref()
+  const address = server.address()
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : port,
+    close: () => new Promise(resolve => server.close(() => resolve()))
+  }
+}
