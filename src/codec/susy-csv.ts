@@ -1,0 +1,206 @@
+// Byte-level parsing of SUSY records: the value is 18 comma-separated numbers, the key the label.
+// Works on the raw bytes, without decoding to a string or splitting, because this is the scoring
+// hot path (tens of thousands of records a second). Every value written matches
+// Math.fround(Number(text)) exactly: the common case takes Clinger's exact fast path, the rest
+// is checked against float32 rounding boundaries and falls back to Number() when too close.
+
+/** Why a record cannot be decoded; also the value of the `streamfit.dlq.reason` header. */
+export type DecodeReason =
+  | 'null-value' // tombstone: no value at all
+  | 'empty-value' // a value of zero length (or only blanks)
+  | 'arity' // not exactly the expected number of fields
+  | 'empty-field' // a field with nothing in it ("1,,2")
+  | 'not-a-number' // text that is not a decimal number ("abc", "1.2.3", "0x10")
+  | 'not-finite' // NaN, Infinity, or a number beyond float32 range
+  | 'missing-key' // no key, so no label
+  | 'bad-label' // a key that is not a number equal to 0 or 1
+
+export const DECODE_REASONS: readonly DecodeReason[] = [
+  'null-value', 'empty-value', 'arity', 'empty-field', 'not-a-number', 'not-finite', 'missing-key', 'bad-label'
+]
+
+/** The outcome of a failed parse: a reason code and a one-line detail for humans. */
+export interface DecodeFailure {
+  reason: DecodeReason
+  detail: string
+}
+
+const COMMA = 0x2c
+const MINUS = 0x2d
+const PLUS = 0x2b
+const DOT = 0x2e
+const ZERO = 0x30
+const NINE = 0x39
+const TWO53 = 9007199254740992
+// Exact powers of ten as doubles (10^22 is the last one that is exact).
+const POW10: Float64Array = Float64Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
+
+function isBlank (c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a
+}
+
+// Status of parseNumber: >= 0 is the index just after the number's field; negative is a failure.
+const EMPTY = -1
+const NOT_A_NUMBER = -2
+const NOT_FINITE = -3
+
+// The last parsed value; a module variable so that parsing allocates nothing.
+let parsed = 0
+
+/**
+ * Parses one number in bytes[start, end) up to the next comma or `end`, into `parsed` (rounded to
+ * float32). Returns the index of the terminating comma (or `end`) or a negative status.
+ */
+function parseNumber (bytes: Uint8Array, start: number, end: number): number {
+  let i = start
+  while (i < end && isBlank(bytes[i])) i++
+  const fieldStart = i
+  if (i === end || bytes[i] === COMMA) return EMPTY
+  let negative = false
+  let c = bytes[i]
+  if (c === MINUS || c === PLUS) { negative = c === MINUS; i++ }
+  let m = 0 // significant digits as an integer (exact while <= 2^53)
+  let sig = 0 // significant digits seen (leading zeros excluded)
+  let exp10 = 0 // decimal exponent to apply to m
+  let digits = 0 // all digits seen, to reject "", ".", "-"
+  let exact = true
+  for (; i < end; i++) {
+    c = bytes[i]
+    if (c < ZERO || c > NINE) break
+    digits++
+    if (sig < 19) {
+      if (m !== 0 || c !== ZERO) { m = m * 10 + (c - ZERO); sig++ }
+    } else { exp10++; if (c !== ZERO) exact = false }
+  }
+  if (i < end && bytes[i] === DOT) {
+    for (i++; i < end; i++) {
+      c = bytes[i]
+      if (c < ZERO || c > NINE) break
+      digits++
+      if (sig < 19) {
+        if (m !== 0 || c !== ZERO) { m = m * 10 + (c - ZERO); sig++ }
+        exp10--
+      } else if (c !== ZERO) exact = false
+    }
+  }
+  if (digits === 0) return nonNumeric(bytes, fieldStart, end)
+  if (i < end && (bytes[i] | 0x20) === 0x65) { // e or E
+    i++
+    let expNegative = false
+    if (i < end && (bytes[i] === MINUS || bytes[i] === PLUS)) { expNegative = bytes[i] === MINUS; i++ }
+    let e = 0
+    let expDigits = 0
+    for (; i < end; i++) {
+      c = bytes[i]
+      if (c < ZERO || c > NINE) break
+      if (e < 100000) e = e * 10 + (c - ZERO)
+      expDigits++
+    }
+    if (expDigits === 0) return NOT_A_NUMBER
+    exp10 += expNegative ? -e : e
+  }
+  const numberEnd = i
+  while (i < end && isBlank(bytes[i])) i++
+  if (i < end && bytes[i] !== COMMA) return NOT_A_NUMBER
+  let v: number
+  if (m === 0) {
+    v = 0
+  } else if (exact && m <= TWO53 && exp10 >= -22 && exp10 <= 22) {
+    // Clinger's fast path: one correctly rounded operation gives the correctly rounded double.
+    v = Math.fround(exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10])
+  } else {
+    v = exp10 >= -22 && exp10 <= 22 ? (exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10]) : NaN
+    // The approximation is within a few double ulps of the true value; unless that is near a
+    // float32 rounding boundary, it rounds to the same float32. Otherwise ask Number().
+    const f = Math.fround(v)
+    if (v === v && Math.fround(v * (1 + 2 ** -40)) === f && Math.fround(v * (1 - 2 ** -40)) === f) {
+      v = f
+    } else {
+      v = Math.fround(Number(Buffer.from(bytes.buffer, bytes.byteOffset + fieldStart, numberEnd - fieldStart).toString('latin1')))
+      if (negative) v = -v // the sign was part of the sliced text; undo the negation below
+    }
+  }
+  if (v === Infinity || v === -Infinity) return NOT_FINITE
+  parsed = negative ? -v : v
+  return i
+}
+
+// Tells NaN / Infinity spellings (not finite) apart from other text (not a number).
+function nonNumeric (bytes: Uint8Array, start: number, end: number): number {
+  let i = start
+  if (bytes[i] === MINUS || bytes[i] === PLUS) i++
+  let word = ''
+  for (; i < end && word.length < 9; i++) {
+    const c = bytes[i]
+    if (c === COMMA || isBlank(c)) break
+    word += String.fromCharCode(c | 0x20)
+  }
+  while (i < end && isBlank(bytes[i])) i++
+  const ends = i === end || bytes[i] === COMMA
+  return ends && (word === 'nan' || word === 'inf' || word === 'infinity') ? NOT_FINITE : NOT_A_NUMBER
+}
+
+function fieldText (bytes: Uint8Array, start: number, end: number): string {
+  let stop = start
+  while (stop < end && bytes[stop] !== COMMA) stop++
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(stop - start, 40)).toString('latin1')
+  return JSON.stringify(text.trim()) + (stop - start > 40 ? '…' : '')
+}
+
+function countFields (bytes: Uint8Array): number {
+  let n = 1
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === COMMA) n++
+  return n
+}
+
+/**
+ * Parses `expected` comma-separated numbers from `bytes` into `out` starting at `outOffset`.
+ * Returns null on success, or why the bytes are not a valid row (nothing is promised about
+ * what was written to `out` then).
+ */
+export function parseFeatures (bytes: Uint8Array | null, out: Float32Array, outOffset: number, expected: number): DecodeFailure | null {
+  if (bytes === null) return { reason: 'null-value', detail: 'the record has no value (tombstone)' }
+  const end = bytes.length
+  let i = 0
+  while (i < end && isBlank(bytes[i])) i++
+  if (i === end) return { reason: 'empty-value', detail: 'the value is empty' }
+  for (let field = 0; ; field++) {
+    if (field === expected) {
+      return { reason: 'arity', detail: `expected ${expected} fields, got ${countFields(bytes)}` }
+    }
+    const status = parseNumber(bytes, i, end)
+    if (status < 0) {
+      const fields = countFields(bytes)
+      if (fields !== expected) return { reason: 'arity', detail: `expected ${expected} fields, got ${fields}` }
+      if (status === EMPTY) return { reason: 'empty-field', detail: `field ${field + 1} is empty` }
+      const what = status === NOT_FINITE ? 'is not a finite float32' : 'is not a number'
+      return { reason: status === NOT_FINITE ? 'not-finite' : 'not-a-number', detail: `field ${field + 1} ${fieldText(bytes, i, end)} ${what}` }
+    }
+    out[outOffset + field] = parsed
+    if (status === end) {
+      if (field + 1 !== expected) return { reason: 'arity', detail: `expected ${expected} fields, got ${field + 1}` }
+      return null
+    }
+    i = status + 1 // skip the comma
+  }
+}
+
+// Result of parseLabel when the key is not a valid label.
+export const BAD_LABEL = -1
+
+/**
+ * Parses a label key: any decimal spelling of 0 or 1 ("0", "1", "1.0", "1.000e+00", " 0 ").
+ * Returns 0, 1, BAD_LABEL, or null when there is no key.
+ */
+export function parseLabel (key: Uint8Array | null): 0 | 1 | typeof BAD_LABEL | null {
+  if (key === null || key.length === 0) return null
+  const status = parseNumber(key, 0, key.length)
+  if (status !== key.length) return BAD_LABEL
+  return parsed === 0 ? 0 : parsed === 1 ? 1 : BAD_LABEL
+}
+
+/** A one-line description of a bad label key, for the dead-letter detail. */
+export function describeBadLabel (key: Uint8Array): string {
+  const text = Buffer.from(key.buffer, key.byteOffset, Math.min(key.length, 40)).toString('latin1')
+  return `the key ${JSON.stringify(text)} is not a label (0 or 1)`
+}

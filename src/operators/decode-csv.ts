@@ -1,0 +1,116 @@
+import { Observable, type OperatorFunction } from 'rxjs'
+import { BAD_LABEL, DECODE_REASONS, describeBadLabel, parseFeatures, parseLabel, type DecodeReason } from '../codec/susy-csv.js'
+import type { KafkaRecord } from '../record.js'
+import type { DeadLetterSink } from '../sinks/dead-letter.js'
+
+/** One decoded record: its features, its label (from the key) and the record itself. */
+export interface Example {
+  /** The record's features as float32 (a view into a shared slab: copy it to keep it long). */
+  features: Float32Array
+  /** 0 or 1; null only when `requireLabel: false` and the record has no key. */
+  label: 0 | 1 | null
+  record: KafkaRecord
+}
+
+export interface DecodeCsvOptions {
+  /** Where bad records go. Without one, a bad record fails the stream with a DecodeError. */
+  deadLetter?: DeadLetterSink
+  /** Number of comma-separated features in a value. */
+  features?: number
+  /** When false, a record without a key decodes with `label: null` (for scoring). */
+  requireLabel?: boolean
+}
+
+/** Counters of a decodeCsv operator, summed over all its subscriptions. */
+export interface DecodeStats {
+  decoded: number
+  deadLettered: number
+  byReason: Record<DecodeReason, number>
+}
+
+export type DecodeCsvOperator = OperatorFunction<KafkaRecord, Example> & { readonly stats: DecodeStats }
+
+/** A bad record met by decodeCsv without a dead-letter sink. */
+export class DecodeError extends Error {
+  override name = 'DecodeError'
+  constructor (readonly reason: DecodeReason, readonly detail: string, readonly record: KafkaRecord) {
+    super(`${record.topic}/${record.partition}@${record.offset}: ${reason}: ${detail}`)
+  }
+}
+
+const DEFAULTS = { features: 18, requireLabel: true }
+// Features are written into slabs of this many rows, so a record costs a view, not a buffer.
+const SLAB_ROWS = 1024
+
+/**
+ * Decodes SUSY records: the value's CSV numbers become float32 features, the key the label.
+ * A bad record goes to the dead-letter sink with its reason and is counted in `stats`; the
+ * stream goes on. The operator completes only once every dead-letter write has been accepted,
+ * and fails if one of them fails.
+ *
+ * @example
+ * const decode = decodeCsv({ deadLetter: new KafkaDeadLetterSink() })
+ * fromPartition({ topic: 'susy-train' }).pipe(decode, batch(64)).subscribe(train)
+ * // decode.stats -> { decoded: 59998, deadLettered: 2, byReason: { arity: 1, 'not-a-number': 1, ... } }
+ */
+export function decodeCsv (options: DecodeCsvOptions = {}): DecodeCsvOperator {
+  const { deadLetter, features: width, requireLabel } = { ...DEFAULTS, ...options }
+  if (!Number.isInteger(width) || width < 1) throw new RangeError(`decodeCsv: features must be a positive integer, got ${width}`)
+  const stats: DecodeStats = {
+    decoded: 0,
+    deadLettered: 0,
+    byReason: Object.fromEntries(DECODE_REASONS.map(r => [r, 0])) as Record<DecodeReason, number>
+  }
+
+  const operator = (source: Observable<KafkaRecord>): Observable<Example> => new Observable<Example>(subscriber => {
+    let slab = new Float32Array(width * SLAB_ROWS)
+    let row = 0
+    let pendingWrites = 0
+    let sourceDone = false
+
+    const reject = (record: KafkaRecord, reason: DecodeReason, detail: string): void => {
+      stats.byReason[reason]++
+      stats.deadLettered++
+      if (deadLetter === undefined) {
+        subscriber.error(new DecodeError(reason, detail, record))
+        return
+      }
+      const written = deadLetter.write(record, reason, detail)
+      if (written === undefined) return
+      pendingWrites++
+      written.then(() => {
+        pendingWrites--
+        if (sourceDone && pendingWrites === 0) subscriber.complete()
+      }, (err: unknown) => subscriber.error(err))
+    }
+
+    const subscription = source.subscribe({
+      next (record) {
+        try {
+          const label = parseLabel(record.key)
+          if (label === BAD_LABEL) return reject(record, 'bad-label', describeBadLabel(record.key!))
+          if (label === null && requireLabel) return reject(record, 'missing-key', 'the record has no key, so no label')
+          const offset = row * width
+          const failure = parseFeatures(record.value, slab, offset, width)
+          if (failure !== null) return reject(record, failure.reason, failure.detail)
+          const example: Example = { features: slab.subarray(offset, offset + width), label, record }
+          if (++row === SLAB_ROWS) { slab = new Float32Array(width * SLAB_ROWS); row = 0 }
+          stats.decoded++
+          subscriber.next(example)
+        } catch (err) {
+          subscriber.error(err) // a failing dead-letter sink; never swallowed
+        }
+      },
+      error: err => subscriber.error(err),
+      complete () {
+        sourceDone = true
+        if (pendingWrites === 0) subscriber.complete()
+      }
+    })
+    return () => {
+      subscription.unsubscribe()
+      slab = new Float32Array(0) // drop our reference; emitted views keep their slab alive
+    }
+  })
+  return Object.assign(operator, { stats })
+}
