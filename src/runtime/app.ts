@@ -1,0 +1,158 @@
+// Runs one streamfit app (train, score, online) as a service: structured logs, Prometheus metrics
+// on --metrics-port, graceful stop on SIGTERM/SIGINT and the exit codes an orchestrator expects.
+//
+//   program.command('score') ... ; withAppOptions(cmd).action(async opts => {
+//     const result = await runApp('score', appOptions(opts), async ({ signal, logger }) => {
+//       return scoreTopology({ ..., signal })   // finish the current batch when `signal` aborts
+//     })
+//   })
+//
+// Exit codes: 0 when the app finished or was stopped by a first signal; 1 on a failure; 2 on a
+// usage error (bad flag, unreachable broker: thrown as UsageError, reported by src/cli.ts);
+// 130 when a second signal asks for an immediate exit (src/runtime/shutdown.ts).
+import type { Command } from 'commander'
+import { parseNumber, UsageError, type Config } from '../config.js'
+import type { TopologyDescription } from './describe.js'
+import { createLogger, type Logger } from './logger.js'
+import { serveMetrics, type MetricsServer } from './metrics.js'
+import { onShutdown } from './shutdown.js'
+
+export interface AppOptions {
+  /** Serve /metrics and /health on this port (0 = any free port); no server when undefined. */
+  metricsPort?: number
+  /** Interface the metrics server binds to. */
+  metricsHost?: string
+  /** pino level; default STREAMFIT_LOG_LEVEL or info. */
+  logLevel?: string
+  /**
+   * After the app returned, exit anyway when open handles (a client someone forgot to close)
+   * still keep the process alive this long. A service must not hang on SIGTERM.
+   */
+  exitGraceMs?: number
+  /** Logged at start with every secret masked (see safeConfig). */
+  config?: Config
+  /** Logged at start, so a service's log says what it runs (see src/runtime/describe.ts). */
+  topology?: TopologyDescription
+}
+
+export interface AppContext {
+  readonly name: string
+  readonly logger: Logger
+  /** Aborts on the first SIGTERM/SIGINT: finish (or abort) the unit of work in hand, then return. */
+  readonly signal: AbortSignal
+  /** The metrics server, when --metrics-port was given (its `port` is the bound one). */
+  readonly metricsServer?: MetricsServer
+  /** /health answers 503 once this is set false (e.g. a fenced scorer), 200 while true. */
+  setHealthy (ok: boolean): void
+}
+
+const DEFAULT_EXIT_GRACE_MS = 10_000
+
+/**
+ * Runs `main` as the app called `name`. Resolves to main's result, or undefined when a signal
+ * stopped the app and main ended by throwing the abort reason. Any other error is logged and
+ * rethrown (src/cli.ts turns it into exit code 1, or 2 for a UsageError).
+ */
+export async function runApp<T> (name: string, options: AppOptions, main: (ctx: AppContext) => Promise<T>): Promise<T | undefined> {
+  const logger = createLogger(name, options.logLevel)
+  const shutdown = onShutdown()
+  let healthy = true
+  let metricsServer: MetricsServer | undefined
+  try {
+    if (options.metricsPort !== undefined) {
+      metricsServer = await serveMetrics(options.metricsPort, () => healthy && !shutdown.signal.aborted, options.metricsHost)
+      logger.info({ port: metricsServer.port }, `metrics on http://${options.metricsHost ?? '0.0.0.0'}:${metricsServer.port}/metrics`)
+    }
+    logger.info({
+      pid: process.pid,
+      ...(options.config ? { config: safeConfig(options.config) } : {}),
+      ...(options.topology ? { topology: options.topology } : {})
+    }, `${name} started`)
+    const started = performance.now()
+    try {
+      const result = await main({ name, logger, signal: shutdown.signal, metricsServer, setHealthy: ok => { healthy = ok } })
+      const seconds = round3((performance.now() - started) / 1000)
+      logger.info({ seconds, stoppedBySignal: shutdown.signal.aborted }, shutdown.signal.aborted ? `${name} stopped` : `${name} finished`)
+      return result
+    } catch (error) {
+      // A topology may end by rethrowing the abort reason: that is a clean stop, not a failure.
+      if (shutdown.signal.aborted && error === shutdown.signal.reason) {
+        logger.info(`${name} stopped`)
+        return undefined
+      }
+      healthy = false
+      logger.error({ err: error }, `${name} failed: ${(error as Error)?.message ?? String(error)}`)
+      throw error
+    }
+  } finally {
+    await metricsServer?.close()
+    shutdown.dispose()
+    forceExitIfStuck(logger, options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS)
+  }
+}
+
+// The timer is unref'd: it only fires when something else still holds the loop open.
+function forceExitIfStuck (logger: Logger, graceMs: number): void {
+  if (graceMs <= 0 || !Number.isFinite(graceMs)) return
+  setTimeout(() => {
+    logger.warn({ graceMs }, 'open handles kept the process alive after the app ended; exiting')
+    process.exit(process.exitCode ?? 0)
+  }, graceMs).unref()
+}
+
+function round3 (n: number): number {
+  return Math.round(n * 1000) / 1000
+}
+
+/** Adds the service flags every app shares: --metrics-port and --log-level. */
+export function withAppOptions (command: Command): Command {
+  return command
+    .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port (env STREAMFIT_METRICS_PORT)')
+    .option('--log-level <level>', 'log level: trace, debug, info, warn, error (env STREAMFIT_LOG_LEVEL)')
+}
+
+const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+
+/** Reads the flags added by withAppOptions (and their environment fallbacks) into AppOptions. */
+export function appOptions (opts: { metricsPort?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
+  const options: AppOptions = {}
+  const port = opts.metricsPort ?? env.STREAMFIT_METRICS_PORT
+  if (port !== undefined && port !== '') {
+    options.metricsPort = parseNumber('--metrics-port', port, { integer: true, min: 0 })
+    if (options.metricsPort > 65535) throw new UsageError('--metrics-port expects a port number <= 65535')
+  }
+  const level = opts.logLevel ?? env.STREAMFIT_LOG_LEVEL
+  if (level !== undefined && level !== '') {
+    if (!LEVELS.has(level)) throw new UsageError(`--log-level expects one of ${[...LEVELS].join(', ')}, got "${level}"`)
+    options.logLevel = level
+  }
+  return options
+}
+
+/**
+ * The configuration with every secret masked, safe to log: SASL password, and a password in
+ * REDIS_URL (redis://user:secret@host). Log this, never the Config itself.
+ */
+export function safeConfig (config: Config): Record<string, unknown> {
+  return {
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    tls: config.kafka.tls ? { ca: config.kafka.tls.ca, rejectUnauthorized: config.kafka.tls.rejectUnauthorized } : false,
+    sasl: config.kafka.sasl ? { mechanism: config.kafka.sasl.mechanism, username: config.kafka.sasl.username } : false,
+    redisUrl: maskUrlPassword(config.redisUrl),
+    registryPrefix: config.registryPrefix,
+    topics: config.topics
+  }
+}
+
+/** redis://user:secret@host:6379/0 -> redis://user:***@host:6379/0 (unparseable text is masked whole). */
+export function maskUrlPassword (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password === '') return url
+    parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '***'
+  }
+}
