@@ -1,7 +1,9 @@
 // Every subcommand of the CLI, in the order `streamfit --help` lists them.
 import type { Command } from 'commander'
+import { register as up } from './up.js'
+import { register as down } from './down.js'
 import { register as describe } from './describe.js'
 
 export type RegisterCommand = (program: Command) => void
 
-export const commands: RegisterCommand[] = [describe]
+export const commands: RegisterCommand[] = [up, down, describe]

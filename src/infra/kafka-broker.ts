@@ -1,0 +1,169 @@
+// A one-node Apache Kafka broker in KRaft mode (broker and controller in one JVM), started from the
+// cached jars. Settings make transactions work on a single broker. Tests call startKafka/stopKafka
+// directly, e.g. to kill the broker in the middle of a run and start it again on the same data.
+import { spawn, spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs'
+import { createConnection } from 'node:net'
+import { UsageError } from '../config.js'
+import { ensureKafkaJars, type JarOptions } from './kafka-jars.js'
+import { isOurProcess, readPid, removePid, sleep, stopProcess, writePid } from './pidfile.js'
+import { kafkaAnswers } from './probe.js'
+import { LOG4J2_CONFIG, kafkaPaths } from './paths.js'
+
+export interface KafkaBrokerOptions extends JarOptions {
+  stateDir: string
+  /** Loopback address the broker listens on and advertises. */
+  host?: string
+  port?: number
+  /** KRaft controller listener; defaults to port + 1 (9093 for the default broker). */
+  controllerPort?: number
+  /** JVM heap (-Xmx); a one-node dev broker needs little. */
+  heap?: string
+  /** How long to wait for the first answered metadata request. */
+  startTimeoutMs?: number
+}
+
+export interface ServiceInfo {
+  address: string
+  /** Log file of a service `up` started (undefined when it was already running elsewhere). */
+  log?: string
+  pid?: number
+  /** true when this call started it, false when it already answered. */
+  started: boolean
+}
+
+const DEFAULTS = { host: '127.0.0.1', port: 9092, heap: '1g', startTimeoutMs: 120_000 }
+
+/** The broker's server.properties: one node, everything replicated once, no rebalance delay. */
+export function kafkaServerProperties ({ host, port, controllerPort, dataDir }: { host: string, port: number, controllerPort: number, dataDir: string }): string {
+  return [
+    '# Written by `streamfit up`: a one-node KRaft broker for development and tests.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@${host}:${controllerPort}`,
+    `listeners=PLAINTEXT://${host}:${port},CONTROLLER://${host}:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://${host}:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    // One broker: internal topics can only have one replica, and transactions need an ISR of 1.
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // Fewer internal partitions than the default 50: the first group or transaction starts faster.
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.num.partitions=10',
+    // Consumer groups start consuming at once instead of waiting 3 s for more members.
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=true',
+    'delete.topic.enable=true',
+    ''
+  ].join('\n')
+}
+
+/**
+ * Starts a broker at host:port unless one already answers there. Formats the KRaft storage on the
+ * first start, waits for a real metadata answer, and records the pid for stopKafka.
+ */
+export async function startKafka (options: KafkaBrokerOptions): Promise<ServiceInfo> {
+  const { host, port, heap, startTimeoutMs } = { ...DEFAULTS, ...options }
+  const controllerPort = options.controllerPort ?? port + 1
+  const address = `${host}:${port}`
+  const paths = kafkaPaths(options.stateDir, port)
+  const kafka = { brokers: [address], clientId: 'streamfit-up' }
+  if (await kafkaAnswers(kafka, 2000) !== null) {
+    const pid = readPid(paths.pid)
+    const ours = pid !== null && isOurProcess(pid, paths.properties)
+    return { address, started: false, ...(ours ? { pid, log: paths.log } : {}) }
+  }
+  for (const p of [port, controllerPort]) {
+    if (await portOpen(host, p)) throw new UsageError(`port ${host}:${p} is taken by a program that is not a Kafka broker: stop it, or set KAFKA_BROKERS to another address`)
+  }
+  const java = javaCommand()
+  const libs = await ensureKafkaJars(options.stateDir, options)
+  mkdirSync(paths.dir, { recursive: true })
+  writeFileSync(paths.properties, kafkaServerProperties({ host, port, controllerPort, dataDir: paths.data }))
+  const classpath = ['-cp', `${libs}/*`]
+  const logging = `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`
+  if (!existsSync(`${paths.data}/meta.properties`)) {
+    // KRaft needs its storage formatted once with a cluster id (a random 16-byte Kafka Uuid).
+    const clusterId = randomBytes(16).toString('base64url')
+    const format = spawnSync(java, [logging, ...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties], { encoding: 'utf8' })
+    if (format.status !== 0) throw new Error(`formatting the KRaft storage in ${paths.data} failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | ')}`)
+  }
+  const logFd = openSync(paths.log, 'a')
+  const jvm = [`-Xmx${heap}`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', logging]
+  // detached: its own session, so the broker outlives this process and a terminal's Ctrl-C.
+  const child = spawn(java, [...jvm, ...classpath, 'kafka.Kafka', paths.properties], { detached: true, stdio: ['ignore', logFd, logFd] })
+  closeSync(logFd)
+  child.unref()
+  const pid = child.pid
+  if (pid === undefined) throw new Error(`could not start ${java}`)
+  writePid(paths.pid, pid)
+  const deadline = Date.now() + startTimeoutMs
+  while (await kafkaAnswers(kafka, 1000) === null) {
+    if (!isOurProcess(pid, paths.properties)) {
+      removePid(paths.pid)
+      throw new Error(`the Kafka broker exited during start-up; last lines of ${paths.log}:\n${tail(paths.log, 15)}`)
+    }
+    if (Date.now() > deadline) {
+      await stopProcess(pid, paths.properties, { graceMs: 5000 })
+      removePid(paths.pid)
+      throw new Error(`the Kafka broker did not answer at ${address} within ${startTimeoutMs / 1000} s; see ${paths.log}`)
+    }
+    await sleep(250)
+  }
+  return { address, log: paths.log, pid, started: true }
+}
+
+export interface StopOptions {
+  stateDir: string
+  port?: number
+  /** SIGTERM shuts down cleanly; SIGKILL is a crash (for failure tests). */
+  signal?: NodeJS.Signals
+  graceMs?: number
+}
+
+/** Stops the broker that startKafka started on this port; false when none of ours was running. */
+export async function stopKafka ({ stateDir, port = DEFAULTS.port, signal = 'SIGTERM', graceMs = 30_000 }: StopOptions): Promise<boolean> {
+  const paths = kafkaPaths(stateDir, port)
+  const pid = readPid(paths.pid)
+  if (pid === null) return false
+  const stopped = await stopProcess(pid, paths.properties, { signal, graceMs })
+  removePid(paths.pid)
+  return stopped
+}
+
+function javaCommand (): string {
+  const java = process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java'
+  const probe = spawnSync(java, ['-version'], { encoding: 'utf8' })
+  if (probe.error || probe.status !== 0) {
+    throw new UsageError(`no Java found (${java}): install Java 17+ to let \`streamfit up\` run Kafka, or run it with Docker: \`docker compose up -d\``)
+  }
+  const major = Number(/version "(\d+)/.exec(probe.stderr)?.[1] ?? 0)
+  if (major > 0 && major < 17) throw new UsageError(`Kafka 4 needs Java 17+, found Java ${major} (${java}); install a newer one, or use \`docker compose up -d\``)
+  return java
+}
+
+export function portOpen (host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = createConnection({ host, port })
+    const done = (open: boolean): void => { socket.destroy(); resolve(open) }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+export function tail (path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}

@@ -1,0 +1,47 @@
+// Does something answer at an address? Kafka is asked for real metadata, Redis for a PING, so a
+// port held by some other program does not pass for a broker.
+import { Admin } from '@platformatic/kafka'
+import { Redis } from 'ioredis'
+import { UsageError, type Config, type KafkaConfig } from '../config.js'
+import { connectionOptions } from '../kafka/connection.js'
+
+/** Resolves with the broker count when a metadata request succeeds, null when nothing answers. */
+export async function kafkaAnswers (kafka: KafkaConfig, timeoutMs = 3000): Promise<number | null> {
+  const admin = new Admin({ ...connectionOptions(kafka, 'probe'), connectTimeout: timeoutMs, requestTimeout: timeoutMs, timeout: timeoutMs, retries: 0 })
+  try {
+    const metadata = await admin.metadata({ topics: [] })
+    return metadata.brokers.size
+  } catch {
+    return null
+  } finally {
+    await admin.close().catch(() => {})
+  }
+}
+
+/** Resolves true when a Redis at `url` answers PING (or refuses it for lack of a password). */
+export async function redisAnswers (url: string, timeoutMs = 2000): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
+  redis.on('error', () => {}) // reported through the rejected promise below
+  try {
+    await redis.connect()
+    return (await redis.ping()) === 'PONG'
+  } catch (error) {
+    return /NOAUTH|WRONGPASS/.test(String((error as Error).message))
+  } finally {
+    redis.disconnect()
+  }
+}
+
+/** The one-line error for a broker that does not answer: the address tried, and what to do. */
+export function kafkaUnreachable (kafka: KafkaConfig): UsageError {
+  return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
+}
+
+export function redisUnreachable (url: string): UsageError {
+  return new UsageError(`no Redis answers at ${url}: start one with \`streamfit up\` (or \`docker compose up -d redis\`), or point REDIS_URL at a running Redis`)
+}
+
+/** Throws the one-line UsageError unless the configured broker answers. */
+export async function requireKafka (config: Pick<Config, 'kafka'>): Promise<void> {
+  if (await kafkaAnswers(config.kafka) === null) throw kafkaUnreachable(config.kafka)
+}

@@ -1,0 +1,106 @@
+// `streamfit up` / `streamfit down`: make Kafka and Redis answer at the configured addresses,
+// starting local ones where nothing answers, and stop only what was started here.
+import { readdirSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { Config } from '../config.js'
+import { startKafka, stopKafka, type ServiceInfo } from './kafka-broker.js'
+import { kafkaAnswers, kafkaUnreachable, redisAnswers, redisUnreachable } from './probe.js'
+import { startRedis, stopRedis } from './redis-server.js'
+
+export interface UpOptions {
+  /** JVM heap of a started broker. */
+  heap?: string
+  onProgress?: (line: string) => void
+}
+
+export interface UpResult {
+  kafka: ServiceInfo
+  redis: ServiceInfo
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1|\[::1\])$/
+
+/** host and port of an address that `up` may start a service on (loopback only), else null. */
+export function localAddress (host: string, port: number): { host: string, port: number } | null {
+  if (!LOOPBACK.test(host)) return null
+  return { host: host === 'localhost' ? '127.0.0.1' : host.replace(/^\[|\]$/g, ''), port }
+}
+
+function kafkaLocal (config: Config): { host: string, port: number } | null {
+  if (config.kafka.brokers.length !== 1 || config.kafka.tls || config.kafka.sasl) return null
+  const [host, port] = config.kafka.brokers[0].split(/:(?=\d+$)/)
+  return localAddress(host, Number(port))
+}
+
+function redisLocal (config: Config): { host: string, port: number, password?: string } | null {
+  const url = new URL(config.redisUrl)
+  if (url.protocol !== 'redis:') return null
+  const local = localAddress(url.hostname, Number(url.port || 6379))
+  return local && { ...local, ...(url.password ? { password: decodeURIComponent(url.password) } : {}) }
+}
+
+/**
+ * Makes both services answer. Where nothing answers at a loopback address (the defaults are),
+ * starts a local one; a remote address that does not answer is an error, never started.
+ */
+export async function up (config: Config, options: UpOptions = {}): Promise<UpResult> {
+  const [kafkaUp, redisUp] = await Promise.all([kafkaAnswers(config.kafka, 2000), redisAnswers(config.redisUrl)])
+  const kafkaTask = (async (): Promise<ServiceInfo> => {
+    const local = kafkaLocal(config)
+    if (local === null) {
+      if (kafkaUp === null) throw kafkaUnreachable(config.kafka)
+      return { address: config.kafka.brokers.join(','), started: false }
+    }
+    return startKafka({ stateDir: config.stateDir, ...local, heap: options.heap, onProgress: options.onProgress })
+  })()
+  const redisTask = (async (): Promise<ServiceInfo> => {
+    const local = redisLocal(config)
+    if (local === null) {
+      if (!redisUp) throw redisUnreachable(config.redisUrl)
+      return { address: config.redisUrl, started: false }
+    }
+    return startRedis({ stateDir: config.stateDir, ...local })
+  })()
+  const [kafka, redis] = await Promise.allSettled([kafkaTask, redisTask])
+  if (kafka.status === 'rejected') throw kafka.reason
+  if (redis.status === 'rejected') throw redis.reason
+  return { kafka: kafka.value, redis: redis.value }
+}
+
+export interface DownResult {
+  stopped: string[]
+  /** Services with no live pid of ours on record: not started by `up`, or already stopped. */
+  notOurs: string[]
+}
+
+/**
+ * Stops the services `up` started for the configured addresses (or, with all, every one on record
+ * in the state dir), by the pids it recorded. Anything else is left alone.
+ */
+export async function down (config: Config, { all = false } = {}): Promise<DownResult> {
+  const kafkaPorts = new Set<number>()
+  const redisPorts = new Set<number>()
+  const k = kafkaLocal(config)
+  const r = redisLocal(config)
+  if (k) kafkaPorts.add(k.port)
+  if (r) redisPorts.add(r.port)
+  if (all) {
+    let entries: string[] = []
+    try { entries = readdirSync(resolve(config.stateDir)) } catch { /* nothing was ever started */ }
+    for (const e of entries) {
+      const m = /^(kafka|redis)-(\d+)$/.exec(e)
+      if (m) (m[1] === 'kafka' ? kafkaPorts : redisPorts).add(Number(m[2]))
+    }
+  }
+  const result: DownResult = { stopped: [], notOurs: [] }
+  // Redis first: it stops in milliseconds, the broker takes a few seconds to shut down cleanly.
+  for (const port of redisPorts) {
+    if (await stopRedis({ stateDir: config.stateDir, port })) result.stopped.push(`redis on port ${port}`)
+    else result.notOurs.push(`redis on port ${port}`)
+  }
+  for (const port of kafkaPorts) {
+    if (await stopKafka({ stateDir: config.stateDir, port })) result.stopped.push(`kafka on port ${port}`)
+    else result.notOurs.push(`kafka on port ${port}`)
+  }
+  return result
+}
