@@ -1,0 +1,86 @@
+// A bounded handoff between a Kafka source and a slow asynchronous consumer.
+//
+// RxJS pushes: `subscriber.next()` returns as soon as the record is handed over, and operators
+// such as `concatMap(async ...)` queue whatever arrives while they are busy. A source therefore
+// cannot see how much is waiting downstream unless downstream tells it. FlowControl is that
+// channel: the source counts the records it hands over, the consumer releases them once done,
+// and the source stops fetching (pauses the Kafka stream) while `highWaterMark` or more records
+// are outstanding.
+
+export const DEFAULT_HIGH_WATER_MARK = 16_384
+
+/**
+ * Credits shared by one source and the consumer at the end of its pipeline.
+ *
+ * ```ts
+ * const flow = new FlowControl(10_000)
+ * fromPartition({ topic: 'susy-train', flow }).pipe(
+ *   bufferCount(64),
+ *   concatMap(async rows => { await trainStep(rows); flow.release(rows.length) })
+ * )
+ * ```
+ *
+ * Release every record the source emitted exactly once, including records an operator filtered
+ * out or sent to a dead-letter topic; otherwise the source stalls once `highWaterMark` credits
+ * have leaked. At most `highWaterMark` plus one fetch (or one mini-batch) are outstanding.
+ */
+export class FlowControl {
+  readonly highWaterMark: number
+  #buffered = 0
+  #maxBuffered = 0
+  #drainListeners = new Set<() => void>()
+
+  constructor (highWaterMark = DEFAULT_HIGH_WATER_MARK) {
+    if (!Number.isInteger(highWaterMark) || highWaterMark < 1) {
+      throw new RangeError(`highWaterMark must be an integer >= 1, got ${highWaterMark}`)
+    }
+    this.highWaterMark = highWaterMark
+  }
+
+  /** Records handed downstream and not yet released. */
+  get buffered (): number {
+    return this.#buffered
+  }
+
+  /** The most records ever outstanding at once: what a memory bound is checked against. */
+  get maxBuffered (): number {
+    return this.#maxBuffered
+  }
+
+  /** True while the source must not fetch more. */
+  get full (): boolean {
+    return this.#buffered >= this.highWaterMark
+  }
+
+  /** Source side: `n` records were handed downstream. */
+  emitted (n: number): void {
+    this.#buffered += n
+    if (this.#buffered > this.#maxBuffered) this.#maxBuffered = this.#buffered
+  }
+
+  /** Consumer side: `n` records are finished with and their memory may be reused. */
+  release (n = 1): void {
+    if (n > this.#buffered) {
+      throw new RangeError(`released ${n} records but only ${this.#buffered} are outstanding`)
+    }
+    const wasFull = this.full
+    this.#buffered -= n
+    if (wasFull && !this.full) {
+      for (const listener of [...this.#drainListeners]) listener()
+    }
+  }
+
+  /** Calls `listener` each time the buffer drops below the high-water mark; returns the unsubscribe. */
+  onDrain (listener: () => void): () => void {
+    this.#drainListeners.add(listener)
+    return () => { this.#drainListeners.delete(listener) }
+  }
+
+  /** Resolves at once when there is room, else on the next drain. */
+  whenReady (): Promise<void> {
+    if (!this.full) return Promise.resolve()
+    return new Promise(resolve => {
+      const off = this.onDrain(() => { off(); resolve() })
+    })
+  }
+}

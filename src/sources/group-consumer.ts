@@ -1,0 +1,87 @@
+// The one place where a consumer-group client is configured, and where its offsets are committed.
+// Scoring, exactly-once and online learning all build their consumer here so that they share
+// the same guarantees: no commit on fetch, and only committed (transactional) records seen.
+import { Consumer, FetchIsolationLevels, type CommitOptionsPartition } from '@platformatic/kafka'
+import { loadConfig, type KafkaConfig } from '../config.js'
+import { connectionOptions } from '../kafka/connection.js'
+import type { KafkaRecord } from '../record.js'
+
+export interface GroupConsumerOptions {
+  groupId: string
+  /** Connection settings; default `loadConfig().kafka`. */
+  kafka?: KafkaConfig
+  /** ms without heartbeat before the broker evicts this member (default 30000). */
+  sessionTimeout?: number
+  /** ms between heartbeats (default 3000; must be below sessionTimeout). */
+  heartbeatInterval?: number
+  /** ms the group waits for members to rejoin during a rebalance (default max(60000, sessionTimeout)). */
+  rebalanceTimeout?: number
+  /** ms the broker may hold an empty fetch (default 500): bounds how late a stream timeout is noticed. */
+  maxWaitTime?: number
+  /** Records the platformatic stream buffers before it stops fetching (default 1024). */
+  highWaterMark?: number
+  /** Appended to the client id, to tell clients apart in broker logs (default "group"). */
+  clientSuffix?: string
+}
+
+export const groupConsumerDefaults = {
+  sessionTimeout: 30_000,
+  heartbeatInterval: 3_000,
+  rebalanceTimeout: 60_000,
+  maxWaitTime: 500,
+  highWaterMark: 1024
+}
+
+/**
+ * A @platformatic/kafka Consumer with autocommit off and isolation read_committed. Close it
+ * with `await consumer.close()`: that leaves the group at once instead of after the session timeout.
+ */
+export function createGroupConsumer (options: GroupConsumerOptions): Consumer {
+  const kafka = options.kafka ?? loadConfig().kafka
+  const sessionTimeout = options.sessionTimeout ?? groupConsumerDefaults.sessionTimeout
+  return new Consumer({
+    ...connectionOptions(kafka, options.clientSuffix ?? 'group'),
+    groupId: options.groupId,
+    autocommit: false,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    sessionTimeout,
+    heartbeatInterval: options.heartbeatInterval ?? Math.min(groupConsumerDefaults.heartbeatInterval, Math.floor(sessionTimeout / 3)),
+    rebalanceTimeout: options.rebalanceTimeout ?? Math.max(groupConsumerDefaults.rebalanceTimeout, sessionTimeout),
+    maxWaitTime: options.maxWaitTime ?? groupConsumerDefaults.maxWaitTime,
+    highWaterMark: options.highWaterMark ?? groupConsumerDefaults.highWaterMark
+  })
+}
+
+/** The record with the highest offset of each topic-partition, in first-seen order. */
+export function lastPerPartition (records: Iterable<KafkaRecord>): KafkaRecord[] {
+  const last = new Map<string, KafkaRecord>()
+  for (const r of records) {
+    const key = `${r.topic}\u0000${r.partition}`
+    const seen = last.get(key)
+    if (seen === undefined || r.offset > seen.offset) last.set(key, r)
+  }
+  return [...last.values()]
+}
+
+/** What to commit for `records`: per topic-partition, the last offset + 1 (the next to read). */
+export function nextOffsets (records: Iterable<KafkaRecord>): CommitOptionsPartition[] {
+  return lastPerPartition(records).map(r => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n, leaderEpoch: -1 }))
+}
+
+/**
+ * Commits `records` as processed for the consumer's group: one OffsetCommit carrying, per
+ * partition, the last offset + 1. The consumer must be the group member that read them.
+ *
+ * ```ts
+ * const consumer = createGroupConsumer({ groupId: 'testcg' })
+ * await lastValueFrom(fromGroup({ topics: ['susy-test'], groupId: 'testcg', consumer }).pipe(
+ *   bufferCount(500),
+ *   concatMap(async records => { await score(records); await commitRecords(consumer, records) })
+ * ), { defaultValue: undefined })
+ * await consumer.close()
+ * ```
+ */
+export async function commitRecords (consumer: Consumer, records: Iterable<KafkaRecord>): Promise<void> {
+  const offsets = nextOffsets(records)
+  if (offsets.length > 0) await consumer.commit({ offsets })
+}

@@ -1,0 +1,74 @@
+// What fromGroup and fromGroupBatches share: opening a platformatic stream that starts at the
+// group's committed offsets, and closing it (and the consumer, when the source owns it).
+import { FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type MessagesStream } from '@platformatic/kafka'
+import type { KafkaConfig } from '../config.js'
+import { createGroupConsumer } from './group-consumer.js'
+
+export interface GroupSourceOptions {
+  topics: string[]
+  groupId: string
+  /** Connection settings; default `loadConfig().kafka`. Ignored when `consumer` is given. */
+  kafka?: KafkaConfig
+  sessionTimeout?: number
+  heartbeatInterval?: number
+  maxWaitTime?: number
+  /** Records the platformatic stream buffers before it stops fetching (default 1024). */
+  highWaterMark?: number
+  /**
+   * A consumer the caller owns (see createGroupConsumer): the source opens and closes streams on
+   * it but never closes it, so the caller can commit with it, or add it to a transaction.
+   * Without it, each subscription creates its own consumer and closes it (leaving the group).
+   */
+  consumer?: Consumer
+}
+
+export type GroupMessagesStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>
+
+export function validateGroupOptions (source: string, options: GroupSourceOptions, streamTimeout: number): void {
+  if (!Array.isArray(options.topics) || options.topics.length === 0) throw new TypeError(`${source}: topics must be a non-empty array`)
+  if (!options.groupId) throw new TypeError(`${source}: groupId is required`)
+  if (options.consumer !== undefined && options.consumer.groupId !== options.groupId) {
+    throw new TypeError(`${source}: the consumer belongs to group "${options.consumer.groupId}", not "${options.groupId}"`)
+  }
+  if (!Number.isFinite(streamTimeout) || (streamTimeout < 0 && streamTimeout !== -1)) {
+    throw new RangeError(`${source}: streamTimeout must be >= 0 ms, or -1 for never, got ${streamTimeout}`)
+  }
+}
+
+/** The consumer a subscription uses, and whether the subscription must close it. */
+export function groupConsumerFor (options: GroupSourceOptions, clientSuffix: string): { consumer: Consumer, owned: boolean } {
+  if (options.consumer !== undefined) return { consumer: options.consumer, owned: false }
+  const consumer = createGroupConsumer({
+    groupId: options.groupId,
+    kafka: options.kafka,
+    sessionTimeout: options.sessionTimeout,
+    heartbeatInterval: options.heartbeatInterval,
+    maxWaitTime: options.maxWaitTime,
+    highWaterMark: options.highWaterMark,
+    clientSuffix
+  })
+  return { consumer, owned: true }
+}
+
+/**
+ * Joins the group (if needed) and opens a stream from the committed offsets, or the earliest
+ * where the group has none. A fresh stream re-reads the committed offsets: that is what makes
+ * a retry after an aborted transaction start again at the last committed record.
+ */
+export function openGroupStream (consumer: Consumer, topics: string[]): Promise<GroupMessagesStream> {
+  return consumer.consume({
+    topics,
+    mode: MessagesStreamModes.COMMITTED,
+    fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+    autocommit: false,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED
+  })
+}
+
+/** Closes the stream, then the consumer if the source owns it; errors after teardown have nowhere to go. */
+export async function closeGroupStream (stream: GroupMessagesStream | undefined, consumer: Consumer, owned: boolean): Promise<void> {
+  try {
+    if (stream !== undefined) await stream.close()
+  } catch { /* the consumer close below still runs */ }
+  if (owned) await consumer.close().catch(() => {})
+}

@@ -1,0 +1,78 @@
+// fromGroup: a consumer-group stream that ends when the topic goes quiet (the tutorial's
+// KafkaGroupIODataset), without its commit-on-fetch: offsets move only when the caller commits.
+import { Observable } from 'rxjs'
+import type { KafkaRecord } from '../record.js'
+import { toKafkaRecord } from '../record.js'
+import type { FlowControl } from './flow-control.js'
+import { closeGroupStream, groupConsumerFor, openGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
+import { StreamTimeout } from './stream-timeout.js'
+
+export interface FromGroupOptions extends GroupSourceOptions {
+  /** Complete after this many ms without a new record (default 10000); -1 never completes. */
+  streamTimeout?: number
+  /** Credits for a slow asynchronous consumer: the stream is paused while they are used up. */
+  flow?: FlowControl
+}
+
+export const fromGroupDefaults = { streamTimeout: 10_000 }
+
+/**
+ * Reads `topics` as member of `groupId` from the group's committed offsets (earliest where none),
+ * isolation read_committed, and completes after `streamTimeout` ms without a record. Nothing
+ * is committed on fetch: commit processed records with `commitRecords(consumer, records)` on a
+ * consumer you pass in (or inside a transaction). Each subscription opens a fresh stream from
+ * the committed offsets, so `retry()` after a failure starts again at the last commit.
+ *
+ * ```ts
+ * const consumer = createGroupConsumer({ groupId: 'testcg' })
+ * fromGroup({ topics: ['susy-test'], groupId: 'testcg', consumer }).pipe(
+ *   bufferCount(500),
+ *   concatMap(async records => { await score(records); await commitRecords(consumer, records) }),
+ *   finalize(() => consumer.close())
+ * )
+ * ```
+ */
+export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
+  const streamTimeout = options.streamTimeout ?? fromGroupDefaults.streamTimeout
+  validateGroupOptions('fromGroup', options, streamTimeout)
+  const { topics, flow } = options
+
+  return new Observable<KafkaRecord>(subscriber => {
+    const { consumer, owned } = groupConsumerFor(options, 'group')
+    let stream: GroupMessagesStream | undefined
+    let closed = false
+    const timeout = new StreamTimeout(streamTimeout, () => subscriber.complete())
+    const offDrain = flow?.onDrain(() => {
+      timeout.resume()
+      stream?.resume()
+    })
+
+    openGroupStream(consumer, topics).then(opened => {
+      stream = opened
+      if (closed) {
+        closeGroupStream(stream, consumer, owned).catch(() => {})
+        return
+      }
+      opened.on('data', message => {
+        timeout.touch()
+        flow?.emitted(1)
+        subscriber.next(toKafkaRecord(message))
+        if (flow?.full === true && !closed) {
+          timeout.pause()
+          opened.pause()
+        }
+      })
+      opened.once('error', error => subscriber.error(error))
+      // The stream only ends by itself when its consumer is closed under it (a caller-owned one).
+      opened.once('end', () => subscriber.complete())
+      timeout.start()
+    }, error => { if (!closed) subscriber.error(error) })
+
+    return () => {
+      closed = true
+      timeout.stop()
+      offDrain?.()
+      if (stream !== undefined || owned) closeGroupStream(stream, consumer, owned).catch(() => {})
+    }
+  })
+}

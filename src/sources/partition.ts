@@ -1,0 +1,174 @@
+// fromPartition: a replayable, bounded read of one partition (the tutorial's IODataset.from_kafka).
+//
+// It talks to the partition leader with plain Fetch requests instead of a consumer-group stream:
+// no group to join, no offsets to commit, no rebalance delay, and the next fetch is issued only
+// when downstream has room, which is what keeps memory bounded under a slow subscriber.
+import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka'
+import { Observable } from 'rxjs'
+import { loadConfig, type KafkaConfig } from '../config.js'
+import { connectionOptions } from '../kafka/connection.js'
+import type { KafkaRecord } from '../record.js'
+import type { FlowControl } from './flow-control.js'
+import { isControlBatch, recordFromBatch } from './raw-records.js'
+
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>
+
+export interface FromPartitionOptions {
+  topic: string
+  /** Default 0. */
+  partition?: number
+  /** First offset to read (default 0). Offsets already deleted by retention are skipped. */
+  start?: bigint | number
+  /**
+   * Offset to stop before (exclusive). Default: the partition's end offset taken when the
+   * subscription starts (the last stable offset when `readCommitted`), so records produced
+   * during an epoch wait for the next one.
+   */
+  stop?: bigint | number
+  /** Connection settings; default `loadConfig().kafka` (KAFKA_BROKERS and friends). */
+  kafka?: KafkaConfig
+  /** Skip records of aborted transactions and stop at the last stable offset (default true). */
+  readCommitted?: boolean
+  /** Upper bound of one fetch response in bytes (default 10 MiB, as the platformatic consumer). */
+  maxBytes?: number
+  /** How long the broker may hold a fetch while waiting for records, in ms (default 500). */
+  maxWaitTime?: number
+  /** Credits for a slow asynchronous consumer; without it only one fetch is in memory at a time. */
+  flow?: FlowControl
+}
+
+const defaults = {
+  partition: 0,
+  start: 0n,
+  readCommitted: true,
+  maxBytes: 10 * 1024 * 1024,
+  maxWaitTime: 500
+}
+
+/**
+ * Reads `topic`/`partition` from `start` up to `stop` (or the end offset at subscription time),
+ * in offset order, then completes. Every subscription reads the range again, so one epoch of
+ * training is one subscription.
+ *
+ * ```ts
+ * const epoch = fromPartition({ topic: 'susy-train' })
+ * for (let i = 0; i < 10; i++) await lastValueFrom(epoch.pipe(decodeCsv(), batch(64), train()))
+ * ```
+ */
+export function fromPartition (options: FromPartitionOptions): Observable<KafkaRecord> {
+  const partition = options.partition ?? defaults.partition
+  const start = BigInt(options.start ?? defaults.start)
+  const stop = options.stop === undefined ? undefined : BigInt(options.stop)
+  const readCommitted = options.readCommitted ?? defaults.readCommitted
+  const maxBytes = options.maxBytes ?? defaults.maxBytes
+  const maxWaitTime = options.maxWaitTime ?? defaults.maxWaitTime
+  const { topic, flow } = options
+  if (!topic) throw new TypeError('fromPartition: topic is required')
+  if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`fromPartition: bad partition ${partition}`)
+  if (start < 0n) throw new RangeError(`fromPartition: start must be >= 0, got ${start}`)
+  if (stop !== undefined && stop < start) throw new RangeError(`fromPartition: stop (${stop}) is before start (${start})`)
+  const isolationLevel = readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED
+
+  return new Observable<KafkaRecord>(subscriber => {
+    const kafka = options.kafka ?? loadConfig().kafka
+    // A consumer client is only used for its Metadata, ListOffsets and Fetch calls: it never
+    // joins the group named here, so nothing is recorded on the broker under that name.
+    const consumer = new Consumer({ ...connectionOptions(kafka, 'partition'), groupId: 'streamfit-partition-reader' })
+    let closed = false
+    let stopWaiting: (() => void) | null = null
+
+    const offsetOf = async (timestamp: bigint): Promise<bigint> => {
+      const offsets = await consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp, isolationLevel })
+      const offset = offsets.get(topic)?.[partition]
+      if (offset === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
+      return offset
+    }
+
+    const fetchFrom = async (position: bigint): Promise<FetchResponse> => {
+      const metadata = await consumer.metadata({ topics: [topic] })
+      const topicMetadata = metadata.topics.get(topic)
+      const leader = topicMetadata?.partitions[partition]?.leader
+      if (topicMetadata === undefined || leader === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
+      return consumer.fetch({
+        node: leader,
+        maxBytes,
+        maxWaitTime,
+        isolationLevel,
+        topics: [{
+          topicId: topicMetadata.id,
+          partitions: [{ partition, fetchOffset: position, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }]
+        }]
+      })
+    }
+
+    const waitForRoom = (): Promise<void> | undefined => {
+      if (flow === undefined || !flow.full) return undefined
+      return new Promise(resolve => {
+        const off = flow.onDrain(() => { stopWaiting = null; off(); resolve() })
+        stopWaiting = () => { off(); resolve() }
+      })
+    }
+
+    const prefetch = (position: bigint): Promise<FetchResponse> => {
+      const pending = fetchFrom(position)
+      // Handled where it is awaited; this only stops a fetch failing after teardown from
+      // becoming an unhandled rejection.
+      pending.catch(() => {})
+      return pending
+    }
+
+    const read = async (): Promise<void> => {
+      const [earliest, end] = await Promise.all([
+        offsetOf(ListOffsetTimestamps.EARLIEST),
+        stop === undefined ? offsetOf(ListOffsetTimestamps.LATEST) : Promise.resolve(stop)
+      ])
+      let position = start > earliest ? start : earliest
+      let pending = position < end ? prefetch(position) : undefined
+      while (pending !== undefined && !closed) {
+        const response = await pending
+        if (closed) return
+        const batches = response.responses[0]?.partitions[0]?.records ?? []
+        const requested = position
+        const last = batches[batches.length - 1]
+        if (last !== undefined) position = last.firstOffset + BigInt(last.lastOffsetDelta) + 1n
+        pending = undefined
+        // Overlap the next round trip with downstream work when that cannot overflow the credits.
+        const prefetched = position < end && (flow === undefined || flow.buffered + countRecords(batches) < flow.highWaterMark)
+        if (prefetched) pending = prefetch(position)
+        for (const batch of batches) {
+          if (isControlBatch(batch)) continue
+          for (const raw of batch.records) {
+            const offset = batch.firstOffset + BigInt(raw.offsetDelta)
+            // A fetch returns whole batches, which may begin before the requested offset.
+            if (offset < requested) continue
+            if (offset >= end) break
+            flow?.emitted(1)
+            subscriber.next(recordFromBatch(topic, partition, batch, raw, offset))
+            if (closed) return
+          }
+        }
+        if (position >= end) break
+        if (!prefetched) {
+          await waitForRoom()
+          if (closed) return
+          pending = prefetch(position)
+        }
+      }
+      subscriber.complete()
+    }
+
+    read().catch(error => { if (!closed) subscriber.error(error) })
+
+    return () => {
+      closed = true
+      stopWaiting?.()
+      consumer.close().catch(() => {})
+    }
+  })
+}
+
+function countRecords (batches: { records: unknown[] }[]): number {
+  let n = 0
+  for (const b of batches) n += b.records.length
+  return n
+}

@@ -1,0 +1,24 @@
+// Turning the record batches of a raw Fetch response into KafkaRecords.
+import { IS_CONTROL, type KafkaRecord as RawRecord, type RecordsBatch } from '@platformatic/kafka'
+import type { KafkaRecord } from '../record.js'
+
+/** Transaction markers (commit/abort) occupy offsets but carry no user record. */
+export function isControlBatch (batch: RecordsBatch): boolean {
+  return (batch.attributes & IS_CONTROL) !== 0
+}
+
+export function recordFromBatch (topic: string, partition: number, batch: RecordsBatch, raw: RawRecord, offset: bigint): KafkaRecord {
+  const headers = new Map<string, Buffer>()
+  for (const [k, v] of raw.headers) {
+    if (k !== null) headers.set(k.toString(), v ?? Buffer.alloc(0))
+  }
+  return {
+    topic,
+    partition,
+    offset,
+    key: raw.key,
+    value: raw.value,
+    timestamp: batch.firstTimestamp + raw.timestampDelta,
+    headers
+  }
+}
