@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { firstValueFrom, from, lastValueFrom, Observable, Subject, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { batch, CollectingDeadLetterSink, decodeCsv, DecodeError, parseFeatures, parseLabel, shuffle, type Example, type KafkaRecord } from '../src/index.js'
+import { batch, CollectingDeadLetterSink, toArrays, type ArrayBatch, decodeCsv, DecodeError, parseFeatures, parseLabel, shuffle, type Example, type KafkaRecord } from '../src/index.js'
 
 // dist/test/ -> repo root -> ../shared/data
 const DATA = fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
@@ -238,6 +238,58 @@ test('batch: by time with real timers on a slow stream', async () => {
   subject.next(3)
   subject.complete()
   assert.equal(batches, [[1, 2], [3]])
+})
+
+// --- toArrays ---
+
+function example (row: number, label: 0 | 1 | null, width = 18): Example {
+  return { features: Float32Array.from({ length: width }, (_, j) => row * 100 + j), label, record: record('1', '') }
+}
+
+test('toArrays: rows packed in order, labels in ys (NaN for none), fresh arrays by default', async () => {
+  const batches = [[example(0, 1), example(1, 0), example(2, null)], [example(3, 1)]]
+  const out = await lastValueFrom(from(batches).pipe(toArrays(), toArray()))
+  assert.is(out[0].n, 3)
+  assert.is(out[0].features, 18)
+  assert.is(out[0].xs.length, 54)
+  assert.equal(Array.from(out[0].xs.subarray(18, 21)), [100, 101, 102])
+  assert.is(out[0].xs[2 * 18 + 17], 217)
+  assert.equal(Array.from(out[0].ys.subarray(0, 2)), [1, 0])
+  assert.ok(Number.isNaN(out[0].ys[2]))
+  assert.is(out[0].examples, batches[0])
+  assert.is(out[1].n, 1)
+  assert.equal(Array.from(out[1].xs.subarray(0, 2)), [300, 301])
+  assert.is.not(out[0].xs.buffer, out[1].xs.buffer)
+  assert.is(out[0].xs[0], 0, 'an earlier batch is untouched by later ones')
+})
+
+test('toArrays: reuse rotates a pool of buffers, grows them, and replaces transferred ones', () => {
+  const subject = new Subject<Example[]>()
+  const seen: Array<{ batch: ArrayBatch; first: number }> = []
+  subject.pipe(toArrays({ reuse: true })).subscribe(b => seen.push({ batch: b, first: b.xs[0] }))
+  for (let i = 0; i < 4; i++) subject.next([example(10 * i, 1), example(10 * i + 1, 0)])
+  assert.equal(seen.map(s => s.first), [0, 1000, 2000, 3000], 'right values at emission')
+  assert.is(seen[0].batch.xs.buffer, seen[2].batch.xs.buffer, 'slot reused two batches later')
+  assert.is.not(seen[0].batch.xs.buffer, seen[1].batch.xs.buffer)
+  assert.is(seen[0].batch.xs[0], 2000, 'documented: overwritten by the batch two later')
+  subject.next([example(50, 1)]) // smaller batch: a view of the pooled buffer
+  assert.is(seen[4].batch.n, 1)
+  assert.is(seen[4].batch.xs.length, 18)
+  assert.is(seen[4].batch.xs.buffer, seen[0].batch.xs.buffer)
+  structuredClone(seen[4].batch.xs.buffer, { transfer: [seen[4].batch.xs.buffer as ArrayBuffer] }) // detach, as postMessage does
+  subject.next([example(60, 1)])
+  subject.next([example(70, 1), example(71, 0), example(72, 1)]) // same slot as the detached one, and larger
+  assert.is(seen[6].batch.xs[36], 7200)
+  assert.is(seen[6].batch.xs.length, 54)
+})
+
+test('toArrays: examples of different widths in one batch fail the stream', async () => {
+  try {
+    await lastValueFrom(from([[example(0, 1), example(1, 1, 17)]]).pipe(toArrays()))
+    assert.unreachable('should fail')
+  } catch (err) {
+    assert.match((err as Error).message, /17 features/)
+  }
 })
 
 test.run()
