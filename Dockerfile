@@ -1,0 +1,44 @@
+# syntax=docker/dockerfile:1
+# streamfit in one image: the CLI and its three stream apps (train, score, online).
+#   docker build -t streamfit .
+#   docker run --rm -e KAFKA_BROKERS=kafka:9092 -e REDIS_URL=redis://redis:6379 streamfit score --stream-timeout -1
+# docker-compose.yml runs it next to Kafka and Redis. The model runs on the tfjs WASM backend
+# (pure npm packages, nothing native to build), so the image needs no compiler.
+
+# Node 20 LTS: package.json asks for >= 20.19.4; @platformatic/kafka 2.x would need 22.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+# Dependencies first, so editing the sources does not reinstall them. --ignore-scripts: the
+# package's own `prepare` (tsc) needs the sources, which are copied below.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+COPY topologies ./topologies
+COPY examples ./examples
+# tsconfig also lists test/ and bench/; they are not copied, so the image holds only the app.
+RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    STREAMFIT_HOME=/var/lib/streamfit
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+# Plots and state are written under the working directory: a volume-friendly one the
+# unprivileged `node` user owns.
+RUN mkdir -p /var/lib/streamfit && chown node:node /var/lib/streamfit
+WORKDIR /var/lib/streamfit
+USER node
+# --metrics-port serves Prometheus /metrics and /health here (compose passes 9464).
+EXPOSE 9464
+# SIGTERM finishes the open batch/transaction and exits 0 (run with `init: true` / `--init` so a
+# second signal and zombie reaping behave as on a normal host).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "/app/bin/streamfit.js"]
+CMD ["--help"]
