@@ -1,0 +1,97 @@
+// Which TensorFlow.js backend computes: the native ones when their packages are installed
+// (CUDA, then CPU TensorFlow), else WASM (SIMD), else the pure-JS CPU kernels.
+// The native packages are optional: a missing one is a normal fallback, logged in one line.
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { UsageError } from '../config.js'
+
+export type TF = typeof import('@tensorflow/tfjs')
+export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu'
+export type BackendPreference = BackendName | 'auto'
+
+export const BACKEND_NAMES: readonly BackendName[] = ['gpu', 'node', 'wasm', 'cpu']
+
+/** The npm package that provides each backend (what a user installs to get it). */
+export const BACKEND_PACKAGES: Record<BackendName, string> = {
+  gpu: '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs'
+}
+
+export interface LoadedBackend {
+  name: BackendName
+  tf: TF
+  /** Why earlier candidates were skipped, one short line each (empty when the first one loaded). */
+  skipped: string[]
+}
+
+export function parseBackend (text: string): BackendPreference {
+  if (text === 'auto' || (BACKEND_NAMES as readonly string[]).includes(text)) return text as BackendPreference
+  throw new UsageError(`--backend expects auto, gpu, node, wasm or cpu, got "${text}"`)
+}
+
+/**
+ * Loads a backend. `auto` tries gpu, node, wasm, cpu in that order and takes the first that
+ * loads; a named backend must load or this throws a UsageError naming the package to install.
+ */
+export async function loadBackend (preference: BackendPreference = 'auto'): Promise<LoadedBackend> {
+  const candidates = preference === 'auto' ? BACKEND_NAMES : [preference]
+  const skipped: string[] = []
+  for (const name of candidates) {
+    try {
+      const tf = await LOADERS[name]()
+      // PROD skips per-op debug checks and silences tfjs' "install tfjs-node" console advice.
+      tf.env().set('PROD', true)
+      return { name, tf, skipped }
+    } catch (error) {
+      const reason = `${name} backend unavailable: ${describeFailure(name, error)}`
+      if (preference !== 'auto') throw new UsageError(reason)
+      skipped.push(reason)
+    }
+  }
+  throw new UsageError(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`)
+}
+
+const LOADERS: Record<BackendName, () => Promise<TF>> = {
+  gpu: () => loadNative(BACKEND_PACKAGES.gpu, 'tensorflow'),
+  node: () => loadNative(BACKEND_PACKAGES.node, 'tensorflow'),
+  wasm: async () => {
+    const tf = await import('@tensorflow/tfjs')
+    const wasm = await import('@tensorflow/tfjs-backend-wasm')
+    // In Node the .wasm binaries are read from disk: point the loader at the package's dist/.
+    const require = createRequire(import.meta.url)
+    wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/')
+    await activate(tf, 'wasm')
+    return tf
+  },
+  cpu: async () => {
+    const tf = await import('@tensorflow/tfjs')
+    await activate(tf, 'cpu')
+    return tf
+  }
+}
+
+async function loadNative (pkg: string, backend: string): Promise<TF> {
+  // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
+  const specifier: string = pkg
+  const mod = await import(specifier) as TF & { default?: TF }
+  const tf = mod.default ?? mod
+  await activate(tf, backend)
+  return tf
+}
+
+async function activate (tf: TF, backend: string): Promise<void> {
+  if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed`)
+  await tf.ready()
+}
+
+function describeFailure (name: BackendName, error: unknown): string {
+  const code = (error as { code?: string })?.code
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+    return `${BACKEND_PACKAGES[name]} is not installed`
+  }
+  // Installed but broken (e.g. no CUDA libraries): keep the first line only, never a stack.
+  const message = error instanceof Error ? error.message : String(error)
+  return `${BACKEND_PACKAGES[name]} failed to load (${message.split('\n')[0]})`
+}

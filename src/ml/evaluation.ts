@@ -1,0 +1,46 @@
+// Binary classification metrics from scores and labels, computed in plain JS (no tensors).
+
+export interface BinaryMetrics {
+  rows: number
+  accuracy: number
+  /** Area under the ROC curve by the rank statistic (Mann-Whitney U), ties given average ranks. */
+  auc: number
+  /** Mean binary cross-entropy of the probabilities. */
+  loss: number
+}
+
+/** `scores` are probabilities of class 1; `labels` are 0 or 1. */
+export function binaryMetrics (scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): BinaryMetrics {
+  const n = scores.length
+  if (labels.length !== n) throw new Error(`binaryMetrics: ${n} scores but ${labels.length} labels`)
+  if (n === 0) return { rows: 0, accuracy: NaN, auc: NaN, loss: NaN }
+  let correct = 0
+  let loss = 0
+  const eps = 1e-7
+  for (let i = 0; i < n; i++) {
+    const p = Math.min(1 - eps, Math.max(eps, scores[i]))
+    const y = labels[i]
+    if ((scores[i] >= threshold ? 1 : 0) === y) correct++
+    loss -= y === 1 ? Math.log(p) : Math.log(1 - p)
+  }
+  return { rows: n, accuracy: correct / n, auc: rocAuc(scores, labels), loss: loss / n }
+}
+
+export function rocAuc (scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const n = scores.length
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b])
+  let positives = 0
+  let rankSum = 0
+  for (let i = 0; i < n;) {
+    let j = i
+    while (j + 1 < n && scores[order[j + 1]] === scores[order[i]]) j++
+    const rank = (i + j) / 2 + 1 // average 1-based rank of the tie group
+    for (let k = i; k <= j; k++) {
+      if (labels[order[k]] === 1) { positives++; rankSum += rank }
+    }
+    i = j + 1
+  }
+  const negatives = n - positives
+  if (positives === 0 || negatives === 0) return NaN
+  return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
+}

@@ -1,0 +1,59 @@
+// Messages between the ModelRunner (main thread) and its worker. Features, labels, predictions
+// and weights travel as transferred ArrayBuffers, never as arrays of numbers.
+import type { BackendName, BackendPreference } from './backend.js'
+import type { ModelSpec } from './model.js'
+import type { ScalerState } from './scaler.js'
+
+/** Everything needed to rebuild a model elsewhere: what the registry stores. */
+export interface ModelSnapshot {
+  /** Keras-style model topology (tfjs `modelTopology`). */
+  topology: object
+  /** Loss, metrics and optimizer the model was compiled with. */
+  trainingConfig?: object
+  /** Name, shape and dtype of each tensor in `weights`, in order (model weights, then optimizer state). */
+  weightSpecs: Array<{ name: string; shape: number[]; dtype: string; group?: string }>
+  /** All tensors concatenated, little-endian float32 (tfjs weightData). */
+  weights: Uint8Array
+  /** Feature standardisation applied before the model, when one was learnt. */
+  scaler?: ScalerState
+}
+
+export interface WorkerInit {
+  backend: BackendPreference
+  /** Seeds every random draw in the worker (initial weights, dropout masks): reproducible runs. */
+  seed?: number
+}
+
+export interface StepResult { loss: number; accuracy: number }
+
+export interface FitOptions {
+  epochs?: number
+  batchSize?: number
+  /** Shuffles the rows between epochs (default true). */
+  shuffle?: boolean
+}
+
+export interface FitResult {
+  /** Per epoch. */
+  loss: number[]
+  accuracy: number[]
+}
+
+export type Request =
+  | { op: 'create'; spec: ModelSpec; learnScaler: boolean }
+  | { op: 'load'; snapshot: ModelSnapshot; learnScaler: boolean }
+  | { op: 'trainBatch'; xs: Float32Array; ys: Float32Array; n: number }
+  | { op: 'fit'; xs: Float32Array; ys: Float32Array; n: number; options: FitOptions }
+  | { op: 'predict'; xs: Float32Array; n: number }
+  | { op: 'snapshot' }
+  | { op: 'freezeScaler' }
+  | { op: 'setLearningRate'; learningRate: number }
+  | { op: 'paramCount' }
+
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: string }
+
+export type WorkerEvent =
+  | { type: 'ready'; backend: BackendName; skipped: string[] }
+  | { type: 'failed'; error: string; usage: boolean }

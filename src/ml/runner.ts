@@ -1,0 +1,159 @@
+// ModelRunner: the main thread's handle on a model that lives in a worker thread.
+// Training, prediction and snapshots run there, so a long fit never delays Kafka heartbeats,
+// fetches or commits on the main thread. Requests are served in order, one at a time.
+//
+//   const runner = await ModelRunner.create({ backend: 'auto', seed: 42 })
+//   await runner.trainBatch(xs, ys, 64)          // one Adam step
+//   const scores = await runner.predict(xs, 64)  // Predictor contract
+//   const snapshot = await runner.snapshot()     // for the registry
+//   await runner.close()
+import { Worker } from 'node:worker_threads'
+import { UsageError } from '../config.js'
+import type { BackendName, BackendPreference } from './backend.js'
+import { SUSY_MODEL, type ModelSpec } from './model.js'
+import type { Predictor } from './predictor.js'
+import type { FitOptions, FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
+import type { ScalerState } from './scaler.js'
+import { binaryMetrics, type BinaryMetrics } from './evaluation.js'
+
+export interface ModelRunnerOptions {
+  /** Backend to compute on (default auto: gpu, node, wasm, cpu, first that loads). */
+  backend?: BackendPreference
+  /** Seeds weight initialisation and dropout in the worker for reproducible runs. */
+  seed?: number
+  /** Architecture of a new model (default: the tutorial's SUSY MLP). Ignored when `snapshot` is given. */
+  model?: ModelSpec
+  /** Start from a stored model instead of a fresh one. */
+  snapshot?: ModelSnapshot
+  /** Learn feature standardisation from the training rows (until `freezeScaler()`); default false. */
+  learnScaler?: boolean
+  /** Version name reported to scoring (Predictor.version), e.g. "susy@3". */
+  version?: string
+}
+
+interface Pending { resolve: (value: unknown) => void; reject: (error: Error) => void }
+
+export class ModelRunner implements Predictor {
+  /** Registry version of the weights in use; set it after saving or loading a version. */
+  version: string
+  /** Weights in the model (68,481 for the tutorial's MLP). */
+  params = 0
+  readonly #worker: Worker
+  readonly #pending = new Map<number, Pending>()
+  #nextId = 0
+  #closed = false
+  #failure: Error | null = null
+
+  private constructor (worker: Worker, readonly backend: BackendName, version: string) {
+    this.#worker = worker
+    this.version = version
+    worker.on('message', (reply: Reply) => this.#settle(reply))
+    worker.on('error', error => this.#fail(error))
+    worker.on('exit', code => this.#fail(new Error(`model worker exited (code ${code})`)))
+  }
+
+  /** Starts a worker, loads the backend and builds (or loads) the model. */
+  static async create (options: ModelRunnerOptions = {}): Promise<ModelRunner> {
+    const init: WorkerInit = { backend: options.backend ?? 'auto', seed: options.seed }
+    const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
+    const ready = await new Promise<WorkerEvent>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+    if (ready.type === 'failed') {
+      await worker.terminate()
+      throw ready.usage ? new UsageError(ready.error) : new Error(ready.error)
+    }
+    const runner = new ModelRunner(worker, ready.backend, options.version ?? 'unsaved')
+    const learnScaler = options.learnScaler ?? false
+    runner.params = options.snapshot
+      ? await runner.#call<number>({ op: 'load', snapshot: options.snapshot, learnScaler }, [])
+      : await runner.#call<number>({ op: 'create', spec: options.model ?? SUSY_MODEL, learnScaler })
+    return runner
+  }
+
+  /** One optimizer step on n rows (xs: n × features row-major, ys: n labels 0/1). */
+  trainBatch (xs: Float32Array, ys: Float32Array, n: number): Promise<StepResult> {
+    return this.#call({ op: 'trainBatch', xs: copy(xs), ys: copy(ys), n })
+  }
+
+  /** tfjs `model.fit` over n rows held in memory: K epochs of mini-batches (online learning). */
+  fit (xs: Float32Array, ys: Float32Array, n: number, options: FitOptions = {}): Promise<FitResult> {
+    return this.#call({ op: 'fit', xs: copy(xs), ys: copy(ys), n, options })
+  }
+
+  /** Probabilities of class 1 for n rows. The caller's arrays are never detached. */
+  predict (xs: Float32Array, n: number): Promise<Float32Array> {
+    return this.#call({ op: 'predict', xs: copy(xs), n })
+  }
+
+  /** Predicts and compares with labels: rows, accuracy, AUC, loss. */
+  async evaluate (xs: Float32Array, ys: Float32Array, n: number): Promise<BinaryMetrics> {
+    return binaryMetrics(await this.predict(xs, n), ys.subarray(0, n))
+  }
+
+  /** Topology, binary weights (with optimizer state) and scaler: what the registry stores. */
+  snapshot (): Promise<ModelSnapshot> {
+    return this.#call({ op: 'snapshot' })
+  }
+
+  /** Replaces the model with a stored one (e.g. a newer registry version). */
+  async load (snapshot: ModelSnapshot, version?: string): Promise<void> {
+    this.params = await this.#call<number>({ op: 'load', snapshot, learnScaler: false }, [])
+    if (version) this.version = version
+  }
+
+  /** Stops the scaler learning (e.g. after the first epoch) and returns its statistics. */
+  freezeScaler (): Promise<ScalerState | null> {
+    return this.#call({ op: 'freezeScaler' })
+  }
+
+  setLearningRate (learningRate: number): Promise<void> {
+    return this.#call({ op: 'setLearningRate', learningRate })
+  }
+
+  /** Ends the worker; pending requests fail. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    await this.#worker.terminate()
+  }
+
+  #call<T> (request: Request, transfer?: ArrayBuffer[]): Promise<T> {
+    if (this.#failure) return Promise.reject(this.#failure)
+    if (this.#closed) return Promise.reject(new Error('ModelRunner is closed'))
+    const id = this.#nextId++
+    const list = transfer ?? transferables(request)
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      this.#worker.postMessage({ id, request }, list)
+    })
+  }
+
+  #settle (reply: Reply): void {
+    const pending = this.#pending.get(reply.id)
+    if (!pending) return
+    this.#pending.delete(reply.id)
+    if (reply.ok) pending.resolve(reply.value)
+    else pending.reject(new Error(reply.error))
+  }
+
+  #fail (error: Error): void {
+    if (!this.#closed) this.#failure = error
+    const reason = this.#closed ? new Error('ModelRunner is closed') : error
+    for (const p of this.#pending.values()) p.reject(reason)
+    this.#pending.clear()
+  }
+}
+
+/** A private copy whose buffer can be transferred (moved, not cloned) to the worker. */
+function copy (a: Float32Array): Float32Array {
+  return a.slice()
+}
+
+function transferables (request: Request): ArrayBuffer[] {
+  const list: ArrayBuffer[] = []
+  if ('xs' in request) list.push(request.xs.buffer as ArrayBuffer)
+  if ('ys' in request) list.push(request.ys.buffer as ArrayBuffer)
+  return list
+}

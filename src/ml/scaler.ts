@@ -1,0 +1,86 @@
+// Feature standardisation learnt from the stream: running mean and variance (Welford, per
+// feature) while learning, then frozen and stored with the model so scoring applies the same.
+
+export interface ScalerState {
+  mean: number[]
+  std: number[]
+  /** Rows the statistics were computed from. */
+  rows: number
+}
+
+export class StreamingScaler {
+  #count = 0
+  #mean: Float64Array
+  #m2: Float64Array
+  #frozen: ScalerState | null = null
+  #scale: { mean: Float32Array; inv: Float32Array } | null = null
+
+  constructor (readonly features: number, state?: ScalerState) {
+    this.#mean = new Float64Array(features)
+    this.#m2 = new Float64Array(features)
+    if (state) this.#freezeTo(state)
+  }
+
+  get frozen (): boolean { return this.#frozen !== null }
+  get rows (): number { return this.#frozen?.rows ?? this.#count }
+
+  /** Adds rows (row-major, n × features) to the running statistics; ignored once frozen. */
+  observe (xs: Float32Array, n: number): void {
+    if (this.#frozen) return
+    const f = this.features
+    for (let r = 0; r < n; r++) {
+      this.#count++
+      for (let j = 0; j < f; j++) {
+        const x = xs[r * f + j]
+        const delta = x - this.#mean[j]
+        this.#mean[j] += delta / this.#count
+        this.#m2[j] += delta * (x - this.#mean[j])
+      }
+    }
+    this.#scale = null
+  }
+
+  /** Stops learning: from now on the transform never changes. */
+  freeze (): ScalerState {
+    if (!this.#frozen) this.#freezeTo(this.#current())
+    return this.#frozen!
+  }
+
+  /** The statistics in use (frozen, or the running estimate). */
+  state (): ScalerState {
+    return this.#frozen ?? this.#current()
+  }
+
+  /** Standardises rows in place: (x - mean) / std with the current statistics. */
+  transform (xs: Float32Array, n: number): Float32Array {
+    if (this.rows === 0) return xs
+    if (!this.#scale) {
+      const { mean, std } = this.state()
+      this.#scale = { mean: Float32Array.from(mean), inv: Float32Array.from(std, s => 1 / s) }
+    }
+    const { mean, inv } = this.#scale
+    const f = this.features
+    for (let r = 0; r < n; r++) {
+      for (let j = 0; j < f; j++) xs[r * f + j] = (xs[r * f + j] - mean[j]) * inv[j]
+    }
+    return xs
+  }
+
+  #current (): ScalerState {
+    const n = this.#count
+    return {
+      mean: Array.from(this.#mean),
+      // A constant feature (std 0) is centred but not scaled.
+      std: Array.from(this.#m2, m2 => { const s = n > 1 ? Math.sqrt(m2 / (n - 1)) : 1; return s > 1e-12 ? s : 1 }),
+      rows: n
+    }
+  }
+
+  #freezeTo (state: ScalerState): void {
+    if (state.mean.length !== this.features || state.std.length !== this.features) {
+      throw new Error(`scaler has ${state.mean.length} features, the model expects ${this.features}`)
+    }
+    this.#frozen = { mean: [...state.mean], std: [...state.std], rows: state.rows }
+    this.#scale = null
+  }
+}

@@ -1,0 +1,179 @@
+// The worker thread that owns TensorFlow.js and one model. Every request runs to completion
+// before the next starts (a serial queue), so fit, predict and snapshots never interleave.
+// Kafka I/O stays on the main thread, whose event loop this compute can no longer stall.
+import { parentPort, workerData } from 'node:worker_threads'
+import type { LayersModel, Tensor } from '@tensorflow/tfjs'
+import { UsageError } from '../config.js'
+import { loadBackend, type TF } from './backend.js'
+import { buildModel, compile, type ModelSpec } from './model.js'
+import { StreamingScaler } from './scaler.js'
+import type { FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
+
+const port = parentPort
+if (!port) throw new Error('src/ml/worker.js runs as a worker thread (use ModelRunner)')
+const init = workerData as WorkerInit
+
+// tfjs draws initial weights and dropout masks from Math.random when no per-layer seed is
+// given (a per-layer dropout seed would repeat the same mask every step), so a seeded
+// Math.random, local to this worker's isolate, makes a whole training run reproducible.
+if (init.seed !== undefined) Math.random = mulberry32(init.seed)
+
+let tf: TF
+let model: LayersModel | null = null
+let scaler: StreamingScaler | null = null
+let learnScaler = false
+let queue: Promise<void> = Promise.resolve()
+
+try {
+  const loaded = await loadBackend(init.backend)
+  tf = loaded.tf
+  post({ type: 'ready', backend: loaded.name, skipped: loaded.skipped })
+} catch (error) {
+  post({ type: 'failed', error: (error as Error).message, usage: error instanceof UsageError })
+  process.exit(0)
+}
+
+port.on('message', (message: { id: number; request: Request }) => {
+  queue = queue.then(() => handle(message.request)).then(
+    ({ value, transfer }) => port.postMessage({ id: message.id, ok: true, value } satisfies Reply, transfer),
+    (error: Error) => port.postMessage({ id: message.id, ok: false, error: error.message } satisfies Reply)
+  )
+})
+
+interface Handled { value: unknown; transfer?: ArrayBuffer[] }
+
+async function handle (request: Request): Promise<Handled> {
+  switch (request.op) {
+    case 'create': {
+      replaceModel(buildModel(tf, request.spec), request.spec.inputs, undefined, request.learnScaler)
+      return { value: model!.countParams() }
+    }
+    case 'load': {
+      const { snapshot } = request
+      const weightData = snapshot.weights.buffer.slice(snapshot.weights.byteOffset, snapshot.weights.byteOffset + snapshot.weights.byteLength)
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory({
+        modelTopology: snapshot.topology,
+        weightSpecs: snapshot.weightSpecs as never,
+        weightData,
+        trainingConfig: snapshot.trainingConfig as never
+      }))
+      if (!loaded.optimizer) compile(tf, loaded, 0.001)
+      const inputs = (loaded.inputs[0].shape as number[])[1]
+      replaceModel(loaded, inputs, snapshot, request.learnScaler)
+      return { value: loaded.countParams() }
+    }
+    case 'trainBatch': {
+      const m = need()
+      const xs = prepare(request.xs, request.n, true)
+      const x = tf.tensor2d(xs, [request.n, xs.length / request.n])
+      const y = tf.tensor2d(request.ys, [request.n, 1])
+      try {
+        const [loss, accuracy] = await m.trainOnBatch(x, y) as number[]
+        return { value: { loss, accuracy } satisfies StepResult }
+      } finally {
+        tf.dispose([x, y])
+      }
+    }
+    case 'fit': {
+      const m = need()
+      const { n, options } = request
+      const xs = prepare(request.xs, n, true)
+      const x = tf.tensor2d(xs, [n, xs.length / n])
+      const y = tf.tensor2d(request.ys, [n, 1])
+      try {
+        const history = await m.fit(x, y, {
+          epochs: options.epochs ?? 1,
+          batchSize: options.batchSize ?? 32,
+          shuffle: options.shuffle ?? true,
+          verbose: 0
+        })
+        const h = history.history
+        return { value: { loss: h.loss as number[], accuracy: (h.acc ?? h.accuracy) as number[] } satisfies FitResult }
+      } finally {
+        tf.dispose([x, y])
+      }
+    }
+    case 'predict': {
+      const m = need()
+      const xs = prepare(request.xs, request.n, false)
+      const scores = tf.tidy(() => m.predict(tf.tensor2d(xs, [request.n, xs.length / request.n])) as Tensor)
+      try {
+        const out = await scores.data() as Float32Array
+        return { value: out, transfer: [out.buffer as ArrayBuffer] }
+      } finally {
+        scores.dispose()
+      }
+    }
+    case 'snapshot': {
+      const snapshot = await takeSnapshot(need())
+      return { value: snapshot, transfer: [snapshot.weights.buffer as ArrayBuffer] }
+    }
+    case 'freezeScaler':
+      return { value: scaler?.freeze() ?? null }
+    case 'setLearningRate': {
+      const optimizer = need().optimizer as unknown as { learningRate: number }
+      optimizer.learningRate = request.learningRate
+      return { value: null }
+    }
+    case 'paramCount':
+      return { value: need().countParams() }
+  }
+}
+
+function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapshot | undefined, learn: boolean): void {
+  model?.dispose()
+  model = next
+  learnScaler = learn
+  // A stored scaler is frozen; a new one learns from the training rows when asked to.
+  scaler = snapshot?.scaler ? new StreamingScaler(inputs, snapshot.scaler) : learn ? new StreamingScaler(inputs) : null
+}
+
+/** Applies the scaler (learning from the rows first when training and still learning). */
+function prepare (xs: Float32Array, n: number, training: boolean): Float32Array {
+  if (n <= 0 || xs.length % n !== 0) throw new Error(`bad batch: ${xs.length} values for ${n} rows`)
+  if (!scaler) return xs
+  if (training && learnScaler) scaler.observe(xs, n)
+  return scaler.transform(xs, n)
+}
+
+async function takeSnapshot (m: LayersModel): Promise<ModelSnapshot> {
+  let snapshot: ModelSnapshot | null = null
+  await m.save(tf.io.withSaveHandler(async artifacts => {
+    const data = artifacts.weightData
+    const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data]
+    const weights = new Uint8Array(buffers.reduce((s, b) => s + b.byteLength, 0))
+    let at = 0
+    for (const b of buffers) { weights.set(new Uint8Array(b), at); at += b.byteLength }
+    snapshot = {
+      topology: artifacts.modelTopology as object,
+      trainingConfig: artifacts.trainingConfig as object | undefined,
+      weightSpecs: (artifacts.weightSpecs ?? []) as ModelSnapshot['weightSpecs'],
+      weights,
+      scaler: scaler && scaler.rows > 0 ? scaler.state() : undefined
+    }
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+  }), { includeOptimizer: true })
+  return snapshot!
+}
+
+function need (): LayersModel {
+  if (!model) throw new Error('no model: create or load one first')
+  return model
+}
+
+function post (event: WorkerEvent): void {
+  port!.postMessage(event)
+}
+
+function mulberry32 (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export type { ModelSpec }
