@@ -2,8 +2,10 @@
 import type { Command } from 'commander'
 import { register as up } from './up.js'
 import { register as down } from './down.js'
+import { register as load } from './load.js'
 import { register as describe } from './describe.js'
+import { register as online } from './online.js'
 
 export type RegisterCommand = (program: Command) => void
 
-export const commands: RegisterCommand[] = [up, down, describe]
+export const commands: RegisterCommand[] = [up, down, load, describe, online]

@@ -1,21 +1,11 @@
 // The fallback for users without Maven: Apache's release archive (kafka_2.13-<v>.tgz), whose
 // libs/ folder holds the same jars the pom fetches.
 import { spawnSync } from 'node:child_process'
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { fileURLToPath } from 'node:url'
-
-/** Opens an http(s):// or file:// URL (or a plain path) as a byte stream. */
-export async function openUrl (url: string): Promise<Readable> {
-  if (url.startsWith('file://')) return createReadStream(fileURLToPath(url))
-  if (!/^https?:\/\//.test(url)) return createReadStream(url)
-  const response = await fetch(url)
-  if (!response.ok || response.body === null) throw new Error(`HTTP ${response.status} ${response.statusText}`)
-  return Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
-}
+import { openUrl } from '../data/open-url.js'
 
 /** Downloads the release archive and moves the jars of its libs/ folder into `outputDir`. */
 export async function downloadKafkaArchive (url: string, outputDir: string): Promise<number> {

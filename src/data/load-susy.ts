@@ -1,0 +1,225 @@
+// The tutorial's write_to_kafka, done natively: SUSY rows (from a file, a URL or the generator)
+// split into susy-train and susy-test, value = the 18 features as a CSV line, key = the label.
+import { Producer, type MessageToProduce } from '@platformatic/kafka'
+import { UsageError, type Config } from '../config.js'
+import { deleteTopics, ensureTopics, type TopicSpec } from '../kafka/admin.js'
+import { connectionOptions } from '../kafka/connection.js'
+import { javaCompatiblePartitioner } from '../kafka/partitioner.js'
+import { requireKafka } from '../infra/probe.js'
+import { readLines } from './lines.js'
+import { openSusyData } from './open-data.js'
+import { isRowError, labelKey, looksLikeHeader, parseSusyRow, type RowError } from './parse-row.js'
+import { shuffledSplit, streamingSplit } from './split.js'
+import { SUSY_URL } from './susy.js'
+import { syntheticRows } from './synthetic.js'
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4'
+
+export interface LoadOptions {
+  /** Path or http(s)/file URL of a .csv, .csv.gz or .zip; the UCI address by default. */
+  data?: string
+  /** Only the first N rows of the file (bad rows among them included). */
+  rows?: number
+  /** Generate N rows instead of reading a file. */
+  synthetic?: number
+  testFraction?: number
+  seed?: number
+  /** Delete and recreate the four topics first. */
+  fresh?: boolean
+  /** Skip malformed rows (each is reported) instead of stopping at the first. */
+  skipBad?: boolean
+  /** Records per produce request, at most. */
+  batchSize?: number
+  /**
+   * Value bytes per produce request, at most: a request carries one record batch per partition,
+   * and the broker refuses a batch over message.max.bytes (1 MiB by default).
+   */
+  batchBytes?: number
+  /** Produce requests awaiting their answer at once. */
+  inFlight?: number
+  compression?: Compression
+  onProgress?: (phase: 'read' | 'write', done: number, total: number | undefined) => void
+  onSkip?: (error: RowError) => void
+  onNote?: (text: string) => void
+}
+
+export const LOAD_DEFAULTS = {
+  data: SUSY_URL,
+  testFraction: 0.4,
+  seed: 42,
+  fresh: false,
+  skipBad: false,
+  batchSize: 4096,
+  batchBytes: 512 * 1024,
+  inFlight: 4,
+  compression: 'none' as Compression
+}
+
+export interface LoadResult {
+  train: number
+  test: number
+  skipped: RowError[]
+  seconds: number
+  recordsPerSecond: number
+  synthetic: boolean
+}
+
+/** The topics `load` creates when missing, with their partition counts (as in the tutorial). */
+export function susyTopics (config: Pick<Config, 'topics'>): TopicSpec[] {
+  return [
+    { name: config.topics.train, partitions: 1 },
+    { name: config.topics.test, partitions: 2 },
+    { name: config.topics.predictions, partitions: 2 },
+    { name: config.topics.dlq, partitions: 1 }
+  ]
+}
+
+/** A malformed row that stops the load (without --skip-bad). */
+export class BadRowError extends UsageError {
+  constructor (readonly row: RowError, source: string) {
+    super(`${source}: line ${row.line}: ${row.reason} (fix the row, or pass --skip-bad to skip and report malformed rows)`)
+  }
+}
+
+export async function loadSusy (config: Config, options: LoadOptions = {}): Promise<LoadResult> {
+  const o = { ...LOAD_DEFAULTS, ...options }
+  if (!(o.testFraction >= 0 && o.testFraction <= 1)) throw new UsageError(`--test-fraction expects a number from 0 to 1, got ${o.testFraction}`)
+  const started = performance.now()
+  await requireKafka(config)
+  const topics = susyTopics(config)
+  if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
+  await ensureTopics(config.kafka, topics)
+
+  const producer = new Producer({
+    ...connectionOptions(config.kafka, 'loader'),
+    partitioner: javaCompatiblePartitioner,
+    compression: o.compression,
+    acks: -1
+  })
+  const sender = new BatchSender(producer, o.inFlight, n => o.onProgress?.('write', n, total))
+  let total: number | undefined
+  let train = 0
+  let test = 0
+  let skipped: RowError[] = []
+  try {
+    let batch: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = []
+    let batchBytes = 0
+    const push = async (topic: string, key: Buffer, value: Buffer): Promise<void> => {
+      batch.push({ topic, key, value })
+      batchBytes += value.length
+      if (batch.length >= o.batchSize || batchBytes >= o.batchBytes) {
+        const full = batch
+        batch = []
+        batchBytes = 0
+        await sender.send(full)
+      }
+    }
+    if (o.synthetic !== undefined) {
+      total = o.synthetic
+      const next = syntheticRows(o.seed)
+      const toTest = streamingSplit(o.synthetic, o.testFraction, o.seed ^ 0x5eed)
+      for (let i = 0; i < o.synthetic; i++) {
+        const row = next()
+        if (toTest()) { test++; await push(config.topics.test, labelKey(row.label), row.value) } else { train++; await push(config.topics.train, labelKey(row.label), row.value) }
+      }
+    } else {
+      const read = await readRows(o.data, o)
+      skipped = read.skipped
+      total = read.labels.length
+      const split = shuffledSplit(total, o.testFraction, o.seed)
+      for (const i of split.test) await push(config.topics.test, labelKey(read.labels[i] as 0 | 1), read.values[i])
+      for (const i of split.train) await push(config.topics.train, labelKey(read.labels[i] as 0 | 1), read.values[i])
+      test = split.test.length
+      train = split.train.length
+    }
+    if (batch.length > 0) await sender.send(batch)
+    await sender.drain()
+  } finally {
+    await producer.close().catch(() => {})
+  }
+  const seconds = (performance.now() - started) / 1000
+  return { train, test, skipped, seconds, recordsPerSecond: (train + test) / seconds, synthetic: o.synthetic !== undefined }
+}
+
+interface ReadResult {
+  labels: Uint8Array
+  values: Buffer[]
+  skipped: RowError[]
+}
+
+/** Reads and checks the rows of a file or URL (the first `rows` data rows when given). */
+export async function readRows (source: string, o: Pick<LoadOptions, 'rows' | 'skipBad' | 'onSkip' | 'onNote' | 'onProgress'>): Promise<ReadResult> {
+  const stream = await openSusyData(source)
+  const limit = o.rows ?? Infinity
+  let labels = new Uint8Array(1 << 16)
+  const values: Buffer[] = []
+  const skipped: RowError[] = []
+  let lineNumber = 0
+  let dataRows = 0
+  try {
+    outer: for await (const lines of readLines(stream)) {
+      for (const line of lines) {
+        lineNumber++
+        if (dataRows >= limit) break outer
+        const row = parseSusyRow(line, lineNumber)
+        if (isRowError(row)) {
+          if (lineNumber === 1 && looksLikeHeader(line)) { o.onNote?.(`line 1 looks like a header, skipped: ${line.subarray(0, 60).toString('latin1')}`); continue }
+          dataRows++
+          if (o.skipBad !== true) throw new BadRowError(row, source)
+          skipped.push(row)
+          o.onSkip?.(row)
+          continue
+        }
+        dataRows++
+        if (values.length === labels.length) { const grown = new Uint8Array(labels.length * 2); grown.set(labels); labels = grown }
+        labels[values.length] = row.label
+        values.push(row.value)
+      }
+      o.onProgress?.('read', dataRows, o.rows)
+    }
+  } catch (error) {
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`cannot read ${source}: ${(error as Error).message}`)
+  } finally {
+    stream.destroy()
+  }
+  if (values.length === 0) throw new UsageError(`${source} holds no SUSY rows`)
+  return { labels: labels.subarray(0, values.length), values, skipped }
+}
+
+/** Sends batches with at most `inFlight` produce requests outstanding; the first failure stops it. */
+class BatchSender {
+  #pending = new Set<Promise<void>>()
+  #failure: Error | null = null
+  #sent = 0
+
+  constructor (private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>, private readonly inFlight: number, private readonly onSent: (total: number) => void) {}
+
+  async send (messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[]): Promise<void> {
+    this.#check()
+    const request: Promise<void> = this.producer.send({ messages }).then(
+      () => { this.#sent += messages.length; this.onSent(this.#sent) },
+      (error: Error) => { this.#failure ??= error }
+    ).finally(() => this.#pending.delete(request))
+    this.#pending.add(request)
+    if (this.#pending.size >= this.inFlight) await Promise.race(this.#pending)
+    this.#check()
+  }
+
+  async drain (): Promise<void> {
+    await Promise.all(this.#pending)
+    this.#check()
+  }
+
+  #check (): void {
+    if (this.#failure !== null) throw new Error(`writing to Kafka failed: ${innermost(this.#failure)}`, { cause: this.#failure })
+  }
+}
+
+// @platformatic/kafka nests the broker's own words (e.g. "message larger than the max message
+// size") inside aggregate errors; those are what a user needs to see.
+function innermost (error: Error): string {
+  const nested = (error as { errors?: Error[] }).errors
+  if (Array.isArray(nested) && nested.length > 0) return [...new Set(nested.map(innermost))].join('; ')
+  return error.message
+}
