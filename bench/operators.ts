@@ -1,0 +1,103 @@
+// Operator throughput on real SUSY rows, in one process so the ratios are fair:
+// - decodeCsv (byte-level parser) against a naive decoder (toString + split + Number);
+// - toArrays, fresh arrays against a reused pool;
+// - shuffle(64) and batch(64) for scale.
+// Each case runs several rounds interleaved with the others; the median is printed.
+// Run: npx tsc -p . && node dist/bench/operators.js [records]   (default 500000)
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { PerformanceObserver } from 'node:perf_hooks'
+import { from, map, Observable, type OperatorFunction } from 'rxjs'
+import { batch, decodeCsv, shuffle, toArrays, type Example, type KafkaRecord } from '../src/index.js'
+
+const DATA = fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
+const N = Number(process.argv[2] ?? 500_000)
+const ROUNDS = 5
+
+const rows = readFileSync(DATA, 'utf8').split('\n').filter(Boolean)
+const records: KafkaRecord[] = Array.from({ length: N }, (_, i) => {
+  const line = rows[i % rows.length]
+  const comma = line.indexOf(',')
+  return {
+    topic: 'susy-train', partition: 0, offset: BigInt(i), timestamp: 0n, headers: new Map(),
+    key: Buffer.from(line.slice(0, comma)),
+    value: Buffer.from(line.slice(comma + 1))
+  }
+})
+
+// The obvious decoder: what one writes first. Same strictness (arity, finite, label 0/1).
+function naiveDecode (): OperatorFunction<KafkaRecord, Example> {
+  return map(record => {
+    const parts = record.value!.toString().split(',')
+    if (parts.length !== 18) throw new Error('arity')
+    const features = new Float32Array(parts.map(Number))
+    for (const f of features) if (!Number.isFinite(f)) throw new Error('not finite')
+    const label = Number(record.key!.toString())
+    if (label !== 0 && label !== 1) throw new Error('bad label')
+    return { features, label, record }
+  })
+}
+
+let gcMs = 0
+let gcCount = 0
+new PerformanceObserver(list => {
+  for (const e of list.getEntries()) { gcMs += e.duration; gcCount++ }
+}).observe({ entryTypes: ['gc'] })
+
+interface Result { rate: number; gcMs: number; gcCount: number }
+
+function runOnce<T> (make: () => Observable<T>): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const gc0 = gcMs
+    const n0 = gcCount
+    const t0 = process.hrtime.bigint()
+    let sink = 0
+    make().subscribe({
+      next: () => { sink++ },
+      error: reject,
+      complete: () => {
+        const seconds = Number(process.hrtime.bigint() - t0) / 1e9
+        // GC entries arrive asynchronously: read them after a tick.
+        setImmediate(() => resolve({ rate: N / seconds, gcMs: gcMs - gc0, gcCount: gcCount - n0 }))
+        if (sink === -1) console.log(sink)
+      }
+    })
+  })
+}
+
+const examples = await new Promise<Example[]>(resolve => {
+  const out: Example[] = []
+  from(records).pipe(decodeCsv()).subscribe({ next: e => out.push(e), complete: () => resolve(out) })
+})
+const batches: Example[][] = []
+for (let i = 0; i < examples.length; i += 64) batches.push(examples.slice(i, i + 64))
+// Per-batch rates are reported per record: N records in every case.
+const cases: Record<string, () => Observable<unknown>> = {
+  'decodeCsv (bytes)': () => from(records).pipe(decodeCsv()),
+  'naive split/Number': () => from(records).pipe(naiveDecode()),
+  'toArrays (fresh)': () => from(batches).pipe(toArrays()),
+  'toArrays (reuse)': () => from(batches).pipe(toArrays({ reuse: true })),
+  'shuffle(64)': () => from(examples).pipe(shuffle(64, 1)),
+  'batch(64)': () => from(examples).pipe(batch(64)),
+  'decode+shuffle+batch+toArrays': () => from(records).pipe(decodeCsv(), shuffle(64, 1), batch(64), toArrays({ reuse: true }))
+}
+
+const results: Record<string, Result[]> = Object.fromEntries(Object.keys(cases).map(k => [k, []]))
+for (let round = 0; round < ROUNDS + 1; round++) {
+  for (const [name, make] of Object.entries(cases)) {
+    const r = await runOnce(make)
+    if (round > 0) results[name].push(r) // round 0 warms the JIT
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const rate = (name: string): number => median(results[name].map(r => r.rate))
+console.log(`operators bench: ${N.toLocaleString('en')} SUSY records (${rows.length} real rows cycled), median of ${ROUNDS} rounds, node ${process.version}`)
+console.log('| case | records/s | GC pauses per run | GC ms per run |')
+console.log('| --- | ---: | ---: | ---: |')
+for (const name of Object.keys(cases)) {
+  const rs = results[name]
+  console.log(`| ${name} | ${Math.round(rate(name)).toLocaleString('en')} | ${median(rs.map(r => r.gcCount))} | ${median(rs.map(r => r.gcMs)).toFixed(1)} |`)
+}
+console.log(`decodeCsv / naive: ${(rate('decodeCsv (bytes)') / rate('naive split/Number')).toFixed(2)}x`)
+console.log(`toArrays reuse / fresh: ${(rate('toArrays (reuse)') / rate('toArrays (fresh)')).toFixed(2)}x`)
