@@ -1,0 +1,62 @@
+// Where a restarted online trainer reads from: the offsets stored with its latest model version,
+// written into the group's committed offsets BEFORE the consumer joins. The group source then
+// simply starts from committed offsets, and Kafka's offsets (lag, tools) agree with the model.
+//
+// Why not seek inside the consumer: the group source starts from committed offsets after every
+// (re)assignment; a seek done once would be undone by the next rebalance. Committing through the
+// admin API needs an empty group, which it is once a killed trainer's session has expired, and
+// joining the group would wait for that expiry anyway (a classic group waits for every known
+// member during a rebalance).
+import type { Admin } from '@platformatic/kafka'
+import { UsageError, type KafkaConfig } from '../config.js'
+import { withAdmin } from '../kafka/admin.js'
+
+export interface PositionGroupOptions {
+  groupId: string
+  topic: string
+  /** Next offset to read per partition (index = partition). */
+  offsets: bigint[]
+  /** How long to wait for a previous member (e.g. a killed trainer) to leave the group, ms. */
+  waitForEmptyMs: number
+  /** Called once when the group still has members and we start waiting. */
+  onWait?: (members: number) => void
+}
+
+const EMPTY_STATES = new Set(['EMPTY', 'DEAD'])
+
+/**
+ * Sets the group's committed offsets of `topic` to `offsets`, once the group has no live member.
+ * Throws a UsageError when members remain after `waitForEmptyMs` (another trainer is running).
+ */
+export async function positionGroup (kafka: KafkaConfig, options: PositionGroupOptions): Promise<void> {
+  const { groupId, topic, offsets, waitForEmptyMs } = options
+  await withAdmin(kafka, async admin => {
+    const deadline = Date.now() + waitForEmptyMs
+    let waited = false
+    for (;;) {
+      const members = await liveMembers(admin, groupId)
+      if (members === 0) break
+      if (Date.now() >= deadline) {
+        throw new UsageError(`group "${groupId}" still has ${members} live member(s) after ${waitForEmptyMs} ms: is another online trainer running on it?`)
+      }
+      if (!waited) { options.onWait?.(members); waited = true }
+      await sleep(250)
+    }
+    if (offsets.length === 0) return
+    await admin.alterConsumerGroupOffsets({
+      groupId,
+      topics: [{ name: topic, partitionOffsets: offsets.map((offset, partition) => ({ partition, offset })) }]
+    })
+  })
+}
+
+async function liveMembers (admin: Admin, groupId: string): Promise<number> {
+  const groups = await admin.describeGroups({ groups: [groupId] })
+  const group = groups.get(groupId)
+  if (group === undefined || EMPTY_STATES.has(group.state)) return 0
+  return Math.max(group.members.size, 1)
+}
+
+function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}

@@ -1,0 +1,120 @@
+// The online trainer's view of the model registry (src/registry): where to resume, the weights
+// to continue, and saving a version together with its lineage (the offsets it consumed) in one
+// atomic registry save, fenced so that two trainers on one group never both extend a lineage.
+import type { ModelSnapshot } from '../ml/protocol.js'
+import { ModelRegistry, RegistryConflictError, type VersionInfo } from '../registry/registry.js'
+import { sameLineage, type OnlineLineage, type ResumePoint } from './lineage.js'
+
+export interface OnlineStoreOptions {
+  redisUrl: string
+  prefix: string
+  /** Model name the versions are saved under (scorers of that name hot-swap to them). */
+  model: string
+}
+
+export interface SaveInfo {
+  lineage: OnlineLineage
+  backend: string
+  /** Passes over each row (the epochs per mini-batch). */
+  epochs: number
+  metrics: Record<string, number>
+}
+
+/** Another trainer of the same group extended the lineage since this one resumed: this one must stop. */
+export class LineageConflictError extends Error {
+  override name = 'LineageConflictError'
+}
+
+/** The lineage stored with a version (in its `info.online`), or null for versions made otherwise. */
+export function lineageOf (version: Pick<VersionInfo, 'info'>): OnlineLineage | null {
+  const online = version.info?.online
+  return typeof online === 'object' && online !== null ? online as OnlineLineage : null
+}
+
+export class OnlineStore {
+  readonly registry: ModelRegistry
+  readonly model: string
+  // Rows behind the weights a lineage started from (e.g. a `train` version), counted in `rows`.
+  #baseRows = 0
+
+  private constructor (registry: ModelRegistry, model: string) {
+    this.registry = registry
+    this.model = model
+  }
+
+  static async open (options: OnlineStoreOptions): Promise<OnlineStore> {
+    return new OnlineStore(await ModelRegistry.connect({ url: options.redisUrl, prefix: options.prefix }), options.model)
+  }
+
+  /**
+   * Where the trainer of `group` starts: its newest version on this incarnation of the topic
+   * (weights and offsets), else the model's latest version's weights read from `beginning`, else
+   * a new model from `beginning`.
+   */
+  async resumePoint ({ group, topic, topicId, beginning }: { group: string, topic: string, topicId: string, beginning: bigint[] }): Promise<ResumePoint> {
+    const versions = await this.registry.list(this.model)
+    for (let i = versions.length - 1; i >= 0; i--) {
+      const lineage = lineageOf(versions[i])
+      if (sameLineage(lineage, group, topic, topicId)) {
+        this.#baseRows = versions[i].rows - lineage.rows
+        const positions = lineage.positions.map(p => BigInt(p))
+        // Partitions added to the topic since the save start at their beginning.
+        for (let p = positions.length; p < beginning.length; p++) positions.push(beginning[p])
+        return { version: versions[i].ref, lineage, positions }
+      }
+    }
+    const latest = versions.at(-1)
+    this.#baseRows = latest?.rows ?? 0
+    return { version: latest?.ref ?? null, lineage: null, positions: [...beginning] }
+  }
+
+  async snapshot (ref: string): Promise<ModelSnapshot> {
+    return (await this.registry.load(ref)).snapshot
+  }
+
+  /**
+   * Saves a version with its lineage and offsets in one atomic registry save. The save is
+   * conditional on the model's latest version (registry `ifLatest`): when someone else saved
+   * meanwhile, it retries only if that was not a trainer of this lineage (e.g. a `train` run);
+   * if it was, this trainer is a zombie and gets a LineageConflictError.
+   */
+  async save (snapshot: ModelSnapshot, info: SaveInfo): Promise<string> {
+    const { lineage } = info
+    const offsets = { [lineage.topic]: Object.fromEntries(lineage.positions.map((o, p) => [p, BigInt(o)])) }
+    for (let attempt = 0; ; attempt++) {
+      const latest = await this.registry.latestVersion(this.model)
+      await this.#checkHead(lineage, latest)
+      try {
+        const saved = await this.registry.save({
+          name: this.model,
+          snapshot,
+          backend: info.backend,
+          rows: this.#baseRows + lineage.rows,
+          epochs: info.epochs,
+          metrics: info.metrics,
+          offsets,
+          info: { trainer: 'online', online: lineage },
+          ifLatest: latest
+        })
+        return saved.ref
+      } catch (error) {
+        if (!(error instanceof RegistryConflictError) || attempt >= 10) throw error
+      }
+    }
+  }
+
+  /** Throws when a version newer than the lineage's parent belongs to this lineage's group. */
+  async #checkHead (lineage: OnlineLineage, latest: number | null): Promise<void> {
+    const parent = lineage.parent === null ? 0 : Number(lineage.parent.split('@')[1])
+    if (latest === null || latest <= parent) return
+    const newer = (await this.registry.list(this.model)).filter(v => v.version > parent)
+    const rival = newer.find(v => sameLineage(lineageOf(v), lineage.group, lineage.topic, lineage.topicId))
+    if (rival !== undefined) {
+      throw new LineageConflictError(`group ${lineage.group}: ${rival.ref} extends this lineage after ${lineage.parent ?? 'its start'}: another online trainer is running on this group; stopping`)
+    }
+  }
+
+  async close (): Promise<void> {
+    await this.registry.close()
+  }
+}
