@@ -2,7 +2,6 @@
 import type { Command } from 'commander'
 import { relative } from 'node:path'
 import { loadConfig } from '../config.js'
-import { up } from '../infra/services.js'
 import type { ServiceInfo } from '../infra/kafka-broker.js'
 
 export function register (program: Command): void {
@@ -11,6 +10,7 @@ export function register (program: Command): void {
     .option('--heap <size>', 'JVM heap of a broker it starts (-Xmx)', '1g')
     .action(async (opts: { heap: string }) => {
       const config = loadConfig()
+      const { up } = await import('../infra/services.js') // loaded on use: keeps other commands' start-up short
       const progress = (line: string): void => { process.stderr.write(`streamfit up: ${line}\n`) }
       const result = await up(config, { heap: opts.heap, onProgress: progress })
       process.stdout.write(`${describe('kafka', result.kafka)}\n${describe('redis', result.redis)}\n`)
@@ -19,7 +19,7 @@ export function register (program: Command): void {
 
 function describe (name: string, s: ServiceInfo): string {
   const how = s.started ? 'started' : s.pid !== undefined ? 'already running (started by streamfit up)' : 'already running'
-  const details = s.pid !== undefined ? ` pid ${s.pid}, log ${shortPath(s.log)}` : ''
+  const details = s.pid !== undefined ? `, pid ${s.pid}, log ${shortPath(s.log)}` : ''
   return `${name.padEnd(6)}${s.address.padEnd(24)} ${how}${details}`
 }
 

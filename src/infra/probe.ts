@@ -1,12 +1,22 @@
 // Does something answer at an address? Kafka is asked for real metadata, Redis for a PING, so a
 // port held by some other program does not pass for a broker.
-import { Admin } from '@platformatic/kafka'
-import { Redis } from 'ioredis'
+// Plain brokers and Redis are probed over bare sockets (fast: no client library to load); TLS and
+// SASL need the real clients, loaded only then.
 import { UsageError, type Config, type KafkaConfig } from '../config.js'
-import { connectionOptions } from '../kafka/connection.js'
+import { kafkaMetadataProbe, redisPingProbe } from './raw-probe.js'
 
 /** Resolves with the broker count when a metadata request succeeds, null when nothing answers. */
 export async function kafkaAnswers (kafka: KafkaConfig, timeoutMs = 3000): Promise<number | null> {
+  if (!kafka.tls && !kafka.sasl) {
+    for (const address of kafka.brokers) {
+      const [host, port] = address.split(/:(?=\d+$)/)
+      const brokers = await kafkaMetadataProbe(host, Number(port), timeoutMs)
+      if (brokers !== null) return brokers
+    }
+    return null
+  }
+  const { Admin } = await import('@platformatic/kafka')
+  const { connectionOptions } = await import('../kafka/connection.js')
   const admin = new Admin({ ...connectionOptions(kafka, 'probe'), connectTimeout: timeoutMs, requestTimeout: timeoutMs, timeout: timeoutMs, retries: 0 })
   try {
     const metadata = await admin.metadata({ topics: [] })
@@ -20,6 +30,12 @@ export async function kafkaAnswers (kafka: KafkaConfig, timeoutMs = 3000): Promi
 
 /** Resolves true when a Redis at `url` answers PING (or refuses it for lack of a password). */
 export async function redisAnswers (url: string, timeoutMs = 2000): Promise<boolean> {
+  const parsed = new URL(url)
+  if (parsed.protocol === 'redis:') {
+    const auth = parsed.password ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined
+    return redisPingProbe(parsed.hostname.replace(/^\[|\]$/g, ''), Number(parsed.port || 6379), timeoutMs, auth)
+  }
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
   redis.on('error', () => {}) // reported through the rejected promise below
   try {
