@@ -69,7 +69,8 @@ function parseNumber (bytes: Uint8Array, start: number, end: number): number {
     if (c < ZERO || c > NINE) break
     digits++
     if (sig < 19) {
-      if (m !== 0 || c !== ZERO) { m = m * 10 + (c - ZERO); sig++ }
+      m = m * 10 + (c - ZERO)
+      if (m !== 0) sig++ // leading zeros are not significant
     } else { exp10++; if (c !== ZERO) exact = false }
   }
   if (i < end && bytes[i] === DOT) {
@@ -78,7 +79,8 @@ function parseNumber (bytes: Uint8Array, start: number, end: number): number {
       if (c < ZERO || c > NINE) break
       digits++
       if (sig < 19) {
-        if (m !== 0 || c !== ZERO) { m = m * 10 + (c - ZERO); sig++ }
+        m = m * 10 + (c - ZERO)
+        if (m !== 0) sig++
         exp10--
       } else if (c !== ZERO) exact = false
     }
