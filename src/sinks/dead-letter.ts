@@ -6,6 +6,8 @@
 //   write's promise if producing fails, so the caller can fail the stream instead of losing it;
 // - CollectingDeadLetterSink only collects the messages, for a caller that sends them itself,
 //   e.g. inside a Kafka transaction next to its output and offsets.
+// A consumer that commits offsets itself must await KafkaDeadLetterSink.flush() before it commits
+// past a dead-lettered record; otherwise a crash in between loses that record.
 import { Producer, type MessageToProduce } from '@platformatic/kafka'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
@@ -119,7 +121,10 @@ export interface KafkaDeadLetterSinkOptions {
   topic?: string
   /** Connection settings; default from the environment (KAFKA_BROKERS, ...). */
   kafka?: KafkaConfig
-  /** Use this producer instead of creating one (the sink then does not close it). */
+  /**
+   * Use this producer instead of creating one (the sink then does not close it). Not a
+   * transactional one: inside a transaction, send CollectingDeadLetterSink's messages instead.
+   */
   producer?: Producer<Buffer, Buffer, Buffer, Buffer>
 }
 
