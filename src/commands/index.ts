@@ -5,7 +5,10 @@ import { register as down } from './down.js'
 import { register as load } from './load.js'
 import { register as describe } from './describe.js'
 import { register as online } from './online.js'
+import { register as score } from './score.js'
+import { register as lag } from './lag.js'
+import { register as reset } from './reset.js'
 
 export type RegisterCommand = (program: Command) => void
 
-export const commands: RegisterCommand[] = [up, down, load, describe, online]
+export const commands: RegisterCommand[] = [up, down, load, describe, online, score, lag, reset]

@@ -1,0 +1,32 @@
+// `streamfit lag`: where a consumer group stands, per partition (the tutorial's
+// `kafka-consumer-groups.sh --describe`).
+import type { Command } from 'commander'
+import { loadConfig } from '../config.js'
+import { groupLag, type PartitionLag } from '../kafka/group-offsets.js'
+
+export function register (program: Command): void {
+  program
+    .command('lag')
+    .description('per partition: the group\'s committed offset, the end offset and the lag')
+    .requiredOption('--group <id>', 'consumer group')
+    .option('--topic <name>', 'only this topic (default: every topic the group has committed)')
+    .option('--json', 'print JSON: one object per partition')
+    .action(async (flags: { group: string, topic?: string, json?: boolean }) => {
+      const config = loadConfig()
+      const rows = await groupLag(config.kafka, flags.group, flags.topic === undefined ? undefined : [flags.topic])
+      process.stdout.write(flags.json === true ? JSON.stringify(rows.map(toJson)) + '\n' : formatLag(flags.group, rows))
+    })
+}
+
+function toJson (r: PartitionLag): Record<string, unknown> {
+  return { topic: r.topic, partition: r.partition, committed: r.committed === null ? null : Number(r.committed), end: Number(r.end), lag: Number(r.lag) }
+}
+
+/** A table like kafka-consumer-groups.sh --describe. */
+export function formatLag (group: string, rows: PartitionLag[]): string {
+  if (rows.length === 0) return `group ${group} has no committed offsets\n`
+  const table = [['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG'],
+    ...rows.map(r => [group, r.topic, String(r.partition), r.committed === null ? '-' : String(r.committed), String(r.end), String(r.lag)])]
+  const widths = table[0]!.map((_, i) => Math.max(...table.map(row => row[i]!.length)))
+  return table.map(row => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n'
+}
