@@ -11,10 +11,11 @@
 // usage error (bad flag, unreachable broker: thrown as UsageError, reported by src/cli.ts);
 // 130 when a second signal asks for an immediate exit (src/runtime/shutdown.ts).
 import type { Command } from 'commander'
-import { parseNumber, UsageError, type Config } from '../config.js'
+import { parseNumber, UsageError, type Config, type KafkaConfig } from '../config.js'
+import { groupLag } from '../kafka/group-offsets.js'
 import type { TopologyDescription } from './describe.js'
 import { createLogger, type Logger } from './logger.js'
-import { serveMetrics, type MetricsServer } from './metrics.js'
+import { metrics, serveMetrics, type MetricsServer } from './metrics.js'
 import { onShutdown } from './shutdown.js'
 
 export interface AppOptions {
@@ -33,6 +34,16 @@ export interface AppOptions {
   config?: Config
   /** Logged at start, so a service's log says what it runs (see src/runtime/describe.ts). */
   topology?: TopologyDescription
+  /** With a metrics server: poll this group's lag into streamfit_consumer_lag{topic,partition}. */
+  lag?: LagOptions
+}
+
+export interface LagOptions {
+  kafka: KafkaConfig
+  groupId: string
+  topics: string[]
+  /** Default 5000 ms. */
+  intervalMs?: number
 }
 
 export interface AppContext {
@@ -58,11 +69,14 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
   const shutdown = onShutdown()
   let healthy = true
   let metricsServer: MetricsServer | undefined
+  const cleanups: Array<() => void> = []
   try {
     if (options.metricsPort !== undefined) {
       metricsServer = await serveMetrics(options.metricsPort, () => healthy && !shutdown.signal.aborted, options.metricsHost)
       logger.info({ port: metricsServer.port }, `metrics on http://${options.metricsHost ?? '0.0.0.0'}:${metricsServer.port}/metrics`)
     }
+    const stopLag = metricsServer && options.lag ? pollLag(name, options.lag, logger) : undefined
+    cleanups.push(() => stopLag?.())
     logger.info({
       pid: process.pid,
       ...(options.config ? { config: safeConfig(options.config) } : {}),
@@ -85,10 +99,30 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
       throw error
     }
   } finally {
+    for (const cleanup of cleanups) cleanup()
     await metricsServer?.close()
     shutdown.dispose()
     forceExitIfStuck(logger, options.exitGraceMs ?? DEFAULT_EXIT_GRACE_MS)
   }
+}
+
+/** Sets streamfit_consumer_lag per partition every interval; returns a stop function. */
+function pollLag (app: string, lag: LagOptions, logger: Logger): () => void {
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  const tick = async (): Promise<void> => {
+    try {
+      for (const row of await groupLag(lag.kafka, lag.groupId, lag.topics)) {
+        metrics.lag.set({ app, topic: row.topic, partition: String(row.partition) }, Number(row.lag))
+      }
+    } catch (error) {
+      // Lag is a view for dashboards: a failed poll must never stop the app.
+      logger.debug({ err: error }, 'lag poll failed')
+    }
+    if (!stopped) timer = setTimeout(() => { void tick() }, lag.intervalMs ?? 5000).unref()
+  }
+  void tick()
+  return () => { stopped = true; clearTimeout(timer) }
 }
 
 // The timer is unref'd: it only fires when something else still holds the loop open.

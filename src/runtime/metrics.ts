@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export const registry = new Registry()
-collectDefaultMetrics({ register: registry, prefix: 'streamfit_process_' })
+// Default process and Node.js metrics as streamfit_process_cpu_seconds_total, streamfit_nodejs_heap_size_used_bytes, ...
+collectDefaultMetrics({ register: registry, prefix: 'streamfit_' })
 
 const app = ['app'] as const
 
