@@ -264,6 +264,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       unsaved.push(batch)
       unsavedRecords += batch.length
       fault('after-fit-before-save')
+      logger?.debug({ batch: batches, rows: n, accuracy: score.accuracy, loss: score.loss, trainLoss, positions: consumed.positions.map(String) }, `trained mini-batch ${batches}`)
       const due = schedule.batchDone() || unsavedRecords >= saveLimit
       if (due) await save()
       o.onBatch?.({
