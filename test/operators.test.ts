@@ -156,6 +156,33 @@ test('decodeCsv: completes only after the dead-letter writes, and fails when one
   }
 })
 
+test('decodeCsv: one operator, interleaved subscriptions, examples never overwritten', () => {
+  const dlq = new CollectingDeadLetterSink({ topic: 'dlq-test' })
+  const decode = decodeCsv({ deadLetter: dlq })
+  const a = new Subject<KafkaRecord>()
+  const b = new Subject<KafkaRecord>()
+  const fromA: Example[] = []
+  const fromB: Example[] = []
+  a.pipe(decode).subscribe(e => fromA.push(e))
+  b.pipe(decode).subscribe(e => fromB.push(e))
+  const row = (x: number): string => Array.from({ length: 18 }, (_, j) => x + j / 100).join(',')
+  for (let i = 0; i < 3000; i++) {
+    a.next(record('1', row(i)))
+    b.next(record('0', row(-i)))
+    if (i % 7 === 0) b.next(record('0', 'bad')) // failed rows must not claim or clobber a row
+  }
+  a.complete(); b.complete()
+  assert.is(fromA.length, 3000)
+  assert.is(fromB.length, 3000)
+  for (let i = 0; i < 3000; i++) {
+    if (fromA[i].features[0] !== i || fromB[i].features[0] !== -i || fromA[i].features[17] !== Math.fround(i + 0.17)) {
+      assert.unreachable(`example ${i} overwritten: ${fromA[i].features[0]} ${fromB[i].features[0]}`)
+    }
+  }
+  assert.is(decode.stats.decoded, 6000)
+  assert.is(dlq.total, Math.ceil(3000 / 7))
+})
+
 // --- shuffle ---
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)

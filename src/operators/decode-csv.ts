@@ -5,7 +5,11 @@ import type { DeadLetterSink } from '../sinks/dead-letter.js'
 
 /** One decoded record: its features, its label (from the key) and the record itself. */
 export interface Example {
-  /** The record's features as float32 (a view into a shared slab: copy it to keep it long). */
+  /**
+   * The record's features as float32: a view into a slab shared with up to 1023 other examples,
+   * never overwritten. Keeping one example keeps its slab (at most 72 KiB) alive: copy it
+   * (`features.slice()`) to keep a few examples for long.
+   */
   features: Float32Array
   /** 0 or 1; null only when `requireLabel: false` and the record has no key. */
   label: 0 | 1 | null
@@ -39,8 +43,11 @@ export class DecodeError extends Error {
 }
 
 const DEFAULTS = { features: 18, requireLabel: true }
-// Features are written into slabs of this many rows, so a record costs a view, not a buffer.
-const SLAB_ROWS = 1024
+// Features are written into shared slabs, so a record costs a view, not its own ArrayBuffer
+// (a separate 72-byte Float32Array lives off-heap and costs ~10x more to create). Slabs start
+// small, for operators used on one small batch, and double up to MAX_SLAB_ROWS.
+const FIRST_SLAB_ROWS = 32
+const MAX_SLAB_ROWS = 1024
 
 /**
  * Decodes SUSY records: the value's CSV numbers become float32 features, the key the label.
@@ -62,9 +69,13 @@ export function decodeCsv (options: DecodeCsvOptions = {}): DecodeCsvOperator {
     byReason: Object.fromEntries(DECODE_REASONS.map(r => [r, 0])) as Record<DecodeReason, number>
   }
 
+  // One arena per operator instance, shared by its subscriptions: rows are claimed synchronously,
+  // so interleaved subscriptions never share a row, and an epoch does not cost a new slab.
+  let slab = new Float32Array(0)
+  let slabRows = 0
+  let row = 0
+
   const operator = (source: Observable<KafkaRecord>): Observable<Example> => new Observable<Example>(subscriber => {
-    let slab = new Float32Array(width * SLAB_ROWS)
-    let row = 0
     let pendingWrites = 0
     let sourceDone = false
 
@@ -90,11 +101,16 @@ export function decodeCsv (options: DecodeCsvOptions = {}): DecodeCsvOperator {
           const label = parseLabel(record.key)
           if (label === BAD_LABEL) return reject(record, 'bad-label', describeBadLabel(record.key!))
           if (label === null && requireLabel) return reject(record, 'missing-key', 'the record has no key, so no label')
+          if (row === slabRows) {
+            slabRows = Math.min(MAX_SLAB_ROWS, Math.max(FIRST_SLAB_ROWS, slabRows * 2))
+            slab = new Float32Array(width * slabRows)
+            row = 0
+          }
           const offset = row * width
           const failure = parseFeatures(record.value, slab, offset, width)
-          if (failure !== null) return reject(record, failure.reason, failure.detail)
+          if (failure !== null) return reject(record, failure.reason, failure.detail) // the row is reused
           const example: Example = { features: slab.subarray(offset, offset + width), label, record }
-          if (++row === SLAB_ROWS) { slab = new Float32Array(width * SLAB_ROWS); row = 0 }
+          row++
           stats.decoded++
           subscriber.next(example)
         } catch (err) {
@@ -107,10 +123,7 @@ export function decodeCsv (options: DecodeCsvOptions = {}): DecodeCsvOperator {
         if (pendingWrites === 0) subscriber.complete()
       }
     })
-    return () => {
-      subscription.unsubscribe()
-      slab = new Float32Array(0) // drop our reference; emitted views keep their slab alive
-    }
+    return () => subscription.unsubscribe()
   })
   return Object.assign(operator, { stats })
 }
