@@ -24,7 +24,8 @@ export async function topicWith (topic: string, count: number, { partitions = 1,
   await ensureTopics(kafka, [{ name: topic, partitions }])
   const producer = new Producer({ ...connectionOptions(kafka, 'test-producer'), acks: -1 })
   try {
-    const chunk = 20_000
+    // One send is one batch per partition; stay below the broker's 1 MiB batch limit.
+    const chunk = Math.floor(800_000 / (valueSize + 40))
     for (let first = from; first < from + count; first += chunk) {
       const messages = []
       for (let i = first; i < Math.min(first + chunk, from + count); i++) {

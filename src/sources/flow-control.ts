@@ -4,8 +4,9 @@
 // such as `concatMap(async ...)` queue whatever arrives while they are busy. A source therefore
 // cannot see how much is waiting downstream unless downstream tells it. FlowControl is that
 // channel: the source counts the records it hands over, the consumer releases them once done,
-// and the source stops fetching (pauses the Kafka stream) while `highWaterMark` or more records
-// are outstanding.
+// and the source stops emitting and fetching (pauses the Kafka stream) once `highWaterMark`
+// records are outstanding, until they drop to `lowWaterMark` (the gap avoids pausing and
+// resuming the stream on every record).
 
 export const DEFAULT_HIGH_WATER_MARK = 16_384
 
@@ -22,19 +23,26 @@ export const DEFAULT_HIGH_WATER_MARK = 16_384
  *
  * Release every record the source emitted exactly once, including records an operator filtered
  * out or sent to a dead-letter topic; otherwise the source stalls once `highWaterMark` credits
- * have leaked. At most `highWaterMark` plus one fetch (or one mini-batch) are outstanding.
+ * have leaked. At most `highWaterMark` records are outstanding at any time.
  */
 export class FlowControl {
   readonly highWaterMark: number
+  readonly lowWaterMark: number
   #buffered = 0
   #maxBuffered = 0
+  #full = false
   #drainListeners = new Set<() => void>()
 
-  constructor (highWaterMark = DEFAULT_HIGH_WATER_MARK) {
+  /** `lowWaterMark` defaults to half the high-water mark. */
+  constructor (highWaterMark = DEFAULT_HIGH_WATER_MARK, lowWaterMark = Math.floor(highWaterMark / 2)) {
     if (!Number.isInteger(highWaterMark) || highWaterMark < 1) {
       throw new RangeError(`highWaterMark must be an integer >= 1, got ${highWaterMark}`)
     }
+    if (!Number.isInteger(lowWaterMark) || lowWaterMark < 0 || lowWaterMark >= highWaterMark) {
+      throw new RangeError(`lowWaterMark must be an integer in [0, highWaterMark), got ${lowWaterMark}`)
+    }
     this.highWaterMark = highWaterMark
+    this.lowWaterMark = lowWaterMark
   }
 
   /** Records handed downstream and not yet released. */
@@ -47,15 +55,16 @@ export class FlowControl {
     return this.#maxBuffered
   }
 
-  /** True while the source must not fetch more. */
+  /** True from reaching the high-water mark until drained to the low-water mark: the source waits. */
   get full (): boolean {
-    return this.#buffered >= this.highWaterMark
+    return this.#full
   }
 
   /** Source side: `n` records were handed downstream. */
   emitted (n: number): void {
     this.#buffered += n
     if (this.#buffered > this.#maxBuffered) this.#maxBuffered = this.#buffered
+    if (this.#buffered >= this.highWaterMark) this.#full = true
   }
 
   /** Consumer side: `n` records are finished with and their memory may be reused. */
@@ -63,14 +72,14 @@ export class FlowControl {
     if (n > this.#buffered) {
       throw new RangeError(`released ${n} records but only ${this.#buffered} are outstanding`)
     }
-    const wasFull = this.full
     this.#buffered -= n
-    if (wasFull && !this.full) {
+    if (this.#full && this.#buffered <= this.lowWaterMark) {
+      this.#full = false
       for (const listener of [...this.#drainListeners]) listener()
     }
   }
 
-  /** Calls `listener` each time the buffer drops below the high-water mark; returns the unsubscribe. */
+  /** Calls `listener` each time a full buffer has drained to the low-water mark; returns the unsubscribe. */
   onDrain (listener: () => void): () => void {
     this.#drainListeners.add(listener)
     return () => { this.#drainListeners.delete(listener) }

@@ -52,7 +52,7 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
     let stream: GroupMessagesStream | undefined
     let closed = false
     let pending: KafkaRecord[] = []
-    let flushScheduled = false
+    let pumping = false
     let unacked = 0
     // Emitted batches in order, until they are part of a committed prefix.
     const inFlight: Array<{ records: KafkaRecord[], acked: boolean, settle: Array<{ resolve: () => void, reject: (e: Error) => void }> }> = []
@@ -63,7 +63,6 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
     })
 
     const flush = (): void => {
-      flushScheduled = false
       if (pending.length === 0 || closed) return
       const records = pending
       pending = []
@@ -79,9 +78,9 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
       if (!entry.acked) {
         entry.acked = true
         unacked -= entry.records.length
-        if (unacked < highWaterMark && stream?.isPaused() === true && !closed) {
+        if (unacked < highWaterMark) {
           timeout.resume()
-          stream.resume()
+          pump()
         }
       }
       return new Promise<void>((resolve, reject) => {
@@ -109,26 +108,38 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
       })
     }
 
+    // Paused-mode reading (see fromGroup): the stream refills its buffer only as we read() it.
+    // A 'readable' event comes after a whole fetch response was pushed, so reading until the
+    // buffer is empty takes one poll; it is cut at maxRecords and whenever the unacknowledged
+    // records reach the high-water mark.
+    const pump = (): void => {
+      if (stream === undefined || closed || pumping) return
+      pumping = true
+      try {
+        while (!closed) {
+          if (unacked + pending.length >= highWaterMark) {
+            timeout.pause()
+            break
+          }
+          const message = stream.read() as Parameters<typeof toKafkaRecord>[0] | null
+          if (message === null) break
+          timeout.touch()
+          pending.push(toKafkaRecord(message))
+          if (pending.length >= maxRecords) flush()
+        }
+        flush()
+      } finally {
+        pumping = false
+      }
+    }
+
     openGroupStream(consumer, topics).then(opened => {
       stream = opened
       if (closed) {
         closeGroupStream(stream, consumer, owned).catch(() => {})
         return
       }
-      opened.on('data', message => {
-        timeout.touch()
-        pending.push(toKafkaRecord(message))
-        // One fetch response is pushed in one synchronous burst: the batch ends with the burst.
-        if (pending.length >= maxRecords) flush()
-        else if (!flushScheduled) {
-          flushScheduled = true
-          setImmediate(flush)
-        }
-        if (unacked + pending.length >= highWaterMark && !closed) {
-          timeout.pause()
-          opened.pause()
-        }
-      })
+      opened.on('readable', pump)
       opened.once('error', error => subscriber.error(error))
       opened.once('end', () => { flush(); subscriber.complete() })
       timeout.start()

@@ -41,10 +41,32 @@ export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
     const { consumer, owned } = groupConsumerFor(options, 'group')
     let stream: GroupMessagesStream | undefined
     let closed = false
+    let pumping = false
     const timeout = new StreamTimeout(streamTimeout, () => subscriber.complete())
+
+    // Paused-mode reading: records stay in the platformatic stream until we read() them, and
+    // the stream fetches again only when its buffer is below its high-water mark. While the
+    // credits are used up we simply stop reading, so at most one buffer plus one fetch wait there.
+    const pump = (): void => {
+      if (stream === undefined || closed || pumping) return
+      pumping = true
+      try {
+        while (!closed && flow?.full !== true) {
+          const message = stream.read() as Parameters<typeof toKafkaRecord>[0] | null
+          if (message === null) break
+          timeout.touch()
+          flow?.emitted(1)
+          subscriber.next(toKafkaRecord(message))
+        }
+      } finally {
+        pumping = false
+      }
+      // Waiting on a slow consumer is not a quiet topic.
+      if (flow?.full === true) timeout.pause()
+    }
     const offDrain = flow?.onDrain(() => {
       timeout.resume()
-      stream?.resume()
+      pump()
     })
 
     openGroupStream(consumer, topics).then(opened => {
@@ -53,15 +75,7 @@ export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
         closeGroupStream(stream, consumer, owned).catch(() => {})
         return
       }
-      opened.on('data', message => {
-        timeout.touch()
-        flow?.emitted(1)
-        subscriber.next(toKafkaRecord(message))
-        if (flow?.full === true && !closed) {
-          timeout.pause()
-          opened.pause()
-        }
-      })
+      opened.on('readable', pump)
       opened.once('error', error => subscriber.error(error))
       // The stream only ends by itself when its consumer is closed under it (a caller-owned one).
       opened.once('end', () => subscriber.complete())

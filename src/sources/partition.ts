@@ -1,8 +1,8 @@
 // fromPartition: a replayable, bounded read of one partition (the tutorial's IODataset.from_kafka).
 //
 // It talks to the partition leader with plain Fetch requests instead of a consumer-group stream:
-// no group to join, no offsets to commit, no rebalance delay, and the next fetch is issued only
-// when downstream has room, which is what keeps memory bounded under a slow subscriber.
+// no group to join, no offsets to commit, no rebalance delay, and records are handed downstream
+// only while the consumer has credits, which is what keeps memory bounded under a slow subscriber.
 import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka'
 import { Observable } from 'rxjs'
 import { loadConfig, type KafkaConfig } from '../config.js'
@@ -33,7 +33,10 @@ export interface FromPartitionOptions {
   maxBytes?: number
   /** How long the broker may hold a fetch while waiting for records, in ms (default 500). */
   maxWaitTime?: number
-  /** Credits for a slow asynchronous consumer; without it only one fetch is in memory at a time. */
+  /**
+   * Credits for a slow asynchronous consumer: emission pauses mid-fetch when they run out. With
+   * or without it the source itself holds at most two fetch responses.
+   */
   flow?: FlowControl
 }
 
@@ -124,17 +127,15 @@ export function fromPartition (options: FromPartitionOptions): Observable<KafkaR
       ])
       let position = start > earliest ? start : earliest
       let pending = position < end ? prefetch(position) : undefined
-      while (pending !== undefined && !closed) {
+      while (pending !== undefined) {
         const response = await pending
         if (closed) return
         const batches = response.responses[0]?.partitions[0]?.records ?? []
         const requested = position
         const last = batches[batches.length - 1]
         if (last !== undefined) position = last.firstOffset + BigInt(last.lastOffsetDelta) + 1n
-        pending = undefined
-        // Overlap the next round trip with downstream work when that cannot overflow the credits.
-        const prefetched = position < end && (flow === undefined || flow.buffered + countRecords(batches) < flow.highWaterMark)
-        if (prefetched) pending = prefetch(position)
+        // The next round trip overlaps with emitting this response: at most two are held.
+        pending = position < end ? prefetch(position) : undefined
         for (const batch of batches) {
           if (isControlBatch(batch)) continue
           for (const raw of batch.records) {
@@ -142,16 +143,14 @@ export function fromPartition (options: FromPartitionOptions): Observable<KafkaR
             // A fetch returns whole batches, which may begin before the requested offset.
             if (offset < requested) continue
             if (offset >= end) break
+            if (flow?.full === true) {
+              await waitForRoom()
+              if (closed) return
+            }
             flow?.emitted(1)
             subscriber.next(recordFromBatch(topic, partition, batch, raw, offset))
             if (closed) return
           }
-        }
-        if (position >= end) break
-        if (!prefetched) {
-          await waitForRoom()
-          if (closed) return
-          pending = prefetch(position)
         }
       }
       subscriber.complete()
@@ -167,8 +166,3 @@ export function fromPartition (options: FromPartitionOptions): Observable<KafkaR
   })
 }
 
-function countRecords (batches: { records: unknown[] }[]): number {
-  let n = 0
-  for (const b of batches) n += b.records.length
-  return n
-}
