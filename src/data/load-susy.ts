@@ -1,5 +1,6 @@
 // The tutorial's write_to_kafka, done natively: SUSY rows (from a file, a URL or the generator)
 // split into susy-train and susy-test, value = the 18 features as a CSV line, key = the label.
+import type { Readable } from 'node:stream'
 import { Producer, type MessageToProduce } from '@platformatic/kafka'
 import { UsageError, type Config } from '../config.js'
 import { deleteTopics, ensureTopics, type TopicSpec } from '../kafka/admin.js'
@@ -86,6 +87,9 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
   if (!(o.testFraction >= 0 && o.testFraction <= 1)) throw new UsageError(`--test-fraction expects a number from 0 to 1, got ${o.testFraction}`)
   const started = performance.now()
   await requireKafka(config)
+  // Rows from a file are read and checked before any topic is touched: a malformed row stops the
+  // load with nothing written (and nothing deleted by --fresh).
+  const read = o.synthetic === undefined ? await readRows(o.data, o) : null
   const topics = susyTopics(config)
   if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
   await ensureTopics(config.kafka, topics)
@@ -96,11 +100,10 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
     compression: o.compression,
     acks: -1
   })
+  const total = read === null ? o.synthetic ?? 0 : read.labels.length
   const sender = new BatchSender(producer, o.inFlight, n => o.onProgress?.('write', n, total))
-  let total: number | undefined
   let train = 0
   let test = 0
-  let skipped: RowError[] = []
   try {
     let batch: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = []
     let batchBytes = 0
@@ -114,18 +117,15 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
         await sender.send(full)
       }
     }
-    if (o.synthetic !== undefined) {
-      total = o.synthetic
+    if (read === null) {
+      // Generated rows are independent draws, so choosing test rows as they come is a shuffled split.
       const next = syntheticRows(o.seed)
-      const toTest = streamingSplit(o.synthetic, o.testFraction, o.seed ^ 0x5eed)
-      for (let i = 0; i < o.synthetic; i++) {
+      const toTest = streamingSplit(total, o.testFraction, o.seed ^ 0x5eed)
+      for (let i = 0; i < total; i++) {
         const row = next()
         if (toTest()) { test++; await push(config.topics.test, labelKey(row.label), row.value) } else { train++; await push(config.topics.train, labelKey(row.label), row.value) }
       }
     } else {
-      const read = await readRows(o.data, o)
-      skipped = read.skipped
-      total = read.labels.length
       const split = shuffledSplit(total, o.testFraction, o.seed)
       for (const i of split.test) await push(config.topics.test, labelKey(read.labels[i] as 0 | 1), read.values[i])
       for (const i of split.train) await push(config.topics.train, labelKey(read.labels[i] as 0 | 1), read.values[i])
@@ -138,7 +138,7 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
     await producer.close().catch(() => {})
   }
   const seconds = (performance.now() - started) / 1000
-  return { train, test, skipped, seconds, recordsPerSecond: (train + test) / seconds, synthetic: o.synthetic !== undefined }
+  return { train, test, skipped: read?.skipped ?? [], seconds, recordsPerSecond: (train + test) / seconds, synthetic: o.synthetic !== undefined }
 }
 
 interface ReadResult {
@@ -149,7 +149,7 @@ interface ReadResult {
 
 /** Reads and checks the rows of a file or URL (the first `rows` data rows when given). */
 export async function readRows (source: string, o: Pick<LoadOptions, 'rows' | 'skipBad' | 'onSkip' | 'onNote' | 'onProgress'>): Promise<ReadResult> {
-  const stream = await openSusyData(source)
+  let stream: Readable | undefined
   const limit = o.rows ?? Infinity
   let labels = new Uint8Array(1 << 16)
   const values: Buffer[] = []
@@ -157,6 +157,7 @@ export async function readRows (source: string, o: Pick<LoadOptions, 'rows' | 's
   let lineNumber = 0
   let dataRows = 0
   try {
+    stream = await openSusyData(source)
     outer: for await (const lines of readLines(stream)) {
       for (const line of lines) {
         lineNumber++
@@ -181,7 +182,7 @@ export async function readRows (source: string, o: Pick<LoadOptions, 'rows' | 's
     if (error instanceof UsageError) throw error
     throw new UsageError(`cannot read ${source}: ${(error as Error).message}`)
   } finally {
-    stream.destroy()
+    stream?.destroy()
   }
   if (values.length === 0) throw new UsageError(`${source} holds no SUSY rows`)
   return { labels: labels.subarray(0, values.length), values, skipped }
