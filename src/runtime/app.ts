@@ -78,7 +78,6 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
     const stopLag = metricsServer && options.lag ? pollLag(name, options.lag, logger) : undefined
     cleanups.push(() => stopLag?.())
     logger.info({
-      pid: process.pid,
       ...(options.config ? { config: safeConfig(options.config) } : {}),
       ...(options.topology ? { topology: options.topology } : {})
     }, `${name} started`)
