@@ -140,7 +140,7 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
         return
       }
       opened.on('readable', pump)
-      opened.once('error', error => subscriber.error(error))
+      opened.on('error', error => subscriber.error(error))
       opened.once('end', () => { flush(); subscriber.complete() })
       timeout.start()
     }, error => { if (!closed) subscriber.error(error) })

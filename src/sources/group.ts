@@ -76,7 +76,7 @@ export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
         return
       }
       opened.on('readable', pump)
-      opened.once('error', error => subscriber.error(error))
+      opened.on('error', error => subscriber.error(error))
       // The stream only ends by itself when its consumer is closed under it (a caller-owned one).
       opened.once('end', () => subscriber.complete())
       timeout.start()
