@@ -82,7 +82,7 @@ export async function startKafka (options: KafkaBrokerOptions): Promise<ServiceI
     return { address, started: false, ...(ours ? { pid, log: paths.log } : {}) }
   }
   for (const p of [port, controllerPort]) {
-    if (await portOpen(host, p)) throw new UsageError(`port ${host}:${p} is taken by a program that is not a Kafka broker: stop it, or set KAFKA_BROKERS to another address`)
+    if (await portStaysOpen(host, p)) throw new UsageError(`port ${host}:${p} is taken by a program that is not a Kafka broker: stop it, or set KAFKA_BROKERS to another address`)
   }
   const java = javaCommand()
   const libs = await ensureKafkaJars(options.stateDir, options)
@@ -150,12 +150,23 @@ function javaCommand (): string {
   return java
 }
 
+/** Whether a port is still taken after a few seconds (a broker that was just stopped lets go). */
+export async function portStaysOpen (host: string, port: number, waitMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + waitMs
+  while (await portOpen(host, port)) {
+    if (Date.now() > deadline) return true
+    await sleep(250)
+  }
+  return false
+}
+
 export function portOpen (host: string, port: number, timeoutMs = 1000): Promise<boolean> {
   return new Promise(resolve => {
     const socket = createConnection({ host, port })
     const done = (open: boolean): void => { socket.destroy(); resolve(open) }
     socket.setTimeout(timeoutMs, () => done(false))
-    socket.once('connect', () => done(true))
+    // A connect to a free port in the ephemeral range can land on itself (TCP simultaneous open).
+    socket.once('connect', () => done(socket.localPort !== port || socket.localAddress !== socket.remoteAddress))
     socket.once('error', () => done(false))
   })
 }

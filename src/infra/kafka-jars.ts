@@ -2,7 +2,7 @@
 // or, for users without Maven, from the official release archive.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { UsageError } from '../config.js'
 import { downloadKafkaArchive } from './kafka-archive.js'
 import { KAFKA_POM, KAFKA_VERSION, SCALA_VERSION, kafkaLibsDir } from './paths.js'
@@ -31,7 +31,7 @@ export async function ensureKafkaJars (stateDir: string, options: JarOptions = {
   if (kafkaJarsPresent(stateDir)) return libs
   const { mvn = process.env.STREAMFIT_MVN ?? 'mvn', archiveUrl = process.env.STREAMFIT_KAFKA_ARCHIVE_URL ?? KAFKA_ARCHIVE_URL, onProgress = () => {} } = options
   // Fetch into a scratch directory and rename it into place, so a half fetch never looks complete.
-  const scratch = `${libs}.partial-${process.pid}`
+  const scratch = resolve(stateDir, `.kafka-jars-partial-${process.pid}`)
   rmSync(scratch, { recursive: true, force: true })
   mkdirSync(scratch, { recursive: true })
   const failures: string[] = []

@@ -1,5 +1,5 @@
 // Pid files for the services `up` starts, so that `down` stops those and nothing else.
-import { readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 
 export function writePid (path: string, pid: number): void {
   writeFileSync(path, `${pid}\n`)
@@ -35,14 +35,23 @@ export function isOurProcess (pid: number, marker: string): boolean {
   } catch {
     return true
   }
-  // A zombie has exited; only its parent has not reaped it yet.
-  if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false
+  // A zombie has exited and only waits for its parent to reap it, once its last thread is gone:
+  // a killed JVM's main thread turns zombie while other threads still hold its sockets open.
+  if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z') && threads(pid) <= 1) return false
   try {
     if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some(arg => arg.includes(marker))) return true
     // redis-server rewrites its command line into a title, but it runs inside its --dir.
     return readlinkSync(`/proc/${pid}/cwd`) === marker
   } catch {
     return false
+  }
+}
+
+function threads (pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/task`).length
+  } catch {
+    return 0
   }
 }
 
