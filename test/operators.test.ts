@@ -78,7 +78,7 @@ test('parseFeatures: matches Math.fround(Number()) for random numbers in many sp
 test('parseLabel: every spelling of 0 and 1, and nothing else', () => {
   for (const t of ['0', '0.0', '0.000', '-0', '0e0', '0.000000000000000000e+00', ' 0 ']) assert.is(parseLabel(Buffer.from(t)), 0, t)
   for (const t of ['1', '1.0', '1.000', '+1', '1e0', '1.000000000000000000e+00', '10e-1', '1\r\n']) assert.is(parseLabel(Buffer.from(t)), 1, t)
-  for (const t of ['2', '0.5', 'x', '1,0', 'true', 'NaN', '1 1', '-1']) assert.is(parseLabel(Buffer.from(t)), -1, t)
+  for (const t of ['2', '0.5', 'x', '1,0', 'true', 'NaN', '1 1', '-1', '1.00000001', '0.0000000000000000000000000000000000000000000001']) assert.is(parseLabel(Buffer.from(t)), -1, t)
   assert.is(parseLabel(null), null)
   assert.is(parseLabel(Buffer.alloc(0)), null)
 })

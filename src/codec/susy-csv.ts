@@ -33,6 +33,9 @@ const ZERO = 0x30
 const NINE = 0x39
 const TWO53 = 9007199254740992
 // Exact powers of ten as doubles (10^22 is the last one that is exact).
+// Relative nudges far below float32 precision, far above the approximation's error.
+const NUDGE_UP = 1 + 2 ** -40
+const NUDGE_DOWN = 1 - 2 ** -40
 const POW10: Float64Array = Float64Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
 
 function isBlank (c: number): boolean {
@@ -44,12 +47,13 @@ const EMPTY = -1
 const NOT_A_NUMBER = -2
 const NOT_FINITE = -3
 
-// The last parsed value; a module variable so that parsing allocates nothing.
-let parsed = 0
+// The last parsed value, as a double that rounds to the right float32 when stored in a
+// Float32Array. A typed array, not a `let`: on Node 20 every double assigned to a module variable
+// is a fresh heap number. bench/operators.ts checks that parsing allocates nothing.
+const parsed = new Float64Array(1)
 
 /**
- * Parses one number in bytes[start, end) up to the next comma or `end`, into `parsed` (rounded to
- * float32). Returns the index of the terminating comma (or `end`) or a negative status.
+ * Parses one number in bytes[start, end) up to the next comma or `end`, into `parsed[0]`. Returns the index of the terminating comma (or `end`) or a negative status.
  */
 function parseNumber (bytes: Uint8Array, start: number, end: number): number {
   let i = start
@@ -59,30 +63,39 @@ function parseNumber (bytes: Uint8Array, start: number, end: number): number {
   let negative = false
   let c = bytes[i]
   if (c === MINUS || c === PLUS) { negative = c === MINUS; i++ }
-  let m = 0 // significant digits as an integer (exact while <= 2^53)
-  let sig = 0 // significant digits seen (leading zeros excluded)
-  let exp10 = 0 // decimal exponent to apply to m
+  // The first 18 significant digits, as two int32 halves: small-integer arithmetic in the loop,
+  // one double operation at the end.
+  let hi = 0 // significant digits 1-9
+  let lo = 0 // significant digits 10-18
+  let loDigits = 0
+  let sig = 0 // significant digits kept (leading zeros excluded)
+  let exp10 = 0 // decimal exponent to apply to the kept digits
   let digits = 0 // all digits seen, to reject "", ".", "-"
-  let exact = true
+  let exact = true // false once a nonzero digit was dropped
   for (; i < end; i++) {
-    c = bytes[i]
-    if (c < ZERO || c > NINE) break
+    c = bytes[i] - ZERO
+    if (c < 0 || c > 9) break
     digits++
-    if (sig < 19) {
-      m = m * 10 + (c - ZERO)
-      if (m !== 0) sig++ // leading zeros are not significant
-    } else { exp10++; if (c !== ZERO) exact = false }
+    if (sig < 9) {
+      hi = hi * 10 + c
+      if (hi !== 0) sig++ // leading zeros are not significant
+    } else if (sig < 18) {
+      lo = lo * 10 + c; loDigits++; sig++
+    } else { exp10++; if (c !== 0) exact = false }
   }
   if (i < end && bytes[i] === DOT) {
     for (i++; i < end; i++) {
-      c = bytes[i]
-      if (c < ZERO || c > NINE) break
+      c = bytes[i] - ZERO
+      if (c < 0 || c > 9) break
       digits++
-      if (sig < 19) {
-        m = m * 10 + (c - ZERO)
-        if (m !== 0) sig++
+      if (sig < 9) {
+        hi = hi * 10 + c
+        if (hi !== 0) sig++
         exp10--
-      } else if (c !== ZERO) exact = false
+      } else if (sig < 18) {
+        lo = lo * 10 + c; loDigits++; sig++
+        exp10--
+      } else if (c !== 0) exact = false
     }
   }
   if (digits === 0) return nonNumeric(bytes, fieldStart, end)
@@ -104,26 +117,31 @@ function parseNumber (bytes: Uint8Array, start: number, end: number): number {
   const numberEnd = i
   while (i < end && isBlank(bytes[i])) i++
   if (i < end && bytes[i] !== COMMA) return NOT_A_NUMBER
-  let v: number
+  const m = loDigits === 0 ? hi : hi * POW10[loDigits] + lo // exact while <= 2^53
+  let v = 0
   if (m === 0) {
     v = 0
   } else if (exact && m <= TWO53 && exp10 >= -22 && exp10 <= 22) {
     // Clinger's fast path: one correctly rounded operation gives the correctly rounded double.
-    v = Math.fround(exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10])
+    v = exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10]
   } else {
-    v = exp10 >= -22 && exp10 <= 22 ? (exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10]) : NaN
     // The approximation is within a few double ulps of the true value; unless that is near a
     // float32 rounding boundary, it rounds to the same float32. Otherwise ask Number().
-    const f = Math.fround(v)
-    if (v === v && Math.fround(v * (1 + 2 ** -40)) === f && Math.fround(v * (1 - 2 ** -40)) === f) {
-      v = f
-    } else {
-      v = Math.fround(Number(Buffer.from(bytes.buffer, bytes.byteOffset + fieldStart, numberEnd - fieldStart).toString('latin1')))
+    // (No NaN placeholder for the out-of-range case: a NaN constant in a phi made V8 box v.)
+    let close = false
+    if (exp10 >= -22 && exp10 <= 22) {
+      v = exp10 < 0 ? m / POW10[-exp10] : m * POW10[exp10]
+      const f = Math.fround(v)
+      close = Math.fround(v * NUDGE_UP) === f && Math.fround(v * NUDGE_DOWN) === f
+    }
+    if (!close) {
+      v = Number(Buffer.from(bytes.buffer, bytes.byteOffset + fieldStart, numberEnd - fieldStart).toString('latin1'))
       if (negative) v = -v // the sign was part of the sliced text; undo the negation below
     }
   }
-  if (v === Infinity || v === -Infinity) return NOT_FINITE
-  parsed = negative ? -v : v
+  const f32 = Math.fround(v)
+  if (f32 === Infinity || f32 === -Infinity) return NOT_FINITE
+  parsed[0] = negative ? -v : v
   return i
 }
 
@@ -178,7 +196,7 @@ export function parseFeatures (bytes: Uint8Array | null, out: Float32Array, outO
       const what = status === NOT_FINITE ? 'is not a finite float32' : 'is not a number'
       return { reason: status === NOT_FINITE ? 'not-finite' : 'not-a-number', detail: `field ${field + 1} ${fieldText(bytes, i, end)} ${what}` }
     }
-    out[outOffset + field] = parsed
+    out[outOffset + field] = parsed[0] // the store rounds to float32
     if (status === end) {
       if (field + 1 !== expected) return { reason: 'arity', detail: `expected ${expected} fields, got ${field + 1}` }
       return null
@@ -198,7 +216,8 @@ export function parseLabel (key: Uint8Array | null): 0 | 1 | typeof BAD_LABEL | 
   if (key === null || key.length === 0) return null
   const status = parseNumber(key, 0, key.length)
   if (status !== key.length) return BAD_LABEL
-  return parsed === 0 ? 0 : parsed === 1 ? 1 : BAD_LABEL
+  const value = parsed[0] // a double: "1.00000001" is not 1 even though it is in float32
+  return value === 0 ? 0 : value === 1 ? 1 : BAD_LABEL
 }
 
 /** A one-line description of a bad label key, for the dead-letter detail. */
