@@ -44,7 +44,7 @@ export class ModelRunner implements Predictor {
   #closed = false
   #failure: Error | null = null
 
-  private constructor (worker: Worker, readonly backend: BackendName, version: string) {
+  private constructor (worker: Worker, readonly backend: BackendName, readonly skippedBackends: string[], version: string) {
     this.#worker = worker
     this.version = version
     worker.on('message', (reply: Reply) => this.#settle(reply))
@@ -64,7 +64,7 @@ export class ModelRunner implements Predictor {
       await worker.terminate()
       throw ready.usage ? new UsageError(ready.error) : new Error(ready.error)
     }
-    const runner = new ModelRunner(worker, ready.backend, options.version ?? 'unsaved')
+    const runner = new ModelRunner(worker, ready.backend, ready.skipped, options.version ?? 'unsaved')
     const learnScaler = options.learnScaler ?? false
     runner.params = options.snapshot
       ? await runner.#call<number>({ op: 'load', snapshot: options.snapshot, learnScaler }, [])

@@ -69,7 +69,9 @@ export function trainBatches (runner: ModelRunner, options: TrainBatchesOptions 
 
     const subscription = source.subscribe({
       next (batch) {
-        waiting.push(batch)
+        // Sent now, the runner copies the arrays at once; a batch that must wait is copied here,
+        // because a pooled source (toArrays({ reuse })) overwrites its buffers.
+        waiting.push(running < inFlight ? batch : { xs: batch.xs.slice(), ys: batch.ys.slice(), n: batch.n })
         pump()
       },
       error: err => subscriber.error(err),

@@ -1,0 +1,71 @@
+// `streamfit evaluate`: scores a labelled SUSY file with a stored model: accuracy, AUC, loss.
+import type { Command } from 'commander'
+import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { parseFeatures } from '../codec/susy-csv.js'
+import { readRows } from '../data/load-susy.js'
+import { FEATURE_COUNT } from '../data/susy.js'
+import { parseBackend } from '../ml/backend.js'
+import { binaryMetrics } from '../ml/evaluation.js'
+import { openModel } from '../registry/open-model.js'
+import { ModelRegistry } from '../registry/registry.js'
+
+interface EvaluateFlags {
+  data: string
+  model: string
+  backend: string
+  rows?: string
+  batchSize: string
+  json?: boolean
+}
+
+export function register (program: Command): void {
+  program
+    .command('evaluate')
+    .description('score a labelled SUSY file (.csv, .csv.gz, .zip or URL, as for load) with a stored model: accuracy, AUC, loss')
+    .requiredOption('--data <path|url>', 'labelled rows: label first, then the 18 features')
+    .option('--model <ref>', 'model version: susy@latest, susy@N', 'susy@latest')
+    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
+    .option('--rows <n>', 'only the first N rows')
+    .option('--batch-size <n>', 'rows per prediction request', '4096')
+    .option('--json', 'print one JSON line: rows, accuracy, auc, loss, model')
+    .action(async (flags: EvaluateFlags) => {
+      const config = loadConfig()
+      const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
+      const read = await readRows(flags.data, { ...(flags.rows !== undefined ? { rows: parseNumber('--rows', flags.rows, { min: 1 }) } : {}) })
+      const n = read.values.length
+      const xs = new Float32Array(n * FEATURE_COUNT)
+      read.values.forEach((value, i) => {
+        const failure = parseFeatures(value, xs, i * FEATURE_COUNT, FEATURE_COUNT)
+        if (failure) throw new UsageError(`${flags.data}: row ${i + 1}: ${failure.reason}: ${failure.detail}`)
+      })
+      const ys = Float32Array.from(read.labels)
+
+      const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
+      let model
+      try {
+        model = await openModel(registry, flags.model, { backend: parseBackend(flags.backend) })
+      } finally {
+        await registry.close()
+      }
+      const { runner } = model
+      try {
+        const scores = new Float32Array(n)
+        for (let at = 0; at < n; at += batchSize) {
+          const rows = Math.min(batchSize, n - at)
+          scores.set(await runner.predict(xs.subarray(at * FEATURE_COUNT, (at + rows) * FEATURE_COUNT), rows), at)
+        }
+        const m = binaryMetrics(scores, ys)
+        if (flags.json === true) {
+          process.stdout.write(JSON.stringify({ rows: m.rows, accuracy: round4(m.accuracy), auc: round4(m.auc), loss: round4(m.loss), model: runner.version, backend: runner.backend }) + '\n')
+        } else {
+          process.stdout.write(`${runner.version} on ${m.rows.toLocaleString('en-US')} rows of ${flags.data}: accuracy ${m.accuracy.toFixed(4)}, AUC ${m.auc.toFixed(4)}, loss ${m.loss.toFixed(4)} (${runner.backend})\n`)
+        }
+      } finally {
+        await runner.close()
+      }
+    })
+}
+
+function round4 (n: number): number | null {
+  return Number.isFinite(n) ? Math.round(n * 10000) / 10000 : null
+}

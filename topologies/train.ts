@@ -1,0 +1,149 @@
+// Training from Kafka (the tutorial's step 4), epoch after epoch:
+//
+//   fromPartition(train topic, 0, up to the end offset at start)   one fresh read per epoch
+//     → shuffle(64)                  tf.data-style buffer, reshuffled every epoch (seeded)
+//     → decodeCsv                    bad records to the dead-letter topic (in the first epoch)
+//     → batch(64) → toArrays         flat float32 features and labels
+//     → trainBatches(runner)         one Adam step per batch, in the model's worker thread
+//   then the model, its metrics and the offsets it consumed go to the registry (src/commands/train.ts).
+import { from, fromEvent, lastValueFrom, takeUntil, tap, type Observable } from 'rxjs'
+import type { Config, KafkaConfig } from '../src/config.js'
+import { endOffsets } from '../src/kafka/admin.js'
+import type { BackendPreference } from '../src/ml/backend.js'
+import { EpochMeter, type EpochProgress } from '../src/ml/epoch-meter.js'
+import { ModelRunner } from '../src/ml/runner.js'
+import { trainBatches } from '../src/ml/train-batches.js'
+import { batch } from '../src/operators/batch.js'
+import { decodeCsv } from '../src/operators/decode-csv.js'
+import { shuffle } from '../src/operators/shuffle.js'
+import { toArrays } from '../src/operators/to-arrays.js'
+import type { KafkaRecord } from '../src/record.js'
+import type { TopologyDescription } from '../src/runtime/describe.js'
+import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
+import { fromPartition } from '../src/sources/partition.js'
+
+export interface TrainOptions {
+  kafka: KafkaConfig
+  topic: string
+  partition?: number
+  /** Where undecodable records go (written once, in the first epoch). */
+  dlqTopic: string
+  epochs?: number
+  batchSize?: number
+  shuffleBuffer?: number
+  backend?: BackendPreference
+  /** Seeds weights, dropout and the shuffle: the same seed and data give the same model. */
+  seed?: number
+  /** Standardise features with mean/std learnt in the first epoch, stored with the model. */
+  standardize?: boolean
+  /** Keep epoch 1's records in memory and replay them instead of re-reading Kafka. */
+  cache?: boolean
+  /** Stops after the step in hand; the model trained so far is returned. */
+  signal?: AbortSignal
+  /** Called once the model's backend is loaded (with why faster ones were skipped). */
+  onStart?: (backend: string, skippedBackends: string[]) => void
+  /** After each step; `totalSteps` is the epoch's step count (estimated from offsets in epoch 1). */
+  onStep?: (progress: EpochProgress, totalSteps: number) => void
+  onEpoch?: (epoch: EpochProgress) => void
+}
+
+export interface TrainResult {
+  runner: ModelRunner
+  epochs: EpochProgress[]
+  /** Rows in one epoch (the decoded records of the partition range). */
+  rows: number
+  /** Next offset after the range trained on, per topic and partition (for the registry). */
+  offsets: Record<string, Record<number, bigint>>
+  deadLettered: number
+  /** Training rows per second over all epochs. */
+  rowsPerSecond: number
+  seconds: number
+  interrupted: boolean
+}
+
+export const trainDefaults = { partition: 0, epochs: 10, batchSize: 64, shuffleBuffer: 64, standardize: false, cache: false }
+
+export function describe (config: Config): TopologyDescription {
+  const d = trainDefaults
+  return {
+    name: 'train',
+    summary: 'Fits the SUSY model on the train topic for several epochs, each a fresh read of the partition, and saves a version.',
+    guarantee: 'none',
+    guaranteeDetail: 'a batch job over a fixed offset range: re-run it to retrain',
+    steps: [
+      { kind: 'source', name: 'fromPartition', topics: [config.topics.train], detail: `partition ${d.partition}, offset 0 to the end offset at start, re-read every epoch` },
+      { kind: 'processor', name: 'shuffle', detail: `buffer ${d.shuffleBuffer}, reshuffled each epoch` },
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
+      { kind: 'processor', name: 'batch', detail: `${d.batchSize} rows` },
+      { kind: 'processor', name: 'trainBatches', detail: `${d.epochs} epochs, Adam, binary cross-entropy, worker thread` },
+      { kind: 'sink', name: 'registry.save', stores: [`redis:${config.registryPrefix}model:susy`], detail: 'topology, weights, metrics, offsets: one atomic step' }
+    ]
+  }
+}
+
+export async function runTrain (options: TrainOptions): Promise<TrainResult> {
+  const o = { ...trainDefaults, ...options }
+  const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)
+  const started = performance.now()
+  const end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
+  const runner = await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize })
+  o.onStart?.(runner.backend, runner.skippedBackends)
+  const deadLetter = new KafkaDeadLetterSink({ kafka: o.kafka, topic: o.dlqTopic })
+  const cached: KafkaRecord[] = []
+  const epochs: EpochProgress[] = []
+  const stop$ = o.signal ? fromEvent(o.signal, 'abort') : from([])
+  const shuffled = shuffle<KafkaRecord>(o.shuffleBuffer, seed)
+  let rows = Number(end) // an estimate until the first epoch has counted them
+  try {
+    for (let epoch = 1; epoch <= o.epochs && o.signal?.aborted !== true; epoch++) {
+      const first = epoch === 1
+      const records$: Observable<KafkaRecord> = first || !o.cache
+        ? fromPartition({ kafka: o.kafka, topic: o.topic, partition: o.partition, stop: end })
+        : from(cached)
+      const meter = new EpochMeter(epoch)
+      const decode = decodeCsv({ deadLetter: first ? deadLetter : alreadyReported })
+      await lastValueFrom(records$.pipe(
+        tap(record => { if (first && o.cache) cached.push(record) }),
+        shuffled,
+        decode,
+        batch(o.batchSize),
+        toArrays({ reuse: true }),
+        trainBatches(runner),
+        tap(step => {
+          const progress = meter.add(step)
+          o.onStep?.(progress, Math.ceil(rows / o.batchSize))
+        }),
+        takeUntil(stop$)
+      ), { defaultValue: undefined })
+      if (first) {
+        rows = meter.progress().rows
+        if (rows === 0) break // nothing (decodable) to train on
+        if (o.standardize) await runner.freezeScaler()
+      }
+      const done = meter.progress()
+      if (done.rows < rows) break // stopped mid-epoch: not a finished epoch
+      epochs.push(done)
+      o.onEpoch?.(done)
+    }
+  } catch (error) {
+    await runner.close()
+    throw error
+  } finally {
+    await deadLetter.close()
+  }
+  const seconds = (performance.now() - started) / 1000
+  const trainedRows = epochs.reduce((s, e) => s + e.rows, 0)
+  return {
+    runner,
+    epochs,
+    rows,
+    offsets: { [o.topic]: { [o.partition]: end } },
+    deadLettered: deadLetter.total,
+    rowsPerSecond: trainedRows / epochs.reduce((s, e) => s + e.seconds, 0),
+    seconds,
+    interrupted: o.signal?.aborted === true
+  }
+}
+
+/** Epochs after the first meet the same bad records again: they were dead-lettered once already. */
+const alreadyReported: DeadLetterSink = { write: () => {}, counts: {}, total: 0 }
