@@ -8,13 +8,14 @@ import { randomBytes } from 'node:crypto'
 import { Consumer, Producer } from '@platformatic/kafka'
 import { concat, from, lastValueFrom, tap, toArray } from 'rxjs'
 import { connectionOptions } from '../src/kafka/connection.js'
-import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
+import { deleteTopics, endOffsets, ensureTopics } from '../src/kafka/admin.js'
 import { decodeCsv, DLQ_HEADERS, fromPartition, KafkaDeadLetterSink, loadConfig, readDeadLetterHeaders, toKafkaRecord, type KafkaRecord } from '../src/index.js'
 
 const config = loadConfig()
 const suffix = randomBytes(4).toString('hex')
 const SOURCE = `ops-source-${suffix}`
 const DLQ = `ops-dlq-${suffix}`
+const DLQ_BURST = `ops-dlq-burst-${suffix}`
 
 const GOOD = '0.5147738456726073,1.0648096799850464,-0.4306025505065917,0.6434211134910583,1.365856647491455,1.415268301963806,0.7693983316421508,-0.799468159675598,0.7271212935447693,1.0767310857772827,0.4780502617359161,0.6003792285919188,1.114469051361084,0.0,0.4997004866600036,0.40645432472229,1.551685810089111,0.2222750037908554'
 const field = (i: number, text: string): string => GOOD.split(',').map((f, j) => j === i ? text : f).join(',')
@@ -51,11 +52,11 @@ async function readTopic (topic: string, count: number): Promise<KafkaRecord[]> 
 }
 
 test.before(async () => {
-  await ensureTopics(config.kafka, [{ name: SOURCE, partitions: 2 }, { name: DLQ, partitions: 1 }])
+  await ensureTopics(config.kafka, [{ name: SOURCE, partitions: 2 }, { name: DLQ, partitions: 1 }, { name: DLQ_BURST, partitions: 2 }])
 })
 
 test.after(async () => {
-  await deleteTopics(config.kafka, [SOURCE, DLQ])
+  await deleteTopics(config.kafka, [SOURCE, DLQ, DLQ_BURST])
 })
 
 test('bad records land in the DLQ topic with reason, detail and source coordinates; good ones flow on', async () => {
@@ -110,6 +111,28 @@ test('bad records land in the DLQ topic with reason, detail and source coordinat
     assert.is(d.key?.toString() ?? null, BAD[i][1])
   }
   assert.equal(dead.map(d => d.headers.get('trace')!.toString()).sort(), BAD.map((_, i) => `bad-${i}`).sort())
+})
+
+test('a burst of 2,000 bad records among good ones: every one in the DLQ, once', async () => {
+  const input: KafkaRecord[] = Array.from({ length: 6000 }, (_, i) => ({
+    topic: 'burst-source', partition: i % 3, offset: BigInt(i), timestamp: BigInt(i), headers: new Map(),
+    key: Buffer.from(i % 2 === 0 ? '1.0' : '0.0'),
+    value: Buffer.from(i % 3 === 0 ? field(i % 18, 'x' + i) : GOOD)
+  }))
+  const sink = new KafkaDeadLetterSink({ topic: DLQ_BURST })
+  let decoded
+  try {
+    decoded = await lastValueFrom(from(input).pipe(decodeCsv({ deadLetter: sink }), toArray()))
+  } finally {
+    await sink.close()
+  }
+  assert.is(decoded.length, 4000)
+  assert.is(sink.counts['not-a-number'], 2000)
+  const dead = await readTopic(DLQ_BURST, 2000)
+  const offsets = dead.map(d => Number(readDeadLetterHeaders(d.headers).offset)).sort((a, b) => a - b)
+  assert.equal(offsets, Array.from({ length: 2000 }, (_, k) => 3 * k))
+  const ends = await endOffsets(config.kafka, DLQ_BURST)
+  assert.is(ends.reduce((a, b) => a + b, 0n), 2000n, 'no duplicates beyond the 2,000 read')
 })
 
 test('a dead-letter write that cannot be produced fails the stream instead of vanishing', async () => {
