@@ -85,9 +85,11 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const o = { ...trainDefaults, ...options }
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)
   const started = performance.now()
-  const end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
   const runner = await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize })
   o.onStart?.(runner.backend, runner.skippedBackends)
+  const end = await endOffsets(o.kafka, o.topic, { readCommitted: true }).then(
+    offsets => offsets[o.partition] ?? 0n,
+    async error => { await runner.close(); throw error })
   const deadLetter = new KafkaDeadLetterSink({ kafka: o.kafka, topic: o.dlqTopic })
   const cached: KafkaRecord[] = []
   const epochs: EpochProgress[] = []
