@@ -44,6 +44,7 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
   validateGroupOptions('fromGroupBatches', options, streamTimeout)
   if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError(`fromGroupBatches: maxRecords must be an integer >= 1, got ${maxRecords}`)
   const highWaterMark = options.highWaterMark ?? 2 * maxRecords
+  if (!Number.isInteger(highWaterMark) || highWaterMark < 1) throw new RangeError(`fromGroupBatches: highWaterMark must be an integer >= 1, got ${highWaterMark}`)
   const { topics } = options
 
   return new Observable<RecordBatch>(subscriber => {

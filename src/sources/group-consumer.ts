@@ -22,6 +22,12 @@ export interface GroupConsumerOptions {
   highWaterMark?: number
   /** Appended to the client id, to tell clients apart in broker logs (default "group"). */
   clientSuffix?: string
+  /**
+   * Static membership (group.instance.id): a restarted member with the same id takes over its
+   * predecessor's partitions at once, without a rebalance or waiting out the session timeout.
+   * Unique per running member; stable across its restarts.
+   */
+  groupInstanceId?: string
 }
 
 export const groupConsumerDefaults = {
@@ -48,7 +54,8 @@ export function createGroupConsumer (options: GroupConsumerOptions): Consumer {
     heartbeatInterval: options.heartbeatInterval ?? Math.min(groupConsumerDefaults.heartbeatInterval, Math.floor(sessionTimeout / 3)),
     rebalanceTimeout: options.rebalanceTimeout ?? Math.max(groupConsumerDefaults.rebalanceTimeout, sessionTimeout),
     maxWaitTime: options.maxWaitTime ?? groupConsumerDefaults.maxWaitTime,
-    highWaterMark: options.highWaterMark ?? groupConsumerDefaults.highWaterMark
+    highWaterMark: options.highWaterMark ?? groupConsumerDefaults.highWaterMark,
+    ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {})
   })
 }
 

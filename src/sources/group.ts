@@ -8,7 +8,10 @@ import { closeGroupStream, groupConsumerFor, openGroupStream, validateGroupOptio
 import { StreamTimeout } from './stream-timeout.js'
 
 export interface FromGroupOptions extends GroupSourceOptions {
-  /** Complete after this many ms without a new record (default 10000); -1 never completes. */
+  /**
+   * Complete after this many ms without a new record (default 10000), counted from when the
+   * stream is open (group joined); time paused by `flow` does not count. -1 never completes.
+   */
   streamTimeout?: number
   /** Credits for a slow asynchronous consumer: the stream is paused while they are used up. */
   flow?: FlowControl

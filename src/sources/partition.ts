@@ -22,7 +22,7 @@ export interface FromPartitionOptions {
   /**
    * Offset to stop before (exclusive). Default: the partition's end offset taken when the
    * subscription starts (the last stable offset when `readCommitted`), so records produced
-   * during an epoch wait for the next one.
+   * during an epoch wait for the next one. A `stop` beyond the end waits for those records.
    */
   stop?: bigint | number
   /** Connection settings; default `loadConfig().kafka` (KAFKA_BROKERS and friends). */
