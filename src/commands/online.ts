@@ -56,7 +56,7 @@ export function register (program: Command): void {
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
     }
     const tty = process.stdout.isTTY === true && flags.json !== true
-    const result = await runApp('online', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal, logger }) => {
+    const result = await runApp('online', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
       return runOnline({ ...options, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return

@@ -51,7 +51,7 @@ export function register (program: Command): void {
     const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
     let fenced: FencedError | undefined
-    const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal, logger, setHealthy }) => {
+    const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       const model = await loadPredictor(config.redisUrl, config.registryPrefix, flags.model, backend)
       logger.info({ model: model.version, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version}`)
       try {
