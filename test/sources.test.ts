@@ -123,14 +123,8 @@ test('fromGroup: completes after the stream timeout with each record once; commi
   // A source-owned consumer: it must leave the group when the stream completes.
   const run3 = await lastValueFrom(fromGroup({ topics: [topic], groupId, kafka, streamTimeout: 1000 }).pipe(toArray()))
   assert.is(run3.length, 0)
+  assert.is(await membersOf(groupId), 0, 'the source-owned consumer left the group')
   await withAdmin(kafka, async admin => {
-    // Leaving is asynchronous to completion: give the close a moment.
-    let members = -1
-    for (let i = 0; i < 50 && members !== 0; i++) {
-      members = (await admin.describeGroups({ groups: [groupId] })).get(groupId)?.members.size ?? 0
-      if (members !== 0) await new Promise(resolve => setTimeout(resolve, 100))
-    }
-    assert.is(members, 0, 'the source-owned consumer left the group')
     await admin.alterConsumerGroupOffsets({
       groupId,
       topics: [{ name: topic, partitionOffsets: [0, 1, 2].map(partition => ({ partition, offset: 0n })) }]
@@ -139,6 +133,34 @@ test('fromGroup: completes after the stream timeout with each record once; commi
   const run4 = await lastValueFrom(fromGroup({ topics: [topic], groupId, kafka, streamTimeout: 1000 }).pipe(toArray()))
   assert.is(run4.length, 3000)
   assert.is(new Set(run4.map(idOf)).size, 3000)
+})
+
+async function membersOf (groupId: string): Promise<number> {
+  // Leaving is asynchronous to the unsubscription: give the close a moment.
+  return withAdmin(kafka, async admin => {
+    let members = -1
+    for (let i = 0; i < 50 && members !== 0; i++) {
+      members = (await admin.describeGroups({ groups: [groupId] })).get(groupId)?.members.size ?? 0
+      if (members !== 0) await new Promise(resolve => setTimeout(resolve, 100))
+    }
+    return members
+  })
+}
+
+test('unsubscribing mid-stream closes the source-owned consumers: they leave the group', async () => {
+  const topic = await newTopic(1000)
+  const groupId = unique('group')
+  const five = await lastValueFrom(fromGroup({ topics: [topic], groupId, kafka, streamTimeout: -1 }).pipe(take(5), toArray()))
+  assert.is(five.length, 5)
+  assert.is(await membersOf(groupId), 0)
+  const batchesGroup = unique('batches')
+  const [batch] = await lastValueFrom(fromGroupBatches({ topics: [topic], groupId: batchesGroup, kafka, maxRecords: 10 }).pipe(take(1), toArray()))
+  assert.is(batch.length, 10)
+  assert.is(await membersOf(batchesGroup), 0)
+  // The consumer is gone: a late ack cannot commit, and says so instead of hanging.
+  await batch.ack().then(() => assert.unreachable('ack after close resolved'), (error: Error) => assert.match(error.message, /committing acknowledged offsets failed/))
+  const partial = await lastValueFrom(fromPartition({ topic, kafka }).pipe(take(3), toArray()))
+  assert.equal(partial.map(r => r.offset), [0n, 1n, 2n])
 })
 
 test('fromGroup: retry() after a failure starts again at the committed offsets', async () => {

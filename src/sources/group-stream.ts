@@ -65,10 +65,12 @@ export function openGroupStream (consumer: Consumer, topics: string[]): Promise<
   })
 }
 
-/** Closes the stream, then the consumer if the source owns it; errors after teardown have nowhere to go. */
+/**
+ * Closes the stream; a consumer the source owns is closed with force, which closes its streams
+ * first and then leaves the group (a plain close refuses while a stream is open). Errors after
+ * teardown have nowhere to go.
+ */
 export async function closeGroupStream (stream: GroupMessagesStream | undefined, consumer: Consumer, owned: boolean): Promise<void> {
-  try {
-    if (stream !== undefined) await stream.close()
-  } catch { /* the consumer close below still runs */ }
-  if (owned) await consumer.close().catch(() => {})
+  if (owned) await new Promise<void>(resolve => { consumer.close(true, () => resolve()) })
+  else if (stream !== undefined) await stream.close().catch(() => {})
 }
