@@ -38,6 +38,8 @@ export interface TrainOptions {
   standardize?: boolean
   /** Keep epoch 1's records in memory and replay them instead of re-reading Kafka. */
   cache?: boolean
+  /** Train this model (e.g. a stored version, or for a benchmark) instead of a new one. */
+  runner?: ModelRunner
   /** Stops after the step in hand; the model trained so far is returned. */
   signal?: AbortSignal
   /** Called once the model's backend is loaded (with why faster ones were skipped). */
@@ -85,7 +87,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const o = { ...trainDefaults, ...options }
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)
   const started = performance.now()
-  const runner = await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize })
+  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize })
   o.onStart?.(runner.backend, runner.skippedBackends)
   const end = await endOffsets(o.kafka, o.topic, { readCommitted: true }).then(
     offsets => offsets[o.partition] ?? 0n,
