@@ -54,7 +54,7 @@ const brokerPid = readPid(kafkaPaths(config.stateDir, Number(config.kafka.broker
   console.log(`generate only     ${fmt(n / wall).padStart(10)} rows/s   (${((used.user + used.system) / n).toFixed(2)} µs CPU a row)`)
 }
 
-interface Run { rate: number, wall: number, nodeCpu: number, brokerCpu: number | null }
+interface Run { rate: number, wall: number, writeRate: number, nodeCpu: number, brokerCpu: number | null }
 
 async function measure (rows: number, options: LoadOptions): Promise<Run> {
   const cpu = process.cpuUsage()
@@ -62,7 +62,7 @@ async function measure (rows: number, options: LoadOptions): Promise<Run> {
   const result = await loadSusy(config, { synthetic: rows, fresh: true, ...options })
   const used = process.cpuUsage(cpu)
   const broker1 = processCpuSeconds(brokerPid)
-  return { rate: result.recordsPerSecond, wall: result.seconds, nodeCpu: (used.user + used.system) / 1e6, brokerCpu: broker0 === null || broker1 === null ? null : broker1 - broker0 }
+  return { rate: result.recordsPerSecond, wall: result.seconds, writeRate: rows / result.writeSeconds, nodeCpu: (used.user + used.system) / 1e6, brokerCpu: broker0 === null || broker1 === null ? null : broker1 - broker0 }
 }
 
 // 2. The full load, as `streamfit load --synthetic N` runs it.
@@ -77,16 +77,19 @@ if (PROFILE) {
 const before = loadavg()[0]
 const full = await measure(ROWS, {})
 const profile = session === null ? null : (await session.post('Profiler.stop')).profile
-console.log(`load --synthetic  ${fmt(full.rate).padStart(10)} records/s (${fmt(ROWS)} rows in ${full.wall.toFixed(2)} s, topics recreated first)`)
+console.log(`load --synthetic  ${fmt(full.rate).padStart(10)} records/s (${fmt(ROWS)} rows in ${full.wall.toFixed(2)} s, topics recreated first: what --json reports)`)
+console.log(`  writing alone    ${fmt(full.writeRate).padStart(10)} records/s`)
 console.log(`  CPU: this process ${full.nodeCpu.toFixed(2)} s (${(full.nodeCpu * 1e6 / ROWS).toFixed(2)} µs a record)` +
   (full.brokerCpu === null ? ', broker not started by `up` here: its CPU not measured' : `, broker ${full.brokerCpu.toFixed(2)} s (${(full.brokerCpu * 1e6 / ROWS).toFixed(2)} µs a record)`))
 console.log(`  machine load average ${before.toFixed(1)} -> ${loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`)
 
-// 3. Variants, as ratios to the default within this run.
+// 3. Variants, as ratios to the default: rounds interleave the variants and the medians are
+// compared, so that a burst of load from elsewhere does not land on one variant only.
 if (VARIANTS) {
-  const n = Math.min(ROWS, 300_000)
-  const base = await measure(n, {})
+  const n = Math.min(ROWS, 200_000)
+  const ROUNDS = 3
   const variants: Array<[string, LoadOptions]> = [
+    ['default', {}],
     ['lz4 compression', { compression: 'lz4' }],
     ['snappy compression', { compression: 'snappy' }],
     ['128 KiB requests', { batchBytes: 128 * 1024 }],
@@ -94,10 +97,19 @@ if (VARIANTS) {
     ['1 request in flight', { inFlight: 1 }],
     ['16 requests in flight', { inFlight: 16 }]
   ]
-  console.log(`variants on ${fmt(n)} rows, default ${fmt(base.rate)} records/s:`)
-  for (const [name, options] of variants) {
-    const r = await measure(n, options)
-    console.log(`  ${name.padEnd(24)} ${fmt(r.rate).padStart(9)} records/s  ×${(r.rate / base.rate).toFixed(2)}   node CPU ×${(r.nodeCpu / base.nodeCpu).toFixed(2)}`)
+  const runs = new Map<string, Run[]>(variants.map(([name]) => [name, []]))
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, options] of variants) runs.get(name)?.push(await measure(n, options))
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+  const base = runs.get('default') ?? []
+  const baseRate = median(base.map(r => r.writeRate))
+  const baseCpu = median(base.map(r => r.nodeCpu))
+  console.log(`variants on ${fmt(n)} rows, writing alone, median of ${ROUNDS} interleaved rounds:`)
+  for (const [name] of variants) {
+    const r = runs.get(name) ?? []
+    const rate = median(r.map(x => x.writeRate))
+    console.log(`  ${name.padEnd(24)} ${fmt(rate).padStart(9)} records/s  ×${(rate / baseRate).toFixed(2)}   node CPU a record ×${(median(r.map(x => x.nodeCpu)) / baseCpu).toFixed(2)}`)
   }
 }
 

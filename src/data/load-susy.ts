@@ -60,7 +60,11 @@ export interface LoadResult {
   train: number
   test: number
   skipped: RowError[]
+  /** The whole load: reading, topic set-up (--fresh deletes and recreates), writing. */
   seconds: number
+  /** Writing alone: from the first record produced to the last acknowledged. */
+  writeSeconds: number
+  /** Rows over `seconds`. */
   recordsPerSecond: number
   synthetic: boolean
 }
@@ -101,6 +105,7 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
     acks: -1
   })
   const total = read === null ? o.synthetic ?? 0 : read.labels.length
+  const writeStarted = performance.now()
   const sender = new BatchSender(producer, o.inFlight, n => o.onProgress?.('write', n, total))
   let train = 0
   let test = 0
@@ -137,8 +142,9 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
   } finally {
     await producer.close().catch(() => {})
   }
-  const seconds = (performance.now() - started) / 1000
-  return { train, test, skipped: read?.skipped ?? [], seconds, recordsPerSecond: (train + test) / seconds, synthetic: o.synthetic !== undefined }
+  const now = performance.now()
+  const seconds = (now - started) / 1000
+  return { train, test, skipped: read?.skipped ?? [], seconds, writeSeconds: (now - writeStarted) / 1000, recordsPerSecond: (train + test) / seconds, synthetic: o.synthetic !== undefined }
 }
 
 interface ReadResult {
