@@ -6,6 +6,9 @@ import { loadConfig, UsageError } from '../src/config.js'
 import { appOptions, maskUrlPassword, runApp, safeConfig } from '../src/runtime/app.js'
 import { formatTopology, topologyTopics, validateTopology, type TopologyDescription } from '../src/runtime/describe.js'
 import { metrics } from '../src/runtime/metrics.js'
+import { describeApp } from '../src/commands/describe.js'
+import { execFileSync } from 'node:child_process'
+import { CLI } from './service-helpers.js'
 
 // Quiet logs in this process; the runner logs at info by default.
 const quiet = { logLevel: 'silent', exitGraceMs: 0 }
@@ -111,6 +114,30 @@ test('validateTopology rejects a chain that does not run source to sink', () => 
   assert.throws(() => validateTopology({ ...sample, steps: sample.steps.slice(1) }), /first step must be a source/)
   assert.throws(() => validateTopology({ ...sample, steps: sample.steps.slice(0, -1) }), /last step must be a sink/)
   assert.throws(() => validateTopology({ ...sample, steps: [sample.steps[0], sample.steps[0], sample.steps[4]] }), /only the first step may be a source/)
+})
+
+test('every app declares its topology next to its pipeline, with the configured topics', async () => {
+  const config = loadConfig({ STREAMFIT_TRAIN_TOPIC: 'my-train', STREAMFIT_TEST_TOPIC: 'my-test', STREAMFIT_PREDICTIONS_TOPIC: 'my-out', STREAMFIT_DLQ_TOPIC: 'my-dlq' })
+  const train = await describeApp('train', config)
+  const score = await describeApp('score', config)
+  const online = await describeApp('online', config)
+  assert.equal(topologyTopics(train).reads, ['my-train'])
+  assert.equal(topologyTopics(online).reads, ['my-train'])
+  assert.equal(topologyTopics(score).reads, ['my-test'])
+  assert.ok(topologyTopics(score).writes.includes('my-out'))
+  for (const d of [train, score, online]) assert.ok(topologyTopics(d).writes.includes('my-dlq'), `${d.name} dead-letters bad records`)
+  assert.is(score.guarantee, 'exactly-once')
+  await describeApp('nope', config).then(() => assert.unreachable('unknown app accepted'), (e: Error) => assert.instance(e, UsageError))
+})
+
+test('`streamfit describe score` prints the topology; --json prints the description', () => {
+  const text = execFileSync(process.execPath, [CLI, 'describe', 'score'], { encoding: 'utf8' })
+  assert.match(text, /^Topology: score\n/)
+  assert.match(text, /Guarantee: exactly-once/)
+  assert.match(text, /Source: SOURCE-0 fromGroup \(topics: \[susy-test\]\)/)
+  const json = JSON.parse(execFileSync(process.execPath, [CLI, 'describe', 'online', '--json'], { encoding: 'utf8', env: { ...process.env, STREAMFIT_TRAIN_TOPIC: 't1' } })) as { name: string, steps: Array<{ kind: string, topics?: string[] }> }
+  assert.is(json.name, 'online')
+  assert.equal(json.steps[0]!.topics, ['t1'])
 })
 
 test.run()
