@@ -5,6 +5,7 @@ import { register as down } from './down.js'
 import { register as load } from './load.js'
 import { register as train } from './train.js'
 import { register as evaluate } from './evaluate.js'
+import { register as models } from './models.js'
 import { register as describe } from './describe.js'
 import { register as demo } from './demo.js'
 import { register as online } from './online.js'
@@ -14,4 +15,4 @@ import { register as reset } from './reset.js'
 
 export type RegisterCommand = (program: Command) => void
 
-export const commands: RegisterCommand[] = [up, down, load, train, evaluate, describe, online, score, lag, reset, demo]
+export const commands: RegisterCommand[] = [up, down, load, train, evaluate, models, describe, online, score, lag, reset, demo]

@@ -55,7 +55,8 @@ export function register (program: Command): void {
       backend: parseBackend(flags.backend),
       standardize: flags.standardize === true,
       cache: flags.cache === true,
-      ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
+      // Chosen here when not given, so that the stored version records how to reproduce it.
+      seed: flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
     }
     // Fail on an unreachable Redis before spending minutes training.
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
@@ -87,7 +88,7 @@ export function register (program: Command): void {
   })
 }
 
-async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed?: number }; stateDir: string }): Promise<void> {
+async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed: number }; stateDir: string }): Promise<void> {
   const last = result.epochs.at(-1)
   if (last === undefined) {
     throw new UsageError(result.rows === 0 && !result.interrupted
@@ -95,6 +96,7 @@ async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name
       : 'stopped before the first epoch ended: nothing saved')
   }
   const { runner } = result
+  const o = ctx.options
   const saved = await ctx.registry.save({
     name: ctx.name,
     snapshot: await runner.snapshot(),
@@ -103,7 +105,8 @@ async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name
     epochs: result.epochs.length,
     metrics: { loss: last.loss, accuracy: last.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds },
     offsets: result.offsets,
-    info: { trainer: 'train', ...ctx.options, deadLettered: result.deadLettered, interrupted: result.interrupted, history: result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy })) }
+    // Named fields only: the options also hold the Kafka config, whose secrets must not be stored.
+    info: { trainer: 'train', topic: Object.keys(result.offsets)[0], batchSize: o.batchSize, shuffleBuffer: o.shuffleBuffer, standardize: o.standardize, cache: o.cache, seed: o.seed, deadLettered: result.deadLettered, interrupted: result.interrupted, history: result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy })) }
   })
   runner.version = saved.ref
   metrics.modelVersion.set({ app: 'train', model: ctx.name }, saved.version)

@@ -1,0 +1,60 @@
+// `streamfit models`: the registry's versions (list, the default) and their removal (delete).
+import type { Command } from 'commander'
+import { loadConfig, UsageError } from '../config.js'
+import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
+import { parseModelRef } from '../registry/refs.js'
+
+export function register (program: Command): void {
+  const models = program.command('models').description('list or delete model versions in the registry (Redis)')
+  models.command('list', { isDefault: true })
+    .description('versions of a model, oldest first, with their metrics and the offsets they consumed')
+    .option('--name <model>', 'model name', 'susy')
+    .option('--json', 'one JSON line per version')
+    .action(async (flags: { name: string; json?: boolean }) => {
+      const name = parseModelRef(flags.name).name
+      await withRegistry(async registry => {
+        const [versions, latest] = await Promise.all([registry.list(name), registry.latestVersion(name)])
+        if (flags.json === true) {
+          for (const v of versions) process.stdout.write(JSON.stringify({ ...v, offsets: offsetsText(v), latest: v.version === latest }) + '\n')
+          return
+        }
+        if (versions.length === 0) { process.stdout.write(`no versions of "${name}" (train one: streamfit train)\n`); return }
+        process.stdout.write('VERSION        CREATED                   BACKEND  ROWS      EPOCHS  LOSS    ACCURACY  OFFSETS\n')
+        for (const v of versions) {
+          const m = v.metrics
+          process.stdout.write(`${(v.ref + (v.version === latest ? '*' : '')).padEnd(14)} ${v.createdAt.padEnd(25)} ${v.backend.padEnd(8)} ${String(v.rows).padEnd(9)} ${String(v.epochs).padEnd(7)} ` +
+            `${fixed(m.loss ?? m.prequentialLoss).padEnd(7)} ${fixed(m.accuracy ?? m.prequentialAccuracy).padEnd(9)} ${Object.entries(offsetsText(v)).map(([t, ps]) => `${t}:${Object.entries(ps).map(([p, o]) => `${p}@${o}`).join(',')}`).join(' ')}\n`)
+        }
+        process.stdout.write('* latest\n')
+      })
+    })
+  models.command('delete <ref>')
+    .description('delete one version (susy@N); if it was the latest, the previous version becomes latest')
+    .action(async (ref: string) => {
+      const parsed = parseModelRef(ref)
+      if (parsed.version === 'latest' && !ref.includes('@')) throw new UsageError(`give the version to delete, e.g. ${parsed.name}@3 (or ${parsed.name}@latest)`)
+      await withRegistry(async registry => {
+        if (!(await registry.delete(ref))) throw new UsageError(`no version ${ref} in the registry`)
+        const latest = await registry.latestVersion(parsed.name)
+        process.stdout.write(`deleted ${ref}; latest is now ${latest === null ? 'none' : `${parsed.name}@${latest}`}\n`)
+      })
+    })
+}
+
+async function withRegistry (fn: (registry: ModelRegistry) => Promise<void>): Promise<void> {
+  const config = loadConfig()
+  const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
+  try {
+    await fn(registry)
+  } finally {
+    await registry.close()
+  }
+}
+
+function offsetsText (v: VersionInfo): Record<string, Record<string, string>> {
+  return Object.fromEntries(Object.entries(v.offsets).map(([t, ps]) => [t, Object.fromEntries(Object.entries(ps).map(([p, o]) => [p, String(o)]))]))
+}
+
+function fixed (n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? '-' : n.toFixed(4)
+}
