@@ -37,7 +37,8 @@ const STREAM_TIMEOUT_MS = 5000
 
 const defaults: DemoOptions = {
   rows: 100_000, // the tutorial's first 100,000 rows
-  synthetic: 100_000,
+  // Generated rows carry no SUSY physics: enough to show the pipeline, not to wait for.
+  synthetic: 10_000,
   epochs: 10,
   up: true,
   down: false,
