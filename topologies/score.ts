@@ -104,14 +104,18 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
   const o = { ...scoreDefaults, ...options }
   const { kafka, logger, signal } = o
   const current = typeof o.predictor === 'function' ? o.predictor : () => o.predictor as Predictor
-  const consumer = createGroupConsumer({ groupId: o.groupId, kafka, sessionTimeout: o.sessionTimeout, clientSuffix: 'score' })
-  const writer = new TransactionalWriter({
+  const transactionalId = o.transactionalId ?? defaultTransactionalId(o.groupId)
+  // The transactional id doubles as the static group member id: a restarted scorer takes its
+  // partitions back at once (no rebalance, no wait for the dead member's session to expire),
+  // and its predecessor is fenced twice, by producer epoch and by group member.
+  const consumer = createGroupConsumer({
+    groupId: o.groupId,
     kafka,
-    consumer,
-    guarantee: o.guarantee,
-    transactionalId: o.transactionalId ?? defaultTransactionalId(o.groupId),
-    logger
+    sessionTimeout: o.sessionTimeout,
+    clientSuffix: 'score',
+    ...(o.guarantee === 'exactly-once' ? { groupInstanceId: transactionalId } : {})
   })
+  const writer = new TransactionalWriter({ kafka, consumer, guarantee: o.guarantee, transactionalId, logger })
   const dlq = new CollectingDeadLetterSink({ topic: o.dlqTopic })
   const decode = decodeCsv({ deadLetter: dlq, requireLabel: false })
   const totals: ScoreResult = { records: 0, batches: 0, transactions: 0, aborted: 0, seconds: 0, recordsPerSecond: 0, model: '', predictions: 0, deadLettered: 0, guarantee: o.guarantee }
@@ -135,6 +139,11 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     )
   })
 
+  // Pin the subscription for the consumer's life. The client reference-counts subscribed topics
+  // per open stream; a retry closes one stream and opens the next, and a count that touches
+  // zero in between makes the member rejoin the group with no topics (a needless rebalance, and
+  // a crash in the client's assignor when the rejoin and the new stream race).
+  consumer.topics.trackAll(o.topic)
   try {
     await writer.start()
     const run$ = attempt().pipe(

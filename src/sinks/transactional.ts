@@ -121,6 +121,11 @@ export class TransactionalWriter {
       partitioner: compatibilityPartitioner,
       // Also the transaction timeout sent with InitProducerId.
       timeout: transactionTimeoutMs,
+      // The next transaction's first request often meets CONCURRENT_TRANSACTIONS while the
+      // coordinator still writes the previous one's markers: retry within milliseconds, not the
+      // client's default second.
+      retries: 10,
+      retryDelay: retryBackoff,
       ...(exactlyOnce ? { transactionalId } : {})
     })
     if (exactlyOnce) {
@@ -402,6 +407,11 @@ export function transactionalSink<B extends SinkBatch> (writer: TransactionalWri
       queue.length = 0
     }
   })
+}
+
+/** 10, 20, 40 ... ms, at most 1 s. */
+function retryBackoff (_client: unknown, _operation: string, attempt: number): number {
+  return Math.min(10 * 2 ** (attempt - 1), 1000)
 }
 
 /** The record with the highest offset of each partition (the one whose offset is committed). */

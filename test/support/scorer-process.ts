@@ -1,0 +1,99 @@
+// Runs `node bin/streamfit.js score ...` as a child process, the way an operator would, so that
+// tests can SIGKILL it at arbitrary moments.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { KafkaConfig } from '../../src/config.js'
+import { withAdmin } from '../../src/kafka/admin.js'
+import { committedOffsets } from '../../src/kafka/group-offsets.js'
+
+// dist/test/support/ -> package root
+const BIN = fileURLToPath(new URL('../../../bin/streamfit.js', import.meta.url))
+
+export interface ScorerEnv {
+  brokers: string
+  redisUrl: string
+  registryPrefix: string
+  input: string
+  predictions: string
+  dlq: string
+}
+
+export interface ScorerExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface ScorerProcess {
+  child: ChildProcess
+  exited: Promise<ScorerExit>
+  /** The parsed --json line once it exited normally. */
+  result (): Promise<Record<string, number | string>>
+}
+
+export function startScorer (env: ScorerEnv, args: string[]): ScorerProcess {
+  const child = spawn(process.execPath, [BIN, 'score', '--json', ...args], {
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: env.brokers,
+      REDIS_URL: env.redisUrl,
+      STREAMFIT_REGISTRY_PREFIX: env.registryPrefix,
+      STREAMFIT_TEST_TOPIC: env.input,
+      STREAMFIT_PREDICTIONS_TOPIC: env.predictions,
+      STREAMFIT_DLQ_TOPIC: env.dlq,
+      STREAMFIT_LOG_LEVEL: process.env.STREAMFIT_LOG_LEVEL ?? 'warn'
+    },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString() })
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
+  const exited = new Promise<ScorerExit>(resolve => {
+    child.once('exit', (code, signal) => {
+      // Let the pipes drain before reporting.
+      setImmediate(() => resolve({ code, signal, stdout, stderr }))
+    })
+  })
+  return {
+    child,
+    exited,
+    async result () {
+      const exit = await exited
+      if (exit.code !== 0) throw new Error(`scorer exited with ${exit.code ?? exit.signal}: ${exit.stderr.slice(-4000)}`)
+      const line = exit.stdout.trim().split('\n').pop() ?? ''
+      return JSON.parse(line) as Record<string, number | string>
+    }
+  }
+}
+
+/** Records of `topic` (written from offset 0) whose offsets `group` has committed: the scorers' progress. */
+export async function committedCount (kafka: KafkaConfig, group: string, topic: string): Promise<number> {
+  try {
+    const offsets = await withAdmin(kafka, admin => committedOffsets(admin, group, { topics: [topic] }))
+    let sum = 0
+    for (const o of offsets.get(topic)?.values() ?? []) sum += Number(o)
+    return sum
+  } catch {
+    return 0 // the broker is away (restart tests): no progress seen
+  }
+}
+
+/** Polls until `group` has committed at least `count` records of `topic`, or the scorer exits. */
+export async function waitForProgress (kafka: KafkaConfig, group: string, topic: string, count: number, scorer: ScorerProcess, timeoutMs = 60_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  let exited = false
+  void scorer.exited.then(() => { exited = true })
+  for (;;) {
+    const done = await committedCount(kafka, group, topic)
+    if (done >= count) return done
+    if (exited) throw new Error(`scorer exited before committing ${count} records (at ${done}): ${(await scorer.exited).stderr.slice(-2000)}`)
+    if (Date.now() > deadline) throw new Error(`no progress to ${count} records within ${timeoutMs} ms (at ${done})`)
+    await new Promise(resolve => setTimeout(resolve, 100))
+  }
+}
+
+export function sleep (ms: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, ms))
+}
