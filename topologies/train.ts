@@ -5,6 +5,7 @@
 //     → decodeCsv                    bad records to the dead-letter topic (in the first epoch)
 //     → batch(64) → toArrays         flat float32 features and labels
 //     → trainBatches(runner)         one Adam step per batch, in the model's worker thread
+//                                    (features standardised with mean/std learnt in epoch 1)
 //   then the model, its metrics and the offsets it consumed go to the registry (src/commands/train.ts).
 import { from, fromEvent, lastValueFrom, takeUntil, tap, type Observable } from 'rxjs'
 import type { Config, KafkaConfig } from '../src/config.js'
@@ -34,7 +35,10 @@ export interface TrainOptions {
   backend?: BackendPreference
   /** Seeds weights, dropout and the shuffle: the same seed and data give the same model. */
   seed?: number
-  /** Standardise features with mean/std learnt in the first epoch, stored with the model. */
+  /**
+   * Standardise features with mean/std learnt from the stream in the first epoch, then frozen
+   * and stored with the model (default true: +0.004 test AUC on the 8k SUSY split, see README).
+   */
   standardize?: boolean
   /** Keep epoch 1's records in memory and replay them instead of re-reading Kafka. */
   cache?: boolean
@@ -63,7 +67,7 @@ export interface TrainResult {
   interrupted: boolean
 }
 
-export const trainDefaults = { partition: 0, epochs: 10, batchSize: 64, shuffleBuffer: 64, standardize: false, cache: false }
+export const trainDefaults = { partition: 0, epochs: 10, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 
 export function describe (config: Config): TopologyDescription {
   const d = trainDefaults

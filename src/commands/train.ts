@@ -3,6 +3,8 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { requireKafka } from '../infra/probe.js'
+import { withAdmin } from '../kafka/admin.js'
 import { parseBackend } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { writeTrainingPlot } from '../plot/training-plot.js'
@@ -18,7 +20,7 @@ interface TrainFlags {
   shuffleBuffer: string
   backend: string
   seed?: string
-  standardize?: boolean
+  standardize: boolean
   cache?: boolean
   name: string
   plot?: string
@@ -36,7 +38,7 @@ export function register (program: Command): void {
     .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(trainDefaults.shuffleBuffer))
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
-    .option('--standardize', 'learn feature mean/std in the first epoch and store them with the model')
+    .option('--no-standardize', 'do not standardise features (by default mean/std are learnt in the first epoch and stored with the model)')
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
     .option('--name <model>', 'registry name of the model', 'susy')
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
@@ -53,12 +55,15 @@ export function register (program: Command): void {
       batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
       shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
       backend: parseBackend(flags.backend),
-      standardize: flags.standardize === true,
+      standardize: flags.standardize,
       cache: flags.cache === true,
       // Chosen here when not given, so that the stored version records how to reproduce it.
       seed: flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
     }
-    // Fail on an unreachable Redis before spending minutes training.
+    // Fail on an unreachable Kafka or Redis, or a missing topic, before spending minutes training.
+    await requireKafka(config)
+    const known = await withAdmin(config.kafka, admin => admin.listTopics())
+    if (!known.includes(options.topic)) throw new UsageError(`topic ${options.topic} does not exist: load data first (streamfit load)`)
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
     try {
       const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)

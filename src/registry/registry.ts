@@ -82,6 +82,8 @@ export interface RegistryOptions {
   redis?: Redis
   /** Key prefix (config.registryPrefix). */
   prefix?: string
+  /** Told of Redis connection errors (ioredis keeps reconnecting meanwhile). */
+  onError?: (error: Error) => void
 }
 
 interface Scripts {
@@ -96,12 +98,16 @@ export class ModelRegistry {
   readonly #redis: Redis
   readonly #owned: boolean
   readonly #subscribers = new Set<Redis>()
+  #lastError: Error | null = null
 
   constructor (options: RegistryOptions = {}) {
     this.prefix = options.prefix ?? 'streamfit:'
     this.channel = `${this.prefix}models:announce`
     this.#owned = options.redis === undefined
     this.#redis = options.redis ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 3 })
+    // Connection errors also reject the commands that meet them; ioredis reconnects by itself.
+    // Without a listener it would print each one as an "Unhandled error event".
+    if (this.#owned) this.#redis.on('error', (error: Error) => { this.#lastError = error; options.onError?.(error) })
     this.#redis.defineCommand('streamfitSave', { numberOfKeys: 4, lua: SAVE })
     this.#redis.defineCommand('streamfitLoad', { numberOfKeys: 1, lua: LOAD })
     this.#redis.defineCommand('streamfitDelete', { numberOfKeys: 2, lua: DELETE })
@@ -115,7 +121,8 @@ export class ModelRegistry {
       await registry.#redis.ping()
     } catch (error) {
       await registry.close()
-      throw new UsageError(`cannot reach Redis at ${redactUrl(options.url)}: ${(error as Error).message}`)
+      const cause = registry.#lastError ?? (error as Error)
+      throw new UsageError(`cannot reach Redis at ${redactUrl(options.url)}: ${cause.message}`)
     }
     return registry
   }
@@ -232,6 +239,7 @@ export class ModelRegistry {
    */
   async watch (callback: (announcement: Announcement) => void, { name }: { name?: string } = {}): Promise<() => Promise<void>> {
     const sub = this.#redis.duplicate({ lazyConnect: true })
+    sub.on('error', () => { /* resubscribed on reconnect; the 'ready' handler below catches up */ })
     this.#subscribers.add(sub)
     const seen = new Map<string, number>()
     const report = (a: Announcement): void => {
