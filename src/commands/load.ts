@@ -51,6 +51,7 @@ export function register (program: Command): void {
 
 function toOptions (flags: LoadFlags): LoadOptions {
   if (flags.data !== undefined && flags.synthetic !== undefined) throw new UsageError('give --data or --synthetic, not both')
+  if (flags.rows !== undefined && flags.synthetic !== undefined) throw new UsageError('--rows takes the first rows of --data; with --synthetic N, N is the number of rows')
   const compression = flags.compression
   if (compression !== 'none' && compression !== 'lz4' && compression !== 'snappy' && compression !== 'gzip') {
     throw new UsageError(`--compression expects none, lz4, snappy or gzip, got "${compression}"`)
