@@ -3,9 +3,8 @@
 // for the protocol.
 import type { Command } from 'commander'
 import { loadConfig, parseNumber, UsageError } from '../config.js'
-import { parseBackend, type BackendPreference } from '../ml/backend.js'
-import type { Predictor } from '../ml/predictor.js'
-import { ModelRunner } from '../ml/runner.js'
+import { parseBackend } from '../ml/backend.js'
+import { HotSwapPredictor } from '../online/hot-swap.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import { FencedError } from '../sinks/transactional.js'
@@ -52,15 +51,17 @@ export function register (program: Command): void {
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
     let fenced: FencedError | undefined
     const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
-      const model = await loadPredictor(config.redisUrl, config.registryPrefix, flags.model, backend)
-      logger.info({ model: model.version, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version}`)
+      // @latest follows the registry's announcements: new versions are swapped in between batches.
+      const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
+      const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      logger.info({ model: model.version, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version}`)
       try {
         return await runScore({
           kafka: config.kafka,
           topic: config.topics.test,
           predictionsTopic: config.topics.predictions,
           dlqTopic: config.topics.dlq,
-          predictor: () => model,
+          predictor: model.current,
           groupId: flags.group,
           batchSize,
           maxWaitMs,
@@ -75,6 +76,7 @@ export function register (program: Command): void {
         throw error
       } finally {
         await model.close()
+        await registry.close()
       }
     })
     if (fenced !== undefined) {
@@ -85,16 +87,6 @@ export function register (program: Command): void {
     if (result === undefined) return
     process.stdout.write(flags.json === true ? JSON.stringify(summary(result)) + '\n' : formatResult(result))
   })
-}
-
-async function loadPredictor (redisUrl: string, prefix: string, ref: string, backend: BackendPreference): Promise<Predictor & { close (): Promise<void> }> {
-  const registry = await ModelRegistry.connect({ url: redisUrl, prefix })
-  try {
-    const stored = await registry.load(ref)
-    return await ModelRunner.create({ snapshot: stored.snapshot, version: stored.ref, backend })
-  } finally {
-    await registry.close()
-  }
 }
 
 /** The --json line. */

@@ -93,6 +93,11 @@ export class HotSwapPredictor {
     return this.#active.predictor.version
   }
 
+  /** The newest version loaded: active, or waiting for the next batch boundary. */
+  get loaded (): string {
+    return (this.#ready ?? this.#active).predictor.version
+  }
+
   /** Versions switched to since start. */
   get swaps (): number {
     return this.#swaps
