@@ -1,6 +1,9 @@
 // Backend choice: the native tfjs packages are not installed here, so `auto` must fall back to
 // WASM quietly, and forcing a missing backend must be a one-line usage error.
 import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
@@ -14,9 +17,9 @@ const run = promisify(execFile)
 const backendModule = fileURLToPath(new URL('../src/ml/backend.js', import.meta.url))
 
 /** Loads a backend in a fresh process, predicts once, and returns what it printed. */
-async function inChild (preference: string): Promise<{ stdout: string; stderr: string }> {
+async function inChild (preference: string, module = backendModule): Promise<{ stdout: string; stderr: string }> {
   const script = `
-    const { loadBackend } = await import(${JSON.stringify(backendModule)})
+    const { loadBackend } = await import(${JSON.stringify(module)})
     const b = await loadBackend(${JSON.stringify(preference)})
     const y = b.tf.tensor2d([[1, 2]]).matMul(b.tf.tensor2d([[3], [4]])).dataSync()[0]
     console.log(JSON.stringify({ name: b.name, skipped: b.skipped, active: b.tf.getBackend(), y }))`
@@ -49,6 +52,41 @@ test('forcing a backend that is not installed is a one-line UsageError naming th
   }
   // Through the worker too: ModelRunner.create reports it the same way and leaves no worker behind.
   await rejects(() => ModelRunner.create({ backend: 'gpu' }), e => e instanceof UsageError && /tfjs-node-gpu is not installed/.test(e.message))
+})
+
+test('an installed but broken native package (no CUDA libraries) is skipped with its reason, not a stack', async () => {
+  // A copy of the compiled backend module beside a node_modules holding a tfjs-node-gpu that fails as
+  // it does without CUDA, plus links to the real tfjs packages.
+  const root = mkdtempSync(join(tmpdir(), 'streamfit-backend-'))
+  try {
+    const dist = dirname(dirname(dirname(backendModule))) // dist/src/ml/backend.js -> dist
+    for (const file of ['src/ml/backend.js', 'src/config.js']) cpSync(join(dist, file), join(root, 'dist', file))
+    writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module' }))
+    const realModules = join(dirname(dist), 'node_modules')
+    mkdirSync(join(root, 'node_modules', '@tensorflow', 'tfjs-node-gpu'), { recursive: true })
+    for (const pkg of ['tfjs', 'tfjs-core', 'tfjs-backend-wasm', 'tfjs-backend-cpu', 'tfjs-layers', 'tfjs-converter', 'tfjs-data', 'tfjs-backend-webgl']) {
+      symlinkSync(join(realModules, '@tensorflow', pkg), join(root, 'node_modules', '@tensorflow', pkg))
+    }
+    const broken = join(root, 'node_modules', '@tensorflow', 'tfjs-node-gpu')
+    writeFileSync(join(broken, 'package.json'), JSON.stringify({ name: '@tensorflow/tfjs-node-gpu', main: 'index.js' }))
+    writeFileSync(join(broken, 'index.js'), "throw new Error('libcudart.so.11.0: cannot open shared object file: No such file or directory\\n    at Module._extensions..node')\n")
+    const copy = join(root, 'dist', 'src', 'ml', 'backend.js')
+
+    const { stdout, stderr } = await inChild('auto', copy)
+    const result = JSON.parse(stdout)
+    assert.is(result.name, 'wasm')
+    assert.is(result.skipped[0], 'gpu backend unavailable: @tensorflow/tfjs-node-gpu failed to load (libcudart.so.11.0: cannot open shared object file: No such file or directory)')
+    assert.is(stderr, '')
+
+    try {
+      await inChild('gpu', copy)
+      assert.unreachable('gpu loaded')
+    } catch (error) {
+      assert.match((error as { stderr: string }).stderr, /UsageError: gpu backend unavailable: @tensorflow\/tfjs-node-gpu failed to load \(libcudart/)
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true })
+  }
 })
 
 test('--backend values are checked', () => {

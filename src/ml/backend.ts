@@ -88,10 +88,11 @@ async function activate (tf: TF, backend: string): Promise<void> {
 
 function describeFailure (name: BackendName, error: unknown): string {
   const code = (error as { code?: string })?.code
-  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+  const message = error instanceof Error ? error.message : String(error)
+  // Not found: the package itself (not installed), or something it needs (a broken install).
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${BACKEND_PACKAGES[name]}'`)) {
     return `${BACKEND_PACKAGES[name]} is not installed`
   }
   // Installed but broken (e.g. no CUDA libraries): keep the first line only, never a stack.
-  const message = error instanceof Error ? error.message : String(error)
   return `${BACKEND_PACKAGES[name]} failed to load (${message.split('\n')[0]})`
 }
