@@ -15,7 +15,7 @@ import { connectionOptions } from '../src/kafka/connection.js'
 import { committedOffsets } from '../src/kafka/group-offsets.js'
 import { summarize, verifyExactlyOnce } from './support/eos-verifier.js'
 import { syntheticRow, uniqueName } from './support/synthetic.js'
-import { dropRegistry, saveSeededModel, startCli, waitFor, type CliProcess } from './service-helpers.js'
+import { dropRegistry, saveSeededModel, startCli, waitFor, withTimeout, type CliProcess } from './service-helpers.js'
 
 const config = loadConfig()
 const id = uniqueName('scale')
@@ -104,11 +104,10 @@ async function committedRecords (run: Run): Promise<number> {
 
 async function stopAll (scorers: CliProcess[]): Promise<Array<number | null>> {
   for (const s of scorers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGTERM')
-  const codes = await Promise.all(scorers.map(s => Promise.race([
-    s.exited.then(e => e.code),
-    new Promise<number | null>(resolve => setTimeout(() => { s.child.kill('SIGKILL'); resolve(null) }, 30_000))
-  ])))
-  return codes
+  return Promise.all(scorers.map(s => withTimeout(s.exited, 30_000, `${s.name} to exit after SIGTERM`).then(e => e.code, () => {
+    s.child.kill('SIGKILL')
+    return null
+  })))
 }
 
 async function throughput (instances: number): Promise<number> {

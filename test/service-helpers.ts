@@ -62,6 +62,16 @@ export async function waitFor<T> (what: string, check: () => Promise<T> | T, { t
   }
 }
 
+/** `promise`, or a rejection naming `what` after `ms`; the timer never outlives the promise. */
+export async function withTimeout<T> (promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([promise, new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms) })])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 /** A TCP port nothing listens on right now. */
 export async function freePort (): Promise<number> {
   return new Promise((resolve, reject) => {

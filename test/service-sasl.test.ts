@@ -15,7 +15,7 @@ import { ensureKafkaJars } from '../src/infra/kafka-jars.js'
 import { LOG4J2_CONFIG } from '../src/infra/paths.js'
 import { summarize, verifyExactlyOnce } from './support/eos-verifier.js'
 import { uniqueName, writeSynthetic } from './support/synthetic.js'
-import { dropRegistry, freePort, saveSeededModel, startCli, waitFor } from './service-helpers.js'
+import { dropRegistry, freePort, saveSeededModel, startCli, waitFor, withTimeout } from './service-helpers.js'
 
 const id = uniqueName('svc-sasl')
 const prefix = `${id}:`
@@ -76,8 +76,7 @@ test.after(async () => {
   if (broker && broker.exitCode === null) {
     const exited = new Promise(resolve => broker!.once('exit', resolve))
     broker.kill('SIGTERM')
-    await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 20_000))])
-    broker.kill('SIGKILL')
+    await withTimeout(exited, 20_000, 'the SASL broker to stop').catch(() => broker!.kill('SIGKILL'))
   }
   rmSync(dir, { recursive: true, force: true })
   await dropRegistry(prefix)

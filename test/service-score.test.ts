@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import { verifyExactlyOnce, summarize } from './support/eos-verifier.js'
 import { uniqueName, writeSynthetic } from './support/synthetic.js'
-import { dropRegistry, freePort, saveSeededModel, startCli, waitFor } from './service-helpers.js'
+import { dropRegistry, freePort, saveSeededModel, startCli, waitFor, withTimeout } from './service-helpers.js'
 
 const config = loadConfig()
 const id = uniqueName('svc-score')
@@ -67,10 +67,7 @@ test('a scorer with --metrics-port serves streamfit_ metrics while it runs and e
     assert.is(scorer.child.exitCode, null)
 
     scorer.child.kill('SIGTERM')
-    const { code, signal } = await Promise.race([
-      scorer.exited,
-      new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('scorer did not exit within 20 s of SIGTERM')), 20_000))
-    ])
+    const { code, signal } = await withTimeout(scorer.exited, 20_000, 'scorer to exit after SIGTERM')
     assert.is(signal, null)
     assert.is(code, 0, `exit code after SIGTERM, stderr:\n${scorer.stderr().slice(-2000)}`)
     const result = JSON.parse(scorer.stdout().trim().split('\n').pop()!) as { records: number, model: string }
@@ -98,10 +95,7 @@ test('a second signal exits at once with code 130', async () => {
     // Two different signals: two SIGTERMs sent back to back may be merged into one by the kernel.
     scorer.child.kill('SIGTERM')
     scorer.child.kill('SIGINT')
-    const { code } = await Promise.race([
-      scorer.exited,
-      new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('no exit within 10 s of two signals')), 10_000))
-    ])
+    const { code } = await withTimeout(scorer.exited, 10_000, 'exit after two signals')
     assert.is(code, 130)
   } finally {
     scorer.child.kill('SIGKILL')
