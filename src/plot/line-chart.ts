@@ -15,6 +15,8 @@ export interface Series {
 export interface LineChartOptions {
   title: string
   xLabel: string
+  /** d3-format of the x axis labels (default 'd': integers, e.g. epochs). */
+  xFormat?: string
   /** Several lines in one panel share its name and differ by `line` (e.g. "train", "validation"). */
   panels: Array<Series | Series[]>
   width?: number
@@ -38,8 +40,8 @@ export async function renderLineChart (options: LineChartOptions): Promise<strin
         data: { values: lines.flatMap(s => s.points.map(p => ({ x: p.x, y: p.y, line: s.name }))) },
         mark: { type: 'line', point: true },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: options.xLabel, axis: { tickMinStep: 1 } },
-          y: { field: 'y', type: 'quantitative', title: lines.map(s => s.name).join(' / '), scale: domain ? { domain } : { zero: false } },
+          x: { field: 'x', type: 'quantitative', title: options.xLabel, axis: { tickMinStep: 1, format: options.xFormat ?? 'd' } },
+          y: { field: 'y', type: 'quantitative', title: lines.map(s => s.name).join(' / '), scale: domain ? { domain } : { zero: false }, axis: { format: '.3f' } },
           ...(lines.length > 1 ? { color: { field: 'line', type: 'nominal', title: null } } : {})
         }
       }
