@@ -112,15 +112,17 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
   try {
     let batch: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = []
     let batchBytes = 0
-    const push = async (topic: string, key: Buffer, value: Buffer): Promise<void> => {
+    // Synchronous per record (no await per row); true when the batch is full and must be sent.
+    const add = (topic: string, key: Buffer, value: Buffer): boolean => {
       batch.push({ topic, key, value })
       batchBytes += value.length
-      if (batch.length >= o.batchSize || batchBytes >= o.batchBytes) {
-        const full = batch
-        batch = []
-        batchBytes = 0
-        await sender.send(full)
-      }
+      return batch.length >= o.batchSize || batchBytes >= o.batchBytes
+    }
+    const flush = async (): Promise<void> => {
+      const full = batch
+      batch = []
+      batchBytes = 0
+      await sender.send(full)
     }
     if (read === null) {
       // Generated rows are independent draws, so choosing test rows as they come is a shuffled split.
@@ -128,12 +130,14 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
       const toTest = streamingSplit(total, o.testFraction, o.seed ^ 0x5eed)
       for (let i = 0; i < total; i++) {
         const row = next()
-        if (toTest()) { test++; await push(config.topics.test, labelKey(row.label), row.value) } else { train++; await push(config.topics.train, labelKey(row.label), row.value) }
+        const toTestTopic = toTest()
+        if (toTestTopic) test++; else train++
+        if (add(toTestTopic ? config.topics.test : config.topics.train, labelKey(row.label), row.value)) await flush()
       }
     } else {
       const split = shuffledSplit(total, o.testFraction, o.seed)
-      for (const i of split.test) await push(config.topics.test, labelKey(read.labels[i] as 0 | 1), read.values[i])
-      for (const i of split.train) await push(config.topics.train, labelKey(read.labels[i] as 0 | 1), read.values[i])
+      for (const i of split.test) if (add(config.topics.test, labelKey(read.labels[i] as 0 | 1), read.values[i])) await flush()
+      for (const i of split.train) if (add(config.topics.train, labelKey(read.labels[i] as 0 | 1), read.values[i])) await flush()
       test = split.test.length
       train = split.train.length
     }
