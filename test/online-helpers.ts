@@ -2,6 +2,8 @@
 // names, and a plain (non-group) read of a topic to check what the trainer claims.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Producer } from '@platformatic/kafka'
@@ -36,7 +38,8 @@ export function susyMessages (rows = TRAIN_ROWS, offset = 0): Array<{ key: Buffe
 /** Creates `topic` and writes the messages to partition 0 in order, acks=all. */
 export async function produceRows (kafka: KafkaConfig, topic: string, messages: Array<{ key: Buffer, value: Buffer }>, partitions = 1): Promise<void> {
   await ensureTopics(kafka, [{ name: topic, partitions }])
-  const producer = new Producer({ ...connectionOptions(kafka, 'test-loader'), acks: -1 })
+  // Idempotent: a retried send under load must not duplicate rows (the tests count them).
+  const producer = new Producer({ ...connectionOptions(kafka, 'test-loader'), idempotent: true, acks: -1 })
   try {
     for (let i = 0; i < messages.length; i += 500) {
       await producer.send({ messages: messages.slice(i, i + 500).map((m, j) => ({ topic, partition: (i + j) % partitions, key: m.key, value: m.value })) })
@@ -109,6 +112,7 @@ export function spawnOnline (f: OnlineFixture, args: string[], env: Record<strin
       STREAMFIT_REGISTRY_PREFIX: f.prefix,
       STREAMFIT_TRAIN_TOPIC: f.topic,
       STREAMFIT_DLQ_TOPIC: f.dlq,
+      STREAMFIT_HOME: join(tmpdir(), 'streamfit-online-tests'),
       ...env
     },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,6 +1,7 @@
 // `streamfit online` against the real broker and Redis, as a user runs it (a child process):
 // the tutorial's 4,800 training rows learnt exactly once with a prequential accuracy well above
 // chance, and a SIGTERM that finishes the mini-batch, saves, commits and exits 0.
+import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../src/config.js'
@@ -19,6 +20,9 @@ test('online --stream-timeout 5000 --json trains on exactly the 4,800 train rows
   assert.ok(Array.isArray(json.versions) && (json.versions as string[]).length >= 1)
   assert.is(json.model, (json.versions as string[]).at(-1))
   assert.is(json.batches, Math.ceil(TRAIN_ROWS / 256))
+  assert.ok((json.prequentialAuc as number) > 0.75, `prequential AUC ${json.prequentialAuc}`)
+  // The learning curve: prequential accuracy over the rows learnt.
+  assert.match(readFileSync(json.plot as string, 'utf8'), /^<svg[\s\S]*prequential accuracy[\s\S]*<\/svg>$/)
   // The stored lineage agrees: the last version has consumed the whole partition, and Kafka's
   // committed offset (for lag tools) was moved there after the save.
   const chain = await lineageChain(f)

@@ -95,6 +95,8 @@ export interface OnlineResult {
   /** Prequential accuracy and loss over this run's rows (NaN when none). */
   prequentialAccuracy: number
   prequentialLoss: number
+  /** Area under the ROC curve of this run's prequential scores. */
+  prequentialAuc: number
   /** The version holding this run's last weights (or the one resumed from when nothing was trained). */
   model: string | null
   /** The version this run continued from (null: a new model). */
@@ -286,6 +288,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       versions,
       prequentialAccuracy: preqRun.accuracy,
       prequentialLoss: preqRun.loss,
+      prequentialAuc: preqRun.auc,
       model: parent ?? start.version,
       resumedFrom: start.version,
       deadLettered,

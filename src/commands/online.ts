@@ -1,9 +1,11 @@
 // `streamfit online`: learns from the train topic one mini-batch at a time (the tutorial's step 6),
 // scoring each mini-batch before fitting it (prequential validation). See topologies/online.ts.
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
 import { parseSavePolicy } from '../online/save-policy.js'
+import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineResult } from '../../topologies/online.js'
 
@@ -17,6 +19,7 @@ interface OnlineFlags {
   sessionTimeout: string
   backend: string
   seed?: string
+  plot?: string
   json?: boolean
   metricsPort?: string
   logLevel?: string
@@ -35,6 +38,7 @@ export function register (program: Command): void {
     .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
+    .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
   withAppOptions(command).action(async (flags: OnlineFlags) => {
     const config = loadConfig()
@@ -60,7 +64,10 @@ export function register (program: Command): void {
       return runOnline({ ...options, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return
-    process.stdout.write(flags.json === true ? JSON.stringify(summary(result)) + '\n' : formatResult(result))
+    const plot = result.curve.length > 0
+      ? await writePrequentialPlot(resolve(flags.plot ?? `${config.stateDir}/plots/online-${flags.group}-${result.model ?? 'new'}.svg`), result, flags.group)
+      : null
+    process.stdout.write(flags.json === true ? JSON.stringify({ ...summary(result), plot }) + '\n' : formatResult(result) + (plot !== null ? `plot: ${plot}\n` : ''))
   })
 }
 
@@ -72,6 +79,7 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     versions: r.versions,
     prequentialAccuracy: round4(r.prequentialAccuracy),
     prequentialLoss: round4(r.prequentialLoss),
+    prequentialAuc: round4(r.prequentialAuc),
     model: r.model,
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
@@ -79,6 +87,20 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     seconds: Math.round(r.seconds * 1000) / 1000,
     rowsPerSecond: r.seconds > 0 ? Math.round(r.rows / r.seconds) : 0
   }
+}
+
+/** Prequential accuracy (running and per mini-batch) and loss over the rows of the run. */
+export function writePrequentialPlot (path: string, r: OnlineResult, group: string): Promise<string> {
+  const points = (pick: (p: OnlineResult['curve'][number]) => number): Array<{ x: number, y: number }> =>
+    r.curve.filter(p => Number.isFinite(pick(p))).map(p => ({ x: p.rows, y: pick(p) }))
+  return writeLineChart(path, {
+    title: `online learning, group ${group}: prequential (test-then-train) figures, ${r.model ?? 'no version'}`,
+    xLabel: 'rows learnt',
+    panels: [
+      [{ name: 'prequential accuracy', points: points(p => p.accuracy) }, { name: 'mini-batch accuracy', points: points(p => p.batchAccuracy) }],
+      { name: 'prequential loss', points: points(p => p.loss) }
+    ]
+  })
 }
 
 function printBatch (p: BatchProgress): void {

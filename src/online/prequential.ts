@@ -5,12 +5,16 @@
 /** Binary cross-entropy clips probabilities like Keras does, so one confident miss is finite. */
 const EPSILON = 1e-7
 
-/** One point of the learning curve: totals after `rows` rows. */
+/** One point of the learning curve: totals after `rows` rows, and the last mini-batch's accuracy. */
 export interface PrequentialPoint {
   rows: number
   accuracy: number
   loss: number
+  batchAccuracy: number
 }
+
+// AUC from score histograms: bounded memory on a stream that never ends, within ~1/BINS of exact.
+const BINS = 1000
 
 /** Accuracy and loss of one mini-batch (before the model trained on it). */
 export interface BatchScore {
@@ -35,6 +39,8 @@ export class PrequentialMetrics {
   #correct = 0
   #lossSum = 0
   readonly #curve: PrequentialPoint[] = []
+  readonly #positives = new Float64Array(BINS)
+  readonly #negatives = new Float64Array(BINS)
 
   /** Continues totals carried over from a saved version (rows, accuracy, loss over those rows). */
   constructor (start: { rows: number, accuracy: number, loss: number } = { rows: 0, accuracy: 0, loss: 0 }) {
@@ -55,12 +61,15 @@ export class PrequentialMetrics {
       const y = labels[i]
       if ((p >= 0.5 ? 1 : 0) === y) correct++
       lossSum -= y === 1 ? Math.log(p) : Math.log(1 - p)
+      const bin = Math.min(BINS - 1, Math.floor(p * BINS));
+      (y === 1 ? this.#positives : this.#negatives)[bin]++
     }
     this.#rows += n
     this.#correct += correct
     this.#lossSum += lossSum
-    if (n > 0) this.#curve.push({ rows: this.#rows, accuracy: this.accuracy, loss: this.loss })
-    return { rows: n, correct, accuracy: n > 0 ? correct / n : NaN, loss: n > 0 ? lossSum / n : NaN }
+    const score = { rows: n, correct, accuracy: n > 0 ? correct / n : NaN, loss: n > 0 ? lossSum / n : NaN }
+    if (n > 0) this.#curve.push({ rows: this.#rows, accuracy: this.accuracy, loss: this.loss, batchAccuracy: score.accuracy })
+    return score
   }
 
   /** Rows scored so far. */
@@ -69,6 +78,25 @@ export class PrequentialMetrics {
   get accuracy (): number { return this.#rows > 0 ? this.#correct / this.#rows : NaN }
   /** Mean binary cross-entropy before training (NaN before the first row). */
   get loss (): number { return this.#rows > 0 ? this.#lossSum / this.#rows : NaN }
+  /**
+   * Area under the ROC curve of the prequential scores of the rows added here (not of totals
+   * carried over from a saved version); scores in one 1/1000 bin count as ties. NaN until both
+   * classes were seen.
+   */
+  get auc (): number {
+    let negativesBelow = 0
+    let pairs = 0
+    let wins = 0
+    for (let b = 0; b < BINS; b++) {
+      wins += this.#positives[b] * (negativesBelow + this.#negatives[b] / 2)
+      negativesBelow += this.#negatives[b]
+    }
+    let positives = 0
+    for (let b = 0; b < BINS; b++) positives += this.#positives[b]
+    pairs = positives * negativesBelow
+    return pairs > 0 ? wins / pairs : NaN
+  }
+
   /** The running totals after each mini-batch, for the learning-curve plot. */
   get curve (): readonly PrequentialPoint[] { return this.#curve }
 }
