@@ -151,7 +151,9 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
         resetOnSuccess: true,
         delay: (error: unknown, n: number) => {
           countAborted()
-          if (error instanceof FencedError || signal?.aborted || n > o.maxRetries) return throwError(() => error)
+          // Stopping: what failed is not committed and will be read again; end cleanly.
+          if (signal?.aborted === true && !(error instanceof FencedError)) return EMPTY
+          if (error instanceof FencedError || n > o.maxRetries) return throwError(() => error)
           const wait = error instanceof RebalanceError ? 0 : Math.min(100 * 2 ** (n - 1), 5_000)
           logger?.warn({ err: error, attempt: n, retryInMs: wait }, `batch failed (${(error as Error)?.message}); aborted, re-reading from the committed offsets`)
           return timer(wait)

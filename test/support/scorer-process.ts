@@ -97,3 +97,40 @@ export async function waitForProgress (kafka: KafkaConfig, group: string, topic:
 export function sleep (ms: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, ms))
 }
+
+/** Polls until the group has `n` members that all have partitions assigned. */
+export async function waitForMembers (kafka: KafkaConfig, group: string, n: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const members = await assignments(kafka, group)
+    if (members.size === n && [...members.values()].every(parts => parts.length > 0)) return
+    if (Date.now() > deadline) throw new Error(`group ${group} did not reach ${n} members with partitions within ${timeoutMs} ms`)
+    await sleep(200)
+  }
+}
+
+/** Static member id (group.instance.id) -> the partitions it holds, while the group is stable. */
+export async function assignments (kafka: KafkaConfig, group: string): Promise<Map<string, number[]>> {
+  return withAdmin(kafka, async admin => {
+    const out = new Map<string, number[]>()
+    const g = (await admin.describeGroups({ groups: [group] })).get(group)
+    if (g === undefined || g.state !== 'STABLE') return out
+    for (const m of g.members.values()) {
+      out.set(m.groupInstanceId ?? m.id, [...(m.assignments?.values() ?? [])].flatMap(a => a.partitions))
+    }
+    return out
+  }).catch(() => new Map<string, number[]>())
+}
+
+/** Polls until the committed offset of one of `partitions` moved past `from`: that member is working. */
+export async function waitForPartitionsProgress (kafka: KafkaConfig, group: string, topic: string, partitions: number[], timeoutMs = 60_000): Promise<void> {
+  const read = async (): Promise<Map<number, bigint>> => (await withAdmin(kafka, admin => committedOffsets(admin, group, { topics: [topic] }))).get(topic) ?? new Map()
+  const from = await read()
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const now = await read()
+    if (partitions.some(p => (now.get(p) ?? 0n) > (from.get(p) ?? 0n))) return
+    if (Date.now() > deadline) throw new Error(`no progress on partitions ${partitions.join(',')} of ${topic} within ${timeoutMs} ms`)
+    await sleep(100)
+  }
+}
