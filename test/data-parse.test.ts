@@ -7,6 +7,7 @@ import { readLines } from '../src/data/lines.js'
 import { isRowError, looksLikeHeader, parseSusyRow, type SusyRow, type RowError } from '../src/data/parse-row.js'
 import { shuffledSplit, streamingSplit, testCount } from '../src/data/split.js'
 import { syntheticRows } from '../src/data/synthetic.js'
+import { syntheticBatches } from '../src/data/synthetic-batches.js'
 import { javaPartition } from '../src/kafka/partitioner.js'
 
 const FEATURES = '0.5147738456726073,1.0648096799850464,-0.4306025505065917,0.6434211134910583,1.365856647491455,1.415268301963806,0.7693983316421508,-0.799468159675598,0.7271212935447693,1.0767310857772827,0.4780502617359161,0.6003792285919188,1.114469051361084,0.0,0.4997004866600036,0.40645432472229,1.551685810089111,0.2222750037908554'
@@ -119,6 +120,20 @@ test('generated rows parse as SUSY rows, are reproducible and roughly balanced',
     signal += row.label
   }
   assert.ok(signal > 2000 && signal < 2600, `about 46% signal, got ${signal} of 5000`)
+})
+
+test('rows made on the worker thread are the same rows, in the same order, and exactly as many', async () => {
+  const next = syntheticRows(11)
+  let n = 0
+  for await (const batch of syntheticBatches(11, 2500, { batchRows: 1000 })) {
+    for (let i = 0; i < batch.count; i++) {
+      const row = next()
+      assert.is(batch.labels[i], row.label)
+      assert.ok(batch.values[i].equals(row.value), `row ${n}`)
+      n++
+    }
+  }
+  assert.is(n, 2500)
 })
 
 test('keys go where a Java client puts them: label 0 on partition 0, label 1 on partition 1 of two', () => {

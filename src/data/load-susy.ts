@@ -12,7 +12,7 @@ import { openSusyData } from './open-data.js'
 import { isRowError, labelKey, looksLikeHeader, parseSusyRow, type RowError } from './parse-row.js'
 import { shuffledSplit, streamingSplit } from './split.js'
 import { SUSY_URL } from './susy.js'
-import { syntheticRows } from './synthetic.js'
+import { syntheticBatches } from './synthetic-batches.js'
 
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4'
 
@@ -125,14 +125,15 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
       await sender.send(full)
     }
     if (read === null) {
-      // Generated rows are independent draws, so choosing test rows as they come is a shuffled split.
-      const next = syntheticRows(o.seed)
+      // Generated rows are independent draws, so choosing test rows as they come is a shuffled
+      // split. They are made on a worker thread: this one has the records to encode.
       const toTest = streamingSplit(total, o.testFraction, o.seed ^ 0x5eed)
-      for (let i = 0; i < total; i++) {
-        const row = next()
-        const toTestTopic = toTest()
-        if (toTestTopic) test++; else train++
-        if (add(toTestTopic ? config.topics.test : config.topics.train, labelKey(row.label), row.value)) await flush()
+      for await (const rows of syntheticBatches(o.seed, total)) {
+        for (let i = 0; i < rows.count; i++) {
+          const toTestTopic = toTest()
+          if (toTestTopic) test++; else train++
+          if (add(toTestTopic ? config.topics.test : config.topics.train, labelKey(rows.labels[i] as 0 | 1), rows.values[i])) await flush()
+        }
       }
     } else {
       const split = shuffledSplit(total, o.testFraction, o.seed)

@@ -21,13 +21,20 @@ export interface SyntheticRow {
   value: Buffer
 }
 
+/** Writes generated rows into caller-owned bytes; the label of each row is its return's sign bit. */
+export type RowWriter = (out: Uint8Array, at: number) => number
+
+/** The longest row a RowWriter writes, in bytes. */
+export const SYNTHETIC_ROW_BYTES_MAX = ROW_BYTES_MAX
+
 /**
- * Returns a function that makes the next generated row; the same seed gives the same rows.
- * Values are views into 1 MiB slabs, written byte by byte (no number-to-string conversion).
+ * The generator's core: writes the next row's 18 features as CSV text at out[at] and returns
+ * `end` (where the text stops) for a background row or `-end - 1` for a signal row. Allocates
+ * nothing, so a worker thread can fill transferable buffers with it. Same seed, same rows.
  */
-export function syntheticRows (seed: number): () => SyntheticRow {
+export function syntheticRowWriter (seed: number): RowWriter {
   const random = seededRandom(seed)
-  let slab = Buffer.allocUnsafe(SLAB)
+  let slab: Uint8Array = new Uint8Array(0)
   let pos = 0
   let spare = NaN
   const gaussian = (): number => {
@@ -38,7 +45,7 @@ export function syntheticRows (seed: number): () => SyntheticRow {
     spare = r * Math.sin(2 * Math.PI * v)
     return r * Math.cos(2 * Math.PI * v)
   }
-  // Fixed-point, digit by digit into the slab: no number-to-string conversion. |x| < 100.
+  // Fixed-point, digit by digit: no number-to-string conversion. |x| < 100.
   const writeNumber = (x: number): void => {
     const fixed = Math.round((x < 0 ? -x : x) * SCALE)
     if (x < 0 && fixed !== 0) slab[pos++] = 0x2d
@@ -55,10 +62,10 @@ export function syntheticRows (seed: number): () => SyntheticRow {
     }
     pos += DIGITS
   }
-  return () => {
-    if (pos + ROW_BYTES_MAX > SLAB) { slab = Buffer.allocUnsafe(SLAB); pos = 0 }
-    const label: 0 | 1 = random() < SIGNAL_SHARE ? 1 : 0
-    const start = pos
+  return (out, at) => {
+    slab = out
+    pos = at
+    const label = random() < SIGNAL_SHARE ? 1 : 0
     for (let f = 0; f < FEATURE_COUNT; f++) {
       if (f > 0) slab[pos++] = 0x2c
       const boost = label === 1 ? BOOST[f] : 1
@@ -74,6 +81,23 @@ export function syntheticRows (seed: number): () => SyntheticRow {
       }
       writeNumber(x)
     }
-    return { label, value: slab.subarray(start, pos) }
+    return label === 1 ? -pos - 1 : pos
+  }
+}
+
+/**
+ * Returns a function that makes the next generated row; the same seed gives the same rows.
+ * Values are views into 1 MiB slabs.
+ */
+export function syntheticRows (seed: number): () => SyntheticRow {
+  const write = syntheticRowWriter(seed)
+  let slab = Buffer.allocUnsafe(SLAB)
+  let pos = 0
+  return () => {
+    if (pos + ROW_BYTES_MAX > SLAB) { slab = Buffer.allocUnsafe(SLAB); pos = 0 }
+    const start = pos
+    const r = write(slab, pos)
+    pos = r < 0 ? -r - 1 : r
+    return { label: r < 0 ? 1 : 0, value: slab.subarray(start, pos) }
   }
 }
