@@ -42,6 +42,26 @@ test('predict: one probability per row; the caller keeps its arrays; seeded runs
   assert.ok(runs[0].every((v, i) => v === runs[1][i]), 'same seed, same data: same predictions')
 })
 
+test('no tensor leaks in the worker: memory is steady across training, prediction and snapshots', async () => {
+  const { xs, ys } = readSusyCsv(SUSY_8K)
+  const runner = await ModelRunner.create({ backend: 'wasm', seed: 2, learnScaler: true })
+  try {
+    const round = async (): Promise<void> => {
+      for (let i = 0; i < 5; i++) await runner.trainBatch(xs.subarray(i * 64 * 18, (i + 1) * 64 * 18), ys.subarray(i * 64, (i + 1) * 64), 64)
+      await runner.fit(xs.subarray(0, 256 * 18), ys.subarray(0, 256), 256, { epochs: 2, batchSize: 32 })
+      await runner.predict(xs.subarray(0, 1000 * 18), 1000)
+      await runner.snapshot()
+    }
+    await round() // creates the optimizer's slots once
+    const before = await runner.memory()
+    for (let i = 0; i < 3; i++) await round()
+    assert.equal(await runner.memory(), before)
+    assert.equal(await runner.predict(new Float32Array(0), 0), new Float32Array(0))
+  } finally {
+    await runner.close()
+  }
+})
+
 test('a closed runner rejects further requests', async () => {
   const runner = await ModelRunner.create({ backend: 'wasm' })
   await runner.close()
@@ -59,7 +79,8 @@ test('a consumer-group member training longer than its session timeout is never 
   const topic = unique('ml-evict')
   const groupId = unique('ml-evict-group')
   topics.push(topic)
-  await syntheticTopic(topic, 3000)
+  // More rows than the training window can use, so the stream never drains before TRAIN_MS on a fast machine.
+  await syntheticTopic(topic, 30000)
 
   const consumer = createGroupConsumer({ groupId, kafka, sessionTimeout: SESSION_TIMEOUT, heartbeatInterval: 1000 })
   const events: string[] = []
