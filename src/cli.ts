@@ -1,16 +1,15 @@
 // The `streamfit` command. Each subcommand lives in src/commands/<name>.ts and registers itself.
 import { Command, CommanderError } from 'commander'
 import { UsageError } from './config.js'
-import { commands } from './commands/index.js'
+import { commandsFor } from './commands/index.js'
 
 const program = new Command('streamfit')
   .description('Machine learning on Kafka topics: load, train, score exactly-once, learn online.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
 
-for (const register of commands) register(program)
-
 try {
+  for (const register of await commandsFor(process.argv.slice(2))) register(program)
   await program.parseAsync(process.argv)
 } catch (error) {
   process.exitCode = reportError(error)

@@ -1,18 +1,30 @@
-// Every subcommand of the CLI, in the order `streamfit --help` lists them.
+// Every subcommand of the CLI, in the order `streamfit --help` lists them. Each is loaded only
+// when it runs: score, train and online pull in the Kafka client and TensorFlow.js, which `up`,
+// `lag` or `--help` of another command should not pay for.
 import type { Command } from 'commander'
-import { register as up } from './up.js'
-import { register as down } from './down.js'
-import { register as load } from './load.js'
-import { register as train } from './train.js'
-import { register as evaluate } from './evaluate.js'
-import { register as models } from './models.js'
-import { register as describe } from './describe.js'
-import { register as demo } from './demo.js'
-import { register as online } from './online.js'
-import { register as score } from './score.js'
-import { register as lag } from './lag.js'
-import { register as reset } from './reset.js'
 
 export type RegisterCommand = (program: Command) => void
 
-export const commands: RegisterCommand[] = [up, down, load, train, evaluate, models, describe, online, score, lag, reset, demo]
+type Loader = () => Promise<{ register: RegisterCommand }>
+
+export const commands: Record<string, Loader> = {
+  up: () => import('./up.js'),
+  down: () => import('./down.js'),
+  load: () => import('./load.js'),
+  train: () => import('./train.js'),
+  evaluate: () => import('./evaluate.js'),
+  models: () => import('./models.js'),
+  describe: () => import('./describe.js'),
+  online: () => import('./online.js'),
+  score: () => import('./score.js'),
+  lag: () => import('./lag.js'),
+  reset: () => import('./reset.js'),
+  demo: () => import('./demo.js')
+}
+
+/** The commands to register for these arguments: the named one, or all of them for the overview. */
+export async function commandsFor (argv: string[]): Promise<RegisterCommand[]> {
+  const name = argv.find(arg => !arg.startsWith('-'))
+  const chosen = name !== undefined && name in commands ? [commands[name]] : Object.values(commands)
+  return (await Promise.all(chosen.map(load => load()))).map(m => m.register)
+}
