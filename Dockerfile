@@ -18,8 +18,8 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY topologies ./topologies
-COPY examples ./examples
-# tsconfig also lists test/ and bench/; they are not copied, so the image holds only the app.
+# tsconfig also lists test/, bench/ and examples/; they are not copied, so the image holds only
+# the app. (A tracked examples/ directory is to be copied here too: test/compose-dockerfile checks.)
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}

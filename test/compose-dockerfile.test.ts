@@ -68,13 +68,29 @@ test('two stages on a Node image that satisfies package.json engines', () => {
   }
 })
 
-test('every file the build copies from the context exists and is not excluded by .dockerignore', () => {
+/** Files git tracks under `path` (what a fresh clone has), or null outside a git checkout. */
+function tracked (path: string): string[] | null {
+  try {
+    return execFileSync('git', ['ls-files', '--', path], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter(Boolean)
+  } catch {
+    return null
+  }
+}
+
+test('every file the build copies from the context is in a fresh clone and not excluded by .dockerignore', () => {
   assert.ok(contextCopies.length >= 4)
   for (const { sources } of contextCopies) {
     for (const source of sources) {
       assert.ok(existsSync(join(ROOT, source)), `COPY ${source}: missing from the repository`)
+      const files = tracked(source)
+      assert.ok(files === null || files.length > 0, `COPY ${source}: not tracked by git, so absent from a fresh clone`)
       assert.not.ok(ignored(source), `COPY ${source}: excluded by .dockerignore`)
     }
+  }
+  // Code the app needs at run time (compiled by tsconfig, not a test or benchmark) is copied.
+  const copied = new Set(contextCopies.flatMap(c => c.sources))
+  for (const dir of ['src', 'topologies', 'examples']) {
+    if ((tracked(dir)?.length ?? 0) > 0) assert.ok(copied.has(dir), `${dir}/ holds tracked files but the Dockerfile does not copy it`)
   }
   // What must never enter an image or a build context.
   for (const path of ['node_modules', 'dist', '.streamfit', '.git', '.env', 'broker.log', 'bench/tfio/.venv']) {
