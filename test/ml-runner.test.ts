@@ -42,7 +42,7 @@ test('predict: one probability per row; the caller keeps its arrays; seeded runs
   assert.ok(runs[0].every((v, i) => v === runs[1][i]), 'same seed, same data: same predictions')
 })
 
-test('no tensor leaks in the worker: memory is steady across training, prediction and snapshots', async () => {
+test('no tensor leaks in the worker: memory is steady across training, prediction, snapshots and loads', async () => {
   const { xs, ys } = readSusyCsv(SUSY_8K)
   const runner = await ModelRunner.create({ backend: 'wasm', seed: 2, learnScaler: true })
   try {
@@ -50,7 +50,7 @@ test('no tensor leaks in the worker: memory is steady across training, predictio
       for (let i = 0; i < 5; i++) await runner.trainBatch(xs.subarray(i * 64 * 18, (i + 1) * 64 * 18), ys.subarray(i * 64, (i + 1) * 64), 64)
       await runner.fit(xs.subarray(0, 256 * 18), ys.subarray(0, 256), 256, { epochs: 2, batchSize: 32 })
       await runner.predict(xs.subarray(0, 1000 * 18), 1000)
-      await runner.snapshot()
+      await runner.load(await runner.snapshot())
     }
     await round() // creates the optimizer's slots once
     const before = await runner.memory()

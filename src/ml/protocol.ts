@@ -49,6 +49,7 @@ export type Request =
   | { op: 'freezeScaler' }
   | { op: 'setLearningRate'; learningRate: number }
   | { op: 'paramCount' }
+  | { op: 'memory' }
 
 export type Reply =
   | { id: number; ok: true; value: unknown }

@@ -84,6 +84,7 @@ export class ModelRunner implements Predictor {
 
   /** Probabilities of class 1 for n rows. The caller's arrays are never detached. */
   predict (xs: Float32Array, n: number): Promise<Float32Array> {
+    if (n === 0) return Promise.resolve(new Float32Array(0))
     return this.#call({ op: 'predict', xs: copy(xs), n })
   }
 
@@ -106,6 +107,11 @@ export class ModelRunner implements Predictor {
   /** Stops the scaler learning (e.g. after the first epoch) and returns its statistics. */
   freezeScaler (): Promise<ScalerState | null> {
     return this.#call({ op: 'freezeScaler' })
+  }
+
+  /** Tensors and bytes tfjs holds in the worker (steady between requests: nothing leaks). */
+  memory (): Promise<{ numTensors: number; numBytes: number }> {
+    return this.#call({ op: 'memory' })
   }
 
   setLearningRate (learningRate: number): Promise<void> {

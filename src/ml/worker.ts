@@ -117,10 +117,16 @@ async function handle (request: Request): Promise<Handled> {
     }
     case 'paramCount':
       return { value: need().countParams() }
+    case 'memory': {
+      const { numTensors, numBytes } = tf.memory()
+      return { value: { numTensors, numBytes } }
+    }
   }
 }
 
 function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapshot | undefined, learn: boolean): void {
+  // LayersModel.dispose() leaves a loaded model's optimizer (and its Adam moments) behind.
+  model?.optimizer?.dispose()
   model?.dispose()
   model = next
   learnScaler = learn
@@ -138,22 +144,33 @@ function prepare (xs: Float32Array, n: number, training: boolean): Float32Array 
 
 async function takeSnapshot (m: LayersModel): Promise<ModelSnapshot> {
   let snapshot: ModelSnapshot | null = null
+  // Saving the optimizer state makes a scalar of Adam's step count that tfjs never disposes;
+  // a scope around the save frees it (requests are serial, so nothing else runs inside it).
+  tf.engine().startScope()
+  try {
+    await save(m, taken => { snapshot = taken })
+  } finally {
+    tf.engine().endScope()
+  }
+  return snapshot!
+}
+
+async function save (m: LayersModel, done: (snapshot: ModelSnapshot) => void): Promise<void> {
   await m.save(tf.io.withSaveHandler(async artifacts => {
     const data = artifacts.weightData
     const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data]
     const weights = new Uint8Array(buffers.reduce((s, b) => s + b.byteLength, 0))
     let at = 0
     for (const b of buffers) { weights.set(new Uint8Array(b), at); at += b.byteLength }
-    snapshot = {
+    done({
       topology: artifacts.modelTopology as object,
       trainingConfig: artifacts.trainingConfig as object | undefined,
       weightSpecs: (artifacts.weightSpecs ?? []) as ModelSnapshot['weightSpecs'],
       weights,
       scaler: scaler && scaler.rows > 0 ? scaler.state() : undefined
-    }
+    })
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
   }), { includeOptimizer: true })
-  return snapshot!
 }
 
 function need (): LayersModel {
