@@ -127,6 +127,9 @@ test('save is atomic: the version hash, index, latest and counter appear togethe
     await rejects(() => registry.load('susy@3'), (e: Error) => e instanceof UsageError && /no version 3/.test(e.message))
     await rejects(() => registry.load('nomodel'), (e: Error) => e instanceof UsageError && /no model "nomodel"/.test(e.message))
     assert.equal(await registry.names(), ['susy'])
+    assert.equal(await registry.prune('susy', 2), ['susy@1', 'susy@2', 'susy@4', 'susy@5', 'susy@6'])
+    assert.equal((await registry.list()).map(v => v.version), [7, 9])
+    assert.is(await registry.latestVersion(), 9)
   } finally {
     await redis.quit()
     await registry.close()

@@ -1,6 +1,6 @@
 // `streamfit models`: the registry's versions (list, the default) and their removal (delete).
 import type { Command } from 'commander'
-import { loadConfig, UsageError } from '../config.js'
+import { loadConfig, parseNumber, UsageError } from '../config.js'
 import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 
@@ -37,6 +37,21 @@ export function register (program: Command): void {
         if (!(await registry.delete(ref))) throw new UsageError(`no version ${ref} in the registry`)
         const latest = await registry.latestVersion(parsed.name)
         process.stdout.write(`deleted ${ref}; latest is now ${latest === null ? 'none' : `${parsed.name}@${latest}`}\n`)
+      })
+    })
+  registerPrune(models)
+}
+
+function registerPrune (models: Command): void {
+  models.command('prune')
+    .description('delete all but the newest versions of a model (the latest always stays)')
+    .requiredOption('--keep <n>', 'versions to keep')
+    .option('--name <model>', 'model name', 'susy')
+    .action(async (flags: { keep: string; name: string }) => {
+      const keep = parseNumber('--keep', flags.keep, { min: 1 })
+      await withRegistry(async registry => {
+        const deleted = await registry.prune(parseModelRef(flags.name).name, keep)
+        process.stdout.write(deleted.length === 0 ? 'nothing to delete\n' : `deleted ${deleted.join(', ')}\n`)
       })
     })
 }

@@ -231,6 +231,18 @@ export class ModelRegistry {
     return (await this.#scripts.streamfitDelete(k.versions, k.latest, k.version, this.channel, parsed.name, String(version))) === 1
   }
 
+  /** Deletes all but the newest `keep` versions of a model (the latest always stays). Returns the refs deleted. */
+  async prune (name: string = DEFAULT_MODEL_NAME, keep: number): Promise<string[]> {
+    if (!Number.isInteger(keep) || keep < 1) throw new UsageError(`keep must be an integer >= 1, got ${keep}`)
+    const versions = (await this.#redis.zrange(this.#keys(name).versions, 0, -1)).map(Number)
+    const deleted: string[] = []
+    for (const v of versions.slice(0, Math.max(0, versions.length - keep))) {
+      const ref = formatModelRef(name, v)
+      if (await this.delete(ref)) deleted.push(ref)
+    }
+    return deleted
+  }
+
   /**
    * Calls `callback` for every new version (of `name`, or of any model when omitted), from a
    * dedicated subscriber connection. After a reconnect it also reports a version saved while
