@@ -187,7 +187,15 @@ export class TransactionalWriter {
     } catch (error) {
       this.aborted++
       if (tx !== undefined) await this.#abort(tx, error)
-      throw classify(error, this.#options.transactionalId)
+      const classified = classify(error, this.#options.transactionalId)
+      if (classified instanceof RebalanceError && classified.cause !== undefined &&
+        consumer.generationId === session.generation && consumer.memberId === session.memberId) {
+        // The coordinator no longer knows this membership (a broker restart, an expired session)
+        // and the client has not noticed yet: rejoin now, or every retry is rejected the same way.
+        this.#options.logger?.warn('the group coordinator rejected this member; rejoining the group')
+        await consumer.joinGroup().catch(() => {})
+      }
+      throw classified
     }
   }
 

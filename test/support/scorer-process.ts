@@ -1,6 +1,7 @@
 // Runs `node bin/streamfit.js score ...` as a child process, the way an operator would, so that
 // tests can SIGKILL it at arbitrary moments.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { KafkaConfig } from '../../src/config.js'
 import { withAdmin } from '../../src/kafka/admin.js'
@@ -52,6 +53,7 @@ export function startScorer (env: ScorerEnv, args: string[]): ScorerProcess {
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
   const exited = new Promise<ScorerExit>(resolve => {
     child.once('exit', (code, signal) => {
+      if (process.env.EOS_LOG_DIR) writeFileSync(`${process.env.EOS_LOG_DIR}/scorer-${child.pid}.err`, stderr)
       // Let the pipes drain before reporting.
       setImmediate(() => resolve({ code, signal, stdout, stderr }))
     })
