@@ -7,7 +7,7 @@ import { appOptions, maskUrlPassword, runApp, safeConfig } from '../src/runtime/
 import { formatTopology, topologyTopics, validateTopology, type TopologyDescription } from '../src/runtime/describe.js'
 import { metrics } from '../src/runtime/metrics.js'
 import { describeApp } from '../src/commands/describe.js'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { CLI } from './service-helpers.js'
 
 // Quiet logs in this process; the runner logs at info by default.
@@ -114,6 +114,23 @@ test('validateTopology rejects a chain that does not run source to sink', () => 
   assert.throws(() => validateTopology({ ...sample, steps: sample.steps.slice(1) }), /first step must be a source/)
   assert.throws(() => validateTopology({ ...sample, steps: sample.steps.slice(0, -1) }), /last step must be a sink/)
   assert.throws(() => validateTopology({ ...sample, steps: [sample.steps[0], sample.steps[0], sample.steps[4]] }), /only the first step may be a source/)
+})
+
+test('a whole Config logged by mistake still has its SASL password redacted', () => {
+  const code = `import('./dist/src/runtime/logger.js').then(async ({ createLogger }) => {
+    const { loadConfig } = await import('./dist/src/config.js')
+    const config = loadConfig({ KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'bob', KAFKA_SASL_PASSWORD: 'pw-in-config-123' })
+    const log = createLogger('t')
+    log.info({ config }, 'nested')
+    log.info(config, 'top')
+    log.info({ kafka: config.kafka }, 'kafka')
+  })`
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: new URL('../../', import.meta.url), encoding: 'utf8', env: { ...process.env, STREAMFIT_LOG_LEVEL: 'info' } })
+  assert.is(run.status, 0, run.stderr)
+  const lines = run.stderr.trim().split('\n')
+  assert.is(lines.length, 3, run.stderr)
+  assert.not.match(run.stderr, /pw-in-config-123/)
+  assert.is(lines.filter(l => l.includes('"password":"[redacted]"')).length, 3)
 })
 
 test('every app declares its topology next to its pipeline, with the configured topics', async () => {

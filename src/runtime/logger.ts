@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino'
 export type { Logger }
 
 const REDACT = [
-  'password', '*.password', '*.*.password', 'sasl.password', '*.sasl.password',
+  'password', '*.password', '*.*.password', '*.*.*.password', 'sasl.password', '*.sasl.password',
   'key', 'tls.key', '*.tls.key', 'cert', '*.tls.cert', 'token', '*.token'
 ]
 
