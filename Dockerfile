@@ -18,8 +18,9 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY topologies ./topologies
-# tsconfig also lists test/, bench/ and examples/; they are not copied, so the image holds only
-# the app. (A tracked examples/ directory is to be copied here too: test/compose-dockerfile checks.)
+# The downstream reader example ships in the image: docker compose run --rm --entrypoint node cli dist/examples/downstream-accuracy.js
+COPY examples ./examples
+# tsconfig also lists test/ and bench/; they are not copied, so the image holds only the app.
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
