@@ -67,10 +67,13 @@ export interface OnlineFixture {
 const fixtures: OnlineFixture[] = []
 
 /** A topic holding the 4,800 train rows, and unused names for the registry prefix, group and DLQ. */
-export async function startOnlineFixture (config: Config, name: string, rows = TRAIN_ROWS): Promise<OnlineFixture> {
+export async function startOnlineFixture (config: Config, name: string, rows = TRAIN_ROWS, { bad = [] as number[] } = {}): Promise<OnlineFixture> {
   const f: OnlineFixture = { config, topic: uniqueName(name), dlq: uniqueName(`${name}-dlq`), prefix: `${uniqueName(name)}:`, group: uniqueName(`${name}-g`) }
   fixtures.push(f)
-  await produceRows(config.kafka, f.topic, susyMessages(rows))
+  const messages = susyMessages(rows)
+  // Rows at the `bad` indexes get a value that cannot be decoded: they must go to the DLQ.
+  for (const i of bad) messages[i] = { key: messages[i].key, value: Buffer.from('not,a,susy,row') }
+  await produceRows(config.kafka, f.topic, messages)
   await ensureTopics(config.kafka, [{ name: f.dlq, partitions: 1 }])
   return f
 }

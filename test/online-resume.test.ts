@@ -5,19 +5,24 @@
 // partition exactly (no row trained twice, none skipped) and each version's row count matches.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import { lastValueFrom, toArray } from 'rxjs'
 import { loadConfig } from '../src/config.js'
 import { endOffsets } from '../src/kafka/admin.js'
+import { DLQ_HEADERS } from '../src/sinks/dead-letter.js'
+import { fromPartition } from '../src/sources/partition.js'
 import { committedOffsets, groupVersions, lineageChain, recordOffsets, runOnlineCli, spawnOnline, startOnlineFixture, stopFixtures, waitForLine } from './online-helpers.js'
 
 const config = loadConfig()
 const ROWS = 2400
+// Undecodable rows: never trained, dead-lettered (at least once: a kill can repeat a write).
+const BAD = [5, 700, 1900]
 // Small mini-batches and frequent saves: many versions, many places for a kill to land.
 const COMMON = ['--max-records', '128', '--save-every', '2', '--stream-timeout', '4000']
 
 test.after(stopFixtures)
 
 test('kills between save and commit, after a fit, and at random moments: every row trained exactly once', async () => {
-  const f = await startOnlineFixture(config, 'online-resume', ROWS)
+  const f = await startOnlineFixture(config, 'online-resume', ROWS, { bad: BAD })
 
   // 1. Killed right after the second save, before its Kafka commit: Kafka lags the registry.
   const crashed = await runOnlineCli(f, COMMON, { STREAMFIT_FAULT: 'after-save-before-commit@2' })
@@ -58,8 +63,10 @@ test('kills between save and commit, after a fit, and at random moments: every r
   assert.is(offsets.length, ROWS)
   let position = 0n
   let rows = 0
+  let deadLettered = 0
   for (const link of chain) {
     for (const range of link.online.ranges) {
+      deadLettered += range.deadLettered
       assert.is(range.partition, 0)
       assert.is(BigInt(range.from), position, `${link.ref} starts where ${link.online.parent ?? 'the partition'} ended (kill delays ${delays.join(', ')} ms)`)
       const inRange = offsets.filter(o => o >= BigInt(range.from) && o < BigInt(range.to)).length
@@ -71,7 +78,10 @@ test('kills between save and commit, after a fit, and at random moments: every r
     assert.equal(link.online.positions, [position.toString()])
   }
   assert.is(position, end, 'the chain covers the partition to its end')
-  assert.is(rows, ROWS, 'every row trained exactly once')
+  assert.is(rows, ROWS - BAD.length, 'every good row trained exactly once')
+  assert.is(deadLettered, BAD.length)
+  const dead = await lastValueFrom(fromPartition({ topic: f.dlq, kafka: config.kafka }).pipe(toArray()))
+  assert.equal([...new Set(dead.map(r => r.headers.get(DLQ_HEADERS.offset)?.toString()))].sort(), BAD.map(String).sort(), 'the bad rows are in the DLQ')
   // No fork: every version this group saved is on the chain.
   assert.equal(await groupVersions(f), chain.map(l => l.ref))
   // Kafka's offsets caught up with the registry at the last save.

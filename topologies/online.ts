@@ -10,7 +10,7 @@
 // A restarted trainer continues from the offsets stored with its latest version, written into
 // the group's committed offsets before it joins (src/online/position-group.ts): a crash anywhere
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
-import { concatMap, from, fromEvent, lastValueFrom, takeUntil, toArray } from 'rxjs'
+import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
 import type { Config, KafkaConfig } from '../src/config.js'
 import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
 import type { BackendPreference } from '../src/ml/backend.js'
@@ -277,7 +277,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     }
     await lastValueFrom(fromGroupBatches({ topics: [topic], groupId, consumer, streamTimeout: o.streamTimeout, maxRecords: o.maxRecords, highWaterMark }).pipe(
       // A stop request ends the source; concatMap still finishes the mini-batch in hand.
-      takeUntil(fromEvent(signal, 'abort')),
+      takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
       concatMap(trainBatch)
     ), { defaultValue: undefined })
     await save()
@@ -297,7 +297,12 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       curve: [...preqRun.curve]
     }
   } finally {
-    await consumer.close().catch(() => {})
+    // force: the source closes its stream asynchronously after completing; a plain close would
+    // refuse to leave the group while that stream is open and leak the connection.
+    await new Promise<void>(resolve => consumer.close(true, error => {
+      if (error) logger?.warn({ err: error }, `closing the group consumer failed: ${error.message}`)
+      resolve()
+    }))
     await deadLetter.close().catch(() => {})
     await runner?.close()
     await store.close()

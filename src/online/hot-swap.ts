@@ -93,6 +93,11 @@ export class HotSwapPredictor {
     return this.#active.predictor.version
   }
 
+  /** The backend the active model computes on. */
+  get backend (): string {
+    return this.#active.runner.backend
+  }
+
   /** The newest version loaded: active, or waiting for the next batch boundary. */
   get loaded (): string {
     return (this.#ready ?? this.#active).predictor.version
