@@ -4,7 +4,7 @@
 //     → shuffle(32) → decodeCsv                  bad records to the dead-letter topic
 //     → predict (prequential validation)         every row scored before the model learns it
 //     → fit K epochs in batches of 32            in a worker thread: heartbeats keep flowing
-//     → every M batches or T s: save a version   weights + offsets consumed, one Redis MULTI
+//     → every M batches or T s: save a version   weights + offsets consumed, one atomic Redis step
 //     → then commit the group's offsets          for lag and tools; Kafka is not the truth
 //
 // A restarted trainer continues from the offsets stored with its latest version, written into
@@ -124,7 +124,7 @@ export function describe (config: Config): TopologyDescription {
     name: 'online',
     summary: 'Learns from every mini-batch of the train topic once: scores it (prequential validation), then fits it.',
     guarantee: 'exactly-once',
-    guaranteeDetail: 'each model version is saved to Redis together with the offsets it consumed in one MULTI; ' +
+    guaranteeDetail: 'each model version is saved to Redis together with the offsets it consumed in one atomic step (a Lua script); ' +
       'a restart resumes from those offsets, so no record is trained twice or skipped',
     steps: [
       { kind: 'source', name: 'fromGroupBatches', topics: [config.topics.train], detail: `group ${onlineDefaults.groupId}, one mini-batch per poll (<= ${onlineDefaults.maxRecords} rows), offsets from the latest version` },
@@ -132,7 +132,7 @@ export function describe (config: Config): TopologyDescription {
       { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
       { kind: 'processor', name: 'predict', detail: 'prequential accuracy and loss, before fitting' },
       { kind: 'processor', name: 'fit', detail: `${onlineDefaults.epochsPerBatch} epochs, batch ${onlineDefaults.batchSize}, worker thread` },
-      { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one MULTI, every 10 mini-batches or 30 s, and at stop' },
+      { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one atomic registry save, every 10 mini-batches or 30 s, and at stop' },
       { kind: 'sink', name: 'commitOffsets', topics: [config.topics.train], detail: 'after the save, for lag and tools' }
     ]
   }
