@@ -13,7 +13,7 @@ import { portOpen, startKafka, stopKafka } from '../src/infra/kafka-broker.js'
 import { kafkaPaths } from '../src/infra/paths.js'
 import { summarize, verifyExactlyOnce } from './support/eos-verifier.js'
 import { sleep, startScorer, waitForProgress } from './support/scorer-process.js'
-import { storeTestModel } from './support/stored-model.js'
+import { dropTestModels, storeTestModel } from './support/stored-model.js'
 import { uniqueName, writeSynthetic } from './support/synthetic.js'
 
 const config = loadConfig()
@@ -62,6 +62,7 @@ test('the broker is killed and restarted mid-run: every input scored exactly onc
     assert.is(report.duplicates.length + report.missing.length + report.unexpected.length + report.wrongKeys + report.open, 0, summarize(report))
     assert.is(report.outputs, total)
     assert.is(Number(result.records), total, `the one scorer committed everything (broker went down at ${down})`)
+    await dropTestModels(env.redisUrl, env.registryPrefix)
   } finally {
     await stopKafka({ stateDir, port, signal: 'SIGKILL', graceMs: 10_000 }).catch(() => false)
     rmSync(resolve(dataDir), { recursive: true, force: true })

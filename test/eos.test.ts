@@ -10,7 +10,7 @@ import { loadConfig } from '../src/config.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import { summarize, verifyExactlyOnce } from './support/eos-verifier.js'
 import { assignments, committedCount, sleep, startScorer, waitForMembers, waitForPartitionsProgress, waitForProgress, type ScorerEnv, type ScorerProcess } from './support/scorer-process.js'
-import { storeTestModel } from './support/stored-model.js'
+import { dropTestModels, storeTestModel } from './support/stored-model.js'
 import { uniqueName, writeSynthetic } from './support/synthetic.js'
 
 const config = loadConfig()
@@ -69,6 +69,7 @@ test('SIGKILLed at random moments 6 times during a 100,000-record run and restar
     assert.ok(report.aborted > 0, `aborted prediction records must exist after SIGKILLs: ${summarize(report)} (kills at ${kills.join(', ')})`)
   } finally {
     await deleteTopics(kafka, env.topics)
+    await dropTestModels(env.redisUrl, env.registryPrefix)
   }
 })
 
@@ -111,6 +112,7 @@ test('two scorers share the group while partitions move between them: exactly on
   } finally {
     for (const p of [a, b, b2]) if (p && p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL')
     await deleteTopics(kafka, env.topics)
+    await dropTestModels(env.redisUrl, env.registryPrefix)
   }
 })
 

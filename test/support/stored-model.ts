@@ -18,3 +18,15 @@ export async function storeTestModel (redisUrl: string, prefix: string, { name =
     await runner.close()
   }
 }
+
+/** Deletes every registry key under the test prefix (tests leave Redis as they found it). */
+export async function dropTestModels (redisUrl: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(redisUrl)
+  try {
+    const keys = await redis.keys(`${prefix.replace(/[*?[\]]/g, '\\$&')}*`)
+    if (keys.length > 0) await redis.del(...keys)
+  } finally {
+    redis.disconnect()
+  }
+}
