@@ -155,8 +155,11 @@ export function waitForLine (child: OnlineChild, pattern: RegExp, timeoutMs = 60
 
 export interface ChainLink { ref: string, version: number, rows: number, online: OnlineLineage }
 
-/** The fixture group's versions from the first to the head, following `parent` back from the newest. */
-export async function lineageChain (f: OnlineFixture): Promise<ChainLink[]> {
+/**
+ * The fixture group's versions from the first to the head, following `parent` back from the
+ * newest; with `partial`, from the oldest one still stored (after pruning).
+ */
+export async function lineageChain (f: OnlineFixture, { partial = false } = {}): Promise<ChainLink[]> {
   const registry = await ModelRegistry.connect({ url: f.config.redisUrl, prefix: f.prefix })
   try {
     const versions = (await registry.list('susy')).filter(v => lineageOf(v)?.group === f.group)
@@ -168,6 +171,7 @@ export async function lineageChain (f: OnlineFixture): Promise<ChainLink[]> {
       chain.unshift({ ref: link.ref, version: link.version, rows: link.rows, online })
       if (online.parent === null) break
       const parent = byRef.get(online.parent)
+      if (parent === undefined && partial) break // pruned (--keep-versions)
       if (parent === undefined) throw new Error(`${link.ref}: parent ${online.parent} is missing from the registry`)
       link = parent
     }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../src/config.js'
-import { committedOffsets, lineageChain, runOnlineCli, spawnOnline, startOnlineFixture, stopFixtures, TRAIN_ROWS, waitForLine } from './online-helpers.js'
+import { committedOffsets, groupVersions, lineageChain, runOnlineCli, spawnOnline, startOnlineFixture, stopFixtures, TRAIN_ROWS, waitForLine } from './online-helpers.js'
 
 const config = loadConfig()
 
@@ -57,12 +57,17 @@ test('SIGTERM finishes the mini-batch in hand, saves, commits and exits 0; the n
   assert.is(chain.at(-1)!.rows, rows)
   assert.equal(await committedOffsets(f), [BigInt(chain.at(-1)!.online.positions[0])], 'committed after the save')
 
-  const second = await runOnlineCli(f, ['--stream-timeout', '3000', '--json'])
+  // The second run also prunes: only the newest version of the lineage stays in Redis.
+  const second = await runOnlineCli(f, ['--stream-timeout', '3000', '--json', '--save-every', '2', '--keep-versions', '1'])
   assert.is(second.code, 0, second.stderr)
   assert.is(second.json.resumedFrom, first.json.model)
   assert.is((first.json.rows as number) + (second.json.rows as number), ROWS)
-  chain = await lineageChain(f)
-  assert.is(chain.at(-1)!.rows, ROWS)
+  assert.ok((second.json.versions as string[]).length >= 2)
+  assert.equal(await groupVersions(f), [second.json.model])
+  chain = await lineageChain(f, { partial: true })
+  assert.is(chain.length, 1)
+  assert.is(chain[0].rows, ROWS)
+  assert.equal(chain[0].online.positions, [String(ROWS)])
 })
 
 test.run()

@@ -58,6 +58,8 @@ export interface OnlineOptions {
   backend?: BackendPreference
   /** Seeds the model's initialisation, dropout and the shuffles (default: random). */
   seed?: number
+  /** Keep only this lineage's newest N versions (default 0: keep every version). */
+  keepVersions?: number
   /** Session timeout of the trainer's group membership, ms (default 10000). */
   sessionTimeout?: number
   /** Finish the current mini-batch, save, commit and return when this aborts (SIGTERM). */
@@ -116,7 +118,8 @@ export const onlineDefaults = {
   batchSize: 32,
   maxRecords: 256,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
-  sessionTimeout: 10_000
+  sessionTimeout: 10_000,
+  keepVersions: 0
 }
 
 export function describe (config: Config): TopologyDescription {
@@ -229,6 +232,10 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
         await Promise.all(batchesToAck.map(b => b.ack()))
       } catch (error) {
         logger?.warn({ err: error }, `committing offsets to Kafka failed (the next save commits them): ${(error as Error).message}`)
+      }
+      if (o.keepVersions > 0) {
+        const pruned = await store.prune(lineage, o.keepVersions)
+        if (pruned.length > 0) logger?.debug({ pruned }, `deleted ${pruned.length} old version(s) of this lineage`)
       }
     }
 
