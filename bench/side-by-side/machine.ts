@@ -1,0 +1,92 @@
+// What the figures were measured on: the machine, its load, and every component's version.
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs'
+import { cpus, loadavg, totalmem } from 'node:os'
+import { dirname, join } from 'node:path'
+
+export interface Machine {
+  cpuModel: string
+  cores: number
+  memoryGb: number
+  os: string
+}
+
+export function describeMachine (): Machine {
+  let os = `${process.platform} ${process.arch}`
+  try {
+    const release = readFileSync('/etc/os-release', 'utf8')
+    os = /^PRETTY_NAME="?([^"\n]+)"?/m.exec(release)?.[1] ?? os
+  } catch { /* not Linux */ }
+  const kernel = (() => { try { return execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim() } catch { return '' } })()
+  return {
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30 * 10) / 10,
+    os: kernel !== '' ? `${os}, Linux ${kernel}` : os
+  }
+}
+
+/** The 1, 5 and 15 minute load averages, rounded. */
+export function loadAverage (): [number, number, number] {
+  const [a, b, c] = loadavg().map(x => Math.round(x * 100) / 100)
+  return [a, b, c]
+}
+
+/** Versions of streamfit's stack, read from the installed packages. */
+export function nodeVersions (root: string): Record<string, string> {
+  const version = (pkg: string): string => {
+    try { return (JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string }).version } catch { return 'missing' }
+  }
+  const own = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+  return {
+    node: process.version.replace(/^v/, ''),
+    streamfit: own.version,
+    '@platformatic/kafka': version('@platformatic/kafka'),
+    '@tensorflow/tfjs': version('@tensorflow/tfjs'),
+    '@tensorflow/tfjs-backend-wasm': version('@tensorflow/tfjs-backend-wasm'),
+    rxjs: version('rxjs')
+  }
+}
+
+/**
+ * The Kafka version of the broker at `port` on this machine, from the jars on the broker
+ * process's class path (the wire protocol does not carry it). Null when the process is not ours
+ * to see (e.g. a broker in a container or on another host).
+ */
+export function localBrokerVersion (brokers: string): string | null {
+  const port = Number(brokers.split(',')[0]?.split(':')[1])
+  if (!Number.isInteger(port)) return null
+  try {
+    const inode = listeningInode(port)
+    if (inode === null) return null
+    for (const pid of readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
+      let fds: string[]
+      try { fds = readdirSync(`/proc/${pid}/fd`) } catch { continue }
+      if (!fds.some(fd => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]` } catch { return false } })) continue
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+      const cp = argv[argv.indexOf('-cp') + 1] ?? argv[argv.indexOf('-classpath') + 1] ?? ''
+      for (const entry of cp.split(':')) {
+        const dir = dirname(entry)
+        if (!existsSync(dir)) continue
+        const jar = readdirSync(dir).map(f => /^kafka_[\d.]+-([\d.]+)\.jar$/.exec(f) ?? /^kafka-server-([\d.]+)\.jar$/.exec(f)).find(m => m !== null)
+        if (jar) return jar[1]
+      }
+      return null
+    }
+  } catch { /* /proc not readable */ }
+  return null
+}
+
+function listeningInode (port: number): string | null {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0')
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = ''
+    try { text = readFileSync(table, 'utf8') } catch { continue }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/)
+      // local_address ends in :PORT, state 0A = LISTEN, inode is column 10
+      if (cols[1]?.endsWith(`:${hex}`) && cols[3] === '0A') return cols[9] ?? null
+    }
+  }
+  return null
+}
