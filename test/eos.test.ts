@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import { loadConfig } from '../src/config.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import { summarize, verifyExactlyOnce } from './support/eos-verifier.js'
-import { assignments, committedCount, sleep, startScorer, waitForMembers, waitForPartitionsProgress, waitForProgress, type ScorerEnv, type ScorerProcess } from './support/scorer-process.js'
+import { assignments, committedCount, sleep, startScorer, waitForMembers, waitForOpenTransaction, waitForPartitionsProgress, waitForProgress, type ScorerEnv, type ScorerProcess } from './support/scorer-process.js'
 import { dropTestModels, storeTestModel } from './support/stored-model.js'
 import { uniqueName, writeSynthetic } from './support/synthetic.js'
 
@@ -46,7 +46,9 @@ test('SIGKILLed at random moments 6 times during a 100,000-record run and restar
       // Kill somewhere in the next slice of the run: after some progress, at a random delay.
       const target = Math.floor(total * (0.08 + 0.13 * i + Math.random() * 0.06))
       const at = await waitForProgress(kafka, env.group, env.input, target, scorer)
-      await sleep(Math.random() * 300)
+      // Then at the next moment a transaction is open with predictions in the log (or at a random
+      // moment if none shows within 2 s): the kill leaves records that must never be committed.
+      if (!(await waitForOpenTransaction(kafka, env.predictions, 2000))) await sleep(Math.random() * 300)
       scorer.child.kill('SIGKILL')
       const exit = await scorer.exited
       assert.is(exit.signal, 'SIGKILL', `scorer ${i} should die by SIGKILL, exited ${exit.code}: ${exit.stderr.slice(-500)}`)
@@ -59,6 +61,7 @@ test('SIGKILLed at random moments 6 times during a 100,000-record run and restar
     assert.is(Number(last.records), total - committedBeforeLast, 'the last run scores exactly what was left')
 
     const report = await verifyExactlyOnce(kafka, { inputTopic: env.input, predictionsTopic: env.predictions, dlqTopic: env.dlq })
+    if (process.env.DEBUG_EOS) console.log(summarize(report))
     assert.is(report.inputs, total)
     assert.is(report.duplicates.length, 0, summarize(report))
     assert.is(report.missing.length, 0, summarize(report))

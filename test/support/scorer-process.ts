@@ -2,6 +2,8 @@
 // tests can SIGKILL it at arbitrary moments.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
+import { Consumer, FetchIsolationLevels } from '@platformatic/kafka'
+import { connectionOptions } from '../../src/kafka/connection.js'
 import { fileURLToPath } from 'node:url'
 import type { KafkaConfig } from '../../src/config.js'
 import { withAdmin } from '../../src/kafka/admin.js'
@@ -134,5 +136,29 @@ export async function waitForPartitionsProgress (kafka: KafkaConfig, group: stri
     if (partitions.some(p => (now.get(p) ?? 0n) > (from.get(p) ?? 0n))) return
     if (Date.now() > deadline) throw new Error(`no progress on partitions ${partitions.join(',')} of ${topic} within ${timeoutMs} ms`)
     await sleep(100)
+  }
+}
+
+/**
+ * Polls the output topic until a transaction is visibly open on it (the log end, read
+ * uncommitted, is past the last stable offset) or `timeoutMs` passes. Killing then hits a
+ * transaction whose records are already in the log.
+ */
+export async function waitForOpenTransaction (kafka: KafkaConfig, topic: string, timeoutMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  const consumer = new Consumer({ ...connectionOptions(kafka, 'lso-probe'), groupId: 'streamfit-lso-probe' })
+  try {
+    while (Date.now() < deadline) {
+      const [end, stable] = await Promise.all([
+        consumer.listOffsets({ topics: [topic], isolationLevel: FetchIsolationLevels.READ_UNCOMMITTED }),
+        consumer.listOffsets({ topics: [topic], isolationLevel: FetchIsolationLevels.READ_COMMITTED })
+      ])
+      const e = end.get(topic) ?? []
+      const s = stable.get(topic) ?? []
+      if (e.some((o, p) => o > (s[p] ?? o))) return true
+    }
+    return false
+  } finally {
+    await consumer.close()
   }
 }
