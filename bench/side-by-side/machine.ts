@@ -48,12 +48,8 @@ export function nodeVersions (root: string): Record<string, string> {
   }
 }
 
-/**
- * The Kafka version of the broker at `port` on this machine, from the jars on the broker
- * process's class path (the wire protocol does not carry it). Null when the process is not ours
- * to see (e.g. a broker in a container or on another host).
- */
-export function localBrokerVersion (brokers: string): string | null {
+/** The pid of the process listening on the first broker's port on this machine, or null. */
+export function localBrokerPid (brokers: string): number | null {
   const port = Number(brokers.split(',')[0]?.split(':')[1])
   if (!Number.isInteger(port)) return null
   try {
@@ -62,19 +58,44 @@ export function localBrokerVersion (brokers: string): string | null {
     for (const pid of readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
       let fds: string[]
       try { fds = readdirSync(`/proc/${pid}/fd`) } catch { continue }
-      if (!fds.some(fd => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]` } catch { return false } })) continue
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-      const cp = argv[argv.indexOf('-cp') + 1] ?? argv[argv.indexOf('-classpath') + 1] ?? ''
-      for (const entry of cp.split(':')) {
-        const dir = dirname(entry)
-        if (!existsSync(dir)) continue
-        const jar = readdirSync(dir).map(f => /^kafka_[\d.]+-([\d.]+)\.jar$/.exec(f) ?? /^kafka-server-([\d.]+)\.jar$/.exec(f)).find(m => m !== null)
-        if (jar) return jar[1]
-      }
-      return null
+      if (fds.some(fd => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inode}]` } catch { return false } })) return Number(pid)
     }
   } catch { /* /proc not readable */ }
   return null
+}
+
+/**
+ * The Kafka version of a local broker, from the jars on its class path (the wire protocol does
+ * not carry it). Null when the process is not ours to see (a container, another host).
+ */
+export function localBrokerVersion (pid: number | null): string | null {
+  if (pid === null) return null
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    const at = Math.max(argv.indexOf('-cp'), argv.indexOf('-classpath'))
+    for (const entry of (at >= 0 ? argv[at + 1] ?? '' : '').split(':')) {
+      const dir = dirname(entry)
+      if (!existsSync(dir)) continue
+      const jar = readdirSync(dir).map(f => /^kafka_[\d.]+-([\d.]+)\.jar$/.exec(f) ?? /^kafka-server-([\d.]+)\.jar$/.exec(f)).find(m => m !== null)
+      if (jar) return jar[1]
+    }
+  } catch { /* gone, or not readable */ }
+  return null
+}
+
+// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream architecture.
+const CLOCK_TICKS = 100
+
+/** CPU seconds (user + system) a process has used so far, or NaN when it cannot be read. */
+export function processCpuSeconds (pid: number | null): number {
+  if (pid === null) return Number.NaN
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS // utime, stime: fields 14 and 15
+  } catch {
+    return Number.NaN
+  }
 }
 
 function listeningInode (port: number): string | null {

@@ -16,7 +16,7 @@ import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { susyTopics } from '../../src/data/load-susy.js'
 import { writeChartPng } from './chart.js'
 import { prepareDataset, SPLIT_SEED, TEST_FRACTION, type Dataset } from './datasets.js'
-import { describeMachine, loadAverage, localBrokerVersion, nodeVersions } from './machine.js'
+import { describeMachine, loadAverage, localBrokerPid, localBrokerVersion, nodeVersions, processCpuSeconds } from './machine.js'
 import { runMeasured, StageFailed } from './measure.js'
 import { chartBars, renderReport, type Results, type StageResult, type System } from './report.js'
 
@@ -67,8 +67,11 @@ class Runner {
   readonly results: StageResult[] = []
   readonly loadSamples: Array<{ at: string, load1: number }> = []
   #order = 0
+  readonly brokerPid: number | null
 
-  constructor (readonly config: Config, readonly workDir: string, readonly runId: string, readonly logFile: string) {}
+  constructor (readonly config: Config, readonly workDir: string, readonly runId: string, readonly logFile: string) {
+    this.brokerPid = localBrokerPid(config.kafka.brokers.join(','))
+  }
 
   log (text: string): void {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`)
@@ -96,16 +99,24 @@ class Runner {
     const label = `${system} ${stage} ${ds.name}`
     this.log(`${label} ...`)
     const order = ++this.#order
+    const brokerCpu = processCpuSeconds(this.brokerPid)
     try {
       const m = await runMeasured(command, args, { env, cwd: ROOT, logFile: this.logFile, label })
-      const result: StageResult = { order, dataset: ds.name, system, stage, json: m.json, ...(m.lines.length > 1 ? { lines: m.lines } : {}), peakRssMb: m.peakRssMb, processSeconds: Math.round(m.processSeconds * 1000) / 1000, load1: loadAverage()[0] }
+      const result: StageResult = {
+        order, dataset: ds.name, system, stage, json: m.json, ...(m.lines.length > 1 ? { lines: m.lines } : {}),
+        peakRssMb: m.peakRssMb,
+        cpuSeconds: round3(m.cpuSeconds),
+        brokerCpuSeconds: round3(processCpuSeconds(this.brokerPid) - brokerCpu),
+        processSeconds: round3(m.processSeconds),
+        load1: loadAverage()[0]
+      }
       this.results.push(result)
       this.log(`${label}: ${summarize(m.json)}, peak RSS ${m.peakRssMb} MB`)
       return result
     } catch (error) {
       const message = error instanceof StageFailed ? error.message : String(error)
       this.log(message)
-      const result: StageResult = { order, dataset: ds.name, system, stage, json: {}, error: message, peakRssMb: NaN, processSeconds: NaN, load1: loadAverage()[0] }
+      const result: StageResult = { order, dataset: ds.name, system, stage, json: {}, error: message, peakRssMb: NaN, cpuSeconds: NaN, brokerCpuSeconds: NaN, processSeconds: NaN, load1: loadAverage()[0] }
       this.results.push(result)
       return result
     }
@@ -195,6 +206,8 @@ class Runner {
   }
 }
 
+const round3 = (n: number): number => Math.round(n * 1000) / 1000
+
 function summarize (json: Record<string, unknown>): string {
   const keys = ['records', 'rows', 'recordsPerSecond', 'rowsPerSecond', 'steadyRecordsPerSecond', 'seconds', 'accuracy', 'auc']
   return keys.filter(k => json[k] !== undefined).map(k => `${k} ${String(json[k])}`).join(', ')
@@ -274,7 +287,7 @@ async function main (): Promise<void> {
     loadAverageEnd: loadAverage(),
     loadSamples: runner.loadSamples,
     busiestProcessesAtStart: busyAtStart,
-    versions: { ...nodeVersions(ROOT), broker: localBrokerVersion(config.kafka.brokers.join(',')) ?? 'unknown (not a local process)', tfio: tfioVersions() },
+    versions: { ...nodeVersions(ROOT), broker: localBrokerVersion(runner.brokerPid) ?? 'unknown (not a local process)', tfio: tfioVersions() },
     datasets: datasets.map(d => ({ name: d.name, origin: d.origin, rows: d.rows, trainRows: d.trainRows, testRows: d.testRows, trainEpochs: d.trainEpochs, onlineEpochs: d.onlineEpochs })),
     results: runner.results
   }

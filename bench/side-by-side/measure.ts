@@ -10,6 +10,8 @@ export interface Measured {
   /** Every JSON object it printed, in order (a profile prints several). */
   lines: Array<Record<string, unknown>>
   peakRssMb: number
+  /** CPU seconds (user + system) of the process, all threads. */
+  cpuSeconds: number
   /** Wall time of the whole process (start-up included), for the record. */
   processSeconds: number
 }
@@ -42,7 +44,8 @@ export async function runMeasured (command: string, args: string[], options: { e
     throw new StageFailed(`${options.label} failed (exit ${code}${json === null ? ', no JSON line' : ''}): ${json !== null && 'error' in json ? String(json.error) : `see ${options.logFile}`}`)
   }
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(timeReport)
-  return { json, lines, peakRssMb: kb !== null ? Math.round(Number(kb[1]) / 102.4) / 10 : NaN, processSeconds }
+  const seconds = (name: string): number => Number(new RegExp(`${name} \\(seconds\\): ([\\d.]+)`).exec(timeReport)?.[1] ?? Number.NaN)
+  return { json, lines, peakRssMb: kb !== null ? Math.round(Number(kb[1]) / 102.4) / 10 : NaN, cpuSeconds: seconds('User time') + seconds('System time'), processSeconds }
 }
 
 function jsonLines (stdout: string): Array<Record<string, unknown>> {

@@ -11,6 +11,7 @@ import { loadConfig, parseNumber, UsageError } from '../../src/config.js'
 import { endOffsets } from '../../src/kafka/admin.js'
 import { HotSwapPredictor } from '../../src/online/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
+import type { Predictor } from '../../src/ml/predictor.js'
 import type { ProcessingGuarantee } from '../../src/sinks/transactional.js'
 import { onlineDefaults, runOnline } from '../../topologies/online.js'
 import { runScore, scoreDefaults } from '../../topologies/score.js'
@@ -41,6 +42,21 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
   let first = 0
   let last = 0
   let firstRecords = 0
+  // Where the time goes: model calls and the sink (produce + transaction) are timed around the
+  // same calls the CLI makes (they overlap: the next batch is predicted while one commits).
+  let predictSeconds = 0
+  let sinkSeconds = 0
+  const timed = (): Predictor => {
+    const p = model.current()
+    return {
+      version: p.version,
+      predict: async (xs, n) => {
+        const t = performance.now()
+        try { return await p.predict(xs, n) } finally { predictSeconds += (performance.now() - t) / 1000 }
+      }
+    }
+  }
+  const cpu = process.cpuUsage()
   const started = performance.now()
   try {
     const result = await runScore({
@@ -48,18 +64,20 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       topic: config.topics.test,
       predictionsTopic: config.topics.predictions,
       dlqTopic: config.topics.dlq,
-      predictor: model.current,
+      predictor: timed,
       groupId: group,
       transactionalId: `bench-${group}`,
       guarantee,
       streamTimeout: parseNumber('--stream-timeout', flags['stream-timeout'] ?? '3000', { min: 100 }),
       batchSize: parseNumber('--batch-size', flags['batch-size'] ?? String(scoreDefaults.batchSize), { min: 1 }),
       onBatch: committed => {
+        sinkSeconds += committed.seconds
         last = performance.now()
         if (first === 0) { first = last; firstRecords = committed.records }
       }
     })
     const active = ((last || performance.now()) - started) / 1000
+    const used = process.cpuUsage(cpu)
     return {
       stage: guarantee === 'exactly-once' ? 'score' : 'score-at-least-once',
       guarantee,
@@ -75,7 +93,13 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       totalSeconds: round3(result.seconds),
       firstBatchSeconds: round3((first - started) / 1000),
       steadyRecordsPerSecond: rate(result.records - firstRecords, (last - first) / 1000),
-      model: result.model
+      model: result.model,
+      breakdown: {
+        predictSeconds: round3(predictSeconds),
+        sinkSeconds: round3(sinkSeconds),
+        cpuSeconds: round3((used.user + used.system) / 1e6),
+        note: 'predict: time inside model calls (worker thread); sink: time inside the sink per batch (produce + commit: transaction or offsets); the two overlap (a batch is predicted while the previous one commits); cpuSeconds: this process, all threads, whole run'
+      }
     }
   } finally {
     await model.close()
