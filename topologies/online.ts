@@ -15,20 +15,17 @@ import type { Config, KafkaConfig } from '../src/config.js'
 import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { ConsumedOffsets } from '../src/online/consumed.js'
-import { faultInjector } from '../src/online/fault.js'
-import type { OnlineLineage } from '../src/online/lineage.js'
+import { OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
 import { positionGroup } from '../src/online/position-group.js'
-import { PrequentialMetrics, type BatchScore, type PrequentialPoint } from '../src/online/prequential.js'
-import { DEFAULT_SAVE_POLICY, SaveSchedule, type SavePolicy } from '../src/online/save-policy.js'
+import type { PrequentialPoint } from '../src/online/prequential.js'
+import type { SavePolicy } from '../src/online/save-policy.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
 import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
 import type { TopologyDescription } from '../src/runtime/describe.js'
-import { metrics } from '../src/runtime/metrics.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromGroupBatches, type RecordBatch } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
@@ -69,24 +66,7 @@ export interface OnlineOptions {
   logger?: Logger
 }
 
-export interface BatchProgress {
-  /** Mini-batches trained in this run. */
-  batch: number
-  /** Rows in this mini-batch that were trained (dead letters excluded). */
-  rows: number
-  /** Rows trained in this run so far. */
-  totalRows: number
-  /** This mini-batch's prequential score (before training on it). */
-  score: BatchScore
-  /** Prequential accuracy and loss over the run so far. */
-  prequentialAccuracy: number
-  prequentialLoss: number
-  /** Training loss of the last epoch over this mini-batch. */
-  trainLoss: number
-  /** The version the mini-batch was scored with; the version saved after it when `saved`. */
-  version: string
-  saved: boolean
-}
+export type { BatchProgress }
 
 export interface OnlineResult {
   /** Rows trained in this run. */
@@ -147,17 +127,20 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
   const { kafka, topic, groupId, logger } = o
   const started = performance.now()
   const signal = o.signal ?? new AbortController().signal
-  const fault = faultInjector()
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)
+  // The source stops fetching at its high-water mark until mini-batches are acknowledged (at a
+  // save), so the learner saves one mini-batch before that limit.
+  const highWaterMark = o.maxRecords * (Math.min(o.savePolicy.everyBatches, 16) + 1)
 
   const store = await OnlineStore.open({ redisUrl: o.redisUrl, prefix: o.registryPrefix, model: o.model })
-  let runner: ModelRunner | undefined
   const consumer = createGroupConsumer({ groupId, kafka, sessionTimeout: o.sessionTimeout, highWaterMark: o.maxRecords, clientSuffix: 'online' })
   const deadLetter = new KafkaDeadLetterSink({ topic: o.dlqTopic, kafka })
+  let runner: ModelRunner | undefined
   try {
-    // 1. Where to start: this group's latest version on this incarnation of the topic.
-    const topicInfo = await describeTopic(kafka, topic)
-    const start = await store.resumePoint({ group: groupId, topic, topicId: topicInfo.id, beginning: await beginningOffsets(kafka, topic) })
+    // 1. Where to start: this group's latest version on this incarnation of the topic, whose
+    //    offsets become the group's committed offsets before it joins.
+    const { id: topicId } = await describeTopic(kafka, topic)
+    const start = await store.resumePoint({ group: groupId, topic, topicId, beginning: await beginningOffsets(kafka, topic) })
     logger?.info({ version: start.version, positions: start.positions.map(String), lineage: start.lineage !== null }, start.lineage !== null
       ? `resuming ${start.version} at offsets ${start.positions.join(',')}`
       : start.version !== null ? `continuing the weights of ${start.version}, reading ${topic} from the beginning` : `new model, reading ${topic} from the beginning`)
@@ -174,134 +157,43 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       backend: o.backend, seed,
       ...(start.version !== null ? { snapshot: await store.snapshot(start.version), version: start.version } : {})
     })
-    const model = runner
-    logger?.info({ backend: model.backend, params: model.params }, `model on the ${model.backend} backend`)
-    metrics.modelVersion.set({ app: 'online', model: o.model }, versionNumber(start.version))
+    logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
+    const learner = new OnlineLearner({
+      model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
+      epochsPerBatch: o.epochsPerBatch, batchSize: o.batchSize, savePolicy: o.savePolicy,
+      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, logger, onBatch: o.onBatch
+    })
 
-    const consumed = new ConsumedOffsets(start.positions)
-    const lineageTotals = start.lineage ?? null
-    const preqRun = new PrequentialMetrics()
-    const preqLineage = new PrequentialMetrics(lineageTotals?.prequential)
-    let lineageRows = lineageTotals?.rows ?? 0
-    let lineageBatches = lineageTotals?.batches ?? 0
-    let parent: string | null = start.lineage !== null ? start.version : null
-    const schedule = new SaveSchedule(o.savePolicy)
-    // Rows read since the last save: the source stops fetching at its high-water mark until
-    // they are acknowledged, so a version is due before that (see saveLimit).
-    const highWaterMark = o.maxRecords * (Math.min(o.savePolicy.everyBatches, 16) + 1)
-    const saveLimit = highWaterMark - o.maxRecords
-    let unsaved: RecordBatch[] = []
-    let unsavedRecords = 0
-    const versions: string[] = []
-    let batches = 0
-    let rows = 0
-    let deadLettered = 0
+    // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
     let shuffleSeed = seed
-
-    const save = async (): Promise<void> => {
-      if (!consumed.pending) return
-      const lineage: OnlineLineage = {
-        group: groupId,
-        topic,
-        topicId: topicInfo.id,
-        parent,
-        positions: consumed.positions.map(String),
-        ranges: consumed.take(),
-        rows: lineageRows,
-        batches: lineageBatches,
-        prequential: { rows: preqLineage.rows, accuracy: preqLineage.accuracy, loss: preqLineage.loss }
-      }
-      const version = await store.save(await model.snapshot(), {
-        lineage,
-        backend: model.backend,
-        epochs: o.epochsPerBatch,
-        metrics: { prequentialAccuracy: preqLineage.accuracy, prequentialLoss: preqLineage.loss, rows: lineageRows }
-      })
-      model.version = version
-      parent = version
-      versions.push(version)
-      metrics.modelVersion.set({ app: 'online', model: o.model }, versionNumber(version))
-      logger?.info({ version, positions: lineage.positions, rows: lineageRows }, `saved ${version}`)
-      fault('after-save-before-commit')
-      // Kafka's offsets follow the registry; a failed commit only delays lag tools, never data.
-      const batchesToAck = unsaved
-      unsaved = []
-      unsavedRecords = 0
-      schedule.saved()
-      try {
-        await Promise.all(batchesToAck.map(b => b.ack()))
-      } catch (error) {
-        logger?.warn({ err: error }, `committing offsets to Kafka failed (the next save commits them): ${(error as Error).message}`)
-      }
-      if (o.keepVersions > 0) {
-        const pruned = await store.prune(lineage, o.keepVersions)
-        if (pruned.length > 0) logger?.debug({ pruned }, `deleted ${pruned.length} old version(s) of this lineage`)
-      }
-    }
-
-    const trainBatch = async (batch: RecordBatch): Promise<void> => {
-      // A stop request: leave the batches read ahead for the next run (they are not acknowledged).
-      if (signal.aborted) return
-      metrics.recordsIn.inc({ app: 'online', topic }, batch.length)
-      // The tutorial's mini-dataset pipeline: shuffle(32) → decode → arrays (fit batches by 32).
-      const { xs, ys, n, examples } = await lastValueFrom(from(batch).pipe(
-        shuffle<KafkaRecord>(32, shuffleSeed++),
-        decodeCsv({ deadLetter }),
-        toArray(),
-        toArrays()
-      ), { defaultValue: EMPTY_BATCH })
-      const versionUsed = model.version
-      let score: BatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
-      let trainLoss = NaN
-      if (n > 0) {
-        const probabilities = await model.predict(xs, n)
-        score = preqRun.add(probabilities, ys, n)
-        preqLineage.add(probabilities, ys, n)
-        const fit = await model.fit(xs, ys, n, { epochs: o.epochsPerBatch, batchSize: o.batchSize, shuffle: true })
-        trainLoss = fit.loss[fit.loss.length - 1]
-        metrics.trainingLoss.set({ app: 'online' }, trainLoss)
-        metrics.trainingAccuracy.set({ app: 'online' }, preqRun.accuracy)
-      }
-      const trained = countByPartition([...examples])
-      const read = countByPartition(batch.map(record => ({ record })))
-      consumed.add(batch, p => ({ rows: trained.get(p) ?? 0, deadLettered: (read.get(p) ?? 0) - (trained.get(p) ?? 0) }))
-      deadLettered += batch.length - n
-      batches++
-      rows += n
-      lineageRows += n
-      lineageBatches++
-      unsaved.push(batch)
-      unsavedRecords += batch.length
-      fault('after-fit-before-save')
-      logger?.debug({ batch: batches, rows: n, accuracy: score.accuracy, loss: score.loss, trainLoss, positions: consumed.positions.map(String) }, `trained mini-batch ${batches}`)
-      const due = schedule.batchDone() || unsavedRecords >= saveLimit
-      if (due) await save()
-      o.onBatch?.({
-        batch: batches, rows: n, totalRows: rows, score,
-        prequentialAccuracy: preqRun.accuracy, prequentialLoss: preqRun.loss,
-        trainLoss, version: due ? model.version : versionUsed, saved: due
-      })
-    }
+    const miniBatch = (batch: RecordBatch): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
+      shuffle<KafkaRecord>(32, shuffleSeed++),
+      decodeCsv({ deadLetter }),
+      toArray(),
+      toArrays()
+    ), { defaultValue: EMPTY_BATCH })
     await lastValueFrom(fromGroupBatches({ topics: [topic], groupId, consumer, streamTimeout: o.streamTimeout, maxRecords: o.maxRecords, highWaterMark }).pipe(
-      // A stop request ends the source; concatMap still finishes the mini-batch in hand.
+      // A stop request ends the source; concatMap still finishes the mini-batch in hand, and the
+      // batches read ahead stay unacknowledged for the next run.
       takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
-      concatMap(trainBatch)
+      concatMap(async batch => { if (!signal.aborted) await learner.learn(batch, await miniBatch(batch)) })
     ), { defaultValue: undefined })
-    await save()
+    await learner.save()
 
+    const { run } = learner
     return {
-      rows,
-      batches,
-      versions,
-      prequentialAccuracy: preqRun.accuracy,
-      prequentialLoss: preqRun.loss,
-      prequentialAuc: preqRun.auc,
-      model: parent ?? start.version,
+      rows: learner.rows,
+      batches: learner.batches,
+      versions: learner.versions,
+      prequentialAccuracy: run.accuracy,
+      prequentialLoss: run.loss,
+      prequentialAuc: run.auc,
+      model: learner.model,
       resumedFrom: start.version,
-      deadLettered,
-      backend: model.backend,
+      deadLettered: learner.deadLettered,
+      backend: runner.backend,
       seconds: (performance.now() - started) / 1000,
-      curve: [...preqRun.curve]
+      curve: learner.curve
     }
   } finally {
     // force: the source closes its stream asynchronously after completing; a plain close would
@@ -319,12 +211,6 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
 // What a mini-batch of only bad records packs into.
 const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
 
-function countByPartition (items: Array<{ record: { partition: number } }>): Map<number, number> {
-  const counts = new Map<number, number>()
-  for (const { record } of items) counts.set(record.partition, (counts.get(record.partition) ?? 0) + 1)
-  return counts
-}
-
 async function describeTopic (kafka: KafkaConfig, topic: string): Promise<{ id: string, partitions: number }> {
   return withAdmin(kafka, async admin => {
     const metadata = await admin.metadata({ topics: [topic] })
@@ -332,10 +218,4 @@ async function describeTopic (kafka: KafkaConfig, topic: string): Promise<{ id: 
     if (info === undefined) throw new Error(`topic ${topic} does not exist (run streamfit load first)`)
     return { id: info.id, partitions: info.partitionsCount }
   })
-}
-
-/** "susy@12" → 12, for the model-version gauge (0 for a model not saved yet). */
-function versionNumber (version: string | null): number {
-  const n = Number(version?.split('@')[1])
-  return Number.isFinite(n) ? n : 0
 }

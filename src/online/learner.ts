@@ -1,0 +1,187 @@
+// The state of one online-learning run and its two steps: learn a decoded mini-batch
+// (prequential predict, then fit) and save a version (weights + offsets, then the Kafka commit).
+// topologies/online.ts feeds it; keeping the bookkeeping here keeps the topology one screen.
+import type { ModelRunner } from '../ml/runner.js'
+import type { ArrayBatch } from '../operators/to-arrays.js'
+import type { Logger } from '../runtime/logger.js'
+import { metrics } from '../runtime/metrics.js'
+import type { RecordBatch } from '../sources/group-batches.js'
+import { ConsumedOffsets } from './consumed.js'
+import { faultInjector } from './fault.js'
+import type { OnlineLineage, ResumePoint } from './lineage.js'
+import { PrequentialMetrics, type BatchScore, type PrequentialPoint } from './prequential.js'
+import { SaveSchedule, type SavePolicy } from './save-policy.js'
+import type { OnlineStore } from './store.js'
+
+export interface LearnerOptions {
+  model: ModelRunner
+  store: OnlineStore
+  /** Where this run starts: the version continued and its lineage, if any. */
+  start: ResumePoint
+  group: string
+  topic: string
+  /** Kafka's id of the topic: a recreated topic starts a new lineage. */
+  topicId: string
+  /** Registry model name (the metrics label). */
+  modelName: string
+  epochsPerBatch: number
+  batchSize: number
+  savePolicy: SavePolicy
+  /** A version is forced once this many records are unacknowledged (the source's limit is higher). */
+  saveLimit: number
+  keepVersions: number
+  logger?: Logger
+  onBatch?: (progress: BatchProgress) => void
+}
+
+export interface BatchProgress {
+  /** Mini-batches trained in this run. */
+  batch: number
+  /** Rows in this mini-batch that were trained (dead letters excluded). */
+  rows: number
+  /** Rows trained in this run so far. */
+  totalRows: number
+  /** This mini-batch's prequential score (before training on it). */
+  score: BatchScore
+  /** Prequential accuracy and loss over the run so far. */
+  prequentialAccuracy: number
+  prequentialLoss: number
+  /** Training loss of the last epoch over this mini-batch. */
+  trainLoss: number
+  /** The version the mini-batch was scored with; the version saved after it when `saved`. */
+  version: string
+  saved: boolean
+}
+
+export class OnlineLearner {
+  readonly versions: string[] = []
+  readonly run = new PrequentialMetrics()
+  batches = 0
+  rows = 0
+  deadLettered = 0
+  #o: LearnerOptions
+  #fault = faultInjector()
+  #consumed: ConsumedOffsets
+  #lineage: PrequentialMetrics
+  #lineageRows: number
+  #lineageBatches: number
+  #parent: string | null
+  #schedule: SaveSchedule
+  #unsaved: RecordBatch[] = []
+  #unsavedRecords = 0
+
+  constructor (options: LearnerOptions) {
+    this.#o = options
+    const { start } = options
+    this.#consumed = new ConsumedOffsets(start.positions)
+    this.#lineage = new PrequentialMetrics(start.lineage?.prequential)
+    this.#lineageRows = start.lineage?.rows ?? 0
+    this.#lineageBatches = start.lineage?.batches ?? 0
+    this.#parent = start.lineage !== null ? start.version : null
+    this.#schedule = new SaveSchedule(options.savePolicy)
+    metrics.modelVersion.set({ app: 'online', model: options.modelName }, versionNumber(start.version))
+  }
+
+  /** The version holding this run's last weights (or the one resumed from). */
+  get model (): string | null {
+    return this.#parent ?? this.#o.start.version
+  }
+
+  /** Scores the mini-batch, then fits it; saves a version when one is due. */
+  async learn (batch: RecordBatch, decoded: ArrayBatch): Promise<void> {
+    const { model, topic, epochsPerBatch, batchSize } = this.#o
+    const { xs, ys, n, examples } = decoded
+    metrics.recordsIn.inc({ app: 'online', topic }, batch.length)
+    const versionUsed = model.version
+    let score: BatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
+    let trainLoss = NaN
+    if (n > 0) {
+      const probabilities = await model.predict(xs, n)
+      score = this.run.add(probabilities, ys, n)
+      this.#lineage.add(probabilities, ys, n)
+      const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })
+      trainLoss = fit.loss[fit.loss.length - 1]
+      metrics.trainingLoss.set({ app: 'online' }, trainLoss)
+      metrics.trainingAccuracy.set({ app: 'online' }, this.run.accuracy)
+    }
+    const trained = countByPartition([...examples])
+    const read = countByPartition(batch.map(record => ({ record })))
+    this.#consumed.add(batch, p => ({ rows: trained.get(p) ?? 0, deadLettered: (read.get(p) ?? 0) - (trained.get(p) ?? 0) }))
+    this.deadLettered += batch.length - n
+    this.batches++
+    this.rows += n
+    this.#lineageRows += n
+    this.#lineageBatches++
+    this.#unsaved.push(batch)
+    this.#unsavedRecords += batch.length
+    this.#fault('after-fit-before-save')
+    this.#o.logger?.debug({ batch: this.batches, rows: n, accuracy: score.accuracy, loss: score.loss, trainLoss, positions: this.#consumed.positions.map(String) }, `trained mini-batch ${this.batches}`)
+    const due = this.#schedule.batchDone() || this.#unsavedRecords >= this.#o.saveLimit
+    if (due) await this.save()
+    this.#o.onBatch?.({
+      batch: this.batches, rows: n, totalRows: this.rows, score,
+      prequentialAccuracy: this.run.accuracy, prequentialLoss: this.run.loss,
+      trainLoss, version: due ? model.version : versionUsed, saved: due
+    })
+  }
+
+  /** Saves a version with the offsets consumed (one atomic Redis step), then commits them to Kafka. */
+  async save (): Promise<void> {
+    if (!this.#consumed.pending) return
+    const { model, store, group, topic, topicId, epochsPerBatch, logger } = this.#o
+    const lineage: OnlineLineage = {
+      group,
+      topic,
+      topicId,
+      parent: this.#parent,
+      positions: this.#consumed.positions.map(String),
+      ranges: this.#consumed.take(),
+      rows: this.#lineageRows,
+      batches: this.#lineageBatches,
+      prequential: { rows: this.#lineage.rows, accuracy: this.#lineage.accuracy, loss: this.#lineage.loss }
+    }
+    const version = await store.save(await model.snapshot(), {
+      lineage,
+      backend: model.backend,
+      epochs: epochsPerBatch,
+      metrics: { prequentialAccuracy: this.#lineage.accuracy, prequentialLoss: this.#lineage.loss, rows: this.#lineageRows }
+    })
+    model.version = version
+    this.#parent = version
+    this.versions.push(version)
+    metrics.modelVersion.set({ app: 'online', model: this.#o.modelName }, versionNumber(version))
+    logger?.info({ version, positions: lineage.positions, rows: this.#lineageRows }, `saved ${version}`)
+    this.#fault('after-save-before-commit')
+    // Kafka's offsets follow the registry; a failed commit only delays lag tools, never data.
+    const batchesToAck = this.#unsaved
+    this.#unsaved = []
+    this.#unsavedRecords = 0
+    this.#schedule.saved()
+    try {
+      await Promise.all(batchesToAck.map(b => b.ack()))
+    } catch (error) {
+      logger?.warn({ err: error }, `committing offsets to Kafka failed (the next save commits them): ${(error as Error).message}`)
+    }
+    if (this.#o.keepVersions > 0) {
+      const pruned = await store.prune(lineage, this.#o.keepVersions)
+      if (pruned.length > 0) logger?.debug({ pruned }, `deleted ${pruned.length} old version(s) of this lineage`)
+    }
+  }
+
+  /** The learning curve over this run: prequential accuracy after each mini-batch. */
+  get curve (): PrequentialPoint[] {
+    return [...this.run.curve]
+  }
+}
+
+function countByPartition (items: Array<{ record: { partition: number } }>): Map<number, number> {
+  const counts = new Map<number, number>()
+  for (const { record } of items) counts.set(record.partition, (counts.get(record.partition) ?? 0) + 1)
+  return counts
+}
+
+/** "susy@12" → 12, for the model-version gauge (0 for a model not saved yet). */
+function versionNumber (version: string | null): number {
+  const n = Number(version?.split('@')[1])
+  return Number.isFinite(n) ? n : 0
+}
