@@ -2,7 +2,7 @@
 // dead letters inside the transaction, rewind after a failure, replay after a reset.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig } from '../src/config.js'
+import { loadConfig, UsageError } from '../src/config.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import { resetGroupOffsets, groupLag } from '../src/kafka/group-offsets.js'
 import { MODEL_HEADER, parsePrediction } from '../src/sinks/predictions.js'
@@ -110,6 +110,25 @@ test('after a reset to earliest, scoring again writes a complete second set', as
     assert.is(report.duplicates.length, 1000, 'every input twice: once per pass')
     assert.ok(report.duplicates.every(d => d.count === 2), summarize(report))
     assert.is(report.missing.length + report.open, 0)
+  } finally {
+    await deleteTopics(kafka, t.all)
+  }
+})
+
+test('a missing output topic is a one-line usage error before anything is read, not a retried failure', async () => {
+  const t = topics()
+  try {
+    await writeSynthetic(kafka, t.input, 10, { partitions: 1 })
+    await ensureTopics(kafka, [{ name: t.dlq, partitions: 1 }])
+    const started = performance.now()
+    try {
+      await runScore({ kafka, topic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq, groupId: t.group, predictor: new FixedPredictor('fixed@1'), streamTimeout: 1000, transactionalId: `${t.group}-tx` })
+      assert.unreachable('scoring into a missing topic must fail')
+    } catch (error) {
+      assert.instance(error, UsageError)
+      assert.match((error as Error).message, new RegExp(`topic ${t.predictions} does not exist`))
+    }
+    assert.ok(performance.now() - started < 10_000, 'fails at start, without the retry backoff')
   } finally {
     await deleteTopics(kafka, t.all)
   }

@@ -9,6 +9,7 @@
 import { hostname } from 'node:os'
 import { concatMap, defer, EMPTY, from, fromEvent, lastValueFrom, map, type Observable, retry, takeUntil, tap, throwError, timer, toArray } from 'rxjs'
 import type { Config, KafkaConfig } from '../src/config.js'
+import { requireTopics } from '../src/kafka/admin.js'
 import type { Predictor } from '../src/ml/predictor.js'
 import { batch } from '../src/operators/batch.js'
 import { decodeCsv, type DecodeCsvOperator, type Example } from '../src/operators/decode-csv.js'
@@ -145,6 +146,8 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
   // a crash in the client's assignor when the rejoin and the new stream race).
   consumer.topics.trackAll(o.topic)
   try {
+    // A missing topic would otherwise surface as a retried send failure per batch.
+    await requireTopics(kafka, [o.topic, o.predictionsTopic, o.dlqTopic])
     await writer.start()
     const run$ = attempt().pipe(
       retry({

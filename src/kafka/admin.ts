@@ -1,6 +1,6 @@
 // Topic administration shared by the loader, the tools and the tests.
 import { Admin, Consumer } from '@platformatic/kafka'
-import type { KafkaConfig } from '../config.js'
+import { UsageError, type KafkaConfig } from '../config.js'
 import { connectionOptions } from './connection.js'
 
 export interface TopicSpec {
@@ -30,6 +30,15 @@ export async function ensureTopics (kafka: KafkaConfig, specs: TopicSpec[]): Pro
     if (created.length > 0) await waitForTopics(admin, created)
     return created
   })
+}
+
+/** Fails with a one-line UsageError naming every topic that does not exist. */
+export async function requireTopics (kafka: KafkaConfig, names: string[]): Promise<void> {
+  const existing = new Set(await withAdmin(kafka, admin => admin.listTopics()))
+  const missing = names.filter(n => !existing.has(n))
+  if (missing.length > 0) {
+    throw new UsageError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${kafka.brokers.join(',')}: run \`streamfit load\` (it creates them) or create them`)
+  }
 }
 
 /** Deletes the topics that exist and waits until the broker has forgotten them. */
