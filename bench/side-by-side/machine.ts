@@ -111,3 +111,34 @@ function listeningInode (port: number): string | null {
   }
   return null
 }
+
+/**
+ * The processes using the most CPU right now (over `ms`), this one excluded: "43% node dist/test/…".
+ * Sampled from /proc (ps would give lifetime averages).
+ */
+export async function busiestProcesses (ms = 2000, top = 5): Promise<string[]> {
+  const sample = (): Map<string, number> => {
+    const cpu = new Map<string, number>()
+    try {
+      for (const pid of readdirSync('/proc').filter(d => /^\d+$/.test(d))) {
+        if (Number(pid) === process.pid) continue
+        const seconds = processCpuSeconds(Number(pid))
+        if (Number.isFinite(seconds)) cpu.set(pid, seconds)
+      }
+    } catch { /* no /proc */ }
+    return cpu
+  }
+  const before = sample()
+  await new Promise(resolve => setTimeout(resolve, ms))
+  const after = sample()
+  const busy: Array<{ pid: string, share: number }> = []
+  for (const [pid, seconds] of after) {
+    const share = (seconds - (before.get(pid) ?? seconds)) / (ms / 1000)
+    if (share > 0.02) busy.push({ pid, share })
+  }
+  return busy.sort((a, b) => b.share - a.share).slice(0, top).map(({ pid, share }) => {
+    let command = '?'
+    try { command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).map(a => a.replace(/^.*\//, '')).join(' ').slice(0, 70) } catch { /* exited */ }
+    return `${Math.round(share * 100)}% ${command}`
+  })
+}

@@ -16,7 +16,7 @@ import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { susyTopics } from '../../src/data/load-susy.js'
 import { writeChartPng } from './chart.js'
 import { prepareDataset, SPLIT_SEED, TEST_FRACTION, type Dataset } from './datasets.js'
-import { describeMachine, loadAverage, localBrokerPid, localBrokerVersion, nodeVersions, processCpuSeconds } from './machine.js'
+import { busiestProcesses, describeMachine, loadAverage, localBrokerPid, localBrokerVersion, nodeVersions, processCpuSeconds } from './machine.js'
 import { runMeasured, StageFailed } from './measure.js'
 import { chartBars, renderReport, type Results, type StageResult, type System } from './report.js'
 
@@ -219,12 +219,6 @@ function summarize (json: Record<string, unknown>): string {
   return keys.filter(k => json[k] !== undefined).map(k => `${k} ${String(json[k])}`).join(', ')
 }
 
-function busiestProcesses (): string[] {
-  try {
-    return execFileSync('ps', ['-eo', 'pcpu,comm', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' }).split('\n').slice(0, 6).map(l => l.trim()).filter(Boolean)
-  } catch { return [] }
-}
-
 function syntheticCsv (rows: number, workDir: string): string {
   const file = join(workDir, `susy-synthetic-${rows}-seed${SYNTHETIC_SEED}.csv`)
   if (!existsSync(file)) {
@@ -260,7 +254,7 @@ async function main (): Promise<void> {
   const sampler = setInterval(() => runner.loadSamples.push({ at: new Date().toISOString(), load1: loadAverage()[0] }), 15_000)
   runner.log(`run ${runId}${args.quick ? ' (quick)' : ''} against ${config.kafka.brokers.join(',')}, Redis ${config.redisUrl}; stage logs in ${logFile}`)
   const loadAtStart = loadAverage()
-  const busyAtStart = busiestProcesses()
+  const busyAtStart = await busiestProcesses()
   const datasets: Array<Dataset & { trainEpochs: number, onlineEpochs: number | null }> = []
   try {
     const all = plans(args.quick)
@@ -281,6 +275,7 @@ async function main (): Promise<void> {
   } finally {
     clearInterval(sampler)
   }
+  const busyAtEnd = await busiestProcesses()
   const finished = new Date()
   const results: Results = {
     date: started.toISOString(),
@@ -293,6 +288,7 @@ async function main (): Promise<void> {
     loadAverageEnd: loadAverage(),
     loadSamples: runner.loadSamples,
     busiestProcessesAtStart: busyAtStart,
+    busiestProcessesAtEnd: busyAtEnd,
     versions: { ...nodeVersions(ROOT), broker: localBrokerVersion(runner.brokerPid) ?? 'unknown (not a local process)', tfio: tfioVersions() },
     datasets: datasets.map(d => ({ name: d.name, origin: d.origin, rows: d.rows, trainRows: d.trainRows, testRows: d.testRows, trainEpochs: d.trainEpochs, onlineEpochs: d.onlineEpochs })),
     results: runner.results

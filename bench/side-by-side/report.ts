@@ -39,6 +39,7 @@ export interface Results {
   loadAverageEnd: [number, number, number]
   loadSamples: Array<{ at: string, load1: number }>
   busiestProcessesAtStart: string[]
+  busiestProcessesAtEnd?: string[]
   versions: Record<string, unknown> & { tfio: Record<string, unknown> }
   datasets: Array<{ name: string, origin: string, rows: number, trainRows: number, testRows: number, trainEpochs: number, onlineEpochs: number | null }>
   results: StageResult[]
@@ -393,7 +394,8 @@ ${profileSection(r)}
 
 - ${m.cores} cores (${m.cpuModel}), ${m.memoryGb} GB RAM, ${m.os}
 - Load average (1/5/15 min) at start ${r.loadAverageStart.join(' / ')}, at end ${r.loadAverageEnd.join(' / ')}${loadRange}.
-  The machine is shared: other work ran during the benchmark${r.busiestProcessesAtStart.length > 0 ? ` (busiest processes at start, %CPU: ${r.busiestProcessesAtStart.slice(0, 4).join(', ')})` : ''}. Absolute rates follow that load; the ratios, from stages run back to back, are the figures to quote.
+- Other processes using CPU (over 2 s; 100% = one core) at start: ${r.busiestProcessesAtStart.join('; ') || 'none'}; at end: ${r.busiestProcessesAtEnd?.join('; ') || 'none'}.
+- The machine is shared with other work: absolute rates follow its load; the ratios, from stages run back to back, are the figures to quote.
 
 ## Versions
 
