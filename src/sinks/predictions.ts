@@ -47,11 +47,19 @@ export function toPredictionMessage (topic: string, record: KafkaRecord, predict
     topic,
     key: record.key ?? undefined,
     value: Buffer.from(JSON.stringify(prediction)),
-    headers: new Map([[MODEL_HEADER_BYTES, Buffer.from(prediction.model)]])
+    headers: modelHeaders(prediction.model)
   }
 }
 
 const MODEL_HEADER_BYTES = Buffer.from(MODEL_HEADER)
+// Every prediction of a batch carries the same header: share one read-only map per version
+// instead of allocating a map and two buffers per record in the scoring hot path.
+let lastHeaders: { model: string, headers: Map<Buffer, Buffer> } | undefined
+
+function modelHeaders (model: string): Map<Buffer, Buffer> {
+  if (lastHeaders?.model !== model) lastHeaders = { model, headers: new Map([[MODEL_HEADER_BYTES, Buffer.from(model)]]) }
+  return lastHeaders.headers
+}
 
 /** Parses a prediction record's value; throws with the reason when it is not one. */
 export function parsePrediction (value: Buffer | null | undefined): Prediction {
