@@ -12,6 +12,11 @@ export interface CommittedOffsetsOptions {
   /** Only these topics (default: every topic the group has committed). */
   topics?: string[]
   /**
+   * Only these partitions of these topics. With `stable`, only pending offsets of these
+   * partitions are waited for: another member's transactions on its own partitions do not delay us.
+   */
+  partitions?: Map<string, number[]>
+  /**
    * Wait until no transaction holds pending offsets for the group (requireStable). Without it a
    * reader can see the offsets from before a transaction that is about to commit and read its
    * records a second time: the race KIP-447 closes.
@@ -24,9 +29,11 @@ export interface CommittedOffsetsOptions {
 const UNSTABLE_POLL_MS = 50
 
 /** The group's committed offsets. With `stable`, waits while a transaction has offsets pending. */
-export async function committedOffsets (admin: Admin, groupId: string, { topics, stable = false, stableTimeoutMs = 60_000 }: CommittedOffsetsOptions = {}): Promise<GroupOffsets> {
+export async function committedOffsets (admin: Admin, groupId: string, { topics, partitions, stable = false, stableTimeoutMs = 60_000 }: CommittedOffsetsOptions = {}): Promise<GroupOffsets> {
   const deadline = Date.now() + stableTimeoutMs
-  const request = topics === undefined ? groupId : { groupId, topics: await topicPartitions(admin, topics) }
+  const request = partitions !== undefined
+    ? { groupId, topics: [...partitions].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }
+    : topics === undefined ? groupId : { groupId, topics: await topicPartitions(admin, topics) }
   for (;;) {
     try {
       const [group] = await admin.listConsumerGroupOffsets({ groups: [request], requireStable: stable })

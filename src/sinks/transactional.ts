@@ -219,8 +219,11 @@ export class TransactionalWriter {
     const first = session.unverified(records)
     if (first.length === 0) return
     this.#admin ??= new Admin({ ...connectionOptions(this.#options.kafka, 'eos-admin'), retryDelay: 100 })
-    const topics = [...new Set(first.map(r => r.topic))]
-    const committed = await committedOffsets(this.#admin, this.consumer.groupId, { topics, stable: true, stableTimeoutMs: this.#options.stableTimeoutMs })
+    // Only the partitions about to be committed: the other members' open transactions on their
+    // own partitions must not hold this one up (with several scorers one is almost always open).
+    const partitions = new Map<string, number[]>()
+    for (const r of first) partitions.set(r.topic, [...(partitions.get(r.topic) ?? []), r.partition])
+    const committed = await committedOffsets(this.#admin, this.consumer.groupId, { partitions, stable: true, stableTimeoutMs: this.#options.stableTimeoutMs })
     for (const r of first) {
       const c = committed.get(r.topic)?.get(r.partition)
       if (c !== undefined && r.offset < c) {

@@ -46,8 +46,11 @@ export interface Run {
   env: Record<string, string>
 }
 
+let runs = 0
+
+/** Fresh topics and group for one run (a benchmark makes several runs of the same kind). */
 export function newRun (name: string): Run {
-  const base = `${id}-${name}`
+  const base = `${id}-${name}-${++runs}`
   const run = { input: `${base}-in`, output: `${base}-out`, dlq: `${base}-dlq`, group: `${base}-g` }
   created.push(run.input, run.output, run.dlq)
   return {
