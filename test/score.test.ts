@@ -115,6 +115,24 @@ test('after a reset to earliest, scoring again writes a complete second set', as
   }
 })
 
+test('a batch larger than the broker takes in one request (8,192 predictions, ~1.5 MB) commits in one transaction', async () => {
+  const t = topics()
+  try {
+    await writeSynthetic(kafka, t.input, 9000, { partitions: 1 })
+    await ensureTopics(kafka, [{ name: t.predictions, partitions: 1 }, { name: t.dlq, partitions: 1 }])
+    const result = await runScore({
+      kafka, topic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq, groupId: t.group,
+      predictor: new FixedPredictor('fixed@8'), batchSize: 8192, maxWaitMs: 2000, streamTimeout: 3000, transactionalId: `${t.group}-tx`
+    })
+    assert.is(result.records, 9000)
+    assert.is(result.aborted, 0)
+    const report = await verifyExactlyOnce(kafka, { inputTopic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq })
+    assert.is(report.duplicates.length + report.missing.length + report.unexpected.length + report.wrongKeys + report.open, 0, summarize(report))
+  } finally {
+    await deleteTopics(kafka, t.all)
+  }
+})
+
 test('a missing output topic is a one-line usage error before anything is read, not a retried failure', async () => {
   const t = topics()
   try {

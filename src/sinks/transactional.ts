@@ -17,6 +17,7 @@
 import { Admin, Producer, compatibilityPartitioner, type Consumer, type MessageToProduce } from '@platformatic/kafka'
 import { Observable, type OperatorFunction } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
+import { chunkMessages } from '../kafka/chunk-messages.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { committedOffsets } from '../kafka/group-offsets.js'
 import type { KafkaRecord } from '../record.js'
@@ -170,7 +171,8 @@ export class TransactionalWriter {
     let tx: Transaction | undefined
     try {
       tx = await producer.beginTransaction()
-      if (batch.messages.length > 0) await tx.send({ messages: batch.messages })
+      // Several requests in one transaction when the batch is larger than the broker takes at once.
+      for (const messages of chunkMessages(batch.messages)) await tx.send({ messages })
       await tx.addConsumer(consumer)
       // Sequential on purpose: the client deduplicates concurrent TxnOffsetCommit calls into one.
       for (const r of last) {
@@ -235,7 +237,7 @@ export class TransactionalWriter {
 
   async #writeAtLeastOnce (batch: SinkBatch, last: KafkaRecord[]): Promise<void> {
     if (this.#producer === undefined) await this.start()
-    if (batch.messages.length > 0) await this.#producer!.send({ messages: batch.messages })
+    for (const messages of chunkMessages(batch.messages)) await this.#producer!.send({ messages })
     if (last.length > 0) {
       await this.consumer.commit({ offsets: last.map(r => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n, leaderEpoch: -1 })) })
     }
