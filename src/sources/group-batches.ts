@@ -4,7 +4,7 @@ import { Observable } from 'rxjs'
 import type { KafkaRecord } from '../record.js'
 import { toKafkaRecord } from '../record.js'
 import { nextOffsets } from './group-consumer.js'
-import { closeGroupStream, groupConsumerFor, openGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
+import { closeGroupStream, groupConsumerFor, subscribeGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
 import { StreamTimeout } from './stream-timeout.js'
 
 /** The records of one poll. `ack()` commits them (see fromGroupBatches for the order rule). */
@@ -134,17 +134,12 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
       }
     }
 
-    openGroupStream(consumer, topics).then(opened => {
-      stream = opened
-      if (closed) {
-        closeGroupStream(stream, consumer, owned).catch(() => {})
-        return
-      }
-      opened.on('readable', pump)
-      opened.on('error', error => subscriber.error(error))
-      opened.once('end', () => { flush(); subscriber.complete() })
-      timeout.start()
-    }, error => { if (!closed) subscriber.error(error) })
+    subscribeGroupStream(consumer, topics, owned, subscriber, {
+      isClosed: () => closed,
+      open: opened => { stream = opened; timeout.start() },
+      readable: pump,
+      end: () => { flush(); subscriber.complete() }
+    })
 
     return () => {
       closed = true

@@ -1,6 +1,7 @@
 // What fromGroup and fromGroupBatches share: opening a platformatic stream that starts at the
 // group's committed offsets, and closing it (and the consumer, when the source owns it).
 import { FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type MessagesStream } from '@platformatic/kafka'
+import type { Subscriber } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
 import { createGroupConsumer } from './group-consumer.js'
 
@@ -73,4 +74,28 @@ export function openGroupStream (consumer: Consumer, topics: string[]): Promise<
 export async function closeGroupStream (stream: GroupMessagesStream | undefined, consumer: Consumer, owned: boolean): Promise<void> {
   if (owned) await new Promise<void>(resolve => { consumer.close(true, () => resolve()) })
   else if (stream !== undefined) await stream.close().catch(() => {})
+}
+
+export interface GroupStreamHandlers {
+  /** True once the subscription has ended: a stream that opens after that is closed at once. */
+  isClosed (): boolean
+  /** The stream is open and about to be wired (keep it for reading; start timers). */
+  open (stream: GroupMessagesStream): void
+  readable (): void
+  /** The stream ended by itself (its consumer was closed under it). */
+  end (): void
+}
+
+/** Opens a group stream for a subscription and wires its events; errors go to the subscriber. */
+export function subscribeGroupStream (consumer: Consumer, topics: string[], owned: boolean, subscriber: Subscriber<unknown>, on: GroupStreamHandlers): void {
+  openGroupStream(consumer, topics).then(stream => {
+    if (on.isClosed()) {
+      closeGroupStream(stream, consumer, owned).catch(() => {})
+      return
+    }
+    on.open(stream)
+    stream.on('readable', on.readable)
+    stream.on('error', error => subscriber.error(error))
+    stream.once('end', on.end)
+  }, error => { if (!on.isClosed()) subscriber.error(error) })
 }

@@ -4,7 +4,7 @@ import { Observable } from 'rxjs'
 import type { KafkaRecord } from '../record.js'
 import { toKafkaRecord } from '../record.js'
 import type { FlowControl } from './flow-control.js'
-import { closeGroupStream, groupConsumerFor, openGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
+import { closeGroupStream, groupConsumerFor, subscribeGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
 import { StreamTimeout } from './stream-timeout.js'
 
 export interface FromGroupOptions extends GroupSourceOptions {
@@ -72,18 +72,13 @@ export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
       pump()
     })
 
-    openGroupStream(consumer, topics).then(opened => {
-      stream = opened
-      if (closed) {
-        closeGroupStream(stream, consumer, owned).catch(() => {})
-        return
-      }
-      opened.on('readable', pump)
-      opened.on('error', error => subscriber.error(error))
+    subscribeGroupStream(consumer, topics, owned, subscriber, {
+      isClosed: () => closed,
+      open: opened => { stream = opened; timeout.start() },
+      readable: pump,
       // The stream only ends by itself when its consumer is closed under it (a caller-owned one).
-      opened.once('end', () => subscriber.complete())
-      timeout.start()
-    }, error => { if (!closed) subscriber.error(error) })
+      end: () => subscriber.complete()
+    })
 
     return () => {
       closed = true
