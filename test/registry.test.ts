@@ -6,7 +6,8 @@ import { Redis } from 'ioredis'
 import { firstValueFrom, take, toArray } from 'rxjs'
 import { loadConfig, UsageError } from '../src/config.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { ModelRegistry, RegistryConflictError, type Announcement } from '../src/registry/registry.js'
+import { ModelRegistry, RegistryConflictError } from '../src/registry/registry.js'
+import type { Announcement } from '../src/registry/version.js'
 import { parseModelRef } from '../src/registry/refs.js'
 
 const { redisUrl } = loadConfig()

@@ -11,28 +11,30 @@
 // the group's committed offsets before it joins (src/online/position-group.ts): a crash anywhere
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
 import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
-import type { Config, KafkaConfig } from '../src/config.js'
+import type { KafkaConfig } from '../src/config.js'
 import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
-import type { BackendPreference } from '../src/ml/backend.js'
+import { DEFAULT_BACKEND, type BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { OnlineLearner, type BatchProgress } from '../src/online/learner.js'
+import type { ResumePoint } from '../src/online/lineage.js'
 import { OnlineStore } from '../src/online/store.js'
 import { positionGroup } from '../src/online/position-group.js'
 import type { PrequentialPoint } from '../src/online/prequential.js'
-import type { SavePolicy } from '../src/online/save-policy.js'
+import { DEFAULT_SAVE_POLICY, type SavePolicy } from '../src/online/save-policy.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
 import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
-import type { KafkaRecord } from '../src/record.js'
+import type { ConsumedRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
-import type { TopologyDescription } from '../src/runtime/describe.js'
+import { streamTimeoutDetail } from '../src/runtime/describe.js'
+import { withDefaults, type Topology } from '../src/runtime/topology.js'
+import { DEFAULT_MODEL_NAME } from '../src/registry/refs.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromGroupBatches, type RecordBatch } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
-export interface OnlineOptions {
-  kafka: KafkaConfig
-  redisUrl: string
+/** What an online trainer runs with, apart from its clients and callbacks; `onlineTopology.settings` fills defaults. */
+export interface OnlineInput {
   /** Registry key prefix. */
   registryPrefix: string
   /** Registry model name the versions are saved under (default "susy"). */
@@ -59,6 +61,14 @@ export interface OnlineOptions {
   keepVersions?: number
   /** Session timeout of the trainer's group membership, ms (default 10000). */
   sessionTimeout?: number
+}
+
+/** The input with every default applied (the seed stays optional: unset means a random one). */
+export type OnlineSettings = Required<Omit<OnlineInput, 'seed'>> & Pick<OnlineInput, 'seed'>
+
+export interface OnlineOptions extends OnlineInput {
+  kafka: KafkaConfig
+  redisUrl: string
   /** Finish the current mini-batch, save, commit and return when this aborts (SIGTERM). */
   signal?: AbortSignal
   /** Called after each mini-batch (the CLI prints a line per call). */
@@ -91,39 +101,55 @@ export interface OnlineResult {
 }
 
 export const onlineDefaults = {
-  model: 'susy',
+  model: DEFAULT_MODEL_NAME,
   groupId: 'cgonline',
   streamTimeout: -1,
   epochsPerBatch: 3,
   batchSize: 32,
   maxRecords: 256,
-  savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
+  savePolicy: DEFAULT_SAVE_POLICY,
+  backend: DEFAULT_BACKEND,
   sessionTimeout: 10_000,
   keepVersions: 0
 }
 
-export function describe (config: Config): TopologyDescription {
-  return {
+export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
+  name: 'online',
+  settings: input => ({
+    registryPrefix: input.registryPrefix,
+    topic: input.topic,
+    dlqTopic: input.dlqTopic,
+    ...withDefaults(onlineDefaults, input),
+    ...(input.seed !== undefined ? { seed: input.seed } : {})
+  }),
+  describe: s => ({
     name: 'online',
     summary: 'Learns from every mini-batch of the train topic once: scores it (prequential validation), then fits it.',
     guarantee: 'exactly-once',
     guaranteeDetail: 'each model version is saved to Redis together with the offsets it consumed in one atomic step (a Lua script); ' +
       'a restart resumes from those offsets, so no record is trained twice or skipped',
     steps: [
-      { kind: 'source', name: 'fromGroupBatches', topics: [config.topics.train], detail: `group ${onlineDefaults.groupId}, one mini-batch per poll (<= ${onlineDefaults.maxRecords} rows), offsets from the latest version` },
-      { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
+      { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}` },
+      { kind: 'processor', name: 'shuffle', detail: `buffer ${SHUFFLE_BUFFER}, seed ${s.seed ?? 'random'}` },
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
       { kind: 'processor', name: 'predict', detail: 'prequential accuracy and loss, before fitting' },
-      { kind: 'processor', name: 'fit', detail: `${onlineDefaults.epochsPerBatch} epochs, batch ${onlineDefaults.batchSize}, worker thread` },
-      { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one atomic registry save, every 10 mini-batches or 30 s, and at stop' },
-      { kind: 'sink', name: 'commitOffsets', topics: [config.topics.train], detail: 'after the save, for lag and tools' }
+      { kind: 'processor', name: 'fit', detail: `${s.epochsPerBatch} epochs, batch ${s.batchSize}, ${s.backend} backend, worker thread` },
+      { kind: 'sink', name: 'saveVersion', stores: [`redis:${s.registryPrefix}model:${s.model}`], detail: `weights + offsets in one atomic registry save, every ${saveEvery(s.savePolicy)}, and at stop${s.keepVersions > 0 ? `, keeping the newest ${s.keepVersions}` : ''}` },
+      { kind: 'sink', name: 'batch.ack', topics: [s.topic], detail: 'the group\'s offsets, after the save, for lag and tools' }
     ]
-  }
+  })
+}
+
+// Records shuffled within each mini-batch, as the tutorial.
+const SHUFFLE_BUFFER = 32
+
+function saveEvery ({ everyBatches, everyMs }: SavePolicy): string {
+  return [Number.isFinite(everyBatches) ? `${everyBatches} mini-batches` : '', Number.isFinite(everyMs) ? `${everyMs / 1000} s` : ''].filter(Boolean).join(' or ')
 }
 
 /** Runs the online trainer until the stream times out or `signal` aborts. */
 export async function runOnline (options: OnlineOptions): Promise<OnlineResult> {
-  const o = { ...onlineDefaults, ...options }
+  const o = { ...options, ...onlineTopology.settings(options) }
   const { kafka, topic, groupId, logger } = o
   const started = performance.now()
   const signal = o.signal ?? new AbortController().signal
@@ -139,18 +165,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
   try {
     // 1. Where to start: this group's latest version on this incarnation of the topic, whose
     //    offsets become the group's committed offsets before it joins.
-    const { id: topicId } = await describeTopic(kafka, topic)
-    const start = await store.resumePoint({ group: groupId, topic, topicId, beginning: await beginningOffsets(kafka, topic) })
-    logger?.info({ version: start.version, positions: start.positions.map(String), lineage: start.lineage !== null }, start.lineage !== null
-      ? `resuming ${start.version} at offsets ${start.positions.join(',')}`
-      : start.version !== null ? `continuing the weights of ${start.version}, reading ${topic} from the beginning` : `new model, reading ${topic} from the beginning`)
-    await positionGroup(kafka, {
-      groupId,
-      topic,
-      offsets: start.positions,
-      waitForEmptyMs: o.sessionTimeout + 5000,
-      onWait: members => logger?.info({ members }, `group ${groupId} still has ${members} member(s) (a stopped trainer's session?); waiting up to ${o.sessionTimeout + 5000} ms`)
-    })
+    const { topicId, start } = await resumeGroup(o, store)
 
     // 2. The model, in a worker thread.
     runner = await ModelRunner.create({
@@ -167,7 +182,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
     let shuffleSeed = seed
     const miniBatch = (batch: RecordBatch): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
-      shuffle<KafkaRecord>(32, shuffleSeed++),
+      shuffle<ConsumedRecord>(SHUFFLE_BUFFER, shuffleSeed++),
       decodeCsv({ deadLetter }),
       toArray(),
       toArrays()
@@ -206,6 +221,25 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     await runner?.close()
     await store.close()
   }
+}
+
+/** Finds where this group's lineage stands and writes those offsets as the group's committed ones. */
+async function resumeGroup (o: OnlineSettings & Pick<OnlineOptions, 'kafka' | 'logger'>, store: OnlineStore): Promise<{ topicId: string, start: ResumePoint }> {
+  const { kafka, topic, groupId, logger } = o
+  const { id: topicId } = await describeTopic(kafka, topic)
+  const start = await store.resumePoint({ group: groupId, topic, topicId, beginning: await beginningOffsets(kafka, topic) })
+  logger?.info({ version: start.version, positions: start.positions.map(String), lineage: start.lineage !== null }, start.lineage !== null
+    ? `resuming ${start.version} at offsets ${start.positions.join(',')}`
+    : start.version !== null ? `continuing the weights of ${start.version}, reading ${topic} from the beginning` : `new model, reading ${topic} from the beginning`)
+  const waitForEmptyMs = o.sessionTimeout + 5000
+  await positionGroup(kafka, {
+    groupId,
+    topic,
+    offsets: start.positions,
+    waitForEmptyMs,
+    onWait: members => logger?.info({ members }, `group ${groupId} still has ${members} member(s) (a stopped trainer's session?); waiting up to ${waitForEmptyMs} ms`)
+  })
+  return { topicId, start }
 }
 
 // What a mini-batch of only bad records packs into.

@@ -9,10 +9,10 @@
 // Topics, registry prefix, brokers and Redis come from the environment, as for the CLI.
 import { loadConfig, parseNumber, UsageError } from '../../src/config.js'
 import { endOffsets } from '../../src/kafka/admin.js'
-import { HotSwapPredictor } from '../../src/online/hot-swap.js'
+import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import type { Predictor } from '../../src/ml/predictor.js'
-import type { ProcessingGuarantee } from '../../src/sinks/transactional.js'
+import type { ProcessingGuarantee } from '../../src/sinks/sink-batch.js'
 import { onlineDefaults, runOnline } from '../../topologies/online.js'
 import { runScore, scoreDefaults } from '../../topologies/score.js'
 

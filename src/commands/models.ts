@@ -1,7 +1,8 @@
 // `streamfit models`: the registry's versions (list, the default) and their removal (delete).
 import type { Command } from 'commander'
 import { loadConfig, parseNumber, UsageError } from '../config.js'
-import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
+import { ModelRegistry } from '../registry/registry.js'
+import type { VersionInfo } from '../registry/version.js'
 import { parseModelRef } from '../registry/refs.js'
 
 export function register (program: Command): void {

@@ -2,12 +2,14 @@
 // scoring each mini-batch before fitting it (prequential validation). See topologies/online.ts.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, parseNumber, type Config } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
-import { parseSavePolicy } from '../online/save-policy.js'
+import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineResult } from '../../topologies/online.js'
+import { describeRun } from '../runtime/topology.js'
+import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
+import { backendFlag, groupFlag, seedFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
 
 interface OnlineFlags {
   group: string
@@ -15,7 +17,7 @@ interface OnlineFlags {
   epochsPerBatch: string
   batchSize: string
   maxRecords: string
-  saveEvery?: string
+  saveEvery: string
   sessionTimeout: string
   keepVersions: string
   backend: string
@@ -26,49 +28,55 @@ interface OnlineFlags {
   logLevel?: string
 }
 
-export function register (program: Command): void {
-  const command = program
-    .command('online')
-    .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets')
-    .option('--group <id>', 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
-    .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 waits forever', String(onlineDefaults.streamTimeout))
+export function declareFlags (command: Command): Command {
+  groupFlag(command, 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
+  streamTimeoutFlag(command, onlineDefaults.streamTimeout)
     .option('--epochs-per-batch <k>', 'epochs over each mini-batch', String(onlineDefaults.epochsPerBatch))
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(onlineDefaults.batchSize))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(onlineDefaults.maxRecords))
-    .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
-    .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
-    .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
-    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
-    .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
+    .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', formatSavePolicy(onlineDefaults.savePolicy))
+  sessionTimeoutFlag(command, 'how soon a killed trainer\'s place is free', onlineDefaults.sessionTimeout)
+    .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', String(onlineDefaults.keepVersions))
+  return seedFlag(backendFlag(command, onlineDefaults.backend))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
+}
+
+/** The topology the flags describe (and run). */
+export function topologyInput (flags: OnlineFlags, config: Config): OnlineInput {
+  return {
+    registryPrefix: config.registryPrefix,
+    topic: config.topics.train,
+    dlqTopic: config.topics.dlq,
+    groupId: flags.group,
+    streamTimeout: parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 }),
+    epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }),
+    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
+    savePolicy: parseSavePolicy(flags.saveEvery),
+    sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
+    keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+    backend: parseBackend(flags.backend),
+    ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
+  }
+}
+
+export const topology = onlineTopology
+
+export function register (program: Command): void {
+  const command = declareFlags(program
+    .command('online')
+    .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets'))
   withAppOptions(command).action(async (flags: OnlineFlags) => {
     const config = loadConfig()
-    const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
-    const options = {
-      kafka: config.kafka,
-      redisUrl: config.redisUrl,
-      registryPrefix: config.registryPrefix,
-      topic: config.topics.train,
-      dlqTopic: config.topics.dlq,
-      groupId: flags.group,
-      streamTimeout,
-      epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }),
-      batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
-      maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
-      savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
-      sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
-      keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
-      backend: parseBackend(flags.backend),
-      ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
-    }
+    const settings = onlineTopology.settings(topologyInput(flags, config))
     const tty = process.stdout.isTTY === true && flags.json !== true
-    const result = await runApp('online', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
-      return runOnline({ ...options, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
+    const result = await runApp('online', { ...appOptions(flags), config, topology: describeRun(onlineTopology, settings, config), lag: { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] } }, async ({ signal, logger }) => {
+      return runOnline({ ...settings, kafka: config.kafka, redisUrl: config.redisUrl, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return
     const plot = result.curve.length > 0
-      ? await writePrequentialPlot(resolve(flags.plot ?? `${config.stateDir}/plots/online-${flags.group}-${result.model ?? 'new'}.svg`), result, flags.group)
+      ? await writePrequentialPlot(resolve(flags.plot ?? `${config.stateDir}/plots/online-${settings.groupId}-${result.model ?? 'new'}.svg`), result, settings.groupId)
       : null
     process.stdout.write(flags.json === true ? JSON.stringify({ ...summary(result), plot }) + '\n' : formatResult(result) + (plot !== null ? `plot: ${plot}\n` : ''))
   })

@@ -1,18 +1,19 @@
 // `streamfit train`: fits the SUSY model from the train topic (topologies/train.ts), saves a
-// version to the registry and writes a plot of loss and accuracy per epoch.
+// version to the registry and writes a plot of loss and accuracy per epoch (saveTraining).
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber, UsageError, type Config } from '../config.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
-import { writeTrainingPlot } from '../plot/training-plot.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import { metrics } from '../runtime/metrics.js'
-import { describe, runTrain, trainDefaults, type TrainResult } from '../../topologies/train.js'
+import { describeRun } from '../runtime/topology.js'
+import { runTrain, saveTraining, trainDefaults, trainTopology, type SavedTraining, type TrainInput, type TrainResult } from '../../topologies/train.js'
+import { backendFlag, seedFlag } from './flags.js'
 
 interface TrainFlags {
   epochs: string
@@ -29,47 +30,59 @@ interface TrainFlags {
   logLevel?: string
 }
 
-export function register (program: Command): void {
-  const command = program
-    .command('train')
-    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves')
+export function declareFlags (command: Command): Command {
+  command
     .option('--epochs <n>', 'passes over the train topic', String(trainDefaults.epochs))
     .option('--batch-size <n>', 'rows per gradient step', String(trainDefaults.batchSize))
     .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(trainDefaults.shuffleBuffer))
-    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
-    .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
+  seedFlag(backendFlag(command, trainDefaults.backend))
     .option('--no-standardize', 'do not standardise features (by default mean/std are learnt in the first epoch and stored with the model)')
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
-    .option('--name <model>', 'registry name of the model', 'susy')
+    .option('--name <model>', 'registry name of the model', trainDefaults.model)
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
     .option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
+  return command
+}
+
+/** The topology the flags describe (and run). */
+export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
+  return {
+    topic: config.topics.train,
+    dlqTopic: config.topics.dlq,
+    epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
+    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
+    backend: parseBackend(flags.backend),
+    standardize: flags.standardize,
+    cache: flags.cache === true,
+    model: parseModelRef(flags.name).name,
+    ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
+  }
+}
+
+export const topology = trainTopology
+
+export function register (program: Command): void {
+  const command = declareFlags(program
+    .command('train')
+    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves'))
   withAppOptions(command).action(async (flags: TrainFlags) => {
     const config = loadConfig()
     const json = flags.json === true
-    const name = parseModelRef(flags.name).name
-    const options = {
-      kafka: config.kafka,
-      topic: config.topics.train,
-      dlqTopic: config.topics.dlq,
-      epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
-      batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
-      shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
-      backend: parseBackend(flags.backend),
-      standardize: flags.standardize,
-      cache: flags.cache === true,
-      // Chosen here when not given, so that the stored version records how to reproduce it.
-      seed: flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
-    }
+    const input = topologyInput(flags, config)
+    // The seed is chosen here when not given, so that the stored version records how to reproduce it.
+    const settings = trainTopology.settings({ ...input, seed: input.seed ?? Math.floor(Math.random() * 2 ** 31) })
     // Fail on an unreachable Kafka or Redis, or a missing topic, before spending minutes training.
     await requireKafka(config)
     const known = await withAdmin(config.kafka, admin => admin.listTopics())
-    if (!known.includes(options.topic)) throw new UsageError(`topic ${options.topic} does not exist: load data first (streamfit load)`)
+    if (!known.includes(settings.topic)) throw new UsageError(`topic ${settings.topic} does not exist: load data first (streamfit load)`)
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
     try {
-      const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)
-      const result = await runApp('train', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal }) => {
+      const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(settings.epochs) : lineProgress(settings.epochs)
+      const result = await runApp('train', { ...appOptions(flags), config, topology: describeRun(trainTopology, settings, config) }, async ({ signal }) => {
         return runTrain({
-          ...options,
+          ...settings,
+          kafka: config.kafka,
           signal,
           onStart: (backend, skipped) => progress.start(backend, skipped),
           onStep: (p, total) => progress.step(p, total),
@@ -83,7 +96,9 @@ export function register (program: Command): void {
       progress.stop()
       if (result === undefined) return
       try {
-        await finish(result, { registry, name, flags, options, stateDir: config.stateDir })
+        const saved = await saveTraining(registry, settings, result, ref => resolve(flags.plot ?? `${config.stateDir}/plots/${ref}.svg`))
+        metrics.modelVersion.set({ app: 'train', model: settings.model }, saved.version)
+        process.stdout.write(json ? JSON.stringify(summary(result, saved)) + '\n' : formatResult(result, saved))
       } finally {
         await result.runner.close()
       }
@@ -93,51 +108,28 @@ export function register (program: Command): void {
   })
 }
 
-async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed: number }; stateDir: string }): Promise<void> {
-  const last = result.epochs.at(-1)
-  if (last === undefined) {
-    throw new UsageError(result.rows === 0 && !result.interrupted
-      ? 'the train topic holds no records: load data first (streamfit load)'
-      : 'stopped before the first epoch ended: nothing saved')
-  }
-  const { runner } = result
-  const o = ctx.options
-  const saved = await ctx.registry.save({
-    name: ctx.name,
-    snapshot: await runner.snapshot(),
-    backend: runner.backend,
-    rows: result.rows,
+/** The --json line. */
+export function summary (result: TrainResult, saved: SavedTraining): Record<string, unknown> {
+  const last = result.epochs.at(-1)!
+  return {
     epochs: result.epochs.length,
-    metrics: { loss: last.loss, accuracy: last.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds },
-    offsets: result.offsets,
-    // Named fields only: the options also hold the Kafka config, whose secrets must not be stored.
-    info: { trainer: 'train', topic: Object.keys(result.offsets)[0], batchSize: o.batchSize, shuffleBuffer: o.shuffleBuffer, standardize: o.standardize, cache: o.cache, seed: o.seed, deadLettered: result.deadLettered, interrupted: result.interrupted, history: result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy })) }
-  })
-  runner.version = saved.ref
-  metrics.modelVersion.set({ app: 'train', model: ctx.name }, saved.version)
-  const plot = await writeTrainingPlot(
-    resolve(ctx.flags.plot ?? `${ctx.stateDir}/plots/${saved.ref}.svg`),
-    result.epochs,
-    `streamfit train: ${saved.ref}, ${result.rows.toLocaleString('en-US')} rows, batch ${ctx.options.batchSize}, ${runner.backend}`
-  )
-  if (ctx.flags.json === true) {
-    process.stdout.write(JSON.stringify({
-      epochs: result.epochs.length,
-      loss: round4(last.loss),
-      accuracy: round4(last.accuracy),
-      rowsPerSecond: Math.round(result.rowsPerSecond),
-      backend: runner.backend,
-      model: saved.ref,
-      rows: result.rows,
-      seconds: Math.round(result.seconds * 1000) / 1000,
-      deadLettered: result.deadLettered,
-      plot
-    }) + '\n')
-  } else {
-    process.stdout.write(`saved ${saved.ref}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
-      `loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${runner.backend}` +
-      `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`)
+    loss: round4(last.loss),
+    accuracy: round4(last.accuracy),
+    rowsPerSecond: Math.round(result.rowsPerSecond),
+    backend: result.runner.backend,
+    model: saved.ref,
+    rows: result.rows,
+    seconds: Math.round(result.seconds * 1000) / 1000,
+    deadLettered: result.deadLettered,
+    plot: saved.plot
   }
+}
+
+function formatResult (result: TrainResult, saved: SavedTraining): string {
+  const last = result.epochs.at(-1)!
+  return `saved ${saved.ref}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
+    `loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.backend}` +
+    `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${saved.plot}\n`
 }
 
 interface Progress {

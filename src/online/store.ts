@@ -2,7 +2,8 @@
 // to continue, and saving a version together with its lineage (the offsets it consumed) in one
 // atomic registry save, fenced so that two trainers on one group never both extend a lineage.
 import type { ModelSnapshot } from '../ml/protocol.js'
-import { ModelRegistry, RegistryConflictError, type VersionInfo } from '../registry/registry.js'
+import { ModelRegistry, RegistryConflictError } from '../registry/registry.js'
+import type { VersionInfo } from '../registry/version.js'
 import { sameLineage, type OnlineLineage, type ResumePoint } from './lineage.js'
 
 export interface OnlineStoreOptions {

@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { BAD_LABEL, DECODE_REASONS, describeBadLabel, parseFeatures, parseLabel, type DecodeReason } from '../codec/susy-csv.js'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 import type { DeadLetterSink } from '../sinks/dead-letter.js'
 
 /** One decoded record: its features, its label (from the key) and the record itself. */
@@ -13,7 +13,7 @@ export interface Example {
   features: Float32Array
   /** 0 or 1; null only when `requireLabel: false` and the record has no key. */
   label: 0 | 1 | null
-  record: KafkaRecord
+  record: ConsumedRecord
 }
 
 export interface DecodeCsvOptions {
@@ -32,12 +32,12 @@ export interface DecodeStats {
   byReason: Record<DecodeReason, number>
 }
 
-export type DecodeCsvOperator = OperatorFunction<KafkaRecord, Example> & { readonly stats: DecodeStats }
+export type DecodeCsvOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
 /** A bad record met by decodeCsv without a dead-letter sink. */
 export class DecodeError extends Error {
   override name = 'DecodeError'
-  constructor (readonly reason: DecodeReason, readonly detail: string, readonly record: KafkaRecord) {
+  constructor (readonly reason: DecodeReason, readonly detail: string, readonly record: ConsumedRecord) {
     super(`${record.topic}/${record.partition}@${record.offset}: ${reason}: ${detail}`)
   }
 }
@@ -75,11 +75,11 @@ export function decodeCsv (options: DecodeCsvOptions = {}): DecodeCsvOperator {
   let slabRows = 0
   let row = 0
 
-  const operator = (source: Observable<KafkaRecord>): Observable<Example> => new Observable<Example>(subscriber => {
+  const operator = (source: Observable<ConsumedRecord>): Observable<Example> => new Observable<Example>(subscriber => {
     let pendingWrites = 0
     let sourceDone = false
 
-    const reject = (record: KafkaRecord, reason: DecodeReason, detail: string): void => {
+    const reject = (record: ConsumedRecord, reason: DecodeReason, detail: string): void => {
       stats.byReason[reason]++
       stats.deadLettered++
       if (deadLetter === undefined) {
