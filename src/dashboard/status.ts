@@ -154,7 +154,8 @@ export class StatusSampler {
     addOnChange(this.#curves.accuracy, now, accuracy)
     addOnChange(this.#curves.loss, now, loss)
     const epochs = gauge('streamfit_training_epochs')
-    const learning = this.#o.app === 'score'
+    // Only apps that learn set these gauges; a scorer's status has no learning part.
+    const learning = this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null
       ? null
       : { accuracy: this.#curves.accuracy, loss: this.#curves.loss, epoch: gauge('streamfit_training_epoch'), epochs }
 
