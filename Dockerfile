@@ -36,7 +36,9 @@ COPY --from=build /app/bin ./bin
 RUN mkdir -p /var/lib/streamfit && chown node:node /var/lib/streamfit
 WORKDIR /var/lib/streamfit
 USER node
-# --metrics-port serves Prometheus /metrics and /health here (compose passes 9464).
+# --metrics-port serves Prometheus /metrics and /health here (compose passes 9464). The server
+# binds loopback by default; in a container it must listen on every interface to be scraped.
+ENV STREAMFIT_METRICS_HOST=0.0.0.0
 EXPOSE 9464
 # SIGTERM finishes the open batch/transaction and exits 0 (run with `init: true` / `--init` so a
 # second signal and zombie reaping behave as on a normal host).

@@ -6,6 +6,7 @@ import { loadConfig, parseNumber } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
@@ -47,10 +48,14 @@ export function register (program: Command): void {
     const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
     const sessionTimeout = parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 })
     const backend = parseBackend(flags.backend)
+    requireGroup(flags.group)
     const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
+    const app = appOptions(flags)
+    // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
+    await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
-    const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
+    const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
       const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
       const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })

@@ -11,8 +11,8 @@
 // usage error (bad flag, unreachable broker: thrown as UsageError, reported by src/cli.ts);
 // 130 when a second signal asks for an immediate exit (src/runtime/shutdown.ts).
 import type { Command } from 'commander'
-import { parseNumber, type Config, type KafkaConfig } from '../config.js'
-import { UsageError } from '../errors.js'
+import { maskUrlPassword, parseNumber, type Config, type KafkaConfig } from '../config.js'
+import { StreamfitError, UsageError } from '../errors.js'
 import { groupLag } from '../kafka/group-offsets.js'
 import type { TopologyDescription } from './describe.js'
 import { createLogger, type Logger } from './logger.js'
@@ -22,7 +22,7 @@ import { onShutdown } from './shutdown.js'
 export interface AppOptions {
   /** Serve /metrics and /health on this port (0 = any free port); no server when undefined. */
   metricsPort?: number
-  /** Interface the metrics server binds to. */
+  /** Address the metrics server binds (default 127.0.0.1: a local run exposes nothing; containers set 0.0.0.0). */
   metricsHost?: string
   /** pino level; default STREAMFIT_LOG_LEVEL or info. */
   logLevel?: string
@@ -59,6 +59,7 @@ export interface AppContext {
 }
 
 const DEFAULT_EXIT_GRACE_MS = 10_000
+const DEFAULT_METRICS_HOST = '127.0.0.1'
 
 /**
  * Runs `main` as the app called `name`. Resolves to main's result, or undefined when a signal
@@ -73,8 +74,8 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
   const cleanups: Array<() => void> = []
   try {
     if (options.metricsPort !== undefined) {
-      metricsServer = await serveMetrics(options.metricsPort, () => healthy && !shutdown.signal.aborted, options.metricsHost)
-      logger.info({ port: metricsServer.port }, `metrics on http://${options.metricsHost ?? '0.0.0.0'}:${metricsServer.port}/metrics`)
+      metricsServer = await serveMetrics(options.metricsPort, () => healthy && !shutdown.signal.aborted, options.metricsHost ?? DEFAULT_METRICS_HOST)
+      logger.info({ port: metricsServer.port }, `metrics on http://${options.metricsHost ?? DEFAULT_METRICS_HOST}:${metricsServer.port}/metrics`)
     }
     const stopLag = metricsServer && options.lag ? pollLag(name, options.lag, logger) : undefined
     cleanups.push(() => stopLag?.())
@@ -95,7 +96,13 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
         return undefined
       }
       healthy = false
-      logger.error({ err: error }, `${name} failed: ${(error as Error)?.message ?? String(error)}`)
+      // The CLI prints the one-line message; the log keeps the type and message, the stack only at debug.
+      const message = (error as Error)?.message ?? String(error)
+      if (error instanceof StreamfitError) logger.debug({ err: error }, `${name} stopped: ${message}`)
+      else {
+        logger.error({ err: { type: (error as Error)?.name, message } }, `${name} failed: ${message}`)
+        logger.debug({ err: error }, `${name} failed`)
+      }
       throw error
     }
   } finally {
@@ -142,22 +149,30 @@ function round3 (n: number): number {
 export function withAppOptions (command: Command): Command {
   return command
     .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port (env STREAMFIT_METRICS_PORT)')
+    .option('--metrics-host <address>', 'address the metrics server binds: 127.0.0.1 by default, 0.0.0.0 in a container (env STREAMFIT_METRICS_HOST)')
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error (env STREAMFIT_LOG_LEVEL)')
 }
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
 
 /** Reads the flags added by withAppOptions (and their environment fallbacks) into AppOptions. */
-export function appOptions (opts: { metricsPort?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
+export function appOptions (opts: { metricsPort?: string; metricsHost?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
   const options: AppOptions = {}
   const port = opts.metricsPort ?? env.STREAMFIT_METRICS_PORT
   if (port !== undefined && port !== '') {
-    options.metricsPort = parseNumber('--metrics-port', port, { integer: true, min: 0 })
-    if (options.metricsPort > 65535) throw new UsageError('--metrics-port expects a port number <= 65535')
+    const source = opts.metricsPort !== undefined ? '--metrics-port' : 'STREAMFIT_METRICS_PORT'
+    options.metricsPort = parseNumber(source, port, { integer: true, min: 0 })
+    if (options.metricsPort > 65535) throw new UsageError(`${source} expects a port number <= 65535`)
+  }
+  const host = opts.metricsHost ?? env.STREAMFIT_METRICS_HOST
+  if (host !== undefined && host !== '') {
+    if (!/^[\w.:-]+$/.test(host)) throw new UsageError(`${opts.metricsHost !== undefined ? '--metrics-host' : 'STREAMFIT_METRICS_HOST'} expects an address such as 127.0.0.1 or 0.0.0.0, got "${host}"`)
+    options.metricsHost = host
   }
   const level = opts.logLevel ?? env.STREAMFIT_LOG_LEVEL
   if (level !== undefined && level !== '') {
-    if (!LEVELS.has(level)) throw new UsageError(`--log-level expects one of ${[...LEVELS].join(', ')}, got "${level}"`)
+    const source = opts.logLevel !== undefined ? '--log-level' : 'STREAMFIT_LOG_LEVEL'
+    if (!LEVELS.has(level)) throw new UsageError(`${source} expects one of ${[...LEVELS].join(', ')}, got "${level}"`)
     options.logLevel = level
   }
   return options
@@ -179,14 +194,4 @@ export function safeConfig (config: Config): Record<string, unknown> {
   }
 }
 
-/** redis://user:secret@host:6379/0 -> redis://user:***@host:6379/0 (unparseable text is masked whole). */
-export function maskUrlPassword (url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password === '') return url
-    parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '***'
-  }
-}
+export { maskUrlPassword }

@@ -2,6 +2,7 @@
 // Topologies update these; `serveMetrics` exposes /metrics and /health on --metrics-port.
 import { createServer, type Server } from 'node:http'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { UsageError } from '../errors.js'
 
 export const registry = new Registry()
 // Default process and Node.js metrics as streamfit_process_cpu_seconds_total, streamfit_nodejs_heap_size_used_bytes, ...
@@ -33,7 +34,7 @@ export interface MetricsServer {
 }
 
 /** Serves /metrics (Prometheus text format) and /health (200 while `healthy()` holds). */
-export async function serveMetrics (port: number, healthy: () => boolean = () => true, host = '0.0.0.0'): Promise<MetricsServer> {
+export async function serveMetrics (port: number, healthy: () => boolean = () => true, host = '127.0.0.1'): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.url === '/metrics') {
       registry.metrics().then(body => {
@@ -47,7 +48,11 @@ export async function serveMetrics (port: number, healthy: () => boolean = () =>
     }
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES'
+        ? new UsageError(`metrics server cannot listen on ${host}:${port} (${error.code}): choose another --metrics-port or --metrics-host`)
+        : error)
+    })
     server.listen(port, host, resolve)
   })
   // Metrics must never keep a finished app alive.
