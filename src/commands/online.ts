@@ -8,6 +8,7 @@ import { requireGroup, requireServices } from '../infra/probe.js'
 import { parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { perSecond, timing } from './figures.js'
 import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
@@ -92,8 +93,8 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
     backend: r.backend,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    rowsPerSecond: r.seconds > 0 ? Math.round(r.rows / r.seconds) : 0
+    ...timing(r.seconds, r.busySeconds),
+    rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }
 }
 

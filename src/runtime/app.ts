@@ -15,7 +15,7 @@ import { maskUrlPassword, parseNumber, type Config, type KafkaConfig } from '../
 import { StreamfitError, UsageError } from '../errors.js'
 import { groupLag } from '../kafka/group-offsets.js'
 import type { TopologyDescription } from './describe.js'
-import { createLogger, type Logger } from './logger.js'
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from './logger.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
 import { StatusSampler } from '../dashboard/status.js'
 import { metrics, serveMetrics, type MetricsServer } from './metrics.js'
@@ -28,6 +28,8 @@ export interface AppOptions {
   metricsHost?: string
   /** pino level; default STREAMFIT_LOG_LEVEL or info. */
   logLevel?: string
+  /** json or pretty; default STREAMFIT_LOG_FORMAT, else pretty on a terminal and json when piped. */
+  logFormat?: LogFormat
   /**
    * After the app returned, exit anyway when open handles (a client someone forgot to close)
    * still keep the process alive this long. A service must not hang on SIGTERM.
@@ -72,7 +74,7 @@ const DEFAULT_LAG_INTERVAL_MS = 2000
  * rethrown (src/cli.ts turns it into exit code 1, or 2 for a UsageError).
  */
 export async function runApp<T> (name: string, options: AppOptions, main: (ctx: AppContext) => Promise<T>): Promise<T | undefined> {
-  const logger = createLogger(name, options.logLevel)
+  const logger = createLogger(name, options.logLevel, options.logFormat)
   const shutdown = onShutdown()
   let healthy = true
   let metricsServer: MetricsServer | undefined
@@ -166,12 +168,13 @@ export function withAppOptions (command: Command): Command {
     .option('--metrics-port <port>', 'serve Prometheus /metrics, /health and the live dashboard (/) on this port (env STREAMFIT_METRICS_PORT)')
     .option('--metrics-host <address>', `interface for --metrics-port; default ${DEFAULT_METRICS_HOST} (loopback), 0.0.0.0 for every interface (env STREAMFIT_METRICS_HOST)`)
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error (env STREAMFIT_LOG_LEVEL)')
+    .option('--log-format <format>', 'json, or pretty (readable lines); default pretty on a terminal, json when piped (env STREAMFIT_LOG_FORMAT)')
 }
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
 
 /** Reads the flags added by withAppOptions (and their environment fallbacks) into AppOptions. */
-export function appOptions (opts: { metricsPort?: string; metricsHost?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
+export function appOptions (opts: { metricsPort?: string; metricsHost?: string; logLevel?: string; logFormat?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
   const options: AppOptions = {}
   const port = opts.metricsPort ?? env.STREAMFIT_METRICS_PORT
   if (port !== undefined && port !== '') {
@@ -189,6 +192,11 @@ export function appOptions (opts: { metricsPort?: string; metricsHost?: string; 
     const source = opts.logLevel !== undefined ? '--log-level' : 'STREAMFIT_LOG_LEVEL'
     if (!LEVELS.has(level)) throw new UsageError(`${source} expects one of ${[...LEVELS].join(', ')}, got "${level}"`)
     options.logLevel = level
+  }
+  const format = opts.logFormat ?? env.STREAMFIT_LOG_FORMAT
+  if (format !== undefined && format !== '') {
+    if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`${opts.logFormat !== undefined ? '--log-format' : 'STREAMFIT_LOG_FORMAT'} expects json or pretty, got "${format}"`)
+    options.logFormat = format as LogFormat
   }
   return options
 }
