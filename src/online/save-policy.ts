@@ -29,7 +29,7 @@ export function parseSavePolicy (text: string): SavePolicy {
     const batches = unit === 'b' || unit === 'batches'
     // "10,30s,5" would silently let the last count win: one count and one duration at most.
     if (batches ? policy.everyBatches !== Infinity : policy.everyMs !== Infinity) {
-      throw new UsageError(`--save-every takes at most one count and one duration (e.g. "10,30s"), got "${text}"`)
+      throw new UsageError(`--save-every takes at most one count and one duration: give e.g. "10,30s", got "${text}"`)
     }
     if (batches) {
       if (!Number.isInteger(n)) throw new UsageError(`--save-every: a count of mini-batches must be an integer, got "${part}"`)
