@@ -21,6 +21,7 @@ interface ScoreFlags {
   backend: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
