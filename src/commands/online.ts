@@ -4,6 +4,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
+import { quarterLosses } from '../online/prequential.js'
 import { parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
@@ -13,6 +14,7 @@ interface OnlineFlags {
   group: string
   streamTimeout: string
   epochsPerBatch: string
+  learningRate?: string
   batchSize: string
   maxRecords: string
   saveEvery?: string
@@ -32,7 +34,8 @@ export function register (program: Command): void {
     .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets')
     .option('--group <id>', 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
     .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 waits forever', String(onlineDefaults.streamTimeout))
-    .option('--epochs-per-batch <k>', 'epochs over each mini-batch', String(onlineDefaults.epochsPerBatch))
+    .option('--epochs-per-batch <k>', 'epochs over each mini-batch (the tutorial: 3)', String(onlineDefaults.epochsPerBatch))
+    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${onlineDefaults.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(onlineDefaults.batchSize))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(onlineDefaults.maxRecords))
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
@@ -54,6 +57,7 @@ export function register (program: Command): void {
       groupId: flags.group,
       streamTimeout,
       epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }),
+      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
       batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
       maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
       savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
@@ -76,6 +80,7 @@ export function register (program: Command): void {
 
 /** The --json line. */
 export function summary (r: OnlineResult): Record<string, unknown> {
+  const quarters = quarterLosses(r.curve)
   return {
     rows: r.rows,
     batches: r.batches,
@@ -83,6 +88,9 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialAccuracy: round4(r.prequentialAccuracy),
     prequentialLoss: round4(r.prequentialLoss),
     prequentialAuc: round4(r.prequentialAuc),
+    // Learning that harms a model on a stationary stream shows as a last quarter above the first.
+    prequentialLossFirstQuarter: round4(quarters.first),
+    prequentialLossLastQuarter: round4(quarters.last),
     model: r.model,
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
