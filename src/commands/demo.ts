@@ -73,6 +73,9 @@ export interface DemoSummary {
 export interface OnlineCheck {
   firstQuarterLoss?: number
   lastQuarterLoss?: number
+  /** The same quarters scored by the starting version, frozen: the stream's own change in difficulty. */
+  startFirstQuarterLoss?: number
+  startLastQuarterLoss?: number
   parent: { model?: string; accuracy?: number; auc?: number }
   final: { model?: string; accuracy?: number; auc?: number }
 }
@@ -272,7 +275,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
   const totalLag = totalOf(lag.json)
   stages.push({ stage: 'lag', seconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
 
-  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--json'], env)
+  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--compare-start', '--json'], env)
   plots.push(...plotPaths(online))
   const onlineRows = num(online.json.rows)
   stages.push({
@@ -291,6 +294,8 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
   const check: OnlineCheck = {
     firstQuarterLoss: num(online.json.prequentialLossFirstQuarter),
     lastQuarterLoss: num(online.json.prequentialLossLastQuarter),
+    startFirstQuarterLoss: num(online.json.startLossFirstQuarter),
+    startLastQuarterLoss: num(online.json.startLossLastQuarter),
     parent: { model },
     final: { model: finalModel }
   }
@@ -377,7 +382,8 @@ export function formatSummary (summary: DemoSummary): string {
     const o = summary.online
     const notWorse = o.final.accuracy !== undefined && o.parent.accuracy !== undefined && o.final.auc !== undefined && o.parent.auc !== undefined &&
       o.final.accuracy >= o.parent.accuracy && o.final.auc >= o.parent.auc
-    out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last; ` +
+    out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last ` +
+      `(the starting version, frozen, on the same rows: ${fmt(o.startFirstQuarterLoss, 4)} -> ${fmt(o.startLastQuarterLoss, 4)}); ` +
       `held-out ${o.parent.model ?? '?'} ${fmt(o.parent.accuracy, 4)} / ${fmt(o.parent.auc, 4)} -> ${o.final.model ?? '?'} ${fmt(o.final.accuracy, 4)} / ${fmt(o.final.auc, 4)} ` +
       `(${notWorse ? 'no worse than its parent' : 'WORSE than its parent'})`)
   }

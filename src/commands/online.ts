@@ -20,6 +20,7 @@ interface OnlineFlags {
   saveEvery?: string
   sessionTimeout: string
   keepVersions: string
+  compareStart?: boolean
   backend: string
   seed?: string
   plot?: string
@@ -41,6 +42,7 @@ export function register (program: Command): void {
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
     .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
+    .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
@@ -63,6 +65,7 @@ export function register (program: Command): void {
       savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
       sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
       keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+      compareWithStart: flags.compareStart === true,
       backend: parseBackend(flags.backend),
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
     }
@@ -91,6 +94,7 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     // Learning that harms a model on a stationary stream shows as a last quarter above the first.
     prequentialLossFirstQuarter: round4(quarters.first),
     prequentialLossLastQuarter: round4(quarters.last),
+    ...(r.baselineCurve !== undefined ? startFigures(r) : {}),
     model: r.model,
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
@@ -98,6 +102,13 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     seconds: Math.round(r.seconds * 1000) / 1000,
     rowsPerSecond: r.seconds > 0 ? Math.round(r.rows / r.seconds) : 0
   }
+}
+
+/** The starting version's prequential loss by quarter on the same rows, had it not learnt. */
+function startFigures (r: OnlineResult): Record<string, unknown> {
+  const q = quarterLosses(r.baselineCurve ?? [])
+  const end = r.baselineCurve?.at(-1)
+  return { startPrequentialLoss: round4(end?.loss ?? NaN), startLossFirstQuarter: round4(q.first), startLossLastQuarter: round4(q.last) }
 }
 
 /** Prequential accuracy (running and per mini-batch) and loss over the rows of the run. */
