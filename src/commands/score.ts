@@ -7,7 +7,7 @@ import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import { FencedError } from '../sinks/transactional.js'
+import { FencedError, type ProcessingGuarantee } from '../sinks/transactional.js'
 import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
 
 interface ScoreFlags {
@@ -19,6 +19,7 @@ interface ScoreFlags {
   transactionalId?: string
   sessionTimeout: string
   backend: string
+  guarantee: string
   json?: boolean
   metricsPort?: string
   logLevel?: string
@@ -39,7 +40,8 @@ export function register (program: Command): void {
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
     .option('--session-timeout <ms>', 'group session timeout: how soon a crashed scorer\'s partitions move to the others', String(scoreDefaults.sessionTimeout))
     .option('--backend <name>', 'compute backend for the model: auto, gpu, node, wasm or cpu', 'auto')
-    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, seconds, recordsPerSecond, model')
+    .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', 'exactly-once')
+    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, seconds, recordsPerSecond, model, backend')
   withAppOptions(command).action(async (flags: ScoreFlags) => {
     const config = loadConfig()
     const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
@@ -47,14 +49,18 @@ export function register (program: Command): void {
     const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
     const sessionTimeout = parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 })
     const backend = parseBackend(flags.backend)
+    if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
+    const guarantee: ProcessingGuarantee = flags.guarantee
     const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
     let fenced: FencedError | undefined
+    let computesOn = ''
     const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
       const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
       const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
-      logger.info({ model: model.version, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version}`)
+      computesOn = model.backend
+      logger.info({ model: model.version, backend: model.backend, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version} on ${model.backend}`)
       try {
         return await runScore({
           kafka: config.kafka,
@@ -68,6 +74,7 @@ export function register (program: Command): void {
           streamTimeout,
           transactionalId,
           sessionTimeout,
+          guarantee,
           signal,
           logger
         })
@@ -85,12 +92,12 @@ export function register (program: Command): void {
       return
     }
     if (result === undefined) return
-    process.stdout.write(flags.json === true ? JSON.stringify(summary(result)) + '\n' : formatResult(result))
+    process.stdout.write(flags.json === true ? JSON.stringify(summary(result, computesOn)) + '\n' : formatResult(result, computesOn))
   })
 }
 
 /** The --json line. */
-export function summary (r: ScoreResult): Record<string, unknown> {
+export function summary (r: ScoreResult, backend?: string): Record<string, unknown> {
   return {
     records: r.records,
     batches: r.batches,
@@ -100,11 +107,12 @@ export function summary (r: ScoreResult): Record<string, unknown> {
     recordsPerSecond: Math.round(r.recordsPerSecond),
     model: r.model,
     predictions: r.predictions,
-    deadLettered: r.deadLettered
+    deadLettered: r.deadLettered,
+    ...(backend === undefined ? {} : { backend })
   }
 }
 
-function formatResult (r: ScoreResult): string {
+function formatResult (r: ScoreResult, backend: string): string {
   return `score: ${r.records} records (${r.predictions} predictions, ${r.deadLettered} dead-lettered) in ${r.batches} batches, ` +
-    `${r.transactions} transactions committed, ${r.aborted} aborted, ${Math.round(r.recordsPerSecond)} records/s, model ${r.model || 'none'}\n`
+    `${r.transactions} transactions committed, ${r.aborted} aborted, ${Math.round(r.recordsPerSecond)} records/s, model ${r.model || 'none'} on ${backend}\n`
 }
