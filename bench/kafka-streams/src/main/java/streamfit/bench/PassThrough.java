@@ -18,7 +18,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * CSV in, one JSON record out per input, no model: what streamfit's scorer does minus the forward
- * pass. Each SUSY row (label, 18 features) is parsed to numbers and written as a JSON record shaped
+ * pass. Each SUSY record (key: the label; value: 18 features as CSV) is parsed to numbers and written as a JSON record shaped
  * like streamfit's prediction (source topic/partition/offset, a score, the label, a model name and a
  * time), so both sides produce records of about the same size.
  *
@@ -72,10 +72,10 @@ public final class PassThrough {
     public void process(FixedKeyRecord<byte[], byte[]> record) {
       String csv = new String(record.value(), StandardCharsets.US_ASCII);
       String[] fields = csv.split(",");
-      if (fields.length != 19) return; // streamfit dead-letters these; none in the benchmark's rows
-      double label = Double.parseDouble(fields[0]);
+      if (fields.length != 18 || record.key() == null) return; // streamfit dead-letters these; none in the benchmark's rows
+      double label = Double.parseDouble(new String(record.key(), StandardCharsets.US_ASCII));
       double sum = 0;
-      for (int i = 1; i < fields.length; i++) sum += Double.parseDouble(fields[i]);
+      for (String field : fields) sum += Double.parseDouble(field);
       double score = 1 / (1 + Math.exp(-sum / 18)); // a stand-in for the model's probability
       RecordMetadata meta = context.recordMetadata().orElseThrow();
       String json = "{\"source\":{\"topic\":\"" + meta.topic() + "\",\"partition\":" + meta.partition() + ",\"offset\":" + meta.offset() +
