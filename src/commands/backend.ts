@@ -1,7 +1,8 @@
 // `streamfit backend`: which TensorFlow.js backend `--backend auto` picks here, and
 // `streamfit backend install [--gpu]` to add the native one (see src/native/install.ts).
 import type { Command } from 'commander'
-import { UsageError, loadConfig } from '../config.js'
+import { loadConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { loadBackend } from '../ml/backend.js'
 import { installBackend, type Source } from '../native/install.js'
 

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import type { Toolchain } from './prerequisites.js'
 
 /** The TensorFlow headers the binding's sources include (the roots of the header walk). */

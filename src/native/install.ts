@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { bindingHeaders, buildBinding, linkLibraries } from './binding.js'
 import { downloadWheels, extraRequirements, resolveWheels } from './pip.js'
 import { checkToolchain, type Toolchain } from './prerequisites.js'
@@ -53,10 +53,14 @@ export async function installBackend (options: InstallOptions): Promise<InstallR
   if (source === 'auto') say(`${url}: ${route === 'download' ? 'reachable, using the package\'s own install script' : 'not reachable, building from the TensorFlow wheel on PyPI'}`)
   // Check the build tools before any download, so a missing one costs seconds, not 214 MB.
   const tools = route === 'wheel' ? checkToolchain() : undefined
-  const steps = route === 'wheel' ? 5 : 2
-  say(`[1/${steps}] npm install ${spec.npmPackage}@${TFJS_NODE_VERSION}${route === 'wheel' ? ' --ignore-scripts' : ''} (into ${root}, not saved to package.json)`)
-  await npmInstall(root, spec, route === 'wheel')
+  const steps = route === 'wheel' ? 5 : 3
+  say(`[1/${steps}] npm install ${spec.npmPackage}@${TFJS_NODE_VERSION} --ignore-scripts (into ${root}, not saved to package.json)`)
+  await npmInstall(root, spec)
   if (route === 'wheel') await buildFromWheel(spec, root, tools!, options.stateDir, say)
+  else {
+    say(`[2/3] the package's install script (libtensorflow and the prebuilt binding from ${new URL(url).host})`)
+    await runPackageInstallScript(packageDir(root, spec.npmPackage))
+  }
   say(`[${steps}/${steps}] checking that backend ${spec.backend} loads and computes`)
   const check = await loadCheck(spec, root)
   if (!check.ok) throw new UsageError(`${spec.npmPackage} was installed but does not load: ${check.reason}`)
@@ -97,15 +101,30 @@ async function extract (python: string, args: string[]): Promise<void> {
   }
 }
 
-/** npm install --no-save: the package stays out of package.json and the lockfile, so `npm ci` stays WASM-only. */
-async function npmInstall (root: string, spec: VariantSpec, ignoreScripts: boolean): Promise<void> {
+function npmCommand (): [string, string[]] {
   const npmCli = process.env.npm_execpath
-  const [command, prefix] = npmCli !== undefined && npmCli.endsWith('.js') ? [process.execPath, [npmCli]] : ['npm', []]
+  return npmCli !== undefined && npmCli.endsWith('.js') ? [process.execPath, [npmCli]] : ['npm', []]
+}
+
+/**
+ * The package's own install script (downloads libtensorflow and the prebuilt addon), run
+ * explicitly: npm 11 may hold back dependencies' install scripts until they are approved.
+ */
+async function runPackageInstallScript (pkgDir: string): Promise<void> {
+  const [command, prefix] = npmCommand()
+  const child = spawn(command, [...prefix, 'run', 'install'], { cwd: pkgDir, stdio: ['ignore', 'inherit', 'inherit'] })
+  const code = await new Promise<number | null>((resolve, reject) => { child.on('error', reject); child.on('close', resolve) })
+  if (code !== 0) throw new UsageError(`the install script of ${pkgDir} failed (exit ${code}); \`streamfit backend install --from wheel\` builds it from PyPI instead`)
+}
+
+/** npm install --no-save: the package stays out of package.json and the lockfile, so `npm ci` stays WASM-only. */
+async function npmInstall (root: string, spec: VariantSpec): Promise<void> {
+  const [command, prefix] = npmCommand()
   // Name the other native package too when it is present, or npm prunes it as extraneous.
   const specs = [`${spec.npmPackage}@${TFJS_NODE_VERSION}`]
   const other = variantSpec(spec.variant === 'gpu' ? 'cpu' : 'gpu')
   if (await installedVersion(root, other.npmPackage) === TFJS_NODE_VERSION) specs.push(`${other.npmPackage}@${TFJS_NODE_VERSION}`)
-  const args = [...prefix, 'install', '--no-save', '--no-audit', '--no-fund', ...(ignoreScripts ? ['--ignore-scripts'] : ['--foreground-scripts']), ...specs]
+  const args = [...prefix, 'install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', ...specs]
   const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })

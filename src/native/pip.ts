@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { wheelTarget } from './variants.js'
 
 export interface ResolvedWheel {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export interface Toolchain {
   python: string

@@ -2,7 +2,7 @@
 // the PyPI wheel whose TensorFlow C API its binding builds against when Google's storage (where
 // the package's own install script downloads libtensorflow) cannot be reached.
 import { arch, platform } from 'node:os'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export type Variant = 'cpu' | 'gpu'
 
