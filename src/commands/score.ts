@@ -6,9 +6,11 @@ import { loadConfig, parseNumber } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import type { ProcessingGuarantee } from '../sinks/transactional.js'
+import { perSecond, timing } from './figures.js'
 import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
 
 interface ScoreFlags {
@@ -53,11 +55,16 @@ export function register (program: Command): void {
     const backend = parseBackend(flags.backend)
     if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
     const guarantee: ProcessingGuarantee = flags.guarantee
+    requireGroup(flags.group)
     const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
+    const app = appOptions(flags)
+    // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
+    await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
+    let held = '' // the version the scorer held at the end: named even when no batch came
     let computesOn = ''
-    const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
+    const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
       const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
       const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
@@ -84,6 +91,7 @@ export function register (program: Command): void {
         if (error instanceof FencedError) { setHealthy(false); fenced = error; return undefined }
         throw error
       } finally {
+        held = model.version
         await model.close()
         await registry.close()
       }
@@ -94,6 +102,7 @@ export function register (program: Command): void {
       return
     }
     if (result === undefined) return
+    if (result.model === '') result.model = held
     process.stdout.write(flags.json === true ? JSON.stringify(summary(result, computesOn)) + '\n' : formatResult(result, computesOn))
   })
 }
@@ -105,8 +114,8 @@ export function summary (r: ScoreResult, backend?: string): Record<string, unkno
     batches: r.batches,
     transactions: r.transactions,
     aborted: r.aborted,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    recordsPerSecond: Math.round(r.recordsPerSecond),
+    ...timing(r.seconds, r.busySeconds),
+    recordsPerSecond: perSecond(r.records, r.busySeconds),
     model: r.model,
     predictions: r.predictions,
     deadLettered: r.deadLettered,
@@ -116,5 +125,6 @@ export function summary (r: ScoreResult, backend?: string): Record<string, unkno
 
 function formatResult (r: ScoreResult, backend: string): string {
   return `score: ${r.records} records (${r.predictions} predictions, ${r.deadLettered} dead-lettered) in ${r.batches} batches, ` +
-    `${r.transactions} transactions committed, ${r.aborted} aborted, ${Math.round(r.recordsPerSecond)} records/s, model ${r.model || 'none'} on ${backend}\n`
+    `${r.transactions} transactions committed, ${r.aborted} aborted, ${perSecond(r.records, r.busySeconds)} records/s ` +
+    `(${r.busySeconds.toFixed(1)} s busy, ${r.seconds.toFixed(1)} s wall), model ${r.model || 'none'} on ${backend}\n`
 }

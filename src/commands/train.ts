@@ -12,6 +12,7 @@ import { writeTrainingPlot } from '../plot/training-plot.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
 import { describe, runTrain, trainDefaults, type TrainResult } from '../../topologies/train.js'
 
@@ -143,7 +144,7 @@ async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name
       backend: runner.backend,
       model: saved.ref,
       rows: result.rows,
-      seconds: Math.round(result.seconds * 1000) / 1000,
+      ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
       deadLettered: result.deadLettered,
       plot
     }) + '\n')
