@@ -20,6 +20,7 @@ interface OnlineFlags {
   saveEvery?: string
   sessionTimeout: string
   keepVersions: string
+  fromScratch?: boolean
   backend: string
   seed?: string
   plot?: string
@@ -41,6 +42,7 @@ export function register (program: Command): void {
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
     .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
+    .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
@@ -63,6 +65,7 @@ export function register (program: Command): void {
       savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
       sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
       keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+      fromScratch: flags.fromScratch === true,
       backend: parseBackend(flags.backend),
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
     }
