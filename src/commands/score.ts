@@ -2,7 +2,7 @@
 // predictions topic. See topologies/score.ts for the pipeline and src/sinks/transactional.ts
 // for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, maskUrlPassword, parseNumber } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
@@ -60,8 +60,25 @@ export function register (program: Command): void {
     let held = '' // the version the scorer held at the end: named even when no batch came
     const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
-      const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
-      const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      // Redis going away mid-run is not a reason to stop: the loaded model keeps scoring, and
+      // following @latest resumes when Redis answers again. Said once per outage, not per retry.
+      let outage = false
+      let model: HotSwapPredictor | undefined
+      const registry = await ModelRegistry.connect({
+        url: config.redisUrl,
+        prefix: config.registryPrefix,
+        onError: error => {
+          if (outage) return
+          outage = true
+          logger.warn({ err: { message: error.message } }, `registry at ${maskUrlPassword(config.redisUrl)} unreachable (${error.message}): still scoring with ${model?.version ?? 'the loaded model'}; new versions are picked up when it answers again`)
+        },
+        onReconnect: () => {
+          if (!outage) return
+          outage = false
+          logger.info(`registry at ${maskUrlPassword(config.redisUrl)} answers again`)
+        }
+      })
+      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
       logger.info({ model: model.version, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version}`)
       try {
         return await runScore({
