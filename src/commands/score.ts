@@ -2,7 +2,7 @@
 // predictions topic. See topologies/score.ts for the pipeline and src/sinks/transactional.ts
 // for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, maskUrlPassword, parseNumber } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
@@ -45,7 +45,7 @@ export function register (program: Command): void {
     .option('--session-timeout <ms>', 'group session timeout: how soon a crashed scorer\'s partitions move to the others', String(scoreDefaults.sessionTimeout))
     .option('--backend <name>', 'compute backend for the model: auto, gpu, node, wasm or cpu', 'auto')
     .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', 'exactly-once')
-    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, seconds, recordsPerSecond, model, backend')
+    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, wallSeconds, busySeconds, recordsPerSecond, model, backend, predictions, deadLettered')
   withAppOptions(command).action(async (flags: ScoreFlags) => {
     const config = loadConfig()
     const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
@@ -66,8 +66,25 @@ export function register (program: Command): void {
     let computesOn = ''
     const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
-      const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
-      const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      // Redis going away mid-run is not a reason to stop: the loaded model keeps scoring, and
+      // following @latest resumes when Redis answers again. Said once per outage, not per retry.
+      let outage = false
+      let model: HotSwapPredictor | undefined
+      const registry = await ModelRegistry.connect({
+        url: config.redisUrl,
+        prefix: config.registryPrefix,
+        onError: error => {
+          if (outage) return
+          outage = true
+          logger.warn({ err: { message: error.message } }, `registry at ${maskUrlPassword(config.redisUrl)} unreachable (${error.message}): still scoring with ${model?.version ?? 'the loaded model'}; new versions are picked up when it answers again`)
+        },
+        onReconnect: () => {
+          if (!outage) return
+          outage = false
+          logger.info(`registry at ${maskUrlPassword(config.redisUrl)} answers again`)
+        }
+      })
+      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
       computesOn = model.backend
       logger.info({ model: model.version, backend: model.backend, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version} on ${model.backend}`)
       try {
