@@ -3,6 +3,7 @@
 // dashboard, src/dashboard/, reads the same registry).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { UsageError } from '../errors.js'
 
 export const registry = new Registry()
 // Default process and Node.js metrics as streamfit_process_cpu_seconds_total, streamfit_nodejs_heap_size_used_bytes, ...
@@ -56,7 +57,11 @@ export async function serveMetrics (port: number, healthy: () => boolean = () =>
     }
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES'
+        ? new UsageError(`metrics server cannot listen on ${host}:${port} (${error.code}): choose another --metrics-port or --metrics-host`)
+        : error)
+    })
     server.listen(port, host, resolve)
   })
   // Metrics must never keep a finished app alive.
