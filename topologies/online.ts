@@ -94,7 +94,10 @@ export interface OnlineResult {
   resumedFrom: string | null
   deadLettered: number
   backend: string
+  /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
+  /** From the first mini-batch's start to the last one's end: the time spent learning. */
+  busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: PrequentialPoint[]
   /** With `compareWithStart`: the same curve for the starting version, frozen. */
@@ -185,6 +188,8 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
     let shuffleSeed = seed
+    let firstBatchAt: number | undefined
+    let lastBatchAt: number | undefined
     const miniBatch = (batch: RecordBatch): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
       shuffle<KafkaRecord>(32, shuffleSeed++),
       decodeCsv({ deadLetter }),
@@ -195,7 +200,12 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       // A stop request ends the source; concatMap still finishes the mini-batch in hand, and the
       // batches read ahead stay unacknowledged for the next run.
       takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
-      concatMap(async batch => { if (!signal.aborted) await learner.learn(batch, await miniBatch(batch)) })
+      concatMap(async batch => {
+        if (signal.aborted) return
+        firstBatchAt ??= performance.now()
+        await learner.learn(batch, await miniBatch(batch))
+        lastBatchAt = performance.now()
+      })
     ), { defaultValue: undefined })
     await learner.save()
 
@@ -212,6 +222,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       deadLettered: learner.deadLettered,
       backend: runner.backend,
       seconds: (performance.now() - started) / 1000,
+      busySeconds: firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0,
       curve: learner.curve,
       ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {})
     }

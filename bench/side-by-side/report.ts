@@ -100,7 +100,7 @@ function roundsNote (r: Results, dataset: string, stage: string): string {
 }
 
 /** A figure from a stage: the rate chosen by `rate`, or the stage's error, or null when it did not run. */
-function figure (s: StageResult | undefined, rate: (json: Record<string, unknown>) => number, seconds = (json: Record<string, unknown>) => num(json.seconds)): Figure | string | null {
+function figure (s: StageResult | undefined, rate: (json: Record<string, unknown>) => number, seconds = (json: Record<string, unknown>) => num(json.wallSeconds ?? json.seconds)): Figure | string | null {
   if (s === undefined) return null
   if (s.error !== undefined) return `failed: ${s.error}`
   return { rate: rate(s.json), seconds: seconds(s.json), rssMb: s.peakRssMb }
@@ -120,7 +120,7 @@ export function tableRows (r: Results): Row[] {
     rows.push({
       id: 'train', dataset: d.name, label: `train, ${epochs}: rows×epochs/s (streamfit train vs IODataset.from_kafka → fit)`, chartLabel: 'train',
       // Whole stage on both sides: rows × epochs over the stage's seconds (model set-up included).
-      streamfit: figure(sf('train'), j => num(j.rows) * num(j.epochs) / num(j.seconds)),
+      streamfit: figure(sf('train'), j => num(j.rows) * num(j.epochs) / num(j.wallSeconds ?? j.seconds)),
       tfio: figure(tf('train'), j => num(j.recordsPerSecond))
     })
     rows.push({
@@ -290,7 +290,7 @@ function profileSection (r: Results): string {
   if (fromMemory !== undefined) out.push(`| tfio | the same fit fed from memory (from_tensor_slices) | ${int(num(fromMemory.recordsPerSecond))} | |`)
   if (tf?.error !== undefined) out.push(`| tfio | profile-train | ${tf.error} | |`)
   const variants = Array.isArray(sf?.json.results) ? sf.json.results as Array<Record<string, unknown>> : []
-  if (sfTrain?.error === undefined && sfTrain !== undefined) out.push(`| streamfit | the train stage (above), ${String(sfTrain.json.backend)} | ${int(num(sfTrain.json.rows) * num(sfTrain.json.epochs) / num(sfTrain.json.seconds))} | |`)
+  if (sfTrain?.error === undefined && sfTrain !== undefined) out.push(`| streamfit | the train stage (above), ${String(sfTrain.json.backend)} | ${int(num(sfTrain.json.rows) * num(sfTrain.json.epochs) / num(sfTrain.json.wallSeconds ?? sfTrain.json.seconds))} | |`)
   for (const v of variants) out.push(`| streamfit | bench/train.ts: ${String(v.variant)} (${String(sf?.json.backend)}) | ${int(num(v.rowsPerSecond))} | ${int(num(v.rowsPerCpuSecond))} |`)
   if (sf?.error !== undefined) out.push(`| streamfit | bench/train.ts | ${sf.error} | |`)
   out.push('')

@@ -10,6 +10,7 @@ import type { Command } from 'commander'
 import { lastValueFrom, reduce } from 'rxjs'
 import { loadConfig, parseNumber, type KafkaConfig } from '../config.js'
 import { SUSY_URL } from '../data/susy.js'
+import { StageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
 import { binaryMetrics } from '../ml/evaluation.js'
 import { parsePrediction } from '../sinks/predictions.js'
@@ -112,13 +113,6 @@ export async function runCli (stage: string, args: string[], env: NodeJS.Process
     throw new StageError(stage, args, code, stderr)
   }
   return { json: lastJsonLine(stdout), seconds, stderr }
-}
-
-export class StageError extends Error {
-  override name = 'StageError'
-  constructor (readonly stage: string, readonly args: string[], readonly exitCode: number, readonly stderr: string) {
-    super(`demo stopped: stage ${stage} failed (streamfit ${args.join(' ')} exited ${exitCode}; its output is above)`)
-  }
 }
 
 /** The last JSON line of stdout; an array (e.g. `lag --json`) comes back as { rows: [...] }. */
@@ -266,9 +260,9 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     rows: num(score.json.records),
     accuracy: quality.accuracy,
     auc: quality.auc,
-    rowsPerSecond: busyRate(num(score.json.records), num(score.json.seconds)),
+    rowsPerSecond: num(score.json.recordsPerSecond),
     seconds: score.seconds,
-    note: `held-out test split, ${num(score.json.transactions) ?? '?'} transactions, rows/s excludes the ${STREAM_TIMEOUT_MS / 1000} s idle timeout`
+    note: `held-out test split, ${num(score.json.transactions) ?? '?'} transactions, rows/s over the busy time (not the ${STREAM_TIMEOUT_MS / 1000} s idle timeout)`
   })
 
   const lag = await runCli('lag', ['lag', '--group', group, '--json'], env)
@@ -283,7 +277,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     rows: onlineRows,
     accuracy: num(online.json.prequentialAccuracy),
     auc: num(online.json.prequentialAuc),
-    rowsPerSecond: busyRate(onlineRows, num(online.json.seconds)),
+    rowsPerSecond: num(online.json.rowsPerSecond),
     seconds: online.seconds,
     note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}; ` +
       `loss first quarter ${fmt4(num(online.json.prequentialLossFirstQuarter))}, last quarter ${fmt4(num(online.json.prequentialLossLastQuarter))}`
@@ -321,16 +315,6 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     lag: totalLag,
     online: check
   }
-}
-
-/**
- * Rows per second while the stream had rows: score and online end only after STREAM_TIMEOUT_MS
- * without a record, and that idle tail is not work.
- */
-function busyRate (rows: number | undefined, seconds: number | undefined): number | undefined {
-  if (rows === undefined || seconds === undefined) return undefined
-  const busy = seconds - STREAM_TIMEOUT_MS / 1000
-  return busy > 0 ? rows / busy : undefined
 }
 
 /** Sum of the lag column of `streamfit lag --json`, whatever its exact shape. */
@@ -412,15 +396,10 @@ export function register (program: Command): void {
         up: opts.up,
         down: opts.down ?? false,
         json: opts.json ?? false
-      }).catch((error: unknown) => {
-        if (!(error instanceof StageError)) throw error
-        process.stderr.write(`\nstreamfit: ${error.message}\n`)
-        process.exitCode = error.exitCode === 2 ? 2 : 1
-        return undefined
       })
-      if (summary === undefined) return
+      // A failed stage throws StageError: src/cli.ts prints its one line and exits with its code.
+      if (opts.json) { process.stdout.write(JSON.stringify(summary) + '\n'); return }
       process.stdout.write(formatSummary(summary))
       if (!opts.down && opts.up) process.stdout.write('\nKafka and Redis are still running: `npx streamfit down` stops what `up` started.\n')
-      if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n')
     })
 }

@@ -4,10 +4,12 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
 import { parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { perSecond, timing } from './figures.js'
 import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
@@ -26,6 +28,7 @@ interface OnlineFlags {
   plot?: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
@@ -49,6 +52,7 @@ export function register (program: Command): void {
     .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
   withAppOptions(command).action(async (flags: OnlineFlags) => {
     const config = loadConfig()
+    requireGroup(flags.group)
     const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
     const options = {
       kafka: config.kafka,
@@ -70,7 +74,9 @@ export function register (program: Command): void {
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
     }
     const tty = process.stdout.isTTY === true && flags.json !== true
-    const result = await runApp('online', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
+    const app = appOptions(flags)
+    await requireServices(config, { topics: [config.topics.train], redis: true })
+    const result = await runApp('online', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
       return runOnline({ ...options, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return
@@ -99,8 +105,8 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
     backend: r.backend,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    rowsPerSecond: r.seconds > 0 ? Math.round(r.rows / r.seconds) : 0
+    ...timing(r.seconds, r.busySeconds),
+    rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }
 }
 

@@ -2,12 +2,14 @@
 // predictions topic. See topologies/score.ts for the pipeline and src/sinks/transactional.ts
 // for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import { FencedError } from '../sinks/transactional.js'
+import { perSecond, timing } from './figures.js'
 import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
 
 interface ScoreFlags {
@@ -21,6 +23,7 @@ interface ScoreFlags {
   backend: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
@@ -47,10 +50,15 @@ export function register (program: Command): void {
     const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
     const sessionTimeout = parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 })
     const backend = parseBackend(flags.backend)
+    requireGroup(flags.group)
     const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
+    const app = appOptions(flags)
+    // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
+    await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
-    const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
+    let held = '' // the version the scorer held at the end: named even when no batch came
+    const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
       const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
       const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
@@ -75,6 +83,7 @@ export function register (program: Command): void {
         if (error instanceof FencedError) { setHealthy(false); fenced = error; return undefined }
         throw error
       } finally {
+        held = model.version
         await model.close()
         await registry.close()
       }
@@ -85,6 +94,7 @@ export function register (program: Command): void {
       return
     }
     if (result === undefined) return
+    if (result.model === '') result.model = held
     process.stdout.write(flags.json === true ? JSON.stringify(summary(result)) + '\n' : formatResult(result))
   })
 }
@@ -96,8 +106,8 @@ export function summary (r: ScoreResult): Record<string, unknown> {
     batches: r.batches,
     transactions: r.transactions,
     aborted: r.aborted,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    recordsPerSecond: Math.round(r.recordsPerSecond),
+    ...timing(r.seconds, r.busySeconds),
+    recordsPerSecond: perSecond(r.records, r.busySeconds),
     model: r.model,
     predictions: r.predictions,
     deadLettered: r.deadLettered
@@ -106,5 +116,6 @@ export function summary (r: ScoreResult): Record<string, unknown> {
 
 function formatResult (r: ScoreResult): string {
   return `score: ${r.records} records (${r.predictions} predictions, ${r.deadLettered} dead-lettered) in ${r.batches} batches, ` +
-    `${r.transactions} transactions committed, ${r.aborted} aborted, ${Math.round(r.recordsPerSecond)} records/s, model ${r.model || 'none'}\n`
+    `${r.transactions} transactions committed, ${r.aborted} aborted, ${perSecond(r.records, r.busySeconds)} records/s ` +
+    `(${r.busySeconds.toFixed(1)} s busy, ${r.seconds.toFixed(1)} s wall), model ${r.model || 'none'}\n`
 }

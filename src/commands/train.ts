@@ -2,7 +2,8 @@
 // version to the registry and writes a plot of loss and accuracy per epoch.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
@@ -12,6 +13,7 @@ import { writeTrainingPlot } from '../plot/training-plot.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
 import { describe, runTrain, trainDefaults, type TrainEpoch, type TrainResult } from '../../topologies/train.js'
 
@@ -32,6 +34,7 @@ interface TrainFlags {
   plot?: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
@@ -86,14 +89,26 @@ export function register (program: Command): void {
     try {
       const parent = parentRef !== undefined ? await continuation(registry, parentRef, options) : undefined
       const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)
+      let rowsSeen = 0 // rows of the running epoch already counted in streamfit_records_in_total
       const result = await runApp('train', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal }) => {
         return runTrain({
           ...options,
           ...(parent !== undefined ? { runner: parent.runner, holdoutSeed: parent.holdoutSeed } : {}),
           signal,
-          onStart: (backend, skipped) => progress.start(backend, skipped),
-          onStep: (p, total) => progress.step(p, total),
+          onStart: (backend, skipped) => {
+            metrics.trainingEpochs.set({ app: 'train' }, options.epochs)
+            progress.start(backend, skipped)
+          },
+          onStep: (p, total) => {
+            // Rows read and the epoch's fraction done feed the dashboard's throughput and progress.
+            metrics.recordsIn.inc({ app: 'train', topic: options.topic }, p.rows - rowsSeen)
+            rowsSeen = p.rows
+            metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
+            progress.step(p, total)
+          },
           onEpoch: p => {
+            rowsSeen = 0
+            metrics.trainingEpoch.set({ app: 'train' }, p.epoch)
             progress.epoch(p)
             metrics.trainingLoss.set({ app: 'train' }, p.loss)
             metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)
@@ -179,7 +194,7 @@ async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name
       backend: runner.backend,
       model: saved.ref,
       rows: result.rows,
-      seconds: Math.round(result.seconds * 1000) / 1000,
+      ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
       deadLettered: result.deadLettered,
       plot
     }) + '\n')

@@ -2,7 +2,7 @@
 // every partition from its beginning to its end at the time of the call: for `evaluate --topic`.
 import { lastValueFrom, merge, take, toArray } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
 import { fromPartition } from '../sources/partition.js'
 

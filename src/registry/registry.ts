@@ -11,7 +11,8 @@
 // Channel <prefix>models:announce carries {event: 'saved'|'deleted', name, version, ref}.
 import { Redis } from 'ioredis'
 import { Observable } from 'rxjs'
-import { UsageError } from '../config.js'
+import { maskUrlPassword } from '../config.js'
+import { redisUnreachable, RegistryConflictError, UsageError } from '../errors.js'
 import type { ModelSnapshot } from '../ml/protocol.js'
 import type { ScalerState } from '../ml/scaler.js'
 import { DEFAULT_MODEL_NAME, formatModelRef, parseModelRef } from './refs.js'
@@ -71,10 +72,6 @@ export interface Announcement {
   ref: string
 }
 
-export class RegistryConflictError extends Error {
-  override name = 'RegistryConflictError'
-}
-
 export interface RegistryOptions {
   /** Redis URL (used when `redis` is not given). */
   url?: string
@@ -122,7 +119,7 @@ export class ModelRegistry {
     } catch (error) {
       await registry.close()
       const cause = registry.#lastError ?? (error as Error)
-      throw new UsageError(`cannot reach Redis at ${redactUrl(options.url)}: ${cause.message}`)
+      throw redisUnreachable(maskUrlPassword(options.url), cause.message)
     }
     return registry
   }
@@ -354,6 +351,3 @@ function countParams (snapshot: ModelSnapshot): number {
     .reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0)
 }
 
-function redactUrl (url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
-}

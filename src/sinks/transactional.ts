@@ -17,7 +17,9 @@
 import { Admin, Producer, compatibilityPartitioner, type Consumer, type MessageToProduce } from '@platformatic/kafka'
 import { Observable, type OperatorFunction } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
+import { FencedError, RebalanceError } from '../errors.js'
 import { chunkMessages } from '../kafka/chunk-messages.js'
+import { clientApiError } from '../kafka/client-errors.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { committedOffsets } from '../kafka/group-offsets.js'
 import type { KafkaRecord } from '../record.js'
@@ -43,16 +45,6 @@ export interface CommittedBatch<B extends SinkBatch = SinkBatch> {
   offsets: Map<string, bigint>
   /** Time spent in the sink for this batch (transaction or send + commit). */
   seconds: number
-}
-
-/** Another producer with our transactional id took over: this instance must stop. */
-export class FencedError extends Error {
-  override name = 'FencedError'
-}
-
-/** The group moved partitions (or our read position) under the open batch: abort and re-read. */
-export class RebalanceError extends Error {
-  override name = 'RebalanceError'
 }
 
 export interface TransactionalWriterOptions {
@@ -202,7 +194,7 @@ export class TransactionalWriter {
   }
 
   async #abort (tx: Transaction, cause: unknown): Promise<void> {
-    if (isFenced(cause)) return // nothing to abort with: the coordinator no longer knows our epoch
+    if (clientApiError(cause, 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) return // nothing to abort with: the coordinator no longer knows our epoch
     try {
       await tx.abort()
     } catch (error) {
@@ -438,27 +430,18 @@ function lastPerPartition (records: readonly KafkaRecord[]): KafkaRecord[] {
   return [...last.values()]
 }
 
-interface FindableError { findBy?: (property: string, value: unknown) => unknown }
-
-function isFenced (error: unknown): boolean {
-  const e = error as FindableError
-  return !!(e?.findBy?.('apiId', 'PRODUCER_FENCED') ?? e?.findBy?.('apiId', 'INVALID_PRODUCER_EPOCH') ??
-    e?.findBy?.('apiId', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'))
-}
 
 /** Turns client errors that mean "stop" or "re-read" into FencedError / RebalanceError. */
 function classify (error: unknown, transactionalId: string | undefined): unknown {
   if (error instanceof FencedError || error instanceof RebalanceError) return error
-  const e = error as FindableError
-  if (e?.findBy?.('apiId', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
+  if (clientApiError(error, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
     return new FencedError(`not authorized to use transactional id "${transactionalId}"`, { cause: error })
   }
-  if (isFenced(error)) {
+  if (clientApiError(error, 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH')) {
     return new FencedError(`fenced: another instance started with transactional id "${transactionalId}" and took over; ` +
       'this one stops (give each running scorer its own --transactional-id)', { cause: error })
   }
-  for (const id of ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS']) {
-    if (e?.findBy?.('apiId', id)) return new RebalanceError(`the group coordinator rejected the offsets (${id}): partitions moved; re-reading from the committed offsets`, { cause: error })
-  }
+  const moved = clientApiError(error, 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS')
+  if (moved) return new RebalanceError(`the group coordinator rejected the offsets (${moved}): partitions moved; re-reading from the committed offsets`, { cause: error })
   return error
 }
