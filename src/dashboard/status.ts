@@ -38,9 +38,9 @@ export interface Status {
   /** Every model version in use during this run, oldest first (online: the ones it saved). */
   versions: Array<{ version: string, at: string }>
   learning: {
-    /** Online: prequential accuracy; train: accuracy per finished epoch. */
+    /** Online: prequential accuracy; train: the running epoch's accuracy. */
     accuracy: Point[]
-    /** Online: prequential log loss; train: loss per finished epoch. */
+    /** Online: prequential log loss; train: the running epoch's loss. */
     loss: Point[]
     /** Train only: epochs done (fractional) and planned. */
     epoch: number | null
