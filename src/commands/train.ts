@@ -2,7 +2,8 @@
 // version to the registry and writes a plot of loss and accuracy per epoch.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend } from '../ml/backend.js'

@@ -8,7 +8,7 @@
 //   const snapshot = await runner.snapshot()     // for the registry
 //   await runner.close()
 import { Worker } from 'node:worker_threads'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { metrics } from '../runtime/metrics.js'
 import type { BackendName, BackendPreference } from './backend.js'
 import { SUSY_MODEL, type ModelSpec } from './model.js'

@@ -11,7 +11,8 @@
 // usage error (bad flag, unreachable broker: thrown as UsageError, reported by src/cli.ts);
 // 130 when a second signal asks for an immediate exit (src/runtime/shutdown.ts).
 import type { Command } from 'commander'
-import { parseNumber, UsageError, type Config, type KafkaConfig } from '../config.js'
+import { parseNumber, type Config, type KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { groupLag } from '../kafka/group-offsets.js'
 import type { TopologyDescription } from './describe.js'
 import { createLogger, type Logger } from './logger.js'
