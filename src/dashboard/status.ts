@@ -149,8 +149,9 @@ export class StatusSampler {
     const version = modelVersion(mine('streamfit_model_version'))
     if (version !== null && this.#versions.at(-1)?.version !== version) this.#versions.push({ version, at: new Date(now).toISOString() })
 
-    const accuracy = gauge('streamfit_training_accuracy')
-    const loss = gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
+    // online: prequential figures; train: the running figures of the epoch in progress.
+    const accuracy = gauge('streamfit_epoch_accuracy') ?? gauge('streamfit_training_accuracy')
+    const loss = gauge('streamfit_epoch_loss') ?? gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
     addOnChange(this.#curves.accuracy, now, accuracy)
     addOnChange(this.#curves.loss, now, loss)
     const epochs = gauge('streamfit_training_epochs')
