@@ -3,6 +3,7 @@
 // 'streamfit/topologies' (topologies/index.ts) and the local Kafka/Redis launcher is
 // 'streamfit/services' (src/infra/index.ts).
 export * from './config.js'
+export * from './errors.js'
 export * from './record.js'
 export * from './runtime/logger.js'
 export * from './runtime/shutdown.js'
@@ -34,8 +35,8 @@ export * from './kafka/offsets.js'
 export * from './kafka/offset-acks.js'
 export * from './kafka/group-offsets.js'
 export * from './plot/index.js'
-export { kafkaAnswers, redisAnswers, requireKafka, kafkaUnreachable, redisUnreachable } from './infra/probe.js'
-export { loadSusy, readRows, susyTopics, BadRowError, LOAD_DEFAULTS, type LoadOptions, type LoadResult } from './data/load-susy.js'
+export { kafkaAnswers, redisAnswers, requireKafka, requireRedis, requireServices } from './infra/probe.js'
+export { loadSusy, readRows, susyTopics, LOAD_DEFAULTS, type LoadOptions, type LoadResult } from './data/load-susy.js'
 export { parseSusyRow, labelKey, type SusyRow, type RowError } from './data/parse-row.js'
 export { syntheticRows, type SyntheticRow } from './data/synthetic.js'
 export { shuffledSplit, streamingSplit, testCount } from './data/split.js'

@@ -9,8 +9,9 @@ import { promisify } from 'node:util'
 import { Consumer, MessagesStreamModes } from '@platformatic/kafka'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig, UsageError, type Config } from '../src/config.js'
-import { BadRowError, loadSusy } from '../src/data/load-susy.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { BadRowError, UsageError } from '../src/errors.js'
+import { loadSusy } from '../src/data/load-susy.js'
 import { PACKAGE_ROOT } from '../src/infra/paths.js'
 import { beginningOffsets, deleteTopics, endOffsets, withAdmin } from '../src/kafka/admin.js'
 import { connectionOptions } from '../src/kafka/connection.js'
@@ -154,9 +155,9 @@ test('`streamfit load --fresh --data ../shared/data/susy-8k.csv --json` ends wit
   const defaults = loadConfig() // the real susy-* topics, as a user's run writes them
   const { stdout } = await run(process.execPath, [join(PACKAGE_ROOT, 'bin', 'streamfit.js'), 'load', '--fresh', '--data', '../shared/data/susy-8k.csv', '--json'], { cwd: PACKAGE_ROOT, env: process.env })
   const last = stdout.trim().split('\n').at(-1) ?? ''
-  assert.match(last, /^\{"susy-train": 4800, "susy-test": 3200, "seconds": [0-9.]+, "recordsPerSecond": \d+, "synthetic": false\}$/)
+  assert.match(last, /^\{"susy-train": 4800, "susy-test": 3200, "wallSeconds": [0-9.]+, "busySeconds": [0-9.]+, "recordsPerSecond": \d+, "synthetic": false\}$/)
   const parsed = JSON.parse(last) as Record<string, unknown>
-  assert.equal(Object.keys(parsed), ['susy-train', 'susy-test', 'seconds', 'recordsPerSecond', 'synthetic'])
+  assert.equal(Object.keys(parsed), ['susy-train', 'susy-test', 'wallSeconds', 'busySeconds', 'recordsPerSecond', 'synthetic'])
   assert.is(sum(await endOffsets(defaults.kafka, defaults.topics.train)), 4800)
   assert.is(sum(await endOffsets(defaults.kafka, defaults.topics.test)), 3200)
 })

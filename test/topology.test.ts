@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { describeApp } from '../src/commands/describe.js'
-import { loadConfig, UsageError } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
+import { UsageError } from '../src/errors.js'
 import { formatSavePolicy, parseSavePolicy } from '../src/online/save-policy.js'
 import { withDefaults } from '../src/runtime/topology.js'
 import { scoreDefaults, scoreTopology } from '../topologies/score.js'
@@ -43,16 +44,6 @@ test('`streamfit describe score --group g --batch-size 2048 --json` reports g an
   const d = JSON.parse(out) as { steps: Array<{ name: string, detail?: string }> }
   assert.match(d.steps.find(s => s.name === 'fromGroup')!.detail ?? '', /^group g,/)
   assert.match(d.steps.find(s => s.name === 'batch')!.detail ?? '', /^2048 records/)
-})
-
-test('describe online and train follow their flags too', async () => {
-  const online = await describeApp('online', config, ['--group', 'lineage-2', '--save-every', '5', '--keep-versions', '3'])
-  assert.match(online.steps[0]!.detail ?? '', /^group lineage-2,/)
-  assert.match(online.steps.find(s => s.name === 'saveVersion')!.detail ?? '', /every 5 mini-batches, and at stop, keeping the newest 3/)
-  const train = await describeApp('train', config, ['--epochs', '3', '--batch-size', '128', '--name', 'other'])
-  assert.match(train.steps.find(s => s.name === 'batch')!.detail ?? '', /^128 rows$/)
-  assert.match(train.steps.find(s => s.name === 'trainBatches')!.detail ?? '', /^3 epochs/)
-  assert.equal(train.steps.at(-1)!.stores, [`redis:${config.registryPrefix}model:other`])
 })
 
 test('the --save-every default is the online topology\'s default policy', () => {

@@ -4,6 +4,7 @@
 //     → shuffle(32) → decodeCsv                  bad records to the dead-letter topic
 //     → predict (prequential validation)         every row scored before the model learns it
 //     → fit K epochs in batches of 32            in a worker thread: heartbeats keep flowing
+//                                                (default 1 epoch; Adam at 0.00003 with the parent's state when continuing a version)
 //     → every M batches or T s: save a version   weights + offsets consumed, one atomic Redis step
 //     → then commit the group's offsets          for lag and tools; Kafka is not the truth
 //
@@ -11,30 +12,31 @@
 // the group's committed offsets before it joins (src/online/position-group.ts): a crash anywhere
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
 import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
-import type { KafkaConfig } from '../src/config.js'
+import type { Config, KafkaConfig } from '../src/config.js'
 import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
-import { DEFAULT_BACKEND, type BackendPreference } from '../src/ml/backend.js'
+import { committedOffsets } from '../src/kafka/offsets.js'
+import type { BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import type { ResumePoint } from '../src/online/lineage.js'
 import { OnlineStore } from '../src/online/store.js'
 import { positionGroup } from '../src/online/position-group.js'
+import { registryGapError, registryGaps } from '../src/online/registry-gap.js'
 import type { PrequentialPoint } from '../src/online/prequential.js'
-import { DEFAULT_SAVE_POLICY, type SavePolicy } from '../src/online/save-policy.js'
+import type { SavePolicy } from '../src/online/save-policy.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
 import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
-import type { ConsumedRecord } from '../src/record.js'
+import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
-import { streamTimeoutDetail } from '../src/runtime/describe.js'
-import { withDefaults, type Topology } from '../src/runtime/topology.js'
-import { DEFAULT_MODEL_NAME } from '../src/registry/refs.js'
+import type { TopologyDescription } from '../src/runtime/describe.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
-import { fromGroupBatches, type RecordBatch } from '../src/sources/group-batches.js'
+import { fromGroupBatches } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
-/** What an online trainer runs with, apart from its clients and callbacks; `onlineTopology.settings` fills defaults. */
-export interface OnlineInput {
+export interface OnlineOptions {
+  kafka: KafkaConfig
+  redisUrl: string
   /** Registry key prefix. */
   registryPrefix: string
   /** Registry model name the versions are saved under (default "susy"). */
@@ -46,8 +48,17 @@ export interface OnlineInput {
   groupId?: string
   /** Stop after this many ms without a new record; -1 (default) runs forever, as the tutorial. */
   streamTimeout?: number
-  /** Epochs over each mini-batch (default 3, as the tutorial). */
+  /**
+   * Epochs over each mini-batch. Default: 1 when continuing a stored version (the tutorial's 3
+   * overfit each mini-batch and make a trained model worse, see README), 3 for a new model.
+   */
   epochsPerBatch?: number
+  /**
+   * Adam's learning rate while learning online. Default: 0.00003 when continuing a stored version
+   * (a thirtieth of train's: at 0.001 the model forgets what it learnt and held-out accuracy falls,
+   * see README), the rate stored with the version when resuming this lineage, 0.001 for a new model.
+   */
+  learningRate?: number
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
   /** Largest mini-batch taken from one poll (default 256). */
@@ -57,18 +68,18 @@ export interface OnlineInput {
   backend?: BackendPreference
   /** Seeds the model's initialisation, dropout and the shuffles (default: random). */
   seed?: number
+  /**
+   * Start from what the registry has even when Kafka's committed offsets for the group are ahead
+   * of it (versions lost): retrains the records the lost versions had learnt. Default false:
+   * refuse with a UsageError (exit 2).
+   */
+  fromScratch?: boolean
+  /** Also score every mini-batch with the starting version, frozen (a second worker): OnlineResult.baselineCurve. */
+  compareWithStart?: boolean
   /** Keep only this lineage's newest N versions (default 0: keep every version). */
   keepVersions?: number
   /** Session timeout of the trainer's group membership, ms (default 10000). */
   sessionTimeout?: number
-}
-
-/** The input with every default applied (the seed stays optional: unset means a random one). */
-export type OnlineSettings = Required<Omit<OnlineInput, 'seed'>> & Pick<OnlineInput, 'seed'>
-
-export interface OnlineOptions extends OnlineInput {
-  kafka: KafkaConfig
-  redisUrl: string
   /** Finish the current mini-batch, save, commit and return when this aborts (SIGTERM). */
   signal?: AbortSignal
   /** Called after each mini-batch (the CLI prints a line per call). */
@@ -95,61 +106,55 @@ export interface OnlineResult {
   resumedFrom: string | null
   deadLettered: number
   backend: string
+  /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
+  /** From the first mini-batch's start to the last one's end: the time spent learning. */
+  busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: PrequentialPoint[]
+  /** With `compareWithStart`: the same curve for the starting version, frozen. */
+  baselineCurve?: PrequentialPoint[]
 }
 
 export const onlineDefaults = {
-  model: DEFAULT_MODEL_NAME,
+  model: 'susy',
   groupId: 'cgonline',
   streamTimeout: -1,
-  epochsPerBatch: 3,
+  /** Epochs per mini-batch for a new model (the tutorial's), and when continuing a stored version. */
+  newEpochsPerBatch: 3,
+  continueEpochsPerBatch: 1,
+  /** The default learning rate when continuing a version from outside the lineage (e.g. train's). */
+  continueLearningRate: 0.00003,
   batchSize: 32,
   maxRecords: 256,
-  savePolicy: DEFAULT_SAVE_POLICY,
-  backend: DEFAULT_BACKEND,
+  savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
   sessionTimeout: 10_000,
-  keepVersions: 0
+  keepVersions: 0,
+  fromScratch: false
 }
 
-export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
-  name: 'online',
-  settings: input => ({
-    registryPrefix: input.registryPrefix,
-    topic: input.topic,
-    dlqTopic: input.dlqTopic,
-    ...withDefaults(onlineDefaults, input),
-    ...(input.seed !== undefined ? { seed: input.seed } : {})
-  }),
-  describe: s => ({
+export function describe (config: Config): TopologyDescription {
+  return {
     name: 'online',
     summary: 'Learns from every mini-batch of the train topic once: scores it (prequential validation), then fits it.',
     guarantee: 'exactly-once',
     guaranteeDetail: 'each model version is saved to Redis together with the offsets it consumed in one atomic step (a Lua script); ' +
       'a restart resumes from those offsets, so no record is trained twice or skipped',
     steps: [
-      { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}` },
-      { kind: 'processor', name: 'shuffle', detail: `buffer ${SHUFFLE_BUFFER}, seed ${s.seed ?? 'random'}` },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'source', name: 'fromGroupBatches', topics: [config.topics.train], detail: `group ${onlineDefaults.groupId}, one mini-batch per poll (<= ${onlineDefaults.maxRecords} rows), offsets from the latest version` },
+      { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
       { kind: 'processor', name: 'predict', detail: 'prequential accuracy and loss, before fitting' },
-      { kind: 'processor', name: 'fit', detail: `${s.epochsPerBatch} epochs, batch ${s.batchSize}, ${s.backend} backend, worker thread` },
-      { kind: 'sink', name: 'saveVersion', stores: [`redis:${s.registryPrefix}model:${s.model}`], detail: `weights + offsets in one atomic registry save, every ${saveEvery(s.savePolicy)}, and at stop${s.keepVersions > 0 ? `, keeping the newest ${s.keepVersions}` : ''}` },
-      { kind: 'sink', name: 'batch.ack', topics: [s.topic], detail: 'the group\'s offsets, after the save, for lag and tools' }
+      { kind: 'processor', name: 'fit', detail: `batch ${onlineDefaults.batchSize}; continuing a version ${onlineDefaults.continueEpochsPerBatch} epoch at Adam ${onlineDefaults.continueLearningRate} with its moments, a new model ${onlineDefaults.newEpochsPerBatch} epochs at 0.001; worker thread` },
+      { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one atomic registry save, every 10 mini-batches or 30 s, and at stop' },
+      { kind: 'sink', name: 'commitOffsets', topics: [config.topics.train], detail: 'after the save, for lag and tools' }
     ]
-  })
-}
-
-// Records shuffled within each mini-batch, as the tutorial.
-const SHUFFLE_BUFFER = 32
-
-function saveEvery ({ everyBatches, everyMs }: SavePolicy): string {
-  return [Number.isFinite(everyBatches) ? `${everyBatches} mini-batches` : '', Number.isFinite(everyMs) ? `${everyMs / 1000} s` : ''].filter(Boolean).join(' or ')
+  }
 }
 
 /** Runs the online trainer until the stream times out or `signal` aborts. */
 export async function runOnline (options: OnlineOptions): Promise<OnlineResult> {
-  const o = { ...options, ...onlineTopology.settings(options) }
+  const o = { ...onlineDefaults, ...options }
   const { kafka, topic, groupId, logger } = o
   const started = performance.now()
   const signal = o.signal ?? new AbortController().signal
@@ -162,10 +167,11 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
   const consumer = createGroupConsumer({ groupId, kafka, sessionTimeout: o.sessionTimeout, highWaterMark: o.maxRecords, clientSuffix: 'online' })
   const deadLetter = new KafkaDeadLetterSink({ topic: o.dlqTopic, kafka })
   let runner: ModelRunner | undefined
+  let baseline: ModelRunner | undefined
   try {
     // 1. Where to start: this group's latest version on this incarnation of the topic, whose
     //    offsets become the group's committed offsets before it joins.
-    const { topicId, start } = await resumeGroup(o, store)
+    const { topicId, start } = await resumeGroup({ ...o, kafka, logger }, store)
 
     // 2. The model, in a worker thread.
     runner = await ModelRunner.create({
@@ -173,16 +179,23 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       ...(start.version !== null ? { snapshot: await store.snapshot(start.version), version: start.version } : {})
     })
     logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
+    if (o.compareWithStart === true && start.version !== null) {
+      baseline = await ModelRunner.create({ backend: o.backend, snapshot: await store.snapshot(start.version), version: start.version })
+    }
+    const learningRate = o.learningRate ?? (start.lineage === null && start.version !== null ? o.continueLearningRate : undefined)
+    if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch, batchSize: o.batchSize, savePolicy: o.savePolicy,
-      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, logger, onBatch: o.onBatch
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, savePolicy: o.savePolicy,
+      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, logger, onBatch: o.onBatch
     })
 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
     let shuffleSeed = seed
-    const miniBatch = (batch: RecordBatch): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
-      shuffle<ConsumedRecord>(SHUFFLE_BUFFER, shuffleSeed++),
+    let firstBatchAt: number | undefined
+    let lastBatchAt: number | undefined
+    const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
+      shuffle<KafkaRecord>(32, shuffleSeed++),
       decodeCsv({ deadLetter }),
       toArray(),
       toArrays()
@@ -191,7 +204,15 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       // A stop request ends the source; concatMap still finishes the mini-batch in hand, and the
       // batches read ahead stay unacknowledged for the next run.
       takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
-      concatMap(async batch => { if (!signal.aborted) await learner.learn(batch, await miniBatch(batch)) })
+      concatMap(async batch => {
+        if (signal.aborted) return
+        firstBatchAt ??= performance.now()
+        // Records this model already learnt (a rebalance rewinds to the committed offsets, which
+        // trail the learner until its next save) are dropped before predict and fit.
+        const fresh = learner.unseen(batch)
+        await learner.learn(batch, fresh, await miniBatch(fresh))
+        lastBatchAt = performance.now()
+      })
     ), { defaultValue: undefined })
     await learner.save()
 
@@ -208,7 +229,9 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       deadLettered: learner.deadLettered,
       backend: runner.backend,
       seconds: (performance.now() - started) / 1000,
-      curve: learner.curve
+      busySeconds: firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0,
+      curve: learner.curve,
+      ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {})
     }
   } finally {
     // force: the source closes its stream asynchronously after completing; a plain close would
@@ -219,15 +242,29 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     }))
     await deadLetter.close().catch(() => {})
     await runner?.close()
+    await baseline?.close()
     await store.close()
   }
 }
 
-/** Finds where this group's lineage stands and writes those offsets as the group's committed ones. */
-async function resumeGroup (o: OnlineSettings & Pick<OnlineOptions, 'kafka' | 'logger'>, store: OnlineStore): Promise<{ topicId: string, start: ResumePoint }> {
+// What a mini-batch of only bad records packs into.
+const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
+
+/**
+ * Finds where this group's lineage stands, refuses when Kafka's committed offsets are ahead of
+ * it (unless fromScratch), and writes those offsets as the group's committed ones.
+ */
+async function resumeGroup (o: { kafka: KafkaConfig, topic: string, groupId: string, sessionTimeout: number, fromScratch: boolean, logger?: Logger | undefined }, store: OnlineStore): Promise<{ topicId: string, start: ResumePoint }> {
   const { kafka, topic, groupId, logger } = o
   const { id: topicId } = await describeTopic(kafka, topic)
   const start = await store.resumePoint({ group: groupId, topic, topicId, beginning: await beginningOffsets(kafka, topic) })
+  // Kafka's committed offsets trail the registry's; ahead of it, the registry lost versions.
+  const committed = await withAdmin(kafka, admin => committedOffsets(admin, groupId, { topics: [topic] }))
+  const gaps = registryGaps(committed.get(topic), start)
+  if (gaps.length > 0) {
+    if (!o.fromScratch) throw registryGapError(gaps, { group: groupId, topic, start })
+    logger?.warn({ gaps: gaps.map(g => ({ ...g, committed: String(g.committed), registry: String(g.registry) })) }, '--from-scratch: Kafka\'s committed offsets are ahead of the registry; retraining from the registry\'s position')
+  }
   logger?.info({ version: start.version, positions: start.positions.map(String), lineage: start.lineage !== null }, start.lineage !== null
     ? `resuming ${start.version} at offsets ${start.positions.join(',')}`
     : start.version !== null ? `continuing the weights of ${start.version}, reading ${topic} from the beginning` : `new model, reading ${topic} from the beginning`)
@@ -241,9 +278,6 @@ async function resumeGroup (o: OnlineSettings & Pick<OnlineOptions, 'kafka' | 'l
   })
   return { topicId, start }
 }
-
-// What a mini-batch of only bad records packs into.
-const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
 
 async function describeTopic (kafka: KafkaConfig, topic: string): Promise<{ id: string, partitions: number }> {
   return withAdmin(kafka, async admin => {

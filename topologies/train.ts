@@ -1,43 +1,61 @@
 // Training from Kafka (the tutorial's step 4), epoch after epoch:
 //
 //   fromPartition(train topic, 0, up to the end offset at start)   one fresh read per epoch
+//     → holdout(10%)                 validation rows by a hash of offset and seed (the same every
+//                                    epoch), scored after each epoch: loss, accuracy, AUC
 //     → shuffle(64)                  tf.data-style buffer, reshuffled every epoch (seeded)
 //     → decodeCsv                    bad records to the dead-letter topic (in the first epoch)
 //     → batch(64) → toArrays         flat float32 features and labels
 //     → trainBatches(runner)         one Adam step per batch, in the model's worker thread
 //                                    (features standardised with mean/std learnt in epoch 1)
-//   then saveTraining: the model, its metrics and the offsets it consumed go to the registry, the
-//   curves to a plot.
-import { from, fromEvent, lastValueFrom, takeUntil, tap, type Observable } from 'rxjs'
-import { UsageError, type KafkaConfig } from '../src/config.js'
+//   until validation loss has not improved for `patience` epochs (then the best epoch's weights are
+//   restored) or `epochs` is reached; then the model, its metrics and the offsets it consumed go to
+//   the registry (src/commands/train.ts).
+import { filter, from, fromEvent, lastValueFrom, takeUntil, tap, toArray, type Observable } from 'rxjs'
+import type { Config, KafkaConfig } from '../src/config.js'
 import { endOffsets } from '../src/kafka/admin.js'
-import { DEFAULT_BACKEND, type BackendPreference } from '../src/ml/backend.js'
+import { holdout } from '../src/data/holdout.js'
+import type { BackendPreference } from '../src/ml/backend.js'
+import { EarlyStopping } from '../src/ml/early-stopping.js'
 import { EpochMeter, type EpochProgress } from '../src/ml/epoch-meter.js'
+import type { BinaryMetrics } from '../src/ml/evaluation.js'
+import type { ModelSnapshot } from '../src/ml/protocol.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { trainBatches } from '../src/ml/train-batches.js'
 import { batch } from '../src/operators/batch.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
 import { shuffle } from '../src/operators/shuffle.js'
-import { toArrays } from '../src/operators/to-arrays.js'
-import { writeTrainingPlot } from '../src/plot/training-plot.js'
-import { DEFAULT_MODEL_NAME } from '../src/registry/refs.js'
-import type { ModelRegistry } from '../src/registry/registry.js'
-import type { ConsumedRecord } from '../src/record.js'
-import { withDefaults, type Topology } from '../src/runtime/topology.js'
+import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
+import type { KafkaRecord } from '../src/record.js'
+import type { TopologyDescription } from '../src/runtime/describe.js'
 import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
 
-/** What a training run runs with, apart from its model and callbacks; `trainTopology.settings` fills defaults. */
-export interface TrainInput {
+export interface TrainOptions {
+  kafka: KafkaConfig
   topic: string
+  partition?: number
   /** Where undecodable records go (written once, in the first epoch). */
   dlqTopic: string
-  partition?: number
+  /** The most epochs to run (fewer when early stopping ends the run). */
   epochs?: number
+  /**
+   * Share of the topic held out for validation, chosen by a hash of each record's offset and
+   * the seed (the same rows every epoch and every run with the seed); 0 trains on every row.
+   */
+  validationFraction?: number
+  /** Seeds the hold-out (default `seed`): a continued run passes its parent's, to keep validating on the same rows. */
+  holdoutSeed?: number
+  /** Stop when validation loss has not improved for this many epochs and restore the best weights; 0 runs every epoch. */
+  patience?: number
+  /** Halve the learning rate when validation loss has not improved for this many epochs; 0 never. */
+  reduceLrPatience?: number
+  /** Adam's learning rate (default: the model's, 0.001 for a new one). */
+  learningRate?: number
   batchSize?: number
   shuffleBuffer?: number
   backend?: BackendPreference
-  /** Seeds weights, dropout and the shuffle: the same seed and data give the same model (default: random). */
+  /** Seeds weights, dropout and the shuffle: the same seed and data give the same model. */
   seed?: number
   /**
    * Standardise features with mean/std learnt from the stream in the first epoch, then frozen
@@ -46,15 +64,6 @@ export interface TrainInput {
   standardize?: boolean
   /** Keep epoch 1's records in memory and replay them instead of re-reading Kafka. */
   cache?: boolean
-  /** Registry name the trained version is saved under (see saveTraining). */
-  model?: string
-}
-
-/** The input with every default applied (the seed stays optional: unset means a random one). */
-export type TrainSettings = Required<Omit<TrainInput, 'seed'>> & Pick<TrainInput, 'seed'>
-
-export interface TrainOptions extends TrainInput {
-  kafka: KafkaConfig
   /** Train this model (e.g. a stored version, or for a benchmark) instead of a new one. */
   runner?: ModelRunner
   /** Stops after the step in hand; the model trained so far is returned. */
@@ -63,13 +72,25 @@ export interface TrainOptions extends TrainInput {
   onStart?: (backend: string, skippedBackends: string[]) => void
   /** After each step; `totalSteps` is the epoch's step count (estimated from offsets in epoch 1). */
   onStep?: (progress: EpochProgress, totalSteps: number) => void
-  onEpoch?: (epoch: EpochProgress) => void
+  onEpoch?: (epoch: TrainEpoch) => void
+}
+
+/** An epoch's figures, with those on the validation rows when some are held out. */
+export interface TrainEpoch extends EpochProgress {
+  validation?: BinaryMetrics
+  learningRate: number
 }
 
 export interface TrainResult {
   runner: ModelRunner
-  epochs: EpochProgress[]
-  /** Rows in one epoch (the decoded records of the partition range). */
+  epochs: TrainEpoch[]
+  /** The epoch whose weights the model holds (the best on validation loss, else the last). */
+  bestEpoch: number
+  /** Ended by early stopping before `epochs`. */
+  stoppedEarly: boolean
+  /** Validation rows held out (0 without a hold-out). */
+  validationRows: number
+  /** Rows trained on in one epoch (the decoded records of the partition range not held out). */
   rows: number
   /** Next offset after the range trained on, per topic and partition (for the registry). */
   offsets: Record<string, Record<number, bigint>>
@@ -78,61 +99,73 @@ export interface TrainResult {
   rowsPerSecond: number
   seconds: number
   interrupted: boolean
-  /** The seed the run used (the one given, or the random one chosen). */
-  seed: number
 }
 
-export const trainDefaults = { partition: 0, epochs: 10, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false, backend: DEFAULT_BACKEND, model: DEFAULT_MODEL_NAME }
+export const trainDefaults = { partition: 0, epochs: 10, validationFraction: 0.1, patience: 0, reduceLrPatience: 0, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 
-export const trainTopology: Topology<TrainInput, TrainSettings> = {
-  name: 'train',
-  settings: input => ({
-    topic: input.topic,
-    dlqTopic: input.dlqTopic,
-    ...withDefaults(trainDefaults, input),
-    ...(input.seed !== undefined ? { seed: input.seed } : {})
-  }),
-  describe: (s, { registryPrefix }) => ({
+export function describe (config: Config): TopologyDescription {
+  const d = trainDefaults
+  return {
     name: 'train',
     summary: 'Fits the SUSY model on the train topic for several epochs, each a fresh read of the partition, and saves a version.',
     guarantee: 'none',
     guaranteeDetail: 'a batch job over a fixed offset range: re-run it to retrain',
     steps: [
-      { kind: 'source', name: 'fromPartition', topics: [s.topic], detail: `partition ${s.partition}, offset 0 to the end offset at start, ${s.cache ? 'read once and replayed from memory' : 're-read every epoch'}` },
-      { kind: 'processor', name: 'shuffle', detail: `buffer ${s.shuffleBuffer}, reshuffled each epoch, seed ${s.seed ?? 'random'}` },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
-      { kind: 'processor', name: 'batch', detail: `${s.batchSize} rows` },
-      { kind: 'processor', name: 'trainBatches', detail: `${s.epochs} epochs, Adam, binary cross-entropy, ${s.standardize ? 'standardised features, ' : ''}${s.backend} backend, worker thread` },
-      { kind: 'sink', name: 'saveTraining', stores: [`redis:${registryPrefix}model:${s.model}`], detail: 'topology, weights, metrics, offsets: one atomic step' }
+      { kind: 'source', name: 'fromPartition', topics: [config.topics.train], detail: `partition ${d.partition}, offset 0 to the end offset at start, re-read every epoch` },
+      { kind: 'processor', name: 'holdout', detail: `${d.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` },
+      { kind: 'processor', name: 'shuffle', detail: `buffer ${d.shuffleBuffer}, reshuffled each epoch` },
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
+      { kind: 'processor', name: 'batch', detail: `${d.batchSize} rows` },
+      { kind: 'processor', name: 'trainBatches', detail: `up to ${d.epochs} epochs${d.patience > 0 ? `, early stopping (patience ${d.patience}, best weights kept)` : ''}, Adam, binary cross-entropy, worker thread` },
+      { kind: 'sink', name: 'registry.save', stores: [`redis:${config.registryPrefix}model:susy`], detail: 'topology, weights, metrics, offsets: one atomic step' }
     ]
-  })
+  }
 }
 
 export async function runTrain (options: TrainOptions): Promise<TrainResult> {
-  const o = { ...options, ...trainTopology.settings(options) }
+  const o = { ...trainDefaults, ...options }
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)
   const started = performance.now()
   const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize })
   o.onStart?.(runner.backend, runner.skippedBackends)
-  const end = await endOffsets(o.kafka, o.topic, { readCommitted: true }).then(
-    offsets => offsets[o.partition] ?? 0n,
-    async error => { await runner.close(); throw error })
+  let end: bigint
+  let learningRate: number
+  try {
+    end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
+    if (o.learningRate !== undefined) await runner.setLearningRate(o.learningRate)
+    learningRate = await runner.learningRate()
+  } catch (error) {
+    await runner.close()
+    throw error
+  }
   const deadLetter = new KafkaDeadLetterSink({ kafka: o.kafka, topic: o.dlqTopic })
-  const cached: ConsumedRecord[] = []
-  const epochs: EpochProgress[] = []
+  const cached: KafkaRecord[] = []
+  const heldOut = holdout({ fraction: o.validationFraction, seed: o.holdoutSeed ?? seed })
+  const validationRecords: KafkaRecord[] = []
+  let validation: ArrayBatch | null = null
+  const stopping = new EarlyStopping({ patience: o.patience, reducePatience: o.reduceLrPatience })
+  let best: ModelSnapshot | null = null
+  let stoppedEarly = false
+  const epochs: TrainEpoch[] = []
   const stop$ = o.signal ? fromEvent(o.signal, 'abort') : from([])
-  const shuffled = shuffle<ConsumedRecord>(o.shuffleBuffer, seed)
-  let rows = Number(end) // an estimate until the first epoch has counted them
+  const shuffled = shuffle<KafkaRecord>(o.shuffleBuffer, seed)
+  let rows = Math.round(Number(end) * (1 - o.validationFraction)) // an estimate until the first epoch has counted them
   try {
     for (let epoch = 1; epoch <= o.epochs && o.signal?.aborted !== true; epoch++) {
       const first = epoch === 1
-      const records$: Observable<ConsumedRecord> = first || !o.cache
+      const records$: Observable<KafkaRecord> = first || !o.cache
         ? fromPartition({ kafka: o.kafka, topic: o.topic, partition: o.partition, stop: end })
         : from(cached)
       const meter = new EpochMeter(epoch)
       const decode = decodeCsv({ deadLetter: first ? deadLetter : alreadyReported })
       await lastValueFrom(records$.pipe(
         tap(record => { if (first && o.cache) cached.push(record) }),
+        // Held-out rows are set aside once (epoch 1) and never trained on in any epoch.
+        filter(record => {
+          if (!heldOut(record)) return true
+          if (first) validationRecords.push(record)
+          return false
+        }),
         shuffled,
         decode,
         batch(o.batchSize),
@@ -148,12 +181,25 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
         rows = meter.progress().rows
         if (rows === 0) break // nothing (decodable) to train on
         if (o.standardize) await runner.freezeScaler()
+        validation = await decodeValidation(validationRecords, deadLetter)
       }
       const done = meter.progress()
       if (done.rows < rows) break // stopped mid-epoch: not a finished epoch
-      epochs.push(done)
-      o.onEpoch?.(done)
+      const scored = validation !== null && validation.n > 0 ? await runner.evaluate(validation.xs, validation.ys, validation.n) : undefined
+      const figures: TrainEpoch = { ...done, learningRate, ...(scored !== undefined ? { validation: scored } : {}) }
+      epochs.push(figures)
+      o.onEpoch?.(figures)
+      if (scored === undefined) continue
+      const verdict = stopping.update(epoch, scored.loss)
+      if (verdict.best && o.patience > 0) best = await runner.snapshot()
+      if (verdict.stop) { stoppedEarly = epoch < o.epochs; break }
+      if (verdict.learningRateFactor !== 1) {
+        learningRate *= verdict.learningRateFactor
+        await runner.setLearningRate(learningRate)
+      }
     }
+    // Keras' restore_best_weights: the model saved is the best epoch's, not the last one's.
+    if (best !== null && stopping.bestEpoch !== epochs.at(-1)?.epoch) await runner.load(best)
   } catch (error) {
     await runner.close()
     throw error
@@ -165,58 +211,23 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   return {
     runner,
     epochs,
+    bestEpoch: best !== null ? stopping.bestEpoch : epochs.at(-1)?.epoch ?? 0,
+    stoppedEarly,
+    validationRows: validation?.n ?? 0,
     rows,
     offsets: { [o.topic]: { [o.partition]: end } },
     deadLettered: deadLetter.total,
     rowsPerSecond: trainedRows / epochs.reduce((s, e) => s + e.seconds, 0),
     seconds,
-    interrupted: o.signal?.aborted === true,
-    seed
+    interrupted: o.signal?.aborted === true
   }
+}
+
+/** The held-out records as one batch of arrays (their bad records dead-lettered like the rest). */
+function decodeValidation (records: KafkaRecord[], deadLetter: DeadLetterSink): Promise<ArrayBatch | null> {
+  if (records.length === 0) return Promise.resolve(null)
+  return lastValueFrom(from(records).pipe(decodeCsv({ deadLetter }), toArray(), toArrays()))
 }
 
 /** Epochs after the first meet the same bad records again: they were dead-lettered once already. */
 const alreadyReported: DeadLetterSink = { write: () => {}, counts: {}, total: 0 }
-
-export interface SavedTraining {
-  /** The version saved, "name@version". */
-  ref: string
-  version: number
-  /** Where the loss/accuracy plot was written. */
-  plot: string
-}
-
-/**
- * The sink of a training run: saves the trained model as a new registry version, with its
- * metrics, the offsets it consumed and what reproduces it, then plots its curves to
- * `plotPath(ref)`. Throws a UsageError when no epoch finished (nothing worth saving).
- */
-export async function saveTraining (registry: ModelRegistry, settings: TrainSettings, result: TrainResult, plotPath: (ref: string) => string): Promise<SavedTraining> {
-  const last = result.epochs.at(-1)
-  if (last === undefined) {
-    throw new UsageError(result.rows === 0 && !result.interrupted
-      ? 'the train topic holds no records: load data first (streamfit load)'
-      : 'stopped before the first epoch ended: nothing saved')
-  }
-  const { runner } = result
-  const s = settings
-  const saved = await registry.save({
-    name: s.model,
-    snapshot: await runner.snapshot(),
-    backend: runner.backend,
-    rows: result.rows,
-    epochs: result.epochs.length,
-    metrics: { loss: last.loss, accuracy: last.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds },
-    offsets: result.offsets,
-    // Named fields only: never the Kafka config, whose secrets must not be stored.
-    info: {
-      trainer: 'train', topic: s.topic, batchSize: s.batchSize, shuffleBuffer: s.shuffleBuffer, standardize: s.standardize, cache: s.cache,
-      seed: result.seed, deadLettered: result.deadLettered, interrupted: result.interrupted,
-      history: result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy }))
-    }
-  })
-  runner.version = saved.ref
-  const plot = await writeTrainingPlot(plotPath(saved.ref), result.epochs,
-    `streamfit train: ${saved.ref}, ${result.rows.toLocaleString('en-US')} rows, batch ${s.batchSize}, ${runner.backend}`)
-  return { ref: saved.ref, version: saved.version, plot }
-}

@@ -7,7 +7,8 @@
 //   node dist/bench/side-by-side/stage.js score  --group G [--guarantee exactly-once|at-least-once]
 //   node dist/bench/side-by-side/stage.js online --group G --expected N [--epochs-per-batch K]
 // Topics, registry prefix, brokers and Redis come from the environment, as for the CLI.
-import { loadConfig, parseNumber, UsageError } from '../../src/config.js'
+import { loadConfig, parseNumber } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 import { endOffsets } from '../../src/kafka/admin.js'
 import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
@@ -94,6 +95,7 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       firstBatchSeconds: round3((first - started) / 1000),
       steadyRecordsPerSecond: rate(result.records - firstRecords, (last - first) / 1000),
       model: result.model,
+      backend: model.backend,
       breakdown: {
         predictSeconds: round3(predictSeconds),
         sinkSeconds: round3(sinkSeconds),
@@ -124,7 +126,7 @@ async function online (flags: Flags): Promise<Record<string, unknown>> {
     // A backstop only: the run stops once every row present at the start is learnt, as
     // tensorflow-io's side does with --stop-when-drained.
     streamTimeout: 15_000,
-    epochsPerBatch: parseNumber('--epochs-per-batch', flags['epochs-per-batch'] ?? String(onlineDefaults.epochsPerBatch), { min: 1 }),
+    epochsPerBatch: parseNumber('--epochs-per-batch', flags['epochs-per-batch'] ?? String(onlineDefaults.newEpochsPerBatch), { min: 1 }),
     signal: stop.signal,
     onBatch: progress => {
       last = performance.now()

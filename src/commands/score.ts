@@ -2,13 +2,16 @@
 // predictions topic. See topologies/score.ts for the pipeline, src/runtime/exactly-once.ts for
 // what runs under it and src/sinks/transactional-writer.ts for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError, type Config } from '../config.js'
+import { loadConfig, maskUrlPassword, parseNumber, type Config } from '../config.js'
+import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../registry/hot-swap.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import { FencedError } from '../kafka/transaction-errors.js'
 import { describeRun } from '../runtime/topology.js'
+import type { ProcessingGuarantee } from '../sinks/sink-batch.js'
+import { perSecond, timing } from './figures.js'
 import { runScore, scoreDefaults, scoreTopology, type ScoreInput, type ScoreResult } from '../../topologies/score.js'
 import { backendFlag, groupFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
 
@@ -21,8 +24,10 @@ interface ScoreFlags {
   transactionalId?: string
   sessionTimeout: string
   backend: string
+  guarantee: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
@@ -38,11 +43,15 @@ export function declareFlags (command: Command): Command {
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
   sessionTimeoutFlag(command, 'how soon a crashed scorer\'s partitions move to the others', scoreDefaults.sessionTimeout)
   return backendFlag(command)
-    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, seconds, recordsPerSecond, model')
+    .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', scoreDefaults.guarantee)
+    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, wallSeconds, busySeconds, recordsPerSecond, model, backend, predictions, deadLettered')
 }
 
 /** The topology the flags describe (and run). */
 export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
+  if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
+  const guarantee: ProcessingGuarantee = flags.guarantee
+  requireGroup(flags.group)
   const transactionalId = flags.transactionalId
   if (transactionalId !== undefined && transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
   return {
@@ -54,6 +63,7 @@ export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
     maxWaitMs: parseNumber('--max-wait-ms', flags.maxWaitMs, { min: 0 }),
     streamTimeout: parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 }),
     sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
+    guarantee,
     ...(transactionalId !== undefined ? { transactionalId } : {})
   }
 }
@@ -70,18 +80,42 @@ export function register (program: Command): void {
     const input = topologyInput(flags, config)
     const settings = scoreTopology.settings(input)
     const { transactionalId } = settings
+    const app = appOptions(flags)
+    // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
+    await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
-    const result = await runApp('score', { ...appOptions(flags), config, topology: describeRun(scoreTopology, input, config), lag: { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] } }, async ({ signal, logger, setHealthy }) => {
+    let held = '' // the version the scorer held at the end: named even when no batch came
+    let computesOn = ''
+    const result = await runApp('score', { ...app, config, topology: describeRun(scoreTopology, input, config), lag: { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
-      const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
-      const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
-      logger.info({ model: model.version, following: model.following, group: settings.groupId, transactionalId }, `scoring ${settings.topic} with ${model.version}`)
+      // Redis going away mid-run is not a reason to stop: the loaded model keeps scoring, and
+      // following @latest resumes when Redis answers again. Said once per outage, not per retry.
+      let outage = false
+      let model: HotSwapPredictor | undefined
+      const registry = await ModelRegistry.connect({
+        url: config.redisUrl,
+        prefix: config.registryPrefix,
+        onError: error => {
+          if (outage) return
+          outage = true
+          logger.warn({ err: { message: error.message } }, `registry at ${maskUrlPassword(config.redisUrl)} unreachable (${error.message}): still scoring with ${model?.version ?? 'the loaded model'}; new versions are picked up when it answers again`)
+        },
+        onReconnect: () => {
+          if (!outage) return
+          outage = false
+          logger.info(`registry at ${maskUrlPassword(config.redisUrl)} answers again`)
+        }
+      })
+      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      computesOn = model.backend
+      logger.info({ model: model.version, backend: model.backend, following: model.following, group: settings.groupId, transactionalId }, `scoring ${settings.topic} with ${model.version} on ${model.backend}`)
       try {
         return await runScore({ ...settings, kafka: config.kafka, predictor: model.current, signal, logger })
       } catch (error) {
         if (error instanceof FencedError) { setHealthy(false); fenced = error; return undefined }
         throw error
       } finally {
+        held = model.version
         await model.close()
         await registry.close()
       }
@@ -92,26 +126,29 @@ export function register (program: Command): void {
       return
     }
     if (result === undefined) return
-    process.stdout.write(flags.json === true ? JSON.stringify(summary(result)) + '\n' : formatResult(result))
+    if (result.model === '') result.model = held
+    process.stdout.write(flags.json === true ? JSON.stringify(summary(result, computesOn)) + '\n' : formatResult(result, computesOn))
   })
 }
 
 /** The --json line. */
-export function summary (r: ScoreResult): Record<string, unknown> {
+export function summary (r: ScoreResult, backend?: string): Record<string, unknown> {
   return {
     records: r.records,
     batches: r.batches,
     transactions: r.transactions,
     aborted: r.aborted,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    recordsPerSecond: Math.round(r.recordsPerSecond),
+    ...timing(r.seconds, r.busySeconds),
+    recordsPerSecond: perSecond(r.records, r.busySeconds),
     model: r.model,
     predictions: r.predictions,
-    deadLettered: r.deadLettered
+    deadLettered: r.deadLettered,
+    ...(backend === undefined ? {} : { backend })
   }
 }
 
-function formatResult (r: ScoreResult): string {
+function formatResult (r: ScoreResult, backend: string): string {
   return `score: ${r.records} records (${r.predictions} predictions, ${r.deadLettered} dead-lettered) in ${r.batches} batches, ` +
-    `${r.transactions} transactions committed, ${r.aborted} aborted, ${Math.round(r.recordsPerSecond)} records/s, model ${r.model || 'none'}\n`
+    `${r.transactions} transactions committed, ${r.aborted} aborted, ${perSecond(r.records, r.busySeconds)} records/s ` +
+    `(${r.busySeconds.toFixed(1)} s busy, ${r.seconds.toFixed(1)} s wall), model ${r.model || 'none'} on ${backend}\n`
 }

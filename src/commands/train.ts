@@ -1,22 +1,29 @@
 // `streamfit train`: fits the SUSY model from the train topic (topologies/train.ts), saves a
-// version to the registry and writes a plot of loss and accuracy per epoch (saveTraining).
+// version to the registry and writes a plot of loss and accuracy per epoch.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError, type Config } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
-import { parseBackend } from '../ml/backend.js'
+import { parseBackend, type BackendPreference } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
+import { ModelRunner } from '../ml/runner.js'
+import { writeTrainingPlot } from '../plot/training-plot.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
-import { describeRun } from '../runtime/topology.js'
-import { runTrain, saveTraining, trainDefaults, trainTopology, type SavedTraining, type TrainInput, type TrainResult } from '../../topologies/train.js'
-import { backendFlag, seedFlag } from './flags.js'
+import { describe, runTrain, trainDefaults, type TrainEpoch, type TrainResult } from '../../topologies/train.js'
 
 interface TrainFlags {
   epochs: string
+  validationFraction: string
+  patience: string
+  reduceLrPatience: string
+  learningRate?: string
+  from?: string
   batchSize: string
   shuffleBuffer: string
   backend: string
@@ -27,66 +34,84 @@ interface TrainFlags {
   plot?: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
-export function declareFlags (command: Command): Command {
-  command
-    .option('--epochs <n>', 'passes over the train topic', String(trainDefaults.epochs))
+export function register (program: Command): void {
+  const command = program
+    .command('train')
+    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves')
+    .option('--epochs <n>', 'most passes over the train topic (fewer when --patience stops early)', String(trainDefaults.epochs))
+    .option('--validation-fraction <f>', 'share of the train topic held out for validation (by a hash of offset and seed: the same rows every epoch); 0 trains on all', String(trainDefaults.validationFraction))
+    .option('--patience <n>', 'stop when validation loss has not improved for N epochs and keep the best epoch\'s weights; 0 runs every epoch', String(trainDefaults.patience))
+    .option('--reduce-lr-patience <n>', 'halve the learning rate when validation loss has not improved for N epochs; 0 never', String(trainDefaults.reduceLrPatience))
+    .option('--learning-rate <lr>', 'Adam learning rate (default 0.001, or the stored one with --from)')
+    .option('--from <ref>', 'continue a stored version (susy@N, susy@latest): its weights, optimiser state, scaler and hold-out; saved as a new version naming it as parent')
     .option('--batch-size <n>', 'rows per gradient step', String(trainDefaults.batchSize))
     .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(trainDefaults.shuffleBuffer))
-  seedFlag(backendFlag(command, trainDefaults.backend))
+    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
+    .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
     .option('--no-standardize', 'do not standardise features (by default mean/std are learnt in the first epoch and stored with the model)')
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
-    .option('--name <model>', 'registry name of the model', trainDefaults.model)
+    .option('--name <model>', 'registry name of the model', 'susy')
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
     .option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
-  return command
-}
-
-/** The topology the flags describe (and run). */
-export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
-  return {
-    topic: config.topics.train,
-    dlqTopic: config.topics.dlq,
-    epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
-    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
-    shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
-    backend: parseBackend(flags.backend),
-    standardize: flags.standardize,
-    cache: flags.cache === true,
-    model: parseModelRef(flags.name).name,
-    ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
-  }
-}
-
-export const topology = trainTopology
-
-export function register (program: Command): void {
-  const command = declareFlags(program
-    .command('train')
-    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves'))
   withAppOptions(command).action(async (flags: TrainFlags) => {
     const config = loadConfig()
     const json = flags.json === true
-    const input = topologyInput(flags, config)
-    // The seed is chosen here when not given, so that the stored version records how to reproduce it.
-    const settings = trainTopology.settings({ ...input, seed: input.seed ?? Math.floor(Math.random() * 2 ** 31) })
+    const parentRef = flags.from
+    const name = parseModelRef(parentRef !== undefined && flags.name === 'susy' ? parentRef : flags.name).name
+    const validationFraction = parseNumber('--validation-fraction', flags.validationFraction, { integer: false, min: 0 })
+    if (validationFraction >= 1) throw new UsageError(`--validation-fraction expects a number from 0 to below 1, got "${flags.validationFraction}"`)
+    const options = {
+      kafka: config.kafka,
+      topic: config.topics.train,
+      dlqTopic: config.topics.dlq,
+      epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
+      validationFraction,
+      patience: parseNumber('--patience', flags.patience, { min: 0 }),
+      reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
+      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
+      batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+      shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
+      backend: parseBackend(flags.backend),
+      standardize: flags.standardize,
+      cache: flags.cache === true,
+      // Chosen here when not given, so that the stored version records how to reproduce it.
+      seed: flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
+    }
     // Fail on an unreachable Kafka or Redis, or a missing topic, before spending minutes training.
     await requireKafka(config)
     const known = await withAdmin(config.kafka, admin => admin.listTopics())
-    if (!known.includes(settings.topic)) throw new UsageError(`topic ${settings.topic} does not exist: load data first (streamfit load)`)
+    if (!known.includes(options.topic)) throw new UsageError(`topic ${options.topic} does not exist: load data first (streamfit load)`)
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
     try {
-      const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(settings.epochs) : lineProgress(settings.epochs)
-      const result = await runApp('train', { ...appOptions(flags), config, topology: describeRun(trainTopology, settings, config) }, async ({ signal }) => {
+      const parent = parentRef !== undefined ? await continuation(registry, parentRef, options) : undefined
+      const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)
+      let rowsSeen = 0 // rows of the running epoch already counted in streamfit_records_in_total
+      const result = await runApp('train', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal }) => {
         return runTrain({
-          ...settings,
-          kafka: config.kafka,
+          ...options,
+          ...(parent !== undefined ? { runner: parent.runner, holdoutSeed: parent.holdoutSeed } : {}),
           signal,
-          onStart: (backend, skipped) => progress.start(backend, skipped),
-          onStep: (p, total) => progress.step(p, total),
+          onStart: (backend, skipped) => {
+            metrics.trainingEpochs.set({ app: 'train' }, options.epochs)
+            progress.start(backend, skipped)
+          },
+          onStep: (p, total) => {
+            // Rows read and the epoch's fraction done feed the dashboard's throughput and progress.
+            metrics.recordsIn.inc({ app: 'train', topic: options.topic }, p.rows - rowsSeen)
+            rowsSeen = p.rows
+            metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
+            // The running epoch's figures, so the dashboard's curves move within an epoch.
+            metrics.epochLoss.set({ app: 'train' }, p.loss)
+            metrics.epochAccuracy.set({ app: 'train' }, p.accuracy)
+            progress.step(p, total)
+          },
           onEpoch: p => {
+            rowsSeen = 0
+            metrics.trainingEpoch.set({ app: 'train' }, p.epoch)
             progress.epoch(p)
             metrics.trainingLoss.set({ app: 'train' }, p.loss)
             metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)
@@ -94,11 +119,9 @@ export function register (program: Command): void {
         })
       })
       progress.stop()
-      if (result === undefined) return
+      if (result === undefined) { await parent?.runner.close(); return }
       try {
-        const saved = await saveTraining(registry, settings, result, ref => resolve(flags.plot ?? `${config.stateDir}/plots/${ref}.svg`))
-        metrics.modelVersion.set({ app: 'train', model: settings.model }, saved.version)
-        process.stdout.write(json ? JSON.stringify(summary(result, saved)) + '\n' : formatResult(result, saved))
+        await finish(result, { registry, name, flags, options, stateDir: config.stateDir, parent: parent?.ref ?? null, holdoutSeed: parent?.holdoutSeed ?? options.seed })
       } finally {
         await result.runner.close()
       }
@@ -108,34 +131,90 @@ export function register (program: Command): void {
   })
 }
 
-/** The --json line. */
-export function summary (result: TrainResult, saved: SavedTraining): Record<string, unknown> {
-  const last = result.epochs.at(-1)!
-  return {
-    epochs: result.epochs.length,
-    loss: round4(last.loss),
-    accuracy: round4(last.accuracy),
-    rowsPerSecond: Math.round(result.rowsPerSecond),
-    backend: result.runner.backend,
-    model: saved.ref,
-    rows: result.rows,
-    seconds: Math.round(result.seconds * 1000) / 1000,
-    deadLettered: result.deadLettered,
-    plot: saved.plot
-  }
+/** `--from`: the stored version in a runner, and the seed of its hold-out (to validate on the same rows). */
+async function continuation (registry: ModelRegistry, ref: string, options: { backend: BackendPreference; seed: number }): Promise<{ runner: ModelRunner; ref: string; holdoutSeed: number }> {
+  const stored = await registry.load(ref)
+  const validation = stored.info.validation as { seed?: number } | undefined
+  const runner = await ModelRunner.create({ backend: options.backend, seed: options.seed, snapshot: stored.snapshot, version: stored.ref })
+  return { runner, ref: stored.ref, holdoutSeed: typeof validation?.seed === 'number' ? validation.seed : options.seed }
 }
 
-function formatResult (result: TrainResult, saved: SavedTraining): string {
-  const last = result.epochs.at(-1)!
-  return `saved ${saved.ref}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
-    `loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.backend}` +
-    `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${saved.plot}\n`
+interface FinishOptions { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed: number; validationFraction: number; patience: number; reduceLrPatience: number }
+
+async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: FinishOptions; stateDir: string; parent: string | null; holdoutSeed: number }): Promise<void> {
+  const last = result.epochs.at(-1)
+  if (last === undefined) {
+    throw new UsageError(result.rows === 0 && !result.interrupted
+      ? 'the train topic holds no records: load data first (streamfit load)'
+      : 'stopped before the first epoch ended: nothing saved')
+  }
+  const { runner } = result
+  const o = ctx.options
+  // The figures of the epoch whose weights are saved (the best one after early stopping).
+  const kept = result.epochs.find(e => e.epoch === result.bestEpoch) ?? last
+  const val = kept.validation
+  const history = result.epochs.map(e => ({
+    epoch: e.epoch, loss: round4(e.loss), accuracy: round4(e.accuracy), learningRate: e.learningRate,
+    ...(e.validation !== undefined ? { valLoss: round4(e.validation.loss), valAccuracy: round4(e.validation.accuracy), valAuc: round4(e.validation.auc) } : {})
+  }))
+  const saved = await ctx.registry.save({
+    name: ctx.name,
+    snapshot: await runner.snapshot(),
+    backend: runner.backend,
+    rows: result.rows,
+    epochs: result.epochs.length,
+    metrics: {
+      loss: kept.loss, accuracy: kept.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds,
+      ...(val !== undefined ? { valLoss: val.loss, valAccuracy: val.accuracy, valAuc: val.auc } : {})
+    },
+    offsets: result.offsets,
+    // Named fields only: the options also hold the Kafka config, whose secrets must not be stored.
+    info: {
+      trainer: 'train', parent: ctx.parent, topic: Object.keys(result.offsets)[0], batchSize: o.batchSize, shuffleBuffer: o.shuffleBuffer, standardize: o.standardize, cache: o.cache, seed: o.seed,
+      validation: { fraction: o.validationFraction, seed: ctx.holdoutSeed, rows: result.validationRows },
+      patience: o.patience, reduceLrPatience: o.reduceLrPatience, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
+      deadLettered: result.deadLettered, interrupted: result.interrupted, history
+    }
+  })
+  runner.version = saved.ref
+  metrics.modelVersion.set({ app: 'train', model: ctx.name }, saved.version)
+  const plot = await writeTrainingPlot(
+    resolve(ctx.flags.plot ?? `${ctx.stateDir}/plots/${saved.ref}.svg`),
+    result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, validationLoss: e.validation?.loss, validationAccuracy: e.validation?.accuracy, validationAuc: e.validation?.auc })),
+    `streamfit train: ${saved.ref}${ctx.parent !== null ? ` (from ${ctx.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${ctx.options.batchSize}, ${runner.backend}`
+  )
+  if (ctx.flags.json === true) {
+    process.stdout.write(JSON.stringify({
+      epochs: result.epochs.length,
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      loss: round4(kept.loss),
+      accuracy: round4(kept.accuracy),
+      ...(val !== undefined ? { valLoss: round4(val.loss), valAccuracy: round4(val.accuracy), valAuc: round4(val.auc), validationRows: result.validationRows } : {}),
+      parent: ctx.parent,
+      history,
+      rowsPerSecond: Math.round(result.rowsPerSecond),
+      backend: runner.backend,
+      model: saved.ref,
+      rows: result.rows,
+      ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
+      deadLettered: result.deadLettered,
+      plot
+    }) + '\n')
+  } else {
+    process.stdout.write(`saved ${saved.ref}${ctx.parent !== null ? ` (from ${ctx.parent})` : ''}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
+      `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
+      `loss ${kept.loss.toFixed(4)}, accuracy ${kept.accuracy.toFixed(4)}` +
+      `${val !== undefined ? `, validation (${result.validationRows} rows) loss ${val.loss.toFixed(4)}, accuracy ${val.accuracy.toFixed(4)}, AUC ${val.auc.toFixed(4)}` : ''}` +
+      `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${runner.backend}` +
+      `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`)
+  }
 }
 
 interface Progress {
   start (backend: string, skipped: string[]): void
   step (p: EpochProgress, totalSteps: number | undefined): void
-  epoch (p: EpochProgress): void
+  epoch (p: TrainEpoch): void
   stop (): void
 }
 
@@ -154,7 +233,7 @@ const quietProgress: Progress = {
 function lineProgress (epochs: number): Progress {
   return {
     ...quietProgress,
-    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)} - accuracy: ${p.accuracy.toFixed(4)} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
+    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)} - accuracy: ${p.accuracy.toFixed(4)}${validationText(p, ' - ')} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
   }
 }
 
@@ -180,10 +259,17 @@ async function barProgress (epochs: number): Promise<Progress> {
       bar?.setTotal(p.step)
       bar?.update(p.step)
       bar?.stop()
+      if (p.validation !== undefined) process.stderr.write(`          ${validationText(p, ' | ').slice(3)}\n`)
       bar = null
     },
     stop () { bar?.stop() }
   }
+}
+
+/** Keras' val_ figures, as " - val_loss: … - val_accuracy: … - val_auc: …". */
+function validationText (p: TrainEpoch, sep: string): string {
+  const v = p.validation
+  return v === undefined ? '' : `${sep}val_loss: ${v.loss.toFixed(4)}${sep}val_accuracy: ${v.accuracy.toFixed(4)}${sep}val_auc: ${v.auc.toFixed(4)}`
 }
 
 function round4 (n: number): number {

@@ -1,7 +1,8 @@
-// Debian's redis-server on loopback, persistence off: a scratch Redis for development and tests.
+// Debian's redis-server on loopback, every write appended and fsynced (AOF) under the state dir: the
+// model registry is the online learner's source of truth and must survive a Redis restart.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { portOpen, tail, type ServiceInfo } from './kafka-broker.js'
 import { isOurProcess, readPid, removePid, sleep, stopProcess, writePid } from './pidfile.js'
 import { redisAnswers } from './probe.js'
@@ -11,8 +12,13 @@ export interface RedisServerOptions {
   stateDir: string
   host?: string
   port?: number
-  /** Set as requirepass when the URL carries one. */
+  /** Set as requirepass when the URL carries one (and no user name). */
   password?: string
+  /**
+   * The URL's user (redis://user:pw@host): an ACL user with that password and every permission
+   * is created, so that the URL works as given; the default user then takes the same password.
+   */
+  username?: string
   startTimeoutMs?: number
 }
 
@@ -21,7 +27,8 @@ const DEFAULTS = { host: '127.0.0.1', port: 6379, startTimeoutMs: 20_000 }
 export async function startRedis (options: RedisServerOptions): Promise<ServiceInfo> {
   const { host, port, startTimeoutMs } = { ...DEFAULTS, ...options }
   const paths = redisPaths(options.stateDir, port)
-  const url = `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}${host}:${port}`
+  const user = options.username !== undefined && options.username !== '' && options.username !== 'default' ? options.username : undefined
+  const url = `redis://${options.password ? `${user !== undefined ? encodeURIComponent(user) : ''}:${encodeURIComponent(options.password)}@` : ''}${host}:${port}`
   const address = `redis://${host}:${port}`
   if (await redisAnswers(url)) {
     const pid = readPid(paths.pid)
@@ -34,8 +41,9 @@ export async function startRedis (options: RedisServerOptions): Promise<ServiceI
     throw new UsageError(`no ${server} found: install it (Debian/Ubuntu: \`apt-get install redis-server\`), or run Redis with Docker: \`docker compose up -d redis\``)
   }
   mkdirSync(paths.dir, { recursive: true })
-  const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
+  const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
   if (options.password) args.push('--requirepass', options.password)
+  if (user !== undefined && options.password) args.push('--user', user, 'on', `>${options.password}`, '~*', '&*', '+@all')
   const logFd = openSync(paths.log, 'a')
   const child = spawn(server, args, { detached: true, stdio: ['ignore', logFd, logFd] })
   closeSync(logFd)

@@ -1,7 +1,8 @@
 // The tools over a group's offsets: lag per partition, and resetting a stopped group for replay.
 // Used by `lag` and `reset`; the offsets themselves are read and written in offsets.ts.
 import { Consumer } from '@platformatic/kafka'
-import { UsageError, type KafkaConfig } from '../config.js'
+import type { KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { beginningOffsets, endOffsets, withAdmin } from './admin.js'
 import { connectionOptions } from './connection.js'
 import { awaitIdleGroup, committedOffsets, writeIdleGroupOffsets, type IdleGroupOptions, type PartitionOffsets } from './offsets.js'

@@ -13,7 +13,7 @@ import type { ConsumedRecord } from '../record.js'
 import type { Logger } from '../runtime/logger.js'
 import { connectionOptions } from './connection.js'
 import { committedOffsets, type GroupMembership, type RecordPosition } from './offsets.js'
-import { RebalanceError } from './transaction-errors.js'
+import { RebalanceError } from '../errors.js'
 
 /**
  * One subscription's view of the group: the generation its records were read in, the partitions

@@ -9,7 +9,8 @@
 //   TxnOffsetCommit): an idle group's offsets are written with the admin API, after waiting for
 //   it to be empty, else a member's in-memory position overwrites them at its next commit.
 // - Readers that must not re-read a transaction's input ask for stable offsets (requireStable).
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
+import { clientApiError } from './client-errors.js'
 import type { Admin, CommitOptionsPartition, Consumer, Message, Producer } from '@platformatic/kafka'
 import type { ConsumedRecord } from '../record.js'
 
@@ -143,7 +144,7 @@ export async function committedOffsets (admin: Admin, groupId: string, { topics,
       }
       return offsets
     } catch (error) {
-      const unstable = (error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('apiId', 'UNSTABLE_OFFSET_COMMIT')
+      const unstable = clientApiError(error, 'UNSTABLE_OFFSET_COMMIT')
       if (!unstable || Date.now() > deadline) throw error
       await sleep(UNSTABLE_POLL_MS)
     }

@@ -3,7 +3,7 @@
 // The native packages are optional: a missing one is a normal fallback, logged in one line.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export type TF = typeof import('@tensorflow/tfjs')
 export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu'
@@ -78,6 +78,8 @@ const LOADERS: Record<BackendName, () => Promise<TF>> = {
 async function loadNative (pkg: string, backend: string): Promise<TF> {
   // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
   const specifier: string = pkg
+  // TensorFlow's C++ logging (CPU feature notes on every start) stays off stderr unless asked for.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
   const mod = await import(specifier) as TF & { default?: TF }
   const tf = mod.default ?? mod
   await activate(tf, backend)

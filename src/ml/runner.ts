@@ -8,7 +8,8 @@
 //   const snapshot = await runner.snapshot()     // for the registry
 //   await runner.close()
 import { Worker } from 'node:worker_threads'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
+import { metrics } from '../runtime/metrics.js'
 import type { BackendName, BackendPreference } from './backend.js'
 import { SUSY_MODEL, type ModelSpec } from './model.js'
 import type { Predictor } from './predictor.js'
@@ -55,6 +56,8 @@ export class ModelRunner implements Predictor {
   /** Starts a worker, loads the backend and builds (or loads) the model. */
   static async create (options: ModelRunnerOptions = {}): Promise<ModelRunner> {
     const init: WorkerInit = { backend: options.backend ?? 'auto', seed: options.seed }
+    // TensorFlow's C++ logging reads the process environment, which a worker cannot set: do it here.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
     const ready = await new Promise<WorkerEvent>((resolve, reject) => {
       worker.once('message', resolve)
@@ -65,6 +68,7 @@ export class ModelRunner implements Predictor {
       throw ready.usage ? new UsageError(ready.error) : new Error(ready.error)
     }
     const runner = new ModelRunner(worker, ready.backend, ready.skipped, options.version ?? 'unsaved')
+    metrics.backend.set({ backend: ready.backend }, 1)
     const learnScaler = options.learnScaler ?? false
     runner.params = options.snapshot
       ? await runner.#call<number>({ op: 'load', snapshot: options.snapshot, learnScaler }, [])
@@ -116,6 +120,11 @@ export class ModelRunner implements Predictor {
 
   setLearningRate (learningRate: number): Promise<void> {
     return this.#call({ op: 'setLearningRate', learningRate })
+  }
+
+  /** The optimizer's learning rate (a loaded model keeps the one it was saved with). */
+  learningRate (): Promise<number> {
+    return this.#call({ op: 'getLearningRate' })
   }
 
   /** Ends the worker; pending requests fail. */

@@ -7,7 +7,8 @@
 // admin API needs an empty group, which it is once a killed trainer's session has expired, and
 // joining the group would wait for that expiry anyway (a classic group waits for every known
 // member during a rebalance).
-import { UsageError, type KafkaConfig } from '../config.js'
+import type { KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { withAdmin } from '../kafka/admin.js'
 import { writeIdleGroupOffsets } from '../kafka/offsets.js'
 

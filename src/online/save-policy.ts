@@ -1,7 +1,7 @@
 // When the online trainer saves a model version: every M mini-batches or T seconds, whichever
 // comes first, and always when it stops. Saving more often loses less work to a crash; each save
 // is one Redis transaction of the weights (~270 kB for the tutorial's model).
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export interface SavePolicy {
   /** Save after this many mini-batches since the last save (Infinity: never by count). */
@@ -27,7 +27,12 @@ export function parseSavePolicy (text: string): SavePolicy {
     }
     const n = Number(m[1])
     const unit = m[2] ?? 'b'
-    if (unit === 'b' || unit === 'batches') {
+    const batches = unit === 'b' || unit === 'batches'
+    // "10,30s,5" would silently let the last count win: one count and one duration at most.
+    if (batches ? policy.everyBatches !== Infinity : policy.everyMs !== Infinity) {
+      throw new UsageError(`--save-every takes at most one count and one duration: give e.g. "10,30s", got "${text}"`)
+    }
+    if (batches) {
       if (!Number.isInteger(n)) throw new UsageError(`--save-every: a count of mini-batches must be an integer, got "${part}"`)
       policy.everyBatches = n
     } else {

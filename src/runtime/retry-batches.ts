@@ -1,7 +1,7 @@
 // retryBatches: what a transactional pipeline does after a failed batch. The batch was aborted
 // (nothing of it is committed), so resubscribing re-reads it from the group's committed offsets.
 import { EMPTY, retry, throwError, timer, type MonoTypeOperatorFunction } from 'rxjs'
-import { FencedError, RebalanceError } from '../kafka/transaction-errors.js'
+import { FencedError, RebalanceError } from '../errors.js'
 import type { Logger } from './logger.js'
 
 export interface RetryBatchesOptions {

@@ -1,7 +1,7 @@
 // transactionalSink: the RxJS operator that writes each batch with a BatchWriter (exactly-once
 // TransactionalWriter, or AtLeastOnceWriter) and emits what was committed.
 import { Observable, type OperatorFunction } from 'rxjs'
-import { RebalanceError } from '../kafka/transaction-errors.js'
+import { RebalanceError } from '../errors.js'
 import type { BatchWriter, CommittedBatch, SinkBatch } from './sink-batch.js'
 
 /**

@@ -16,7 +16,9 @@ import { chunkMessages } from '../kafka/chunk-messages.js'
 import { GroupSession, StartOffsetCheck } from '../kafka/group-session.js'
 import { addOffsetsToTransaction, lastPerPartition, nextOffsetsByPartition } from '../kafka/offsets.js'
 import { createSinkProducer } from '../kafka/sink-producer.js'
-import { classifyTransactionError, isFenced } from '../kafka/transaction-errors.js'
+import { RebalanceError } from '../errors.js'
+import { classifyTransactionError, epochError, isFenced } from '../kafka/transaction-errors.js'
+import { failureInjector, stallInjector } from '../runtime/injected-failure.js'
 import type { Logger } from '../runtime/logger.js'
 import type { BatchWriter, CommittedBatch, SinkBatch, WriterSession } from './sink-batch.js'
 
@@ -59,6 +61,8 @@ export class TransactionalWriter implements BatchWriter {
   #startOffsets: StartOffsetCheck
   #producer: Producer | undefined
   #closed = false
+  #fail = failureInjector()
+  #stall = stallInjector()
 
   constructor (options: TransactionalWriterOptions) {
     if (!options.transactionalId) throw new TypeError('TransactionalWriter: exactly-once needs a transactionalId')
@@ -75,7 +79,7 @@ export class TransactionalWriter implements BatchWriter {
    * older instance with the same id and aborts its open transaction; do it before reading so
    * that its pending offsets are settled first.
    */
-  async start (): Promise<void> {
+  async start (resume?: { producerId: bigint, producerEpoch: number }): Promise<void> {
     if (this.#producer !== undefined) return
     const producer = createSinkProducer(this.#kafka, { transactionalId: this.transactionalId, timeout: this.#transactionTimeoutMs })
     try {
@@ -83,7 +87,10 @@ export class TransactionalWriter implements BatchWriter {
       // transaction on the client, so the next beginTransaction skips the init. -1/-1 says "no
       // previous producer": the client's default (0/0) claims to resume producer 0, which the
       // coordinator answers with PRODUCER_FENCED once the id has history.
-      const tx = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })
+      // With `resume` (the producer id and epoch of a producer whose transaction timed out),
+      // the coordinator lets this producer continue that id (KIP-588) unless another instance
+      // took the transactional id meanwhile: then it answers PRODUCER_FENCED.
+      const tx = await producer.beginTransaction(resume ?? { producerId: -1n, producerEpoch: -1 })
       await tx.cancel()
     } catch (error) {
       await Promise.resolve(producer.close(true)).catch(() => {})
@@ -109,17 +116,33 @@ export class TransactionalWriter implements BatchWriter {
     await this.#startOffsets.verify(session, batch.records)
     session.check([])
     if (this.#producer === undefined) await this.start()
+    const producer = this.#producer!
     let tx: Transaction | undefined
     try {
-      tx = await this.#producer!.beginTransaction()
+      tx = await producer.beginTransaction()
       // Several requests in one transaction when the batch is larger than the broker takes at once.
       for (const messages of chunkMessages(batch.messages)) await tx.send({ messages })
+      this.#fail('after-send')
+      await this.#stall('after-send')
       await addOffsetsToTransaction(tx, this.consumer, session, batch.records)
       await tx.commit()
       this.transactions++
       session.committed(lastPerPartition(batch.records))
     } catch (error) {
       this.aborted++
+      const epoch = epochError(error)
+      if (epoch !== undefined) {
+        // Our epoch is stale. Either the broker aborted our transaction because it outlived the
+        // transaction timeout (a stalled batch) and bumped the epoch, which is not fencing (its
+        // partition leaders say INVALID_PRODUCER_EPOCH, its coordinator may say PRODUCER_FENCED),
+        // or another instance took our transactional id. The coordinator tells them apart: a new
+        // producer asking to continue our producer id and epoch is let in only in the first case
+        // (KIP-588), and gets PRODUCER_FENCED (exit 3) in the second.
+        this.#logger?.warn(`the broker rejected this producer's epoch (${epoch}); replacing the producer if no other instance took over`)
+        await this.#renewProducer(producer)
+        this.#logger?.warn('the transaction had outlived the transaction timeout and was aborted by the broker; producer replaced, re-reading from the committed offsets')
+        throw new RebalanceError('the transaction outlived the transaction timeout and was aborted by the broker; re-reading from the committed offsets', { cause: error })
+      }
       if (tx !== undefined) await this.#abort(tx, error)
       const classified = classifyTransactionError(error, this.transactionalId)
       await session.rejoinIfForgotten(classified, this.#logger)
@@ -127,6 +150,14 @@ export class TransactionalWriter implements BatchWriter {
     }
     const seconds = (performance.now() - started) / 1000
     return { batch, records: batch.records.length, messages: batch.messages.length, offsets: nextOffsetsByPartition(batch.records), seconds }
+  }
+
+  /** Replaces the producer with one that continues its producer id (or learns it was fenced). */
+  async #renewProducer (old: Producer): Promise<void> {
+    const resume = old.producerId !== undefined && old.producerEpoch !== undefined ? { producerId: old.producerId, producerEpoch: old.producerEpoch } : undefined
+    if (this.#producer === old) this.#producer = undefined
+    await Promise.resolve(old.close(true)).catch(() => {})
+    await this.start(resume)
   }
 
   async #abort (tx: Transaction, cause: unknown): Promise<void> {
