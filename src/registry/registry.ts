@@ -284,7 +284,3 @@ export class ModelRegistry {
     return { seq: `${base}:seq`, versions: `${base}:versions`, latest: `${base}:latest`, version: `${base}:v:`, names: `${this.prefix}models` }
   }
 }
-
-function redactUrl (url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
-}
