@@ -119,6 +119,8 @@ test('unreachable Kafka, unreachable Redis, missing topics: one line naming the 
   const dir = mkdtempSync(join(tmpdir(), 'streamfit-errors-'))
   const rows = join(dir, 'rows.csv')
   writeFileSync(rows, `1,${Array.from({ length: 18 }, (_, i) => (i / 10).toFixed(1)).join(',')}\n`)
+  const badRows = join(dir, 'bad.csv')
+  writeFileSync(badRows, '1,0.1,0.2\n')
   const noKafka = { ...env, KAFKA_BROKERS: deadKafka }
   const noRedis = { ...env, REDIS_URL: deadRedis }
   const kafkaDown = new RegExp(`no Kafka broker answers at ${deadKafka}`)
@@ -134,6 +136,8 @@ test('unreachable Kafka, unreachable Redis, missing topics: one line naming the 
       { args: ['up'], env: { KAFKA_BROKERS: '192.0.2.1:9092' }, says: /no Kafka broker answers at 192\.0\.2\.1:9092/ },
       { args: ['train'], env: noRedis, says: redisDown },
       { args: ['evaluate', '--data', rows], env: noRedis, says: redisDown },
+      // evaluate has no --skip-bad: its message must not send the user there.
+      { args: ['evaluate', '--data', badRows], says: /line 1: expected 19 columns.*\(fix or remove the row[^-]*\)$/ },
       { args: ['models'], env: noRedis, says: redisDown },
       { args: ['models', 'delete', 'susy@1'], env: noRedis, says: redisDown },
       { args: ['online'], env: noRedis, says: redisDown },

@@ -1,7 +1,7 @@
 // `streamfit evaluate`: scores a labelled SUSY file with a stored model: accuracy, AUC, loss.
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
-import { UsageError } from '../errors.js'
+import { BadRowError, UsageError } from '../errors.js'
 import { parseFeatures } from '../codec/susy-csv.js'
 import { readRows } from '../data/load-susy.js'
 import { FEATURE_COUNT } from '../data/susy.js'
@@ -32,7 +32,11 @@ export function register (program: Command): void {
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig()
       const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
-      const read = await readRows(flags.data, { ...(flags.rows !== undefined ? { rows: parseNumber('--rows', flags.rows, { min: 1 }) } : {}) })
+      const rows = flags.rows !== undefined ? parseNumber('--rows', flags.rows, { min: 1 }) : undefined
+      // evaluate has no --skip-bad (every row counts in the figures): the fix is the row itself.
+      const read = await readRows(flags.data, rows !== undefined ? { rows } : {}).catch((error: unknown) => {
+        throw error instanceof BadRowError ? new BadRowError(error.row, flags.data, 'fix or remove the row: evaluate scores every row, so each must be a label and 18 numbers') : error
+      })
       const n = read.values.length
       const xs = new Float32Array(n * FEATURE_COUNT)
       read.values.forEach((value, i) => {
