@@ -76,7 +76,7 @@ test('bad flag, missing flag, unknown command: every command', async () => {
     { args: ['describe'], says: /missing required argument 'app'/ },
     { args: ['lag'], says: /required option '--group <id>' not specified/ },
     { args: ['reset', '--to-earliest'], says: /required option '--group <id>' not specified/ },
-    { args: ['evaluate'], says: /required option '--data <path\|url>' not specified/ },
+    { args: ['evaluate'], says: /evaluate needs --data <path\|url> or --topic <name>/ },
     { args: ['models', 'prune'], says: /required option '--keep <n>' not specified/ },
     { args: ['models', 'delete'], says: /missing required argument 'ref'/ },
     { args: ['reset', '--group', 'g'], says: /exactly one of --to-earliest/ }
@@ -148,6 +148,8 @@ test('unreachable Kafka, unreachable Redis, missing topics: one line naming the 
       { args: ['online'], env: { ...env, STREAMFIT_TRAIN_TOPIC: uniqueName('nope') }, says: /topic .*nope.* does not exist/ },
       { args: ['score'], env: { ...env, STREAMFIT_TEST_TOPIC: uniqueName('nope') }, says: /topic .*nope.* does not exist/ },
       { args: ['lag', '--group', 'g', '--topic', 'nope-topic'], says: /topic nope-topic does not exist/ },
+      { args: ['evaluate', '--topic', 'nope-topic'], says: /topic nope-topic does not exist/ },
+      { args: ['evaluate', '--topic', topics.test], env: noKafka, says: kafkaDown },
       { args: ['reset', '--group', 'g', '--to-earliest', '--topic', 'nope-topic'], says: /topic nope-topic does not exist/ }
     ])
   } finally {

@@ -4,6 +4,7 @@
 //     → shuffle(32) → decodeCsv                  bad records to the dead-letter topic
 //     → predict (prequential validation)         every row scored before the model learns it
 //     → fit K epochs in batches of 32            in a worker thread: heartbeats keep flowing
+//                                                (default 1 epoch; Adam at 0.00003 with the parent's state when continuing a version)
 //     → every M batches or T s: save a version   weights + offsets consumed, one atomic Redis step
 //     → then commit the group's offsets          for lag and tools; Kafka is not the truth
 //
@@ -46,8 +47,17 @@ export interface OnlineOptions {
   groupId?: string
   /** Stop after this many ms without a new record; -1 (default) runs forever, as the tutorial. */
   streamTimeout?: number
-  /** Epochs over each mini-batch (default 3, as the tutorial). */
+  /**
+   * Epochs over each mini-batch. Default: 1 when continuing a stored version (the tutorial's 3
+   * overfit each mini-batch and make a trained model worse, see README), 3 for a new model.
+   */
   epochsPerBatch?: number
+  /**
+   * Adam's learning rate while learning online. Default: 0.00003 when continuing a stored version
+   * (a thirtieth of train's: at 0.001 the model forgets what it learnt and held-out accuracy falls,
+   * see README), the rate stored with the version when resuming this lineage, 0.001 for a new model.
+   */
+  learningRate?: number
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
   /** Largest mini-batch taken from one poll (default 256). */
@@ -63,6 +73,8 @@ export interface OnlineOptions {
    * refuse with a UsageError (exit 2).
    */
   fromScratch?: boolean
+  /** Also score every mini-batch with the starting version, frozen (a second worker): OnlineResult.baselineCurve. */
+  compareWithStart?: boolean
   /** Keep only this lineage's newest N versions (default 0: keep every version). */
   keepVersions?: number
   /** Session timeout of the trainer's group membership, ms (default 10000). */
@@ -99,13 +111,19 @@ export interface OnlineResult {
   busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: PrequentialPoint[]
+  /** With `compareWithStart`: the same curve for the starting version, frozen. */
+  baselineCurve?: PrequentialPoint[]
 }
 
 export const onlineDefaults = {
   model: 'susy',
   groupId: 'cgonline',
   streamTimeout: -1,
-  epochsPerBatch: 3,
+  /** Epochs per mini-batch for a new model (the tutorial's), and when continuing a stored version. */
+  newEpochsPerBatch: 3,
+  continueEpochsPerBatch: 1,
+  /** The default learning rate when continuing a version from outside the lineage (e.g. train's). */
+  continueLearningRate: 0.00003,
   batchSize: 32,
   maxRecords: 256,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
@@ -126,7 +144,7 @@ export function describe (config: Config): TopologyDescription {
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
       { kind: 'processor', name: 'predict', detail: 'prequential accuracy and loss, before fitting' },
-      { kind: 'processor', name: 'fit', detail: `${onlineDefaults.epochsPerBatch} epochs, batch ${onlineDefaults.batchSize}, worker thread` },
+      { kind: 'processor', name: 'fit', detail: `batch ${onlineDefaults.batchSize}; continuing a version ${onlineDefaults.continueEpochsPerBatch} epoch at Adam ${onlineDefaults.continueLearningRate} with its moments, a new model ${onlineDefaults.newEpochsPerBatch} epochs at 0.001; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one atomic registry save, every 10 mini-batches or 30 s, and at stop' },
       { kind: 'sink', name: 'commitOffsets', topics: [config.topics.train], detail: 'after the save, for lag and tools' }
     ]
@@ -148,6 +166,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
   const consumer = createGroupConsumer({ groupId, kafka, sessionTimeout: o.sessionTimeout, highWaterMark: o.maxRecords, clientSuffix: 'online' })
   const deadLetter = new KafkaDeadLetterSink({ topic: o.dlqTopic, kafka })
   let runner: ModelRunner | undefined
+  let baseline: ModelRunner | undefined
   try {
     // 1. Where to start: this group's latest version on this incarnation of the topic, whose
     //    offsets become the group's committed offsets before it joins.
@@ -177,10 +196,15 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       ...(start.version !== null ? { snapshot: await store.snapshot(start.version), version: start.version } : {})
     })
     logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
+    if (o.compareWithStart === true && start.version !== null) {
+      baseline = await ModelRunner.create({ backend: o.backend, snapshot: await store.snapshot(start.version), version: start.version })
+    }
+    const learningRate = o.learningRate ?? (start.lineage === null && start.version !== null ? o.continueLearningRate : undefined)
+    if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch, batchSize: o.batchSize, savePolicy: o.savePolicy,
-      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, logger, onBatch: o.onBatch
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, savePolicy: o.savePolicy,
+      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, logger, onBatch: o.onBatch
     })
 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
@@ -223,7 +247,8 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       backend: runner.backend,
       seconds: (performance.now() - started) / 1000,
       busySeconds: firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0,
-      curve: learner.curve
+      curve: learner.curve,
+      ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {})
     }
   } finally {
     // force: the source closes its stream asynchronously after completing; a plain close would
@@ -234,6 +259,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     }))
     await deadLetter.close().catch(() => {})
     await runner?.close()
+    await baseline?.close()
     await store.close()
   }
 }

@@ -31,6 +31,11 @@ export interface LearnerOptions {
   /** A version is forced once this many records are unacknowledged (the source's limit is higher). */
   saveLimit: number
   keepVersions: number
+  /**
+   * The starting version, frozen: it scores every mini-batch too, so that the run's prequential
+   * loss can be compared with a model that did not learn (the stream's own drift in difficulty).
+   */
+  baseline?: ModelRunner
   logger?: Logger
   onBatch?: (progress: BatchProgress) => void
 }
@@ -57,6 +62,8 @@ export interface BatchProgress {
 export class OnlineLearner {
   readonly versions: string[] = []
   readonly run = new PrequentialMetrics()
+  /** The frozen starting version's prequential figures on the same rows (with `baseline`). */
+  readonly baseline = new PrequentialMetrics()
   batches = 0
   rows = 0
   deadLettered = 0
@@ -119,7 +126,8 @@ export class OnlineLearner {
     let score: BatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
     let trainLoss = NaN
     if (n > 0) {
-      const probabilities = await model.predict(xs, n)
+      const [probabilities, frozen] = await Promise.all([model.predict(xs, n), this.#o.baseline?.predict(xs, n)])
+      if (frozen !== undefined) this.baseline.add(frozen, ys, n)
       score = this.run.add(probabilities, ys, n)
       this.#lineage.add(probabilities, ys, n)
       const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })

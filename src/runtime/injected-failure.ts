@@ -32,3 +32,22 @@ export function failureInjector (env: NodeJS.ProcessEnv = process.env): (point: 
     if (failures.attempts.has(reached)) throw new InjectedFailure(`STREAMFIT_FAIL=${env.STREAMFIT_FAIL}: failing attempt ${reached} ${point}`)
   }
 }
+
+/**
+ * STREAMFIT_STALL=after-send@N:MS makes the sink wait MS ms after sending its Nth transaction's
+ * output, with the transaction open: a stall longer than the transaction timeout, after which the
+ * broker aborts the transaction and bumps the producer's epoch.
+ */
+export function stallInjector (env: NodeJS.ProcessEnv = process.env): (point: FailurePoint) => Promise<void> {
+  const text = env.STREAMFIT_STALL
+  if (text === undefined || text === '') return async () => {}
+  const m = /^([a-z-]+)@(\d+):(\d+)$/.exec(text)
+  if (m === null || !POINTS.includes(m[1] as FailurePoint)) throw new Error(`STREAMFIT_STALL="${text}": expected ${POINTS.join(', ')}@N:MS`)
+  const [point, at, ms] = [m[1] as FailurePoint, Number(m[2]), Number(m[3])]
+  let reached = 0
+  return async p => {
+    if (p !== point || ++reached !== at) return
+    process.stderr.write(`streamfit: STREAMFIT_STALL=${text}: stalling ${ms} ms\n`)
+    await new Promise(resolve => setTimeout(resolve, ms))
+  }
+}
