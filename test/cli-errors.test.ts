@@ -63,7 +63,7 @@ async function walk (cases: Case[], parallel = 3): Promise<void> {
 }
 
 const REQUIRED: Record<string, string[]> = { evaluate: ['--data', 'x.csv'], lag: ['--group', 'g'], reset: ['--group', 'g'] }
-const COMMANDS = ['up', 'down', 'load', 'train', 'evaluate', 'models', 'describe', 'online', 'score', 'lag', 'reset', 'demo']
+const COMMANDS = ['up', 'down', 'load', 'train', 'evaluate', 'models', 'describe', 'online', 'score', 'lag', 'reset', 'demo', 'backend']
 
 test('bad flag, missing flag, unknown command: every command', async () => {
   await walk([
@@ -72,6 +72,8 @@ test('bad flag, missing flag, unknown command: every command', async () => {
     ...COMMANDS.map(name => ({ args: [name, ...(REQUIRED[name] ?? []), '--frob'], says: /unknown option '--frob'.*streamfit .*--help/ })),
     { args: ['frob'], says: /unknown command 'frob'/ },
     { args: ['models', 'frob'], says: /unknown models subcommand "frob"/ },
+    { args: ['backend', 'frob'], says: /unknown backend subcommand "frob"/ },
+    { args: ['backend', 'install', '--from', 'ftp'], says: /--from expects auto, download or wheel/ },
     { args: ['describe', 'frob'], says: /unknown app "frob"/ },
     { args: ['describe'], says: /missing required argument 'app'/ },
     { args: ['lag'], says: /required option '--group <id>' not specified/ },
