@@ -84,7 +84,7 @@ test('--json: recordsPerSecond over busySeconds, wallSeconds includes the idle t
   assert.is(idleJson.model, model)
   assert.is(idleJson.recordsPerSecond, 0)
   const text = await score(['--group', group])
-  assert.match(text.stdout, new RegExp(`model ${model}\\n$`))
+  assert.match(text.stdout, new RegExp(`, model ${model}\\b`))
 })
 
 test('logs: JSON lines when piped, readable lines on a terminal, JSON on a terminal with --log-format json', async () => {
