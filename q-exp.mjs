@@ -8,7 +8,7 @@ const s=shuffledSplit(lines.length,0.4,42)
 const arr=(idx)=>{const n=idx.length,xs=new Float32Array(n*18),ys=new Float32Array(n);idx.forEach((r,i)=>{const c=lines[r].split(',').map(Number);ys[i]=c[0];for(let j=0;j<18;j++)xs[i*18+j]=c[j+1]});return {xs,ys,n}}
 const tr=arr(Array.from(s.train)), te=arr(Array.from(s.test))
 const configs = JSON.parse(process.argv[2])
-for (const c of configs) for (const seed of [1,2]) {
+for (const c of configs) for (const seed of (c.seeds??[1,2])) {
   const r = await ModelRunner.create({backend:'wasm', seed, learnScaler:true, model:{inputs:18, hidden:c.hidden??[128,256,128], dropout:c.dropout??[0.2,0.4,0.4], learningRate:c.lr??0.001}})
   const t0=Date.now()
   let best=[]

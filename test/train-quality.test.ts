@@ -1,7 +1,7 @@
 // End to end through the CLI, as a user runs it: load the 8k SUSY file, train 10 epochs from
 // Kafka, evaluate on the 3,200 test-split rows read back from the test topic. The bar is the
 // issue's: accuracy >= 0.78 and AUC >= 0.855 (in-memory training reaches about 0.787 / 0.862).
-// Takes about a minute on the WASM backend (longer on a loaded machine).
+// Runs once per backend under test (test/support/backends.ts): about a minute on WASM, less natively.
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -15,6 +15,8 @@ import { deleteTopics } from '../src/kafka/admin.js'
 import { ModelRegistry } from '../src/registry/registry.js'
 import { fromPartition } from '../src/sources/partition.js'
 import { config, kafka, packageRoot, SUSY_8K, unique } from './ml-fixtures.js'
+import { TEST_BACKENDS } from './support/backends.js'
+import { bareProject } from './support/bare-project.js'
 
 const run = promisify(execFile)
 const bin = join(packageRoot, 'bin', 'streamfit.js')
@@ -47,15 +49,18 @@ test.after(async () => {
   await redis.quit()
 })
 
-test('load 8k -> train 10 epochs from Kafka -> evaluate on the unseen test split: accuracy >= 0.78, AUC >= 0.855', async () => {
-  const loaded = await streamfit('load', '--fresh', '--data', SUSY_8K, '--json')
-  assert.is(loaded[topics.train], 4800)
-  assert.is(loaded[topics.test], 3200)
+TEST_BACKENDS.forEach((backend, i) => test(`load 8k -> train 10 epochs from Kafka on ${backend} -> evaluate on the unseen test split: accuracy >= 0.78, AUC >= 0.855`, async () => {
+  const model = `susy@${i + 1}`
+  if (i === 0) {
+    const loaded = await streamfit('load', '--fresh', '--data', SUSY_8K, '--json')
+    assert.is(loaded[topics.train], 4800)
+    assert.is(loaded[topics.test], 3200)
+  }
 
-  const trained = await streamfit('train', '--epochs', '10', '--seed', '1', '--json')
+  const trained = await streamfit('train', '--epochs', '10', '--seed', '1', '--backend', backend, '--json')
   assert.is(trained.epochs, 10)
-  assert.is(trained.model, 'susy@1')
-  assert.is(trained.backend, 'wasm')
+  assert.is(trained.model, model)
+  assert.is(trained.backend, backend)
   assert.is(trained.rows, 4800)
   assert.ok((trained.rowsPerSecond as number) > 0)
   assert.ok((trained.accuracy as number) > 0.75, `training accuracy ${trained.accuracy}`)
@@ -64,7 +69,7 @@ test('load 8k -> train 10 epochs from Kafka -> evaluate on the unseen test split
 
   const registry = new ModelRegistry({ url: config.redisUrl, prefix })
   try {
-    const [version] = await registry.list()
+    const version = (await registry.list()).find(v => v.ref === model)!
     assert.equal(version.offsets, { [topics.train]: { 0: 4800n } }, 'the version records the input it consumed')
     assert.is(version.epochs, 10)
     assert.is(version.params, 68_481)
@@ -81,25 +86,29 @@ test('load 8k -> train 10 epochs from Kafka -> evaluate on the unseen test split
   const csv = join(home, 'test-split.csv')
   writeFileSync(csv, records.map(r => `${r.key?.toString()},${r.value?.toString()}`).join('\n') + '\n')
 
-  const evaluated = await streamfit('evaluate', '--data', csv, '--model', 'susy@1', '--json')
+  const evaluated = await streamfit('evaluate', '--data', csv, '--model', model, '--backend', backend, '--json')
   assert.is(evaluated.rows, 3200)
-  assert.is(evaluated.model, 'susy@1')
+  assert.is(evaluated.model, model)
+  assert.is(evaluated.backend, backend)
   assert.ok((evaluated.accuracy as number) >= 0.78, `test accuracy ${evaluated.accuracy} >= 0.78`)
   assert.ok((evaluated.auc as number) >= 0.855, `test AUC ${evaluated.auc} >= 0.855`)
   assert.ok((evaluated.loss as number) < 0.5, `test loss ${evaluated.loss}`)
-})
+}))
 
 test('train refuses a backend that is not installed: exit 2, one line, before touching Kafka', async () => {
+  const bare = bareProject()
   try {
-    await run(process.execPath, [bin, 'train', '--backend', 'gpu'], { env })
+    await run(process.execPath, [bare.cli, 'train', '--backend', 'gpu'], { env })
     assert.unreachable('train --backend gpu succeeded')
   } catch (error) {
     const e = error as { code: number; stderr: string }
     assert.is(e.code, 2)
     const lines = e.stderr.trim().split('\n').filter(l => !l.startsWith('{'))
     assert.equal(lines, ['streamfit: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed'])
+  } finally {
+    bare.remove()
   }
-  assert.not.ok(existsSync(join(home, 'plots', 'susy@2.svg')))
+  assert.not.ok(existsSync(join(home, 'plots', `susy@${TEST_BACKENDS.length + 1}.svg`)))
 })
 
 test.run()

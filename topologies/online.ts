@@ -47,7 +47,10 @@ export interface OnlineOptions {
   groupId?: string
   /** Stop after this many ms without a new record; -1 (default) runs forever, as the tutorial. */
   streamTimeout?: number
-  /** Epochs over each mini-batch (default 1; the tutorial's 3 overfit each mini-batch, see README). */
+  /**
+   * Epochs over each mini-batch. Default: 1 when continuing a stored version (the tutorial's 3
+   * overfit each mini-batch and make a trained model worse, see README), 3 for a new model.
+   */
   epochsPerBatch?: number
   /**
    * Adam's learning rate while learning online. Default: 0.00003 when continuing a stored version
@@ -116,7 +119,9 @@ export const onlineDefaults = {
   model: 'susy',
   groupId: 'cgonline',
   streamTimeout: -1,
-  epochsPerBatch: 1,
+  /** Epochs per mini-batch for a new model (the tutorial's), and when continuing a stored version. */
+  newEpochsPerBatch: 3,
+  continueEpochsPerBatch: 1,
   /** The default learning rate when continuing a version from outside the lineage (e.g. train's). */
   continueLearningRate: 0.00003,
   batchSize: 32,
@@ -139,7 +144,7 @@ export function describe (config: Config): TopologyDescription {
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
       { kind: 'processor', name: 'predict', detail: 'prequential accuracy and loss, before fitting' },
-      { kind: 'processor', name: 'fit', detail: `${onlineDefaults.epochsPerBatch} epoch(s), batch ${onlineDefaults.batchSize}, Adam at ${onlineDefaults.continueLearningRate} from a stored version, with its moments, worker thread` },
+      { kind: 'processor', name: 'fit', detail: `batch ${onlineDefaults.batchSize}; continuing a version ${onlineDefaults.continueEpochsPerBatch} epoch at Adam ${onlineDefaults.continueLearningRate} with its moments, a new model ${onlineDefaults.newEpochsPerBatch} epochs at 0.001; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one atomic registry save, every 10 mini-batches or 30 s, and at stop' },
       { kind: 'sink', name: 'commitOffsets', topics: [config.topics.train], detail: 'after the save, for lag and tools' }
     ]
@@ -198,7 +203,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch, batchSize: o.batchSize, savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, savePolicy: o.savePolicy,
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, logger, onBatch: o.onBatch
     })
 

@@ -81,6 +81,8 @@ export interface RegistryOptions {
   prefix?: string
   /** Told of Redis connection errors (ioredis keeps reconnecting meanwhile). */
   onError?: (error: Error) => void
+  /** Told when the connection is ready again after an error (not on the first connect). */
+  onReconnect?: () => void
 }
 
 interface Scripts {
@@ -104,7 +106,10 @@ export class ModelRegistry {
     this.#redis = options.redis ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 3 })
     // Connection errors also reject the commands that meet them; ioredis reconnects by itself.
     // Without a listener it would print each one as an "Unhandled error event".
-    if (this.#owned) this.#redis.on('error', (error: Error) => { this.#lastError = error; options.onError?.(error) })
+    if (this.#owned) {
+      this.#redis.on('error', (error: Error) => { this.#lastError = error; options.onError?.(error) })
+      this.#redis.on('ready', () => { if (this.#lastError !== null) options.onReconnect?.() })
+    }
     this.#redis.defineCommand('streamfitSave', { numberOfKeys: 5, lua: SAVE })
     this.#redis.defineCommand('streamfitLoad', { numberOfKeys: 2, lua: LOAD })
     this.#redis.defineCommand('streamfitDelete', { numberOfKeys: 3, lua: DELETE })
