@@ -1,5 +1,6 @@
-// Backend choice: the native tfjs packages are not installed here, so `auto` must fall back to
-// WASM quietly, and forcing a missing backend must be a one-line usage error.
+// Backend choice: `auto` falls back quietly past native packages a project lacks (tested in a copy
+// of the project without them), forcing a missing backend is a one-line usage error, and every
+// backend under test loads and computes.
 import { execFile } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,8 +11,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UsageError } from '../src/errors.js'
 import { loadBackend, parseBackend } from '../src/ml/backend.js'
-import { ModelRunner } from '../src/ml/runner.js'
-import { rejects } from './ml-fixtures.js'
+import { bareProject } from './support/bare-project.js'
+import { TEST_BACKENDS } from './support/backends.js'
 
 const run = promisify(execFile)
 const backendModule = fileURLToPath(new URL('../src/ml/backend.js', import.meta.url))
@@ -26,17 +27,22 @@ async function inChild (preference: string, module = backendModule): Promise<{ s
   return run(process.execPath, ['--input-type=module', '-e', script])
 }
 
-test('auto falls back past the missing native packages to WASM, silently, with the reasons kept', async () => {
-  const { stdout, stderr } = await inChild('auto')
-  const result = JSON.parse(stdout)
-  assert.is(result.name, 'wasm')
-  assert.is(result.active, 'wasm')
-  assert.is(result.y, 11)
-  assert.equal(result.skipped, [
-    'gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed',
-    'node backend unavailable: @tensorflow/tfjs-node is not installed'
-  ])
-  assert.is(stderr, '', 'nothing on stderr: no stack trace, no tfjs advice')
+test('auto falls back past missing native packages to WASM, silently, with the reasons kept', async () => {
+  const bare = bareProject()
+  try {
+    const { stdout, stderr } = await inChild('auto', bare.module('src/ml/backend.js'))
+    const result = JSON.parse(stdout)
+    assert.is(result.name, 'wasm')
+    assert.is(result.active, 'wasm')
+    assert.is(result.y, 11)
+    assert.equal(result.skipped, [
+      'gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed',
+      'node backend unavailable: @tensorflow/tfjs-node is not installed'
+    ])
+    assert.is(stderr, '', 'nothing on stderr: no stack trace, no tfjs advice')
+  } finally {
+    bare.remove()
+  }
 })
 
 test('the pure-JS CPU backend works when asked for, without tfjs console advice', async () => {
@@ -45,13 +51,37 @@ test('the pure-JS CPU backend works when asked for, without tfjs console advice'
   assert.is(stderr, '')
 })
 
+for (const name of TEST_BACKENDS) {
+  test(`backend ${name} loads when asked for and computes, with nothing on stderr (TensorFlow's C++ notes silenced)`, async () => {
+    const { stdout, stderr } = await inChild(name)
+    const result = JSON.parse(stdout)
+    assert.equal([result.name, result.active, result.y], [name, name === 'node' ? 'tensorflow' : name, 11])
+    assert.is(stderr, '')
+  })
+}
+
 test('forcing a backend that is not installed is a one-line UsageError naming the package', async () => {
-  for (const [name, pkg] of [['gpu', '@tensorflow/tfjs-node-gpu'], ['node', '@tensorflow/tfjs-node']]) {
-    await rejects(() => loadBackend(name as 'gpu'), e =>
-      e instanceof UsageError && e.message === `${name} backend unavailable: ${pkg} is not installed`)
+  const bare = bareProject()
+  try {
+    for (const [name, pkg] of [['gpu', '@tensorflow/tfjs-node-gpu'], ['node', '@tensorflow/tfjs-node']]) {
+      try {
+        await inChild(name, bare.module('src/ml/backend.js'))
+        assert.unreachable(`${name} loaded`)
+      } catch (error) {
+        assert.match((error as { stderr: string }).stderr, `UsageError: ${name} backend unavailable: ${pkg} is not installed`)
+      }
+    }
+    // Through the worker too: ModelRunner.create reports it the same way and leaves no worker behind.
+    // A script file, not -e: the worker would inherit --input-type and refuse to start.
+    const script = join(bare.root, 'runner-gpu.mjs')
+    writeFileSync(script, `
+      const { ModelRunner } = await import(${JSON.stringify(bare.module('src/ml/runner.js'))})
+      try { await ModelRunner.create({ backend: 'gpu' }) } catch (e) { console.log(e.name + ': ' + e.message) }`)
+    const { stdout } = await run(process.execPath, [script], { timeout: 60_000 })
+    assert.is(stdout.trim(), 'UsageError: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed')
+  } finally {
+    bare.remove()
   }
-  // Through the worker too: ModelRunner.create reports it the same way and leaves no worker behind.
-  await rejects(() => ModelRunner.create({ backend: 'gpu' }), e => e instanceof UsageError && /tfjs-node-gpu is not installed/.test(e.message))
 })
 
 test('an installed but broken native package (no CUDA libraries) is skipped with its reason, not a stack', async () => {

@@ -14,7 +14,7 @@ export const kafka = config.kafka
 
 /** The package root (dist/test/.. /..), from which ../shared/data is resolved. */
 export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const SUSY_8K = resolve(packageRoot, '..', 'shared', 'data', 'susy-8k.csv')
+export const SUSY_8K = process.env.STREAMFIT_SUSY_8K ?? resolve(packageRoot, '..', 'shared', 'data', 'susy-8k.csv')
 
 export function unique (prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`

@@ -14,11 +14,13 @@
 import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
 import type { Config, KafkaConfig } from '../src/config.js'
 import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
+import { committedOffsets } from '../src/kafka/group-offsets.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
 import { positionGroup } from '../src/online/position-group.js'
+import { registryGapError, registryGaps } from '../src/online/registry-gap.js'
 import type { PrequentialPoint } from '../src/online/prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
@@ -28,7 +30,7 @@ import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
 import type { TopologyDescription } from '../src/runtime/describe.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
-import { fromGroupBatches, type RecordBatch } from '../src/sources/group-batches.js'
+import { fromGroupBatches } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
 export interface OnlineOptions {
@@ -65,6 +67,12 @@ export interface OnlineOptions {
   backend?: BackendPreference
   /** Seeds the model's initialisation, dropout and the shuffles (default: random). */
   seed?: number
+  /**
+   * Start from what the registry has even when Kafka's committed offsets for the group are ahead
+   * of it (versions lost): retrains the records the lost versions had learnt. Default false:
+   * refuse with a UsageError (exit 2).
+   */
+  fromScratch?: boolean
   /** Also score every mini-batch with the starting version, frozen (a second worker): OnlineResult.baselineCurve. */
   compareWithStart?: boolean
   /** Keep only this lineage's newest N versions (default 0: keep every version). */
@@ -120,7 +128,8 @@ export const onlineDefaults = {
   maxRecords: 256,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
   sessionTimeout: 10_000,
-  keepVersions: 0
+  keepVersions: 0,
+  fromScratch: false
 }
 
 export function describe (config: Config): TopologyDescription {
@@ -163,6 +172,13 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     //    offsets become the group's committed offsets before it joins.
     const { id: topicId } = await describeTopic(kafka, topic)
     const start = await store.resumePoint({ group: groupId, topic, topicId, beginning: await beginningOffsets(kafka, topic) })
+    // Kafka's committed offsets trail the registry's; ahead of it, the registry lost versions.
+    const committed = await withAdmin(kafka, admin => committedOffsets(admin, groupId, { topics: [topic] }))
+    const gaps = registryGaps(committed.get(topic), start)
+    if (gaps.length > 0) {
+      if (!o.fromScratch) throw registryGapError(gaps, { group: groupId, topic, start })
+      logger?.warn({ gaps: gaps.map(g => ({ ...g, committed: String(g.committed), registry: String(g.registry) })) }, '--from-scratch: Kafka\'s committed offsets are ahead of the registry; retraining from the registry\'s position')
+    }
     logger?.info({ version: start.version, positions: start.positions.map(String), lineage: start.lineage !== null }, start.lineage !== null
       ? `resuming ${start.version} at offsets ${start.positions.join(',')}`
       : start.version !== null ? `continuing the weights of ${start.version}, reading ${topic} from the beginning` : `new model, reading ${topic} from the beginning`)
@@ -195,7 +211,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     let shuffleSeed = seed
     let firstBatchAt: number | undefined
     let lastBatchAt: number | undefined
-    const miniBatch = (batch: RecordBatch): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
+    const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
       shuffle<KafkaRecord>(32, shuffleSeed++),
       decodeCsv({ deadLetter }),
       toArray(),
@@ -208,7 +224,10 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       concatMap(async batch => {
         if (signal.aborted) return
         firstBatchAt ??= performance.now()
-        await learner.learn(batch, await miniBatch(batch))
+        // Records this model already learnt (a rebalance rewinds to the committed offsets, which
+        // trail the learner until its next save) are dropped before predict and fit.
+        const fresh = learner.unseen(batch)
+        await learner.learn(batch, fresh, await miniBatch(fresh))
         lastBatchAt = performance.now()
       })
     ), { defaultValue: undefined })

@@ -95,6 +95,7 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       firstBatchSeconds: round3((first - started) / 1000),
       steadyRecordsPerSecond: rate(result.records - firstRecords, (last - first) / 1000),
       model: result.model,
+      backend: model.backend,
       breakdown: {
         predictSeconds: round3(predictSeconds),
         sinkSeconds: round3(sinkSeconds),

@@ -22,6 +22,7 @@ interface OnlineFlags {
   saveEvery?: string
   sessionTimeout: string
   keepVersions: string
+  fromScratch?: boolean
   compareStart?: boolean
   backend: string
   seed?: string
@@ -45,6 +46,7 @@ export function register (program: Command): void {
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
     .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
+    .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
     .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
@@ -69,6 +71,7 @@ export function register (program: Command): void {
       savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
       sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
       keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+      fromScratch: flags.fromScratch === true,
       compareWithStart: flags.compareStart === true,
       backend: parseBackend(flags.backend),
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})

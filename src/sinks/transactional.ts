@@ -23,6 +23,7 @@ import { clientApiError } from '../kafka/client-errors.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { committedOffsets } from '../kafka/group-offsets.js'
 import type { KafkaRecord } from '../record.js'
+import { failureInjector, stallInjector } from '../runtime/injected-failure.js'
 import type { Logger } from '../runtime/logger.js'
 
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
@@ -85,6 +86,8 @@ export class TransactionalWriter {
   #producer: Producer | undefined
   #admin: Admin | undefined
   #closed = false
+  #fail = failureInjector()
+  #stall = stallInjector()
 
   constructor (options: TransactionalWriterOptions) {
     this.#options = { ...transactionalWriterDefaults, ...options }
@@ -104,7 +107,7 @@ export class TransactionalWriter {
    * which fences an older instance with the same id and aborts its open transaction; do it
    * before reading so that its pending offsets are settled first.
    */
-  async start (): Promise<void> {
+  async start (resume?: { producerId: bigint, producerEpoch: number }): Promise<void> {
     if (this.#producer !== undefined) return
     const { kafka, transactionalId, transactionTimeoutMs } = this.#options
     const exactlyOnce = this.guarantee === 'exactly-once'
@@ -127,7 +130,10 @@ export class TransactionalWriter {
         // (empty) transaction on the client, so the next beginTransaction skips the init.
         // -1/-1 says "no previous producer": the client's default (0/0) claims to resume
         // producer 0, which the coordinator answers with PRODUCER_FENCED once the id has history.
-        const tx = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })
+        // With `resume` (the producer id and epoch of a producer whose transaction timed out),
+        // the coordinator lets this producer continue that id (KIP-588) unless another instance
+        // took the transactional id meanwhile: then it answers PRODUCER_FENCED.
+        const tx = await producer.beginTransaction(resume ?? { producerId: -1n, producerEpoch: -1 })
         await tx.cancel()
       } catch (error) {
         await Promise.resolve(producer.close(true)).catch(() => {})
@@ -165,6 +171,8 @@ export class TransactionalWriter {
       tx = await producer.beginTransaction()
       // Several requests in one transaction when the batch is larger than the broker takes at once.
       for (const messages of chunkMessages(batch.messages)) await tx.send({ messages })
+      this.#fail('after-send')
+      await this.#stall('after-send')
       await tx.addConsumer(consumer)
       // Sequential on purpose: the client deduplicates concurrent TxnOffsetCommit calls into one.
       for (const r of last) {
@@ -180,6 +188,18 @@ export class TransactionalWriter {
       session.committed(last)
     } catch (error) {
       this.aborted++
+      if (epochRejected(error)) {
+        // Our epoch is stale. Either the broker aborted our transaction because it outlived the
+        // transaction timeout (a stalled batch) and bumped the epoch, which is not fencing (its
+        // partition leaders say INVALID_PRODUCER_EPOCH, its coordinator may say PRODUCER_FENCED),
+        // or another instance took our transactional id. The coordinator tells them apart: a new
+        // producer asking to continue our producer id and epoch is let in only in the first case
+        // (KIP-588), and gets PRODUCER_FENCED (exit 3) in the second.
+        this.#options.logger?.warn(`the broker rejected this producer's epoch (${epochError(error)}); replacing the producer if no other instance took over`)
+        await this.#renewProducer(producer)
+        this.#options.logger?.warn('the transaction had outlived the transaction timeout and was aborted by the broker; producer replaced, re-reading from the committed offsets')
+        throw new RebalanceError('the transaction outlived the transaction timeout and was aborted by the broker; re-reading from the committed offsets', { cause: error })
+      }
       if (tx !== undefined) await this.#abort(tx, error)
       const classified = classify(error, this.#options.transactionalId)
       if (classified instanceof RebalanceError && classified.cause !== undefined &&
@@ -191,6 +211,14 @@ export class TransactionalWriter {
       }
       throw classified
     }
+  }
+
+  /** Replaces the producer with one that continues its producer id (or learns it was fenced). */
+  async #renewProducer (old: Producer): Promise<void> {
+    const resume = old.producerId !== undefined && old.producerEpoch !== undefined ? { producerId: old.producerId, producerEpoch: old.producerEpoch } : undefined
+    if (this.#producer === old) this.#producer = undefined
+    await Promise.resolve(old.close(true)).catch(() => {})
+    await this.start(resume)
   }
 
   async #abort (tx: Transaction, cause: unknown): Promise<void> {
@@ -430,6 +458,14 @@ function lastPerPartition (records: readonly KafkaRecord[]): KafkaRecord[] {
   return [...last.values()]
 }
 
+/** The broker no longer takes our producer epoch: a timed-out transaction, or fencing (see #writeExactlyOnce). */
+function epochRejected (error: unknown): boolean {
+  return epochError(error) !== undefined
+}
+
+function epochError (error: unknown): string | undefined {
+  return clientApiError(error, 'INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED')
+}
 
 /** Turns client errors that mean "stop" or "re-read" into FencedError / RebalanceError. */
 function classify (error: unknown, transactionalId: string | undefined): unknown {
