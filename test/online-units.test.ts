@@ -8,7 +8,7 @@ import { ConsumedOffsets } from '../src/online/consumed.js'
 import { faultInjector } from '../src/online/fault.js'
 import { PrequentialMetrics, quarterLosses } from '../src/online/prequential.js'
 import { parseSavePolicy, SaveSchedule } from '../src/online/save-policy.js'
-import type { KafkaRecord } from '../src/record.js'
+import type { ConsumedRecord } from '../src/record.js'
 
 test('prequential accuracy, clipped log loss and a binned AUC close to the exact one', () => {
   const m = new PrequentialMetrics()
@@ -72,7 +72,7 @@ test('save schedule: every M batches or T ms, whichever first, counted from the 
   assert.is(schedule.batchDone(), true)
 })
 
-function records (partition: number, offsets: number[]): KafkaRecord[] {
+function records (partition: number, offsets: number[]): ConsumedRecord[] {
   return offsets.map(o => ({ topic: 't', partition, offset: BigInt(o), key: null, value: null, timestamp: 0n, headers: new Map() }))
 }
 

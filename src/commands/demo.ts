@@ -13,7 +13,7 @@ import { SUSY_URL } from '../data/susy.js'
 import { StageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
 import { binaryMetrics } from '../ml/evaluation.js'
-import { parsePrediction } from '../sinks/predictions.js'
+import { parsePrediction } from '../codec/prediction.js'
 import { fromPartition } from '../sources/partition.js'
 import { trainDefaults } from '../../topologies/train.js'
 
