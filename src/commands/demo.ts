@@ -15,6 +15,7 @@ import { endOffsets } from '../kafka/admin.js'
 import { binaryMetrics } from '../ml/evaluation.js'
 import { parsePrediction } from '../sinks/predictions.js'
 import { fromPartition } from '../sources/partition.js'
+import { trainDefaults } from '../../topologies/train.js'
 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/src/commands -> package root
@@ -40,7 +41,7 @@ const defaults: DemoOptions = {
   rows: 100_000, // the tutorial's first 100,000 rows
   // Generated rows carry no SUSY physics: enough to show the pipeline, not to wait for.
   synthetic: 10_000,
-  epochs: 10,
+  epochs: trainDefaults.epochs,
   up: true,
   down: false,
   uciTimeoutMs: 5000,
@@ -66,6 +67,18 @@ export interface DemoSummary {
   plots: string[]
   exactlyOnce?: { predictions: number; distinctInputs: number; duplicates: number; inputs: number }
   lag?: number
+  /** Did online learning harm the model? Prequential loss by quarter, and both versions on the test rows. */
+  online?: OnlineCheck
+}
+
+export interface OnlineCheck {
+  firstQuarterLoss?: number
+  lastQuarterLoss?: number
+  /** The same quarters scored by the starting version, frozen: the stream's own change in difficulty. */
+  startFirstQuarterLoss?: number
+  startLastQuarterLoss?: number
+  parent: { model?: string; accuracy?: number; auc?: number }
+  final: { model?: string; accuracy?: number; auc?: number }
 }
 
 interface StageResult {
@@ -235,7 +248,8 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     accuracy: num(train.json.accuracy),
     rowsPerSecond: num(train.json.rowsPerSecond),
     seconds: train.seconds,
-    note: `${num(train.json.epochs) ?? options.epochs} epochs, training accuracy, ${str(train.json.backend) ?? '?'} backend, ${model ?? '?'}`
+    note: `${num(train.json.epochs) ?? options.epochs} epochs${train.json.stoppedEarly === true ? ` (stopped early, best ${num(train.json.bestEpoch)})` : ''}, training accuracy; ` +
+      `validation ${fmt4(num(train.json.valAccuracy))} / AUC ${fmt4(num(train.json.valAuc))}, ${str(train.json.backend) ?? '?'} backend, ${model ?? '?'}`
   })
 
   const group = `demo-score-${runId}`
@@ -255,7 +269,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
   const totalLag = totalOf(lag.json)
   stages.push({ stage: 'lag', seconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
 
-  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--json'], env)
+  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--compare-start', '--json'], env)
   plots.push(...plotPaths(online))
   const onlineRows = num(online.json.rows)
   stages.push({
@@ -265,8 +279,27 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     auc: num(online.json.prequentialAuc),
     rowsPerSecond: num(online.json.rowsPerSecond),
     seconds: online.seconds,
-    note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}`
+    note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}; ` +
+      `loss first quarter ${fmt4(num(online.json.prequentialLossFirstQuarter))}, last quarter ${fmt4(num(online.json.prequentialLossLastQuarter))}`
   })
+
+  // Online learning must leave the model no worse on rows neither stage ever trained on.
+  const finalModel = str(online.json.model)
+  const check: OnlineCheck = {
+    firstQuarterLoss: num(online.json.prequentialLossFirstQuarter),
+    lastQuarterLoss: num(online.json.prequentialLossLastQuarter),
+    startFirstQuarterLoss: num(online.json.startLossFirstQuarter),
+    startLastQuarterLoss: num(online.json.startLossLastQuarter),
+    parent: { model },
+    final: { model: finalModel }
+  }
+  for (const [label, side] of [['train', check.parent], ['online', check.final]] as const) {
+    if (side.model === undefined) continue
+    const evaluated = await runCli('evaluate', ['evaluate', '--topic', config.topics.test, '--model', side.model, '--json'], env)
+    side.accuracy = num(evaluated.json.accuracy)
+    side.auc = num(evaluated.json.auc)
+    stages.push({ stage: `evaluate ${label}`, rows: num(evaluated.json.rows), accuracy: side.accuracy, auc: side.auc, seconds: evaluated.seconds, note: `${side.model} on the held-out test topic` })
+  }
 
   if (options.down) {
     const down = await runCli('down', ['down'], env)
@@ -279,7 +312,8 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     stages,
     plots: [...new Set(plots)],
     exactlyOnce: { predictions: quality.predictions, distinctInputs: quality.distinctInputs, duplicates: quality.duplicates, inputs: testRows },
-    lag: totalLag
+    lag: totalLag,
+    online: check
   }
 }
 
@@ -290,6 +324,10 @@ function totalOf (json: Json): number | undefined {
   const rows = (Array.isArray(json.rows) ? json.rows : Array.isArray(json.partitions) ? json.partitions : []) as Json[]
   if (rows.length === 0) return undefined
   return rows.reduce((sum, row) => sum + (num(row.lag) ?? 0), 0)
+}
+
+function fmt4 (v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '?' : v.toFixed(4)
 }
 
 function banner (lines: string[]): string {
@@ -323,6 +361,15 @@ export function formatSummary (summary: DemoSummary): string {
   if (summary.exactlyOnce) {
     const e = summary.exactlyOnce
     out.push('', `exactly-once check (read_committed reader of the predictions): ${e.predictions} predictions, ${e.distinctInputs} distinct inputs of ${e.inputs}, ${e.duplicates} duplicates`)
+  }
+  if (summary.online) {
+    const o = summary.online
+    const notWorse = o.final.accuracy !== undefined && o.parent.accuracy !== undefined && o.final.auc !== undefined && o.parent.auc !== undefined &&
+      o.final.accuracy >= o.parent.accuracy && o.final.auc >= o.parent.auc
+    out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last ` +
+      `(the starting version, frozen, on the same rows: ${fmt(o.startFirstQuarterLoss, 4)} -> ${fmt(o.startLastQuarterLoss, 4)}); ` +
+      `held-out ${o.parent.model ?? '?'} ${fmt(o.parent.accuracy, 4)} / ${fmt(o.parent.auc, 4)} -> ${o.final.model ?? '?'} ${fmt(o.final.accuracy, 4)} / ${fmt(o.final.auc, 4)} ` +
+      `(${notWorse ? 'no worse than its parent' : 'WORSE than its parent'})`)
   }
   out.push('', summary.plots.length ? `plots:\n${summary.plots.map(p => `  ${p}`).join('\n')}` : 'plots: none reported')
   return out.join('\n') + '\n'

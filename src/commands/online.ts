@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
+import { quarterLosses } from '../online/prequential.js'
 import { parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
@@ -15,11 +16,14 @@ interface OnlineFlags {
   group: string
   streamTimeout: string
   epochsPerBatch: string
+  learningRate?: string
   batchSize: string
   maxRecords: string
   saveEvery?: string
   sessionTimeout: string
   keepVersions: string
+  fromScratch?: boolean
+  compareStart?: boolean
   backend: string
   seed?: string
   plot?: string
@@ -35,12 +39,15 @@ export function register (program: Command): void {
     .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets')
     .option('--group <id>', 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
     .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 waits forever', String(onlineDefaults.streamTimeout))
-    .option('--epochs-per-batch <k>', 'epochs over each mini-batch', String(onlineDefaults.epochsPerBatch))
+    .option('--epochs-per-batch <k>', 'epochs over each mini-batch (the tutorial: 3)', String(onlineDefaults.epochsPerBatch))
+    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${onlineDefaults.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(onlineDefaults.batchSize))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(onlineDefaults.maxRecords))
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
     .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
+    .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
+    .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
@@ -58,11 +65,14 @@ export function register (program: Command): void {
       groupId: flags.group,
       streamTimeout,
       epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }),
+      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
       batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
       maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
       savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
       sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
       keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+      fromScratch: flags.fromScratch === true,
+      compareWithStart: flags.compareStart === true,
       backend: parseBackend(flags.backend),
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
     }
@@ -82,6 +92,7 @@ export function register (program: Command): void {
 
 /** The --json line. */
 export function summary (r: OnlineResult): Record<string, unknown> {
+  const quarters = quarterLosses(r.curve)
   return {
     rows: r.rows,
     batches: r.batches,
@@ -89,6 +100,10 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialAccuracy: round4(r.prequentialAccuracy),
     prequentialLoss: round4(r.prequentialLoss),
     prequentialAuc: round4(r.prequentialAuc),
+    // Learning that harms a model on a stationary stream shows as a last quarter above the first.
+    prequentialLossFirstQuarter: round4(quarters.first),
+    prequentialLossLastQuarter: round4(quarters.last),
+    ...(r.baselineCurve !== undefined ? startFigures(r) : {}),
     model: r.model,
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
@@ -96,6 +111,13 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     ...timing(r.seconds, r.busySeconds),
     rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }
+}
+
+/** The starting version's prequential loss by quarter on the same rows, had it not learnt. */
+function startFigures (r: OnlineResult): Record<string, unknown> {
+  const q = quarterLosses(r.baselineCurve ?? [])
+  const end = r.baselineCurve?.at(-1)
+  return { startPrequentialLoss: round4(end?.loss ?? NaN), startLossFirstQuarter: round4(q.first), startLossLastQuarter: round4(q.last) }
 }
 
 /** Prequential accuracy (running and per mini-batch) and loss over the rows of the run. */

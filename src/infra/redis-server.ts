@@ -1,4 +1,5 @@
-// Debian's redis-server on loopback, persistence off: a scratch Redis for development and tests.
+// Debian's redis-server on loopback, every write appended and fsynced (AOF) under the state dir: the
+// model registry is the online learner's source of truth and must survive a Redis restart.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { UsageError } from '../errors.js'
@@ -40,7 +41,7 @@ export async function startRedis (options: RedisServerOptions): Promise<ServiceI
     throw new UsageError(`no ${server} found: install it (Debian/Ubuntu: \`apt-get install redis-server\`), or run Redis with Docker: \`docker compose up -d redis\``)
   }
   mkdirSync(paths.dir, { recursive: true })
-  const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
+  const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
   if (options.password) args.push('--requirepass', options.password)
   if (user !== undefined && options.password) args.push('--user', user, 'on', `>${options.password}`, '~*', '&*', '+@all')
   const logFd = openSync(paths.log, 'a')

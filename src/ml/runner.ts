@@ -122,6 +122,11 @@ export class ModelRunner implements Predictor {
     return this.#call({ op: 'setLearningRate', learningRate })
   }
 
+  /** The optimizer's learning rate (a loaded model keeps the one it was saved with). */
+  learningRate (): Promise<number> {
+    return this.#call({ op: 'getLearningRate' })
+  }
+
   /** Ends the worker; pending requests fail. */
   async close (): Promise<void> {
     if (this.#closed) return

@@ -116,6 +116,8 @@ async function handle (request: Request): Promise<Handled> {
       optimizer.learningRate = request.learningRate
       return { value: null }
     }
+    case 'getLearningRate':
+      return { value: (need().optimizer as unknown as { learningRate: number }).learningRate }
     case 'paramCount':
       return { value: need().countParams() }
     case 'memory': {

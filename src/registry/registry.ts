@@ -105,9 +105,9 @@ export class ModelRegistry {
     // Connection errors also reject the commands that meet them; ioredis reconnects by itself.
     // Without a listener it would print each one as an "Unhandled error event".
     if (this.#owned) this.#redis.on('error', (error: Error) => { this.#lastError = error; options.onError?.(error) })
-    this.#redis.defineCommand('streamfitSave', { numberOfKeys: 4, lua: SAVE })
-    this.#redis.defineCommand('streamfitLoad', { numberOfKeys: 1, lua: LOAD })
-    this.#redis.defineCommand('streamfitDelete', { numberOfKeys: 2, lua: DELETE })
+    this.#redis.defineCommand('streamfitSave', { numberOfKeys: 5, lua: SAVE })
+    this.#redis.defineCommand('streamfitLoad', { numberOfKeys: 2, lua: LOAD })
+    this.#redis.defineCommand('streamfitDelete', { numberOfKeys: 3, lua: DELETE })
   }
 
   /** Connects and checks Redis answers; an unreachable Redis is a one-line UsageError. */
@@ -152,12 +152,18 @@ export class ModelRegistry {
     const k = this.#keys(name)
     const expected = input.ifLatest === undefined ? '' : String(input.ifLatest ?? 0)
     let version: number
-    try {
-      version = await this.#scripts.streamfitSave(k.seq, k.versions, k.latest, k.names, k.version, this.channel, name, expected, ...fields)
-    } catch (error) {
-      const message = (error as Error).message
-      if (message.includes('STALE')) throw new RegistryConflictError(`${name}: ${message.slice(message.indexOf('STALE') + 6)}`)
-      throw error
+    for (let attempt = 0; ; attempt++) {
+      // The new version's key is passed to the script (see scripts.ts), so its number is read first.
+      const next = Number(await this.#redis.get(k.seq) ?? '0') + 1
+      try {
+        version = await this.#scripts.streamfitSave(k.seq, k.versions, k.latest, k.names, k.version + next, this.channel, name, expected, String(next), ...fields)
+        break
+      } catch (error) {
+        const message = (error as Error).message
+        if (message.includes('STALE')) throw new RegistryConflictError(`${name}: ${message.slice(message.indexOf('STALE') + 6)}`)
+        if (message.includes('SEQ') && attempt < 20) continue
+        throw error
+      }
     }
     return { ...meta, version: Number(version), ref: formatModelRef(name, Number(version)), offsets: input.offsets ?? {}, bytes: snapshot.weights.byteLength }
   }
@@ -166,7 +172,18 @@ export class ModelRegistry {
   async load (ref: string): Promise<StoredModel> {
     const parsed = parseModelRef(ref)
     const k = this.#keys(parsed.name)
-    const flat = await this.#scripts.streamfitLoadBuffer(k.latest, k.version, String(parsed.version))
+    let flat: Buffer[] = []
+    for (let attempt = 0; ; attempt++) {
+      const version = parsed.version === 'latest' ? await this.#redis.get(k.latest) : String(parsed.version)
+      if (version === null) break
+      try {
+        flat = await this.#scripts.streamfitLoadBuffer(k.latest, k.version + version, version, parsed.version === 'latest' ? 'latest' : '')
+        break
+      } catch (error) {
+        // Latest moved between reading it and loading it (a save or delete): read it again.
+        if (!(error as Error).message.includes('MOVED-LATEST') || attempt >= 20) throw error
+      }
+    }
     if (flat.length === 0) {
       throw new UsageError(parsed.version === 'latest'
         ? `no model "${parsed.name}" in the registry (train one first: streamfit train)`
@@ -225,7 +242,7 @@ export class ModelRegistry {
     const version = parsed.version === 'latest' ? await this.latestVersion(parsed.name) : parsed.version
     if (version === null) return false
     const k = this.#keys(parsed.name)
-    return (await this.#scripts.streamfitDelete(k.versions, k.latest, k.version, this.channel, parsed.name, String(version))) === 1
+    return (await this.#scripts.streamfitDelete(k.versions, k.latest, k.version + version, this.channel, parsed.name, String(version))) === 1
   }
 
   /** Deletes all but the newest `keep` versions of a model (the latest always stays). Returns the refs deleted. */

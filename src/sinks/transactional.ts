@@ -23,6 +23,7 @@ import { clientApiError } from '../kafka/client-errors.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { committedOffsets } from '../kafka/group-offsets.js'
 import type { KafkaRecord } from '../record.js'
+import { failureInjector } from '../runtime/injected-failure.js'
 import type { Logger } from '../runtime/logger.js'
 
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
@@ -85,6 +86,7 @@ export class TransactionalWriter {
   #producer: Producer | undefined
   #admin: Admin | undefined
   #closed = false
+  #fail = failureInjector()
 
   constructor (options: TransactionalWriterOptions) {
     this.#options = { ...transactionalWriterDefaults, ...options }
@@ -165,6 +167,7 @@ export class TransactionalWriter {
       tx = await producer.beginTransaction()
       // Several requests in one transaction when the batch is larger than the broker takes at once.
       for (const messages of chunkMessages(batch.messages)) await tx.send({ messages })
+      this.#fail('after-send')
       await tx.addConsumer(consumer)
       // Sequential on purpose: the client deduplicates concurrent TxnOffsetCommit calls into one.
       for (const r of last) {
