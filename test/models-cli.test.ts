@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../src/config.js'
-import { HotSwapPredictor } from '../src/online/hot-swap.js'
+import { HotSwapPredictor } from '../src/registry/hot-swap.js'
 import { ModelRegistry } from '../src/registry/registry.js'
 import { dropRegistry, runCli, saveSeededModel, waitFor } from './service-helpers.js'
 import { uniqueName } from './support/synthetic.js'

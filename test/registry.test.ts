@@ -7,7 +7,8 @@ import { firstValueFrom, take, toArray } from 'rxjs'
 import { loadConfig } from '../src/config.js'
 import { RegistryConflictError, UsageError } from '../src/errors.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { ModelRegistry, type Announcement } from '../src/registry/registry.js'
+import { ModelRegistry } from '../src/registry/registry.js'
+import type { Announcement } from '../src/registry/version.js'
 import { parseModelRef } from '../src/registry/refs.js'
 
 const { redisUrl } = loadConfig()
@@ -179,7 +180,7 @@ test('every new version is announced: watch callback and versions$ Observable', 
 })
 
 test('an unreachable Redis is a one-line usage error', async () => {
-  await rejects(() => ModelRegistry.connect({ url: 'redis://127.0.0.1:1/0' }), (e: Error) => e instanceof UsageError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0/.test(e.message) && !e.message.includes('\n'))
+  await rejects(() => ModelRegistry.connect({ url: 'redis://127.0.0.1:1/0' }), (e: Error) => e instanceof UsageError && /no Redis answers at redis:\/\/127\.0\.0\.1:1\/0.*REDIS_URL/.test(e.message) && !e.message.includes('\n'))
 })
 
 test.run()

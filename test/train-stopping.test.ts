@@ -11,6 +11,7 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { Redis } from 'ioredis'
 import { parseFeatures } from '../src/codec/susy-csv.js'
 import { holdout } from '../src/data/holdout.js'
+import { EarlyStopping } from '../src/ml/early-stopping.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { ModelRegistry } from '../src/registry/registry.js'
@@ -88,6 +89,17 @@ test('holdout: a hash of offset and seed, the same answer for a record every tim
   assert.not.equal(positions.filter(other), picked, 'another seed holds out other rows')
   assert.is(positions.filter(holdout({ fraction: 0, seed: 7 })).length, 0)
   assert.throws(() => holdout({ fraction: 1, seed: 7 }), /below 1/)
+})
+
+test('EarlyStopping: best epochs, patience counted from the last best, the learning rate halved on each plateau', () => {
+  const stopping = new EarlyStopping({ patience: 4, reducePatience: 2 })
+  const verdicts = [0.5, 0.4, 0.45, 0.41, 0.42, 0.39, 0.4, 0.4, 0.4, 0.4].map((loss, i) => stopping.update(i + 1, loss))
+  assert.equal(verdicts.map(v => v.best), [true, true, false, false, false, true, false, false, false, false])
+  assert.equal(verdicts.map(v => v.learningRateFactor), [1, 1, 1, 0.5, 1, 1, 1, 0.5, 1, 0.5])
+  assert.equal(verdicts.map(v => v.stop), [false, false, false, false, false, false, false, false, false, true])
+  assert.is(stopping.bestEpoch, 6)
+  assert.is(stopping.bestLoss, 0.39)
+  assert.not.ok(new EarlyStopping({ patience: 0 }).update(1, NaN).stop, 'patience 0 never stops')
 })
 
 test('validation split: the same rows held out in every epoch, never trained on, and scored after each epoch', async () => {

@@ -10,10 +10,10 @@
 import { loadConfig, parseNumber } from '../../src/config.js'
 import { UsageError } from '../../src/errors.js'
 import { endOffsets } from '../../src/kafka/admin.js'
-import { HotSwapPredictor } from '../../src/online/hot-swap.js'
+import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import type { Predictor } from '../../src/ml/predictor.js'
-import type { ProcessingGuarantee } from '../../src/sinks/transactional.js'
+import type { ProcessingGuarantee } from '../../src/sinks/sink-batch.js'
 import { onlineDefaults, runOnline } from '../../topologies/online.js'
 import { runScore, scoreDefaults } from '../../topologies/score.js'
 
@@ -126,7 +126,7 @@ async function online (flags: Flags): Promise<Record<string, unknown>> {
     // A backstop only: the run stops once every row present at the start is learnt, as
     // tensorflow-io's side does with --stop-when-drained.
     streamTimeout: 15_000,
-    epochsPerBatch: parseNumber('--epochs-per-batch', flags['epochs-per-batch'] ?? String(onlineDefaults.epochsPerBatch), { min: 1 }),
+    epochsPerBatch: parseNumber('--epochs-per-batch', flags['epochs-per-batch'] ?? String(onlineDefaults.newEpochsPerBatch), { min: 1 }),
     signal: stop.signal,
     onBatch: progress => {
       last = performance.now()

@@ -13,7 +13,7 @@ import { SUSY_URL } from '../data/susy.js'
 import { StageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
 import { binaryMetrics } from '../ml/evaluation.js'
-import { parsePrediction } from '../sinks/predictions.js'
+import { parsePrediction } from '../codec/prediction.js'
 import { fromPartition } from '../sources/partition.js'
 import { trainDefaults } from '../../topologies/train.js'
 
@@ -55,8 +55,10 @@ export interface StageRow {
   rows?: number
   accuracy?: number
   auc?: number
+  /** Over the stage's busy time (its --json rate). */
   rowsPerSecond?: number
-  seconds: number
+  /** The stage's process, start to exit. */
+  wallSeconds: number
   note?: string
 }
 
@@ -201,7 +203,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
 
   if (options.up) {
     const up = await runCli('up', ['up'], env)
-    stages.push({ stage: 'up', seconds: up.seconds, note: `Kafka ${config.kafka.brokers.join(',')}, Redis` })
+    stages.push({ stage: 'up', wallSeconds: up.seconds, note: `Kafka ${config.kafka.brokers.join(',')}, Redis` })
   }
 
   // Data: the tutorial's UCI file when reachable, else a local copy, else synthetic rows.
@@ -235,7 +237,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     stage: 'load',
     rows: trainRows + testRows,
     rowsPerSecond: num(load.json.recordsPerSecond),
-    seconds: load.seconds,
+    wallSeconds: load.seconds,
     note: `${trainRows} train / ${testRows} test${synthetic ? ', SYNTHETIC' : ''}`
   })
 
@@ -247,7 +249,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     rows: num(train.json.rows) ?? trainRows * options.epochs,
     accuracy: num(train.json.accuracy),
     rowsPerSecond: num(train.json.rowsPerSecond),
-    seconds: train.seconds,
+    wallSeconds: train.seconds,
     note: `${num(train.json.epochs) ?? options.epochs} epochs${train.json.stoppedEarly === true ? ` (stopped early, best ${num(train.json.bestEpoch)})` : ''}, training accuracy; ` +
       `validation ${fmt4(num(train.json.valAccuracy))} / AUC ${fmt4(num(train.json.valAuc))}, ${str(train.json.backend) ?? '?'} backend, ${model ?? '?'}`
   })
@@ -261,13 +263,13 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     accuracy: quality.accuracy,
     auc: quality.auc,
     rowsPerSecond: num(score.json.recordsPerSecond),
-    seconds: score.seconds,
+    wallSeconds: score.seconds,
     note: `held-out test split, ${num(score.json.transactions) ?? '?'} transactions, rows/s over the busy time (not the ${STREAM_TIMEOUT_MS / 1000} s idle timeout)`
   })
 
   const lag = await runCli('lag', ['lag', '--group', group, '--json'], env)
   const totalLag = totalOf(lag.json)
-  stages.push({ stage: 'lag', seconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
+  stages.push({ stage: 'lag', wallSeconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
 
   const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--compare-start', '--json'], env)
   plots.push(...plotPaths(online))
@@ -278,7 +280,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     accuracy: num(online.json.prequentialAccuracy),
     auc: num(online.json.prequentialAuc),
     rowsPerSecond: num(online.json.rowsPerSecond),
-    seconds: online.seconds,
+    wallSeconds: online.seconds,
     note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}; ` +
       `loss first quarter ${fmt4(num(online.json.prequentialLossFirstQuarter))}, last quarter ${fmt4(num(online.json.prequentialLossLastQuarter))}`
   })
@@ -298,12 +300,12 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     const evaluated = await runCli('evaluate', ['evaluate', '--topic', config.topics.test, '--model', side.model, '--json'], env)
     side.accuracy = num(evaluated.json.accuracy)
     side.auc = num(evaluated.json.auc)
-    stages.push({ stage: `evaluate ${label}`, rows: num(evaluated.json.rows), accuracy: side.accuracy, auc: side.auc, seconds: evaluated.seconds, note: `${side.model} on the held-out test topic` })
+    stages.push({ stage: `evaluate ${label}`, rows: num(evaluated.json.rows), accuracy: side.accuracy, auc: side.auc, wallSeconds: evaluated.seconds, note: `${side.model} on the held-out test topic` })
   }
 
   if (options.down) {
     const down = await runCli('down', ['down'], env)
-    stages.push({ stage: 'down', seconds: down.seconds })
+    stages.push({ stage: 'down', wallSeconds: down.seconds })
   }
 
   return {
@@ -337,7 +339,7 @@ function banner (lines: string[]): string {
 }
 
 export function formatSummary (summary: DemoSummary): string {
-  const header = ['stage', 'rows', 'accuracy', 'AUC', 'rows/s', 'seconds', 'notes']
+  const header = ['stage', 'rows', 'accuracy', 'AUC', 'rows/s', 'wall s', 'notes']
   const fmt = (v: number | undefined, digits: number): string => v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits)
   const rows = summary.stages.map(s => [
     s.stage,
@@ -345,7 +347,7 @@ export function formatSummary (summary: DemoSummary): string {
     fmt(s.accuracy, 4),
     fmt(s.auc, 4),
     s.rowsPerSecond === undefined ? '-' : String(Math.round(s.rowsPerSecond)),
-    fmt(s.seconds, 1),
+    fmt(s.wallSeconds, 1),
     s.note ?? ''
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)))
@@ -364,12 +366,14 @@ export function formatSummary (summary: DemoSummary): string {
   }
   if (summary.online) {
     const o = summary.online
-    const notWorse = o.final.accuracy !== undefined && o.parent.accuracy !== undefined && o.final.auc !== undefined && o.parent.auc !== undefined &&
-      o.final.accuracy >= o.parent.accuracy && o.final.auc >= o.parent.auc
+    const worse = [
+      ...(o.final.accuracy === undefined || o.parent.accuracy === undefined || o.final.accuracy < o.parent.accuracy ? ['accuracy'] : []),
+      ...(o.final.auc === undefined || o.parent.auc === undefined || o.final.auc < o.parent.auc ? ['AUC'] : [])
+    ]
     out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last ` +
       `(the starting version, frozen, on the same rows: ${fmt(o.startFirstQuarterLoss, 4)} -> ${fmt(o.startLastQuarterLoss, 4)}); ` +
       `held-out ${o.parent.model ?? '?'} ${fmt(o.parent.accuracy, 4)} / ${fmt(o.parent.auc, 4)} -> ${o.final.model ?? '?'} ${fmt(o.final.accuracy, 4)} / ${fmt(o.final.auc, 4)} ` +
-      `(${notWorse ? 'no worse than its parent' : 'WORSE than its parent'})`)
+      `(${worse.length === 0 ? 'no worse than its parent' : `${worse.join(' and ')} LOWER than its parent's`})`)
   }
   out.push('', summary.plots.length ? `plots:\n${summary.plots.map(p => `  ${p}`).join('\n')}` : 'plots: none reported')
   return out.join('\n') + '\n'

@@ -15,7 +15,7 @@ import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineRes
 interface OnlineFlags {
   group: string
   streamTimeout: string
-  epochsPerBatch: string
+  epochsPerBatch?: string
   learningRate?: string
   batchSize: string
   maxRecords: string
@@ -39,7 +39,7 @@ export function register (program: Command): void {
     .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets')
     .option('--group <id>', 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
     .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 waits forever', String(onlineDefaults.streamTimeout))
-    .option('--epochs-per-batch <k>', 'epochs over each mini-batch (the tutorial: 3)', String(onlineDefaults.epochsPerBatch))
+    .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${onlineDefaults.continueEpochsPerBatch} continuing a stored version, ${onlineDefaults.newEpochsPerBatch} (the tutorial's) for a new model`)
     .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${onlineDefaults.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(onlineDefaults.batchSize))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(onlineDefaults.maxRecords))
@@ -64,7 +64,7 @@ export function register (program: Command): void {
       dlqTopic: config.topics.dlq,
       groupId: flags.group,
       streamTimeout,
-      epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }),
+      ...(flags.epochsPerBatch !== undefined ? { epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }) } : {}),
       ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
       batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
       maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),

@@ -104,6 +104,9 @@ export function register (program: Command): void {
             metrics.recordsIn.inc({ app: 'train', topic: options.topic }, p.rows - rowsSeen)
             rowsSeen = p.rows
             metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
+            // The running epoch's figures, so the dashboard's curves move within an epoch.
+            metrics.epochLoss.set({ app: 'train' }, p.loss)
+            metrics.epochAccuracy.set({ app: 'train' }, p.accuracy)
             progress.step(p, total)
           },
           onEpoch: p => {

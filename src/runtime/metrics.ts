@@ -29,6 +29,8 @@ export const metrics = {
   trainingAccuracy: new Gauge({ name: 'streamfit_training_accuracy', help: 'Last training (or prequential) accuracy', labelNames: [...app], registers: [registry] }),
   prequentialLoss: new Gauge({ name: 'streamfit_prequential_loss', help: 'Online learning: running test-then-train log loss', labelNames: [...app], registers: [registry] }),
   trainingEpoch: new Gauge({ name: 'streamfit_training_epoch', help: 'Epochs done, fractional within the running epoch', labelNames: [...app], registers: [registry] }),
+  epochLoss: new Gauge({ name: 'streamfit_epoch_loss', help: 'Running loss of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
+  epochAccuracy: new Gauge({ name: 'streamfit_epoch_accuracy', help: 'Running accuracy of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
   trainingEpochs: new Gauge({ name: 'streamfit_training_epochs', help: 'Epochs the training run will do', labelNames: [...app], registers: [registry] }),
   committedOffset: new Gauge({ name: 'streamfit_committed_offset', help: 'Next offset the group will read (its committed offset)', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
   backend: new Gauge({ name: 'streamfit_backend_info', help: 'TensorFlow.js backend a model runs on (1 per backend in use)', labelNames: ['backend'], registers: [registry] })

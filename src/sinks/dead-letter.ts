@@ -11,7 +11,7 @@
 import { Producer, type MessageToProduce } from '@platformatic/kafka'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 
 /** Header names written on every dead-letter message (values are UTF-8 text). */
 export const DLQ_HEADERS = {
@@ -24,8 +24,20 @@ export const DLQ_HEADERS = {
   partition: 'streamfit.source.partition',
   offset: 'streamfit.source.offset',
   /** The original record's timestamp, milliseconds since the epoch (decimal text). */
-  timestamp: 'streamfit.source.timestamp'
+  timestamp: 'streamfit.source.timestamp',
+  /** Present when the value was cut to MAX_DEAD_LETTER_VALUE_BYTES: the original value's size in bytes. */
+  truncated: 'streamfit.dlq.truncated'
 } as const
+
+/**
+ * Largest value a dead letter copies. A record near the broker's 1 MiB limit, copied with its
+ * headers, would not fit: the transaction carrying it would abort on every retry and every
+ * restart (a poison pill). Longer values keep their beginning, and DLQ_HEADERS.truncated says so.
+ */
+export const MAX_DEAD_LETTER_VALUE_BYTES = 256 * 1024
+
+/** Longest detail header kept: a reason quoting a huge field must not be huge itself. */
+const MAX_DETAIL_CHARS = 512
 
 export type DeadLetterMessage = MessageToProduce<Buffer, Buffer, Buffer, Buffer>
 
@@ -35,7 +47,7 @@ export interface DeadLetterSink {
    * Dead-letters one record. When a promise is returned it settles once the write is durable
    * (or, for a collecting sink, accepted); the caller must propagate a rejection, never drop it.
    */
-  write (record: KafkaRecord, reason: string, detail?: string): void | Promise<void>
+  write (record: ConsumedRecord, reason: string, detail?: string): void | Promise<void>
   /** How many records were dead-lettered, per reason code. */
   readonly counts: Readonly<Record<string, number>>
   /** Total over all reasons. */
@@ -47,20 +59,25 @@ export interface DeadLetterSink {
  * the original headers, and the `streamfit.*` headers of DLQ_HEADERS (replacing any the record
  * already had, e.g. when a dead letter is dead-lettered again).
  */
-export function toDeadLetterMessage (record: KafkaRecord, reason: string, { topic = 'susy-dlq', detail }: { topic?: string; detail?: string } = {}): DeadLetterMessage {
+export function toDeadLetterMessage (record: ConsumedRecord, reason: string, { topic = 'susy-dlq', detail }: { topic?: string; detail?: string } = {}): DeadLetterMessage {
   const headers = new Map<Buffer, Buffer>()
   for (const [name, value] of record.headers) {
     if (!name.startsWith('streamfit.dlq.') && !name.startsWith('streamfit.source.')) headers.set(Buffer.from(name), value)
   }
   headers.set(Buffer.from(DLQ_HEADERS.reason), Buffer.from(reason))
-  if (detail !== undefined) headers.set(Buffer.from(DLQ_HEADERS.detail), Buffer.from(detail))
+  if (detail !== undefined) headers.set(Buffer.from(DLQ_HEADERS.detail), Buffer.from(detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS)}…` : detail))
   headers.set(Buffer.from(DLQ_HEADERS.topic), Buffer.from(record.topic))
   headers.set(Buffer.from(DLQ_HEADERS.partition), Buffer.from(String(record.partition)))
   headers.set(Buffer.from(DLQ_HEADERS.offset), Buffer.from(record.offset.toString()))
   headers.set(Buffer.from(DLQ_HEADERS.timestamp), Buffer.from(record.timestamp.toString()))
   const message: DeadLetterMessage = { topic, headers }
   if (record.key !== null) message.key = record.key
-  if (record.value !== null) message.value = record.value
+  if (record.value !== null && record.value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
+    headers.set(Buffer.from(DLQ_HEADERS.truncated), Buffer.from(String(record.value.length)))
+    message.value = record.value.subarray(0, MAX_DEAD_LETTER_VALUE_BYTES)
+  } else if (record.value !== null) {
+    message.value = record.value
+  }
   return message
 }
 
@@ -99,7 +116,7 @@ export class CollectingDeadLetterSink extends CountingSink implements DeadLetter
     this.topic = topic
   }
 
-  write (record: KafkaRecord, reason: string, detail?: string): void {
+  write (record: ConsumedRecord, reason: string, detail?: string): void {
     this.#messages.push(toDeadLetterMessage(record, reason, { topic: this.topic, detail }))
     this.count(reason)
   }
@@ -155,7 +172,7 @@ export class KafkaDeadLetterSink extends CountingSink implements DeadLetterSink 
     this.#producer = producer ?? new Producer({ ...connectionOptions(kafka ?? config!.kafka, 'dlq'), acks: -1 })
   }
 
-  write (record: KafkaRecord, reason: string, detail?: string): Promise<void> {
+  write (record: ConsumedRecord, reason: string, detail?: string): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('KafkaDeadLetterSink is closed'))
     this.#queue.push(toDeadLetterMessage(record, reason, { topic: this.topic, detail }))
     this.count(reason)

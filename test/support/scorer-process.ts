@@ -7,7 +7,7 @@ import { connectionOptions } from '../../src/kafka/connection.js'
 import { fileURLToPath } from 'node:url'
 import type { KafkaConfig } from '../../src/config.js'
 import { withAdmin } from '../../src/kafka/admin.js'
-import { committedOffsets } from '../../src/kafka/group-offsets.js'
+import { committedOffsets } from '../../src/kafka/offsets.js'
 
 // dist/test/support/ -> package root
 const BIN = fileURLToPath(new URL('../../../bin/streamfit.js', import.meta.url))
