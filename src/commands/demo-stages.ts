@@ -152,12 +152,14 @@ export function formatSummary (summary: DemoSummary): string {
   }
   if (summary.online) {
     const o = summary.online
-    const notWorse = o.final.accuracy !== undefined && o.parent.accuracy !== undefined && o.final.auc !== undefined && o.parent.auc !== undefined &&
-      o.final.accuracy >= o.parent.accuracy && o.final.auc >= o.parent.auc
+    const worse = [
+      ...(o.final.accuracy === undefined || o.parent.accuracy === undefined || o.final.accuracy < o.parent.accuracy ? ['accuracy'] : []),
+      ...(o.final.auc === undefined || o.parent.auc === undefined || o.final.auc < o.parent.auc ? ['AUC'] : [])
+    ]
     out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last ` +
       `(the starting version, frozen, on the same rows: ${fmt(o.startFirstQuarterLoss, 4)} -> ${fmt(o.startLastQuarterLoss, 4)}); ` +
       `held-out ${o.parent.model ?? '?'} ${fmt(o.parent.accuracy, 4)} / ${fmt(o.parent.auc, 4)} -> ${o.final.model ?? '?'} ${fmt(o.final.accuracy, 4)} / ${fmt(o.final.auc, 4)} ` +
-      `(${notWorse ? 'no worse than its parent' : 'WORSE than its parent'})`)
+      `(${worse.length === 0 ? 'no worse than its parent' : `${worse.join(' and ')} LOWER than its parent's`})`)
   }
   out.push('', summary.plots.length ? `plots:\n${summary.plots.map(p => `  ${p}`).join('\n')}` : 'plots: none reported')
   return out.join('\n') + '\n'
