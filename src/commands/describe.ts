@@ -24,7 +24,7 @@ async function parseAppFlags (app: string, config: Config, args: string[]): Prom
   const module = await import(`./${app}.js`) as Partial<AppCommandModule>
   if (module.declareFlags === undefined || module.topologyInput === undefined || module.topology === undefined) return describeDefaults(app, config, args)
   const parser = module.declareFlags(new Command(app)).exitOverride(error => {
-    throw new UsageError(`describe ${app}: ${error.message.replace(/^error: /, '')}: see streamfit ${app} --help for its flags`)
+    throw new UsageError(`describe ${app}: ${error.message.replace(/^error: /, '')}: run \`streamfit ${app} --help\` for its flags`)
   }).configureOutput({ writeErr: () => {} })
   parser.parse(args, { from: 'user' })
   const flags = parser.opts()
