@@ -28,6 +28,16 @@ test('library files import neither topologies/, commands/ nor the service launch
   assert.equal(offences, [])
 })
 
+test('sinks depend on no runtime code (type imports such as the Logger aside)', () => {
+  const offences: string[] = []
+  for (const file of sources(join(SRC, 'sinks'))) {
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^\n]* from '([^']+)'/gm)) {
+      if (spec!.includes('/runtime/')) offences.push(`${relative(SRC, file)} imports ${spec}`)
+    }
+  }
+  assert.equal(offences, [])
+})
+
 test('the offset APIs of the client are called in src/kafka/offsets.ts only', () => {
   // tx.commit() ends a transaction (EndTxn); a consumer's commit() is an OffsetCommit.
   const calls = /\.(addOffset|addConsumer|alterConsumerGroupOffsets|listConsumerGroupOffsets|deleteConsumerGroupOffsets)\(|(?<!\btx)\.commit\(/

@@ -18,7 +18,7 @@ import { addOffsetsToTransaction, lastPerPartition, nextOffsetsByPartition } fro
 import { createSinkProducer } from '../kafka/sink-producer.js'
 import { RebalanceError } from '../errors.js'
 import { classifyTransactionError, epochError, isFenced } from '../kafka/transaction-errors.js'
-import { failureInjector, stallInjector } from '../runtime/injected-failure.js'
+import { failureInjector, stallInjector } from '../faults.js'
 import type { Logger } from '../runtime/logger.js'
 import type { BatchWriter, CommittedBatch, SinkBatch, WriterSession } from './sink-batch.js'
 

@@ -1,8 +1,9 @@
-// Test-only failure injection for the exactly-once tests: STREAMFIT_FAIL=after-send@N[xK][,...]
+// Test-only failure injection for the exactly-once tests (at the top of src/, below sinks and
+// runtime, so the sinks need not depend on the runtime): STREAMFIT_FAIL=after-send@N[xK][,...]
 // makes the transactional sink throw after it has sent a batch's output, at its Nth (to
 // N+K-1th) transaction attempt. The transaction is then aborted with records already in the log,
 // which is how a downstream reader meets aborted transactions of one producer back to back.
-import { InjectedFailure } from '../errors.js'
+import { InjectedFailure } from './errors.js'
 
 export type FailurePoint = 'after-send'
 
