@@ -11,6 +11,7 @@ import { formatSavePolicy, parseSavePolicy } from '../src/online/save-policy.js'
 import { withDefaults } from '../src/runtime/topology.js'
 import { scoreDefaults, scoreTopology } from '../topologies/score.js'
 import { onlineDefaults } from '../topologies/online.js'
+import { trainDefaults } from '../topologies/train.js'
 
 const CLI = fileURLToPath(new URL('../../bin/streamfit.js', import.meta.url))
 const config = loadConfig({})
@@ -37,6 +38,17 @@ test('describe score with flags shows the group and batch size a run with them u
   assert.match(defaults.steps[0]!.detail ?? '', new RegExp(`group ${scoreDefaults.groupId},`))
   await describeApp('score', config, ['--batch-size', '0']).then(() => assert.unreachable('batch size 0 accepted'), (e: Error) => assert.instance(e, UsageError))
   await describeApp('score', config, ['--no-such-flag']).then(() => assert.unreachable('unknown flag accepted'), (e: Error) => assert.instance(e, UsageError))
+})
+
+test('describe train with flags shows the epochs, patience and model a run with them uses', async () => {
+  const d = await describeApp('train', config, ['--epochs', '3', '--patience', '0', '--batch-size', '128', '--from', 'other@2'])
+  const step = (name: string): string => d.steps.find(s => s.name === name)?.detail ?? ''
+  assert.match(step('trainBatches'), /^up to 3 epochs, Adam, continuing other@2,/)
+  assert.is(step('batch'), '128 rows')
+  assert.equal(d.steps.find(s => s.name === 'registry.save')!.stores, [`redis:${config.registryPrefix}model:other`])
+  const defaults = await describeApp('train', config)
+  assert.match(defaults.steps.find(s => s.name === 'trainBatches')!.detail ?? '', new RegExp(`^up to ${trainDefaults.epochs} epochs, early stopping \\(patience ${trainDefaults.patience},`))
+  await describeApp('train', config, ['--validation-fraction', '1']).then(() => assert.unreachable('fraction 1 accepted'), (e: Error) => assert.instance(e, UsageError))
 })
 
 test('`streamfit describe score --group g --batch-size 2048 --json` reports g and 2048', () => {

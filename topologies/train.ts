@@ -10,9 +10,9 @@
 //                                    (features standardised with mean/std learnt in epoch 1)
 //   until validation loss has not improved for `patience` epochs (then the best epoch's weights are
 //   restored) or `epochs` is reached; then the model, its metrics and the offsets it consumed go to
-//   the registry (src/commands/train.ts).
+//   the registry (saveTrained below) and the curves to a plot.
 import { filter, from, fromEvent, lastValueFrom, takeUntil, tap, toArray, type Observable } from 'rxjs'
-import type { Config, KafkaConfig } from '../src/config.js'
+import type { KafkaConfig } from '../src/config.js'
 import { endOffsets } from '../src/kafka/admin.js'
 import { holdout } from '../src/data/holdout.js'
 import type { BackendPreference } from '../src/ml/backend.js'
@@ -27,7 +27,11 @@ import { decodeCsv } from '../src/operators/decode-csv.js'
 import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
-import type { TopologyDescription } from '../src/runtime/describe.js'
+import { withDefaults, type Topology } from '../src/runtime/topology.js'
+import { UsageError } from '../src/errors.js'
+import { writeTrainingPlot } from '../src/plot/training-plot.js'
+import type { ModelRegistry } from '../src/registry/registry.js'
+import type { VersionInfo } from '../src/registry/version.js'
 import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
 
@@ -103,23 +107,61 @@ export interface TrainResult {
 
 export const trainDefaults = { partition: 0, epochs: 30, validationFraction: 0.1, patience: 5, reduceLrPatience: 0, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 
-export function describe (config: Config): TopologyDescription {
-  const d = trainDefaults
-  return {
+/** What shapes a training run and its description; `trainTopology.settings` fills the defaults. */
+export interface TrainInput {
+  topic: string
+  dlqTopic: string
+  partition?: number
+  epochs?: number
+  validationFraction?: number
+  patience?: number
+  reduceLrPatience?: number
+  batchSize?: number
+  shuffleBuffer?: number
+  standardize?: boolean
+  cache?: boolean
+  /** Given: Adam's rate; else the model's (0.001 for a new one). */
+  learningRate?: number
+  /** Registry name the version is saved under. */
+  model?: string
+  /** A stored version to continue (susy@N, susy@latest). */
+  from?: string
+}
+
+/** The input with every default applied: what runs, and what `describe` prints. */
+export type TrainSettings = typeof trainDefaults & { topic: string, dlqTopic: string, model: string, learningRate?: number, from?: string }
+
+export const trainTopology: Topology<TrainInput, TrainSettings> = {
+  name: 'train',
+  settings: input => ({
+    topic: input.topic,
+    dlqTopic: input.dlqTopic,
+    ...withDefaults(trainDefaults, input),
+    model: input.model ?? 'susy',
+    ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
+    ...(input.from !== undefined ? { from: input.from } : {})
+  }),
+  describe: (s, { registryPrefix }) => ({
     name: 'train',
     summary: 'Fits the SUSY model on the train topic for several epochs, each a fresh read of the partition, and saves a version.',
     guarantee: 'none',
     guaranteeDetail: 'a batch job over a fixed offset range: re-run it to retrain',
     steps: [
-      { kind: 'source', name: 'fromPartition', topics: [config.topics.train], detail: `partition ${d.partition}, offset 0 to the end offset at start, re-read every epoch` },
-      { kind: 'processor', name: 'holdout', detail: `${d.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` },
-      { kind: 'processor', name: 'shuffle', detail: `buffer ${d.shuffleBuffer}, reshuffled each epoch` },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
-      { kind: 'processor', name: 'batch', detail: `${d.batchSize} rows` },
-      { kind: 'processor', name: 'trainBatches', detail: `up to ${d.epochs} epochs${d.patience > 0 ? `, early stopping (patience ${d.patience}, best weights kept)` : ''}, Adam, binary cross-entropy, worker thread` },
-      { kind: 'sink', name: 'registry.save', stores: [`redis:${config.registryPrefix}model:susy`], detail: 'topology, weights, metrics, offsets: one atomic step' }
+      { kind: 'source', name: 'fromPartition', topics: [s.topic], detail: `partition ${s.partition}, offset 0 to the end offset at start, re-read every epoch${s.cache ? ' (epoch 1 cached in memory, replayed after)' : ''}` },
+      { kind: 'processor', name: 'holdout', detail: s.validationFraction > 0 ? `${s.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` : 'none: every row trains' },
+      { kind: 'processor', name: 'shuffle', detail: `buffer ${s.shuffleBuffer}, reshuffled each epoch` },
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'processor', name: 'batch', detail: `${s.batchSize} rows` },
+      {
+        kind: 'processor',
+        name: 'trainBatches',
+        detail: `up to ${s.epochs} epochs${s.patience > 0 ? `, early stopping (patience ${s.patience}, best weights kept)` : ''}` +
+          `${s.reduceLrPatience > 0 ? `, learning rate halved after ${s.reduceLrPatience} epochs without improvement` : ''}` +
+          `, Adam${s.learningRate !== undefined ? ` ${s.learningRate}` : ''}${s.from !== undefined ? `, continuing ${s.from}` : ''}, binary cross-entropy${s.standardize ? ', standardised features' : ''}, worker thread`
+      },
+      { kind: 'sink', name: 'registry.save', stores: [`redis:${registryPrefix}model:${s.model}`], detail: 'topology, weights, metrics, offsets: one atomic step' }
     ]
-  }
+  })
 }
 
 export async function runTrain (options: TrainOptions): Promise<TrainResult> {
@@ -231,3 +273,71 @@ function decodeValidation (records: KafkaRecord[], deadLetter: DeadLetterSink): 
 
 /** Epochs after the first meet the same bad records again: they were dead-lettered once already. */
 const alreadyReported: DeadLetterSink = { write: () => {}, counts: {}, total: 0 }
+
+/** How a finished run came about, stored with its version so it can be reproduced. */
+export interface TrainRun extends TrainSettings {
+  seed: number
+  /** The version continued (--from), or null for a new model. */
+  parent: string | null
+  holdoutSeed: number
+}
+
+/** The epoch whose weights the model holds (the best one after early stopping). */
+export function keptEpoch (result: TrainResult): TrainEpoch {
+  const last = result.epochs.at(-1)
+  if (last === undefined) {
+    throw new UsageError(result.rows === 0 && !result.interrupted
+      ? 'the train topic holds no records: load data first (streamfit load)'
+      : 'stopped before the first epoch ended: nothing saved')
+  }
+  return result.epochs.find(e => e.epoch === result.bestEpoch) ?? last
+}
+
+/** Each epoch's figures, rounded, as stored and printed. */
+export function trainHistory (result: TrainResult): Array<Record<string, number>> {
+  return result.epochs.map(e => ({
+    epoch: e.epoch, loss: round4(e.loss), accuracy: round4(e.accuracy), learningRate: e.learningRate,
+    ...(e.validation !== undefined ? { valLoss: round4(e.validation.loss), valAccuracy: round4(e.validation.accuracy), valAuc: round4(e.validation.auc) } : {})
+  }))
+}
+
+/** The topology's sink: the model, its figures and the offsets it consumed, as a new version. */
+export async function saveTrained (registry: ModelRegistry, result: TrainResult, run: TrainRun): Promise<VersionInfo> {
+  const kept = keptEpoch(result)
+  const val = kept.validation
+  const { runner } = result
+  const saved = await registry.save({
+    name: run.model,
+    snapshot: await runner.snapshot(),
+    backend: runner.backend,
+    rows: result.rows,
+    epochs: result.epochs.length,
+    metrics: {
+      loss: kept.loss, accuracy: kept.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds,
+      ...(val !== undefined ? { valLoss: val.loss, valAccuracy: val.accuracy, valAuc: val.auc } : {})
+    },
+    offsets: result.offsets,
+    // Named fields only: nothing of the Kafka config, whose secrets must not be stored.
+    info: {
+      trainer: 'train', parent: run.parent, topic: Object.keys(result.offsets)[0], batchSize: run.batchSize, shuffleBuffer: run.shuffleBuffer, standardize: run.standardize, cache: run.cache, seed: run.seed,
+      validation: { fraction: run.validationFraction, seed: run.holdoutSeed, rows: result.validationRows },
+      patience: run.patience, reduceLrPatience: run.reduceLrPatience, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
+      deadLettered: result.deadLettered, interrupted: result.interrupted, history: trainHistory(result)
+    }
+  })
+  runner.version = saved.ref
+  return saved
+}
+
+/** The loss and accuracy curves of the run saved as `model`, written to `path`. */
+export async function plotTraining (path: string, result: TrainResult, model: string, run: TrainRun): Promise<string> {
+  return await writeTrainingPlot(
+    path,
+    result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, validationLoss: e.validation?.loss, validationAccuracy: e.validation?.accuracy, validationAuc: e.validation?.auc })),
+    `streamfit train: ${model}${run.parent !== null ? ` (from ${run.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${run.batchSize}, ${result.runner.backend}`
+  )
+}
+
+function round4 (n: number): number {
+  return Math.round(n * 10000) / 10000
+}

@@ -2,20 +2,21 @@
 // version to the registry and writes a plot of loss and accuracy per epoch.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, parseNumber, type Config } from '../config.js'
 import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { ModelRunner } from '../ml/runner.js'
-import { writeTrainingPlot } from '../plot/training-plot.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
-import { describe, runTrain, trainDefaults, type TrainEpoch, type TrainResult } from '../../topologies/train.js'
+import { describeRun } from '../runtime/topology.js'
+import { backendFlag, seedFlag } from './flags.js'
+import { keptEpoch, plotTraining, runTrain, saveTrained, trainDefaults, trainHistory, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
 
 interface TrainFlags {
   epochs: string
@@ -38,90 +39,88 @@ interface TrainFlags {
   logLevel?: string
 }
 
-export function register (program: Command): void {
-  const command = program
-    .command('train')
-    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves')
-    .option('--epochs <n>', 'most passes over the train topic (fewer when --patience stops early)', String(trainDefaults.epochs))
-    .option('--validation-fraction <f>', 'share of the train topic held out for validation (by a hash of offset and seed: the same rows every epoch); 0 trains on all', String(trainDefaults.validationFraction))
-    .option('--patience <n>', 'stop when validation loss has not improved for N epochs and keep the best epoch\'s weights; 0 runs every epoch', String(trainDefaults.patience))
-    .option('--reduce-lr-patience <n>', 'halve the learning rate when validation loss has not improved for N epochs; 0 never', String(trainDefaults.reduceLrPatience))
+export function declareFlags (command: Command): Command {
+  const d = trainDefaults
+  command
+    .option('--epochs <n>', 'most passes over the train topic (fewer when --patience stops early)', String(d.epochs))
+    .option('--validation-fraction <f>', 'share of the train topic held out for validation (by a hash of offset and seed: the same rows every epoch); 0 trains on all', String(d.validationFraction))
+    .option('--patience <n>', 'stop when validation loss has not improved for N epochs and keep the best epoch\'s weights; 0 runs every epoch', String(d.patience))
+    .option('--reduce-lr-patience <n>', 'halve the learning rate when validation loss has not improved for N epochs; 0 never', String(d.reduceLrPatience))
     .option('--learning-rate <lr>', 'Adam learning rate (default 0.001, or the stored one with --from)')
     .option('--from <ref>', 'continue a stored version (susy@N, susy@latest): its weights, optimiser state, scaler and hold-out; saved as a new version naming it as parent')
-    .option('--batch-size <n>', 'rows per gradient step', String(trainDefaults.batchSize))
-    .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(trainDefaults.shuffleBuffer))
-    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
-    .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
+    .option('--batch-size <n>', 'rows per gradient step', String(d.batchSize))
+    .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(d.shuffleBuffer))
+  seedFlag(backendFlag(command))
     .option('--no-standardize', 'do not standardise features (by default mean/std are learnt in the first epoch and stored with the model)')
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
     .option('--name <model>', 'registry name of the model', 'susy')
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
-    .option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
+  return command.option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
+}
+
+/** The topology the flags describe (and run). */
+export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
+  const validationFraction = parseNumber('--validation-fraction', flags.validationFraction, { integer: false, min: 0 })
+  if (validationFraction >= 1) throw new UsageError(`--validation-fraction expects a number from 0 to below 1, got "${flags.validationFraction}"`)
+  return {
+    topic: config.topics.train,
+    dlqTopic: config.topics.dlq,
+    epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
+    validationFraction,
+    patience: parseNumber('--patience', flags.patience, { min: 0 }),
+    reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
+    ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
+    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
+    standardize: flags.standardize,
+    cache: flags.cache === true,
+    // --from susy@3 saves under the parent's name unless --name says otherwise.
+    model: parseModelRef(flags.from !== undefined && flags.name === 'susy' ? flags.from : flags.name).name,
+    ...(flags.from !== undefined ? { from: flags.from } : {})
+  }
+}
+
+export const topology = trainTopology
+
+export function register (program: Command): void {
+  const command = declareFlags(program
+    .command('train')
+    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves'))
   withAppOptions(command).action(async (flags: TrainFlags) => {
     const config = loadConfig()
-    const json = flags.json === true
-    const parentRef = flags.from
-    const name = parseModelRef(parentRef !== undefined && flags.name === 'susy' ? parentRef : flags.name).name
-    const validationFraction = parseNumber('--validation-fraction', flags.validationFraction, { integer: false, min: 0 })
-    if (validationFraction >= 1) throw new UsageError(`--validation-fraction expects a number from 0 to below 1, got "${flags.validationFraction}"`)
-    const options = {
-      kafka: config.kafka,
-      topic: config.topics.train,
-      dlqTopic: config.topics.dlq,
-      epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
-      validationFraction,
-      patience: parseNumber('--patience', flags.patience, { min: 0 }),
-      reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
-      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
-      batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
-      shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
-      backend: parseBackend(flags.backend),
-      standardize: flags.standardize,
-      cache: flags.cache === true,
-      // Chosen here when not given, so that the stored version records how to reproduce it.
-      seed: flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
-    }
+    const input = topologyInput(flags, config)
+    const settings = trainTopology.settings(input)
+    const backend = parseBackend(flags.backend)
+    // Chosen here when not given, so that the stored version records how to reproduce it.
+    const seed = flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
     // Fail on an unreachable Kafka or Redis, or a missing topic, before spending minutes training.
     await requireKafka(config)
     const known = await withAdmin(config.kafka, admin => admin.listTopics())
-    if (!known.includes(options.topic)) throw new UsageError(`topic ${options.topic} does not exist: load data first (streamfit load)`)
+    if (!known.includes(settings.topic)) throw new UsageError(`topic ${settings.topic} does not exist: load data first (streamfit load)`)
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
     try {
-      const parent = parentRef !== undefined ? await continuation(registry, parentRef, options) : undefined
-      const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)
-      let rowsSeen = 0 // rows of the running epoch already counted in streamfit_records_in_total
-      const result = await runApp('train', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal }) => {
+      const parent = settings.from !== undefined ? await continuation(registry, settings.from, { backend, seed }) : undefined
+      const json = flags.json === true
+      const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(settings.epochs) : lineProgress(settings.epochs)
+      const result = await runApp('train', { ...appOptions(flags), config, topology: describeRun(trainTopology, input, config) }, async ({ signal }) => {
         return runTrain({
-          ...options,
+          ...settings,
+          kafka: config.kafka,
+          backend,
+          seed,
           ...(parent !== undefined ? { runner: parent.runner, holdoutSeed: parent.holdoutSeed } : {}),
           signal,
-          onStart: (backend, skipped) => {
-            metrics.trainingEpochs.set({ app: 'train' }, options.epochs)
-            progress.start(backend, skipped)
-          },
-          onStep: (p, total) => {
-            // Rows read and the epoch's fraction done feed the dashboard's throughput and progress.
-            metrics.recordsIn.inc({ app: 'train', topic: options.topic }, p.rows - rowsSeen)
-            rowsSeen = p.rows
-            metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
-            // The running epoch's figures, so the dashboard's curves move within an epoch.
-            metrics.epochLoss.set({ app: 'train' }, p.loss)
-            metrics.epochAccuracy.set({ app: 'train' }, p.accuracy)
-            progress.step(p, total)
-          },
-          onEpoch: p => {
-            rowsSeen = 0
-            metrics.trainingEpoch.set({ app: 'train' }, p.epoch)
-            progress.epoch(p)
-            metrics.trainingLoss.set({ app: 'train' }, p.loss)
-            metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)
-          }
+          ...trainMetrics(settings, progress)
         })
       })
       progress.stop()
       if (result === undefined) { await parent?.runner.close(); return }
       try {
-        await finish(result, { registry, name, flags, options, stateDir: config.stateDir, parent: parent?.ref ?? null, holdoutSeed: parent?.holdoutSeed ?? options.seed })
+        const run = { ...settings, seed, parent: parent?.ref ?? null, holdoutSeed: parent?.holdoutSeed ?? seed }
+        const saved = await saveTrained(registry, result, run)
+        metrics.modelVersion.set({ app: 'train', model: settings.model }, saved.version)
+        const plot = await plotTraining(resolve(flags.plot ?? `${config.stateDir}/plots/${saved.ref}.svg`), result, saved.ref, run)
+        process.stdout.write(json ? JSON.stringify(trainSummary(result, saved.ref, run.parent, plot)) + '\n' : formatResult(result, saved.ref, run.parent, plot))
       } finally {
         await result.runner.close()
       }
@@ -129,6 +128,34 @@ export function register (program: Command): void {
       await registry.close()
     }
   })
+}
+
+/** The callbacks of a run: the dashboard's metrics and the progress shown. */
+function trainMetrics (settings: TrainSettings, progress: Progress): Pick<TrainOptions, 'onStart' | 'onStep' | 'onEpoch'> {
+  let rowsSeen = 0 // rows of the running epoch already counted in streamfit_records_in_total
+  return {
+    onStart: (backend, skipped) => {
+      metrics.trainingEpochs.set({ app: 'train' }, settings.epochs)
+      progress.start(backend, skipped)
+    },
+    onStep: (p, total) => {
+      // Rows read and the epoch's fraction done feed the dashboard's throughput and progress.
+      metrics.recordsIn.inc({ app: 'train', topic: settings.topic }, p.rows - rowsSeen)
+      rowsSeen = p.rows
+      metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
+      // The running epoch's figures, so the dashboard's curves move within an epoch.
+      metrics.epochLoss.set({ app: 'train' }, p.loss)
+      metrics.epochAccuracy.set({ app: 'train' }, p.accuracy)
+      progress.step(p, total)
+    },
+    onEpoch: p => {
+      rowsSeen = 0
+      metrics.trainingEpoch.set({ app: 'train' }, p.epoch)
+      progress.epoch(p)
+      metrics.trainingLoss.set({ app: 'train' }, p.loss)
+      metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)
+    }
+  }
 }
 
 /** `--from`: the stored version in a runner, and the seed of its hold-out (to validate on the same rows). */
@@ -139,76 +166,38 @@ async function continuation (registry: ModelRegistry, ref: string, options: { ba
   return { runner, ref: stored.ref, holdoutSeed: typeof validation?.seed === 'number' ? validation.seed : options.seed }
 }
 
-interface FinishOptions { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed: number; validationFraction: number; patience: number; reduceLrPatience: number }
-
-async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: FinishOptions; stateDir: string; parent: string | null; holdoutSeed: number }): Promise<void> {
-  const last = result.epochs.at(-1)
-  if (last === undefined) {
-    throw new UsageError(result.rows === 0 && !result.interrupted
-      ? 'the train topic holds no records: load data first (streamfit load)'
-      : 'stopped before the first epoch ended: nothing saved')
-  }
-  const { runner } = result
-  const o = ctx.options
-  // The figures of the epoch whose weights are saved (the best one after early stopping).
-  const kept = result.epochs.find(e => e.epoch === result.bestEpoch) ?? last
+/** The --json line. */
+function trainSummary (result: TrainResult, model: string, parent: string | null, plot: string): Record<string, unknown> {
+  const kept = keptEpoch(result)
   const val = kept.validation
-  const history = result.epochs.map(e => ({
-    epoch: e.epoch, loss: round4(e.loss), accuracy: round4(e.accuracy), learningRate: e.learningRate,
-    ...(e.validation !== undefined ? { valLoss: round4(e.validation.loss), valAccuracy: round4(e.validation.accuracy), valAuc: round4(e.validation.auc) } : {})
-  }))
-  const saved = await ctx.registry.save({
-    name: ctx.name,
-    snapshot: await runner.snapshot(),
-    backend: runner.backend,
-    rows: result.rows,
+  return {
     epochs: result.epochs.length,
-    metrics: {
-      loss: kept.loss, accuracy: kept.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds,
-      ...(val !== undefined ? { valLoss: val.loss, valAccuracy: val.accuracy, valAuc: val.auc } : {})
-    },
-    offsets: result.offsets,
-    // Named fields only: the options also hold the Kafka config, whose secrets must not be stored.
-    info: {
-      trainer: 'train', parent: ctx.parent, topic: Object.keys(result.offsets)[0], batchSize: o.batchSize, shuffleBuffer: o.shuffleBuffer, standardize: o.standardize, cache: o.cache, seed: o.seed,
-      validation: { fraction: o.validationFraction, seed: ctx.holdoutSeed, rows: result.validationRows },
-      patience: o.patience, reduceLrPatience: o.reduceLrPatience, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
-      deadLettered: result.deadLettered, interrupted: result.interrupted, history
-    }
-  })
-  runner.version = saved.ref
-  metrics.modelVersion.set({ app: 'train', model: ctx.name }, saved.version)
-  const plot = await writeTrainingPlot(
-    resolve(ctx.flags.plot ?? `${ctx.stateDir}/plots/${saved.ref}.svg`),
-    result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, validationLoss: e.validation?.loss, validationAccuracy: e.validation?.accuracy, validationAuc: e.validation?.auc })),
-    `streamfit train: ${saved.ref}${ctx.parent !== null ? ` (from ${ctx.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${ctx.options.batchSize}, ${runner.backend}`
-  )
-  if (ctx.flags.json === true) {
-    process.stdout.write(JSON.stringify({
-      epochs: result.epochs.length,
-      bestEpoch: result.bestEpoch,
-      stoppedEarly: result.stoppedEarly,
-      loss: round4(kept.loss),
-      accuracy: round4(kept.accuracy),
-      ...(val !== undefined ? { valLoss: round4(val.loss), valAccuracy: round4(val.accuracy), valAuc: round4(val.auc), validationRows: result.validationRows } : {}),
-      parent: ctx.parent,
-      history,
-      rowsPerSecond: Math.round(result.rowsPerSecond),
-      backend: runner.backend,
-      model: saved.ref,
-      rows: result.rows,
-      ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
-      deadLettered: result.deadLettered,
-      plot
-    }) + '\n')
-  } else {
-    process.stdout.write(`saved ${saved.ref}${ctx.parent !== null ? ` (from ${ctx.parent})` : ''}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
-      `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
-      `loss ${kept.loss.toFixed(4)}, accuracy ${kept.accuracy.toFixed(4)}` +
-      `${val !== undefined ? `, validation (${result.validationRows} rows) loss ${val.loss.toFixed(4)}, accuracy ${val.accuracy.toFixed(4)}, AUC ${val.auc.toFixed(4)}` : ''}` +
-      `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${runner.backend}` +
-      `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`)
+    bestEpoch: result.bestEpoch,
+    stoppedEarly: result.stoppedEarly,
+    loss: round4(kept.loss),
+    accuracy: round4(kept.accuracy),
+    ...(val !== undefined ? { valLoss: round4(val.loss), valAccuracy: round4(val.accuracy), valAuc: round4(val.auc), validationRows: result.validationRows } : {}),
+    parent,
+    history: trainHistory(result),
+    rowsPerSecond: Math.round(result.rowsPerSecond),
+    backend: result.runner.backend,
+    model,
+    rows: result.rows,
+    ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
+    deadLettered: result.deadLettered,
+    plot
   }
+}
+
+function formatResult (result: TrainResult, model: string, parent: string | null, plot: string): string {
+  const kept = keptEpoch(result)
+  const val = kept.validation
+  return `saved ${model}${parent !== null ? ` (from ${parent})` : ''}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
+    `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
+    `loss ${kept.loss.toFixed(4)}, accuracy ${kept.accuracy.toFixed(4)}` +
+    `${val !== undefined ? `, validation (${result.validationRows} rows) loss ${val.loss.toFixed(4)}, accuracy ${val.accuracy.toFixed(4)}, AUC ${val.auc.toFixed(4)}` : ''}` +
+    `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.backend}` +
+    `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`
 }
 
 interface Progress {
