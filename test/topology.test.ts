@@ -51,6 +51,18 @@ test('describe train with flags shows the epochs, patience and model a run with 
   await describeApp('train', config, ['--validation-fraction', '1']).then(() => assert.unreachable('fraction 1 accepted'), (e: Error) => assert.instance(e, UsageError))
 })
 
+test('describe online with flags shows the group, mini-batch and save policy a run with them uses', async () => {
+  const d = await describeApp('online', config, ['--group', 'g', '--max-records', '100', '--save-every', '5', '--epochs-per-batch', '2', '--learning-rate', '0.01'])
+  const step = (name: string): string => d.steps.find(s => s.name === name)?.detail ?? ''
+  assert.match(step('fromGroupBatches'), /^group g, one mini-batch per poll \(<= 100 rows\)/)
+  assert.match(step('fit'), /; 2 epochs at Adam 0\.01;/)
+  assert.match(step('saveVersion'), /, every 5 mini-batches, and at stop$/)
+  const defaults = await describeApp('online', config)
+  assert.match(defaults.steps[0]!.detail ?? '', new RegExp(`^group ${onlineDefaults.groupId}, .*<= ${onlineDefaults.maxRecords} rows`))
+  assert.match(defaults.steps.find(s => s.name === 'saveVersion')!.detail ?? '', /every 10 mini-batches or 30 s/)
+  await describeApp('online', config, ['--group', '']).then(() => assert.unreachable('empty group accepted'), (e: Error) => assert.instance(e, UsageError))
+})
+
 test('`streamfit describe score --group g --batch-size 2048 --json` reports g and 2048', () => {
   const out = execFileSync(process.execPath, [CLI, 'describe', 'score', '--group', 'g', '--batch-size', '2048', '--json'], { encoding: 'utf8' })
   const d = JSON.parse(out) as { steps: Array<{ name: string, detail?: string }> }

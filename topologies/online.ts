@@ -12,7 +12,7 @@
 // the group's committed offsets before it joins (src/online/position-group.ts): a crash anywhere
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
 import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
-import type { Config, KafkaConfig } from '../src/config.js'
+import type { KafkaConfig } from '../src/config.js'
 import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
 import { committedOffsets } from '../src/kafka/offsets.js'
 import type { BackendPreference } from '../src/ml/backend.js'
@@ -29,7 +29,8 @@ import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
-import type { TopologyDescription } from '../src/runtime/describe.js'
+import { streamTimeoutDetail } from '../src/runtime/describe.js'
+import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromGroupBatches } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
@@ -133,23 +134,53 @@ export const onlineDefaults = {
   fromScratch: false
 }
 
-export function describe (config: Config): TopologyDescription {
-  return {
+/** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart'>
+
+/** The input with every default applied: what runs, and what `describe` prints. */
+export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart'>
+
+export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
+  name: 'online',
+  settings: input => ({
+    topic: input.topic,
+    dlqTopic: input.dlqTopic,
+    ...withDefaults(onlineDefaults, input),
+    ...(input.epochsPerBatch !== undefined ? { epochsPerBatch: input.epochsPerBatch } : {}),
+    ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
+    ...(input.compareWithStart === true ? { compareWithStart: true } : {})
+  }),
+  describe: (s, { registryPrefix }) => ({
     name: 'online',
     summary: 'Learns from every mini-batch of the train topic once: scores it (prequential validation), then fits it.',
     guarantee: 'exactly-once',
     guaranteeDetail: 'each model version is saved to Redis together with the offsets it consumed in one atomic step (a Lua script); ' +
       'a restart resumes from those offsets, so no record is trained twice or skipped',
     steps: [
-      { kind: 'source', name: 'fromGroupBatches', topics: [config.topics.train], detail: `group ${onlineDefaults.groupId}, one mini-batch per poll (<= ${onlineDefaults.maxRecords} rows), offsets from the latest version` },
+      { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms${s.fromScratch ? ', from scratch when versions were lost' : ''}` },
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
-      { kind: 'processor', name: 'predict', detail: 'prequential accuracy and loss, before fitting' },
-      { kind: 'processor', name: 'fit', detail: `batch ${onlineDefaults.batchSize}; continuing a version ${onlineDefaults.continueEpochsPerBatch} epoch at Adam ${onlineDefaults.continueLearningRate} with its moments, a new model ${onlineDefaults.newEpochsPerBatch} epochs at 0.001; worker thread` },
-      { kind: 'sink', name: 'saveVersion', stores: [`redis:${config.registryPrefix}`], detail: 'weights + offsets in one atomic registry save, every 10 mini-batches or 30 s, and at stop' },
-      { kind: 'sink', name: 'commitOffsets', topics: [config.topics.train], detail: 'after the save, for lag and tools' }
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
+      { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
+      { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
+      { kind: 'sink', name: 'commitOffsets', topics: [s.topic], detail: 'after the save, for lag and tools' }
     ]
-  }
+  })
+}
+
+function fitDetail (s: OnlineSettings): string {
+  const d = onlineDefaults
+  const epochs = (n: number): string => `${n} epoch${n === 1 ? '' : 's'}`
+  if (s.epochsPerBatch !== undefined && s.learningRate !== undefined) return `${epochs(s.epochsPerBatch)} at Adam ${s.learningRate}`
+  const continuing = `${epochs(s.epochsPerBatch ?? d.continueEpochsPerBatch)} at Adam ${s.learningRate ?? d.continueLearningRate} with its moments`
+  const fresh = `${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? 0.001}`
+  return `continuing a version ${continuing}, a new model ${fresh}`
+}
+
+function saveDetail (s: OnlineSettings): string {
+  const { everyBatches, everyMs } = s.savePolicy
+  const parts = [...(Number.isFinite(everyBatches) ? [`${everyBatches} mini-batches`] : []), ...(Number.isFinite(everyMs) ? [`${everyMs / 1000} s`] : [])]
+  return `every ${parts.join(' or ')}`
 }
 
 /** Runs the online trainer until the stream times out or `signal` aborts. */

@@ -5,7 +5,7 @@
 import { Command } from 'commander'
 import { loadConfig, type Config } from '../config.js'
 import { UsageError } from '../errors.js'
-import { formatTopology, validateTopology, type TopologyDescription } from '../runtime/describe.js'
+import { formatTopology, type TopologyDescription } from '../runtime/describe.js'
 import { describeRun } from '../runtime/topology.js'
 import type { AppCommandModule } from './flags.js'
 
@@ -21,26 +21,13 @@ async function parseAppFlags (app: string, config: Config, args: string[]): Prom
   if (!(APPS as readonly string[]).includes(app)) {
     throw new UsageError(`unknown app "${app}": choose one of ${APPS.join(', ')}`)
   }
-  const module = await import(`./${app}.js`) as Partial<AppCommandModule>
-  if (module.declareFlags === undefined || module.topologyInput === undefined || module.topology === undefined) return describeDefaults(app, config, args)
+  const module = await import(`./${app}.js`) as AppCommandModule
   const parser = module.declareFlags(new Command(app)).exitOverride(error => {
     throw new UsageError(`describe ${app}: ${error.message.replace(/^error: /, '')}: run \`streamfit ${app} --help\` for its flags`)
   }).configureOutput({ writeErr: () => {} })
   parser.parse(args, { from: 'user' })
   const flags = parser.opts()
   return { description: describeRun(module.topology, module.topologyInput(flags, config), config), json: flags.json === true }
-}
-
-// An app whose topology is not yet a Topology (settings + description): its hand-written
-// description of the defaults, and no flags.
-async function describeDefaults (app: string, config: Config, args: string[]): Promise<{ description: TopologyDescription, json: boolean }> {
-  const flags = args.filter(a => a !== '--json')
-  if (flags.length > 0) throw new UsageError(`describe ${app} describes its defaults only; it takes no flags of ${app} yet (got ${flags.join(' ')})`)
-  // dist/src/commands/describe.js -> dist/topologies/<app>.js
-  const module = await import(new URL(`../../topologies/${app}.js`, import.meta.url).href) as { describe: (config: Config) => TopologyDescription }
-  const description = module.describe(config)
-  validateTopology(description)
-  return { description, json: args.includes('--json') }
 }
 
 export function register (program: Command): void {

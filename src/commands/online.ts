@@ -2,15 +2,17 @@
 // scoring each mini-batch before fitting it (prequential validation). See topologies/online.ts.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, parseNumber, type Config } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
-import { parseSavePolicy } from '../online/save-policy.js'
+import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
 import { perSecond, timing } from './figures.js'
-import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineResult } from '../../topologies/online.js'
+import { describeRun } from '../runtime/topology.js'
+import { backendFlag, groupFlag, seedFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
+import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
   group: string
@@ -19,7 +21,7 @@ interface OnlineFlags {
   learningRate?: string
   batchSize: string
   maxRecords: string
-  saveEvery?: string
+  saveEvery: string
   sessionTimeout: string
   keepVersions: string
   fromScratch?: boolean
@@ -33,58 +35,65 @@ interface OnlineFlags {
   logLevel?: string
 }
 
-export function register (program: Command): void {
-  const command = program
-    .command('online')
-    .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets')
-    .option('--group <id>', 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
-    .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 waits forever', String(onlineDefaults.streamTimeout))
-    .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${onlineDefaults.continueEpochsPerBatch} continuing a stored version, ${onlineDefaults.newEpochsPerBatch} (the tutorial's) for a new model`)
-    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${onlineDefaults.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
-    .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(onlineDefaults.batchSize))
-    .option('--max-records <n>', 'largest mini-batch taken from one poll', String(onlineDefaults.maxRecords))
-    .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
-    .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
-    .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
+export function declareFlags (command: Command): Command {
+  const d = onlineDefaults
+  groupFlag(command, 'consumer group; one group is one lineage of model versions', d.groupId)
+  streamTimeoutFlag(command, d.streamTimeout)
+    .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${d.continueEpochsPerBatch} continuing a stored version, ${d.newEpochsPerBatch} (the tutorial's) for a new model`)
+    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
+    .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(d.batchSize))
+    .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
+    .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', formatSavePolicy(d.savePolicy))
+  sessionTimeoutFlag(command, 'how soon a killed trainer\'s place is free', d.sessionTimeout)
+    .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', String(d.keepVersions))
     .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
     .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
-    .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
-    .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
+  return seedFlag(backendFlag(command))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
+}
+
+/** The topology the flags describe (and run). */
+export function topologyInput (flags: OnlineFlags, config: Config): OnlineInput {
+  requireGroup(flags.group)
+  return {
+    topic: config.topics.train,
+    dlqTopic: config.topics.dlq,
+    groupId: flags.group,
+    streamTimeout: parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 }),
+    ...(flags.epochsPerBatch !== undefined ? { epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }) } : {}),
+    ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
+    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
+    savePolicy: parseSavePolicy(flags.saveEvery),
+    sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
+    keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+    fromScratch: flags.fromScratch === true,
+    compareWithStart: flags.compareStart === true
+  }
+}
+
+export const topology = onlineTopology
+
+export function register (program: Command): void {
+  const command = declareFlags(program
+    .command('online')
+    .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets'))
   withAppOptions(command).action(async (flags: OnlineFlags) => {
     const config = loadConfig()
-    requireGroup(flags.group)
-    const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
-    const options = {
-      kafka: config.kafka,
-      redisUrl: config.redisUrl,
-      registryPrefix: config.registryPrefix,
-      topic: config.topics.train,
-      dlqTopic: config.topics.dlq,
-      groupId: flags.group,
-      streamTimeout,
-      ...(flags.epochsPerBatch !== undefined ? { epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }) } : {}),
-      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
-      batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
-      maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
-      savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
-      sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
-      keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
-      fromScratch: flags.fromScratch === true,
-      compareWithStart: flags.compareStart === true,
-      backend: parseBackend(flags.backend),
-      ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
-    }
+    const input = topologyInput(flags, config)
+    const settings = onlineTopology.settings(input)
+    const backend = parseBackend(flags.backend)
+    const seed = flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {}
     const tty = process.stdout.isTTY === true && flags.json !== true
-    const app = appOptions(flags)
-    await requireServices(config, { topics: [config.topics.train], redis: true })
-    const result = await runApp('online', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
-      return runOnline({ ...options, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
+    await requireServices(config, { topics: [settings.topic], redis: true })
+    const lag = { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] }
+    const result = await runApp('online', { ...appOptions(flags), config, topology: describeRun(onlineTopology, input, config), lag }, async ({ signal, logger }) => {
+      return runOnline({ ...settings, kafka: config.kafka, redisUrl: config.redisUrl, registryPrefix: config.registryPrefix, backend, ...seed, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return
     const plot = result.curve.length > 0
-      ? await writePrequentialPlot(resolve(flags.plot ?? `${config.stateDir}/plots/online-${flags.group}-${result.model ?? 'new'}.svg`), result, flags.group)
+      ? await writePrequentialPlot(resolve(flags.plot ?? `${config.stateDir}/plots/online-${settings.groupId}-${result.model ?? 'new'}.svg`), result, settings.groupId)
       : null
     process.stdout.write(flags.json === true ? JSON.stringify({ ...summary(result), plot }) + '\n' : formatResult(result) + (plot !== null ? `plot: ${plot}\n` : ''))
   })
