@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
 import { lastValueFrom, tap } from 'rxjs'
-import { loadConfig, parseNumber, type KafkaConfig } from '../config.js'
+import { loadConfig, parseNumber, type Config, type KafkaConfig } from '../config.js'
 import { SUSY_URL } from '../data/susy.js'
 import { endOffsets } from '../kafka/admin.js'
 import { predictionQuality } from '../ml/evaluation.js'
@@ -58,71 +58,104 @@ async function committedPredictions (kafka: KafkaConfig, topic: string): Promise
   return predictions
 }
 
+/** What the stages share: the environment they run in and the summary rows they add. */
+interface DemoRun {
+  env: NodeJS.ProcessEnv
+  config: Config
+  runId: string
+  stages: StageRow[]
+  plots: string[]
+}
+
 export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEnv = process.env): Promise<DemoSummary> {
   // The apps' JSON logs would drown the story: warnings and errors only, unless asked for.
   const env = { ...parentEnv, STREAMFIT_LOG_LEVEL: parentEnv.STREAMFIT_LOG_LEVEL ?? 'warn' }
-  const config = loadConfig(env)
-  const runId = Date.now().toString(36)
-  const stages: StageRow[] = []
-  const plots: string[] = []
-
-  if (options.up) {
-    const up = await runCli('up', ['up'], env)
-    stages.push({ stage: 'up', wallSeconds: up.seconds, note: `Kafka ${config.kafka.brokers.join(',')}, Redis` })
+  const run: DemoRun = { env, config: loadConfig(env), runId: Date.now().toString(36), stages: [], plots: [] }
+  if (options.up) await simpleStage(run, 'up', `Kafka ${run.config.kafka.brokers.join(',')}, Redis`)
+  const source = await chooseData(options)
+  const loaded = await loadStage(run, source)
+  const model = await trainStage(run, options.epochs, loaded.trainRows)
+  const scored = await scoreStage(run, model)
+  const { model: finalModel, ...quarters } = await onlineStage(run)
+  const check: OnlineCheck = { ...quarters, parent: { model }, final: { model: finalModel } }
+  await evaluateStage(run, 'train', check.parent)
+  await evaluateStage(run, 'online', check.final)
+  if (options.down) await simpleStage(run, 'down')
+  const { quality, totalLag } = scored
+  return {
+    data: source.data,
+    synthetic: source.synthetic,
+    stages: run.stages,
+    plots: [...new Set(run.plots)],
+    exactlyOnce: { predictions: quality.predictions, distinctInputs: quality.distinctInputs, duplicates: quality.duplicates, inputs: loaded.testRows },
+    lag: totalLag,
+    online: check
   }
+}
 
-  // Data: the tutorial's UCI file when reachable, else a local copy, else synthetic rows.
-  let data: string
-  let loadArgs: string[]
-  let synthetic = false
-  if (options.data !== undefined) {
-    data = options.data
-    loadArgs = ['--data', options.data, '--rows', String(options.rows)]
-  } else if (await reachable(SUSY_URL, options.uciTimeoutMs)) {
-    data = SUSY_URL // load's default source: streamed, only the first `rows` are read
-    loadArgs = ['--rows', String(options.rows)]
-  } else if (existsSync(LOCAL_SUSY)) {
+/** A stage with nothing to report but its time (up, down). */
+async function simpleStage (run: DemoRun, stage: 'up' | 'down', note?: string): Promise<void> {
+  const result = await runCli(stage, [stage], run.env)
+  run.stages.push({ stage, wallSeconds: result.seconds, ...(note !== undefined ? { note } : {}) })
+}
+
+interface DataSource { data: string, loadArgs: string[], synthetic: boolean }
+
+/** The tutorial's UCI file when reachable, else a local copy, else synthetic rows (said loudly). */
+async function chooseData (options: DemoOptions): Promise<DataSource> {
+  const rows = ['--rows', String(options.rows)]
+  if (options.data !== undefined) return { data: options.data, loadArgs: ['--data', options.data, ...rows], synthetic: false }
+  // load's default source: streamed, only the first `rows` are read
+  if (await reachable(SUSY_URL, options.uciTimeoutMs)) return { data: SUSY_URL, loadArgs: rows, synthetic: false }
+  if (existsSync(LOCAL_SUSY)) {
     process.stderr.write(`\nUCI SUSY is not reachable from here; using the local copy ${LOCAL_SUSY}\n`)
-    data = LOCAL_SUSY
-    loadArgs = ['--data', LOCAL_SUSY, '--rows', String(options.rows)]
-  } else {
-    synthetic = true
-    data = `${options.synthetic} synthetic rows`
-    loadArgs = ['--synthetic', String(options.synthetic)]
-    process.stderr.write(banner([
-      'SYNTHETIC DATA: the UCI SUSY file is not reachable and no local copy was given (--data).',
-      `The demo runs on ${options.synthetic} generated rows of the same shape: accuracy and AUC`,
-      'below say nothing about SUSY. Run `npm run demo -- --data SUSY.csv.gz` for real rows.'
-    ]))
+    return { data: LOCAL_SUSY, loadArgs: ['--data', LOCAL_SUSY, ...rows], synthetic: false }
   }
-  const load = await runCli('load', ['load', '--fresh', ...loadArgs, '--json'], env)
-  const trainRows = num(load.json[config.topics.train]) ?? 0
-  const testRows = num(load.json[config.topics.test]) ?? 0
-  stages.push({
+  process.stderr.write(banner([
+    'SYNTHETIC DATA: the UCI SUSY file is not reachable and no local copy was given (--data).',
+    `The demo runs on ${options.synthetic} generated rows of the same shape: accuracy and AUC`,
+    'below say nothing about SUSY. Run `npm run demo -- --data SUSY.csv.gz` for real rows.'
+  ]))
+  return { data: `${options.synthetic} synthetic rows`, loadArgs: ['--synthetic', String(options.synthetic)], synthetic: true }
+}
+
+async function loadStage (run: DemoRun, source: DataSource): Promise<{ trainRows: number, testRows: number }> {
+  const load = await runCli('load', ['load', '--fresh', ...source.loadArgs, '--json'], run.env)
+  const trainRows = num(load.json[run.config.topics.train]) ?? 0
+  const testRows = num(load.json[run.config.topics.test]) ?? 0
+  run.stages.push({
     stage: 'load',
     rows: trainRows + testRows,
     rowsPerSecond: num(load.json.recordsPerSecond),
     wallSeconds: load.seconds,
-    note: `${trainRows} train / ${testRows} test${synthetic ? ', SYNTHETIC' : ''}`
+    note: `${trainRows} train / ${testRows} test${source.synthetic ? ', SYNTHETIC' : ''}`
   })
+  return { trainRows, testRows }
+}
 
-  const train = await runCli('train', ['train', '--epochs', String(options.epochs), '--json'], env)
+/** Trains and returns the version saved. */
+async function trainStage (run: DemoRun, epochs: number, trainRows: number): Promise<string | undefined> {
+  const train = await runCli('train', ['train', '--epochs', String(epochs), '--json'], run.env)
   const model = str(train.json.model)
-  plots.push(...plotPaths(train))
-  stages.push({
+  run.plots.push(...plotPaths(train))
+  run.stages.push({
     stage: 'train',
-    rows: num(train.json.rows) ?? trainRows * options.epochs,
+    rows: num(train.json.rows) ?? trainRows * epochs,
     accuracy: num(train.json.accuracy),
     rowsPerSecond: num(train.json.rowsPerSecond),
     wallSeconds: train.seconds,
-    note: `${num(train.json.epochs) ?? options.epochs} epochs${train.json.stoppedEarly === true ? ` (stopped early, best ${num(train.json.bestEpoch)})` : ''}, training accuracy; ` +
+    note: `${num(train.json.epochs) ?? epochs} epochs${train.json.stoppedEarly === true ? ` (stopped early, best ${num(train.json.bestEpoch)})` : ''}, training accuracy; ` +
       `validation ${fmt4(num(train.json.valAccuracy))} / AUC ${fmt4(num(train.json.valAuc))}, ${str(train.json.backend) ?? '?'} backend, ${model ?? '?'}`
   })
+  return model
+}
 
-  const group = `demo-score-${runId}`
-  const score = await runCli('score', ['score', '--group', group, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--json'], env)
-  const quality = predictionQuality(await committedPredictions(config.kafka, config.topics.predictions), str(score.json.model) ?? model)
-  stages.push({
+/** Scores the test topic exactly once, judges the committed predictions, then shows the group's lag. */
+async function scoreStage (run: DemoRun, model: string | undefined): Promise<{ quality: ReturnType<typeof predictionQuality>, totalLag: number | undefined }> {
+  const group = `demo-score-${run.runId}`
+  const score = await runCli('score', ['score', '--group', group, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--json'], run.env)
+  const quality = predictionQuality(await committedPredictions(run.config.kafka, run.config.topics.predictions), str(score.json.model) ?? model)
+  run.stages.push({
     stage: 'score (exactly-once)',
     rows: num(score.json.records),
     accuracy: quality.accuracy,
@@ -131,17 +164,19 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     wallSeconds: score.seconds,
     note: `held-out test split, ${num(score.json.transactions) ?? '?'} transactions, rows/s over the busy time (not the ${STREAM_TIMEOUT_MS / 1000} s idle timeout)`
   })
-
-  const lag = await runCli('lag', ['lag', '--group', group, '--json'], env)
+  const lag = await runCli('lag', ['lag', '--group', group, '--json'], run.env)
   const totalLag = totalOf(lag.json)
-  stages.push({ stage: 'lag', wallSeconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
+  run.stages.push({ stage: 'lag', wallSeconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
+  return { quality, totalLag }
+}
 
-  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--compare-start', '--json'], env)
-  plots.push(...plotPaths(online))
-  const onlineRows = num(online.json.rows)
-  stages.push({
+/** Online learning from the train topic, compared with its starting version on the same rows. */
+async function onlineStage (run: DemoRun): Promise<Omit<OnlineCheck, 'parent' | 'final'> & { model: string | undefined }> {
+  const online = await runCli('online', ['online', '--group', `demo-online-${run.runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--compare-start', '--json'], run.env)
+  run.plots.push(...plotPaths(online))
+  run.stages.push({
     stage: 'online',
-    rows: onlineRows,
+    rows: num(online.json.rows),
     accuracy: num(online.json.prequentialAccuracy),
     auc: num(online.json.prequentialAuc),
     rowsPerSecond: num(online.json.rowsPerSecond),
@@ -149,39 +184,22 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}; ` +
       `loss first quarter ${fmt4(num(online.json.prequentialLossFirstQuarter))}, last quarter ${fmt4(num(online.json.prequentialLossLastQuarter))}`
   })
-
-  // Online learning must leave the model no worse on rows neither stage ever trained on.
-  const finalModel = str(online.json.model)
-  const check: OnlineCheck = {
+  return {
+    model: str(online.json.model),
     firstQuarterLoss: num(online.json.prequentialLossFirstQuarter),
     lastQuarterLoss: num(online.json.prequentialLossLastQuarter),
     startFirstQuarterLoss: num(online.json.startLossFirstQuarter),
-    startLastQuarterLoss: num(online.json.startLossLastQuarter),
-    parent: { model },
-    final: { model: finalModel }
+    startLastQuarterLoss: num(online.json.startLossLastQuarter)
   }
-  for (const [label, side] of [['train', check.parent], ['online', check.final]] as const) {
-    if (side.model === undefined) continue
-    const evaluated = await runCli('evaluate', ['evaluate', '--topic', config.topics.test, '--model', side.model, '--json'], env)
-    side.accuracy = num(evaluated.json.accuracy)
-    side.auc = num(evaluated.json.auc)
-    stages.push({ stage: `evaluate ${label}`, rows: num(evaluated.json.rows), accuracy: side.accuracy, auc: side.auc, wallSeconds: evaluated.seconds, note: `${side.model} on the held-out test topic` })
-  }
+}
 
-  if (options.down) {
-    const down = await runCli('down', ['down'], env)
-    stages.push({ stage: 'down', wallSeconds: down.seconds })
-  }
-
-  return {
-    data,
-    synthetic,
-    stages,
-    plots: [...new Set(plots)],
-    exactlyOnce: { predictions: quality.predictions, distinctInputs: quality.distinctInputs, duplicates: quality.duplicates, inputs: testRows },
-    lag: totalLag,
-    online: check
-  }
+/** Online learning must leave the model no worse on rows neither stage ever trained on. */
+async function evaluateStage (run: DemoRun, label: string, side: OnlineCheck['parent']): Promise<void> {
+  if (side.model === undefined) return
+  const evaluated = await runCli('evaluate', ['evaluate', '--topic', run.config.topics.test, '--model', side.model, '--json'], run.env)
+  side.accuracy = num(evaluated.json.accuracy)
+  side.auc = num(evaluated.json.auc)
+  run.stages.push({ stage: `evaluate ${label}`, rows: num(evaluated.json.rows), accuracy: side.accuracy, auc: side.auc, wallSeconds: evaluated.seconds, note: `${side.model} on the held-out test topic` })
 }
 
 /** Sum of the lag column of `streamfit lag --json`, whatever its exact shape. */
