@@ -18,8 +18,8 @@ import { ModelRegistry } from '../src/registry/registry.js'
 import { connectionOptions } from '../src/kafka/connection.js'
 import { fromPartition } from '../src/sources/partition.js'
 
-/** The 8k real SUSY rows beside the project (never copied into it): /work/shared/data. */
-export const SUSY_8K = fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
+/** The 8k real SUSY rows beside the project (never copied into it): /work/shared/data, or STREAMFIT_SUSY_8K (from a worktree). */
+export const SUSY_8K = process.env.STREAMFIT_SUSY_8K ?? fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
 /** Rows of the 8k file that go to the train topic (the tutorial's 60/40 split). */
 export const TRAIN_ROWS = 4800
 

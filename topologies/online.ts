@@ -31,7 +31,7 @@ import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
-import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
+import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromGroupBatches } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
@@ -222,29 +222,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     })
 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
-    let shuffleSeed = seed
-    let firstBatchAt: number | undefined
-    let lastBatchAt: number | undefined
-    const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
-      shuffle<KafkaRecord>(32, shuffleSeed++),
-      decodeCsv({ deadLetter }),
-      toArray(),
-      toArrays()
-    ), { defaultValue: EMPTY_BATCH })
-    await lastValueFrom(fromGroupBatches({ topics: [topic], groupId, consumer, streamTimeout: o.streamTimeout, maxRecords: o.maxRecords, highWaterMark }).pipe(
-      // A stop request ends the source; concatMap still finishes the mini-batch in hand, and the
-      // batches read ahead stay unacknowledged for the next run.
-      takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
-      concatMap(async batch => {
-        if (signal.aborted) return
-        firstBatchAt ??= performance.now()
-        // Records this model already learnt (a rebalance rewinds to the committed offsets, which
-        // trail the learner until its next save) are dropped before predict and fit.
-        const fresh = learner.unseen(batch)
-        await learner.learn(batch, fresh, await miniBatch(fresh))
-        lastBatchAt = performance.now()
-      })
-    ), { defaultValue: undefined })
+    const busy = await learnStream({ ...o, consumer, highWaterMark, deadLetter, signal, seed }, learner)
     await learner.save()
 
     const { run } = learner
@@ -260,7 +238,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       deadLettered: learner.deadLettered,
       backend: runner.backend,
       seconds: (performance.now() - started) / 1000,
-      busySeconds: firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0,
+      busySeconds: busy,
       curve: learner.curve,
       ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {})
     }
@@ -276,6 +254,38 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     await baseline?.close()
     await store.close()
   }
+}
+
+/** Learns every mini-batch the group's source yields until it ends or `signal` aborts; returns the seconds spent learning. */
+async function learnStream (
+  p: { topic: string, groupId: string, streamTimeout: number, maxRecords: number, consumer: ReturnType<typeof createGroupConsumer>, highWaterMark: number, deadLetter: DeadLetterSink, signal: AbortSignal, seed: number },
+  learner: OnlineLearner
+): Promise<number> {
+  const { signal } = p
+  let shuffleSeed = p.seed
+  let firstBatchAt: number | undefined
+  let lastBatchAt: number | undefined
+  const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
+    shuffle<KafkaRecord>(32, shuffleSeed++),
+    decodeCsv({ deadLetter: p.deadLetter }),
+    toArray(),
+    toArrays()
+  ), { defaultValue: EMPTY_BATCH })
+  await lastValueFrom(fromGroupBatches({ topics: [p.topic], groupId: p.groupId, consumer: p.consumer, streamTimeout: p.streamTimeout, maxRecords: p.maxRecords, highWaterMark: p.highWaterMark }).pipe(
+    // A stop request ends the source; concatMap still finishes the mini-batch in hand, and the
+    // batches read ahead stay unacknowledged for the next run.
+    takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
+    concatMap(async batch => {
+      if (signal.aborted) return
+      firstBatchAt ??= performance.now()
+      // Records this model already learnt (a rebalance rewinds to the committed offsets, which
+      // trail the learner until its next save) are dropped before predict and fit.
+      const fresh = learner.unseen(batch)
+      await learner.learn(batch, fresh, await miniBatch(fresh))
+      lastBatchAt = performance.now()
+    })
+  ), { defaultValue: undefined })
+  return firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0
 }
 
 // What a mini-batch of only bad records packs into.

@@ -11,7 +11,7 @@
 //   until validation loss has not improved for `patience` epochs (then the best epoch's weights are
 //   restored) or `epochs` is reached; then the model, its metrics and the offsets it consumed go to
 //   the registry (saveTrained below) and the curves to a plot.
-import { filter, from, fromEvent, lastValueFrom, takeUntil, tap, toArray, type Observable } from 'rxjs'
+import { filter, from, fromEvent, lastValueFrom, takeUntil, tap, toArray, type MonoTypeOperatorFunction, type Observable } from 'rxjs'
 import type { KafkaConfig } from '../src/config.js'
 import { endOffsets } from '../src/kafka/admin.js'
 import { holdout } from '../src/data/holdout.js'
@@ -195,30 +195,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = 1; epoch <= o.epochs && o.signal?.aborted !== true; epoch++) {
       const first = epoch === 1
-      const records$: Observable<KafkaRecord> = first || !o.cache
-        ? fromPartition({ kafka: o.kafka, topic: o.topic, partition: o.partition, stop: end })
-        : from(cached)
-      const meter = new EpochMeter(epoch)
-      const decode = decodeCsv({ deadLetter: first ? deadLetter : alreadyReported })
-      await lastValueFrom(records$.pipe(
-        tap(record => { if (first && o.cache) cached.push(record) }),
-        // Held-out rows are set aside once (epoch 1) and never trained on in any epoch.
-        filter(record => {
-          if (!heldOut(record)) return true
-          if (first) validationRecords.push(record)
-          return false
-        }),
-        shuffled,
-        decode,
-        batch(o.batchSize),
-        toArrays({ reuse: true }),
-        trainBatches(runner),
-        tap(step => {
-          const progress = meter.add(step)
-          o.onStep?.(progress, Math.ceil(rows / o.batchSize))
-        }),
-        takeUntil(stop$)
-      ), { defaultValue: undefined })
+      const meter = await trainEpoch({ ...o, runner, end, cached, heldOut, validationRecords, shuffled, deadLetter, stop$ }, epoch, rows)
       if (first) {
         rows = meter.progress().rows
         if (rows === 0) break // nothing (decodable) to train on
@@ -248,8 +225,6 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   } finally {
     await deadLetter.close()
   }
-  const seconds = (performance.now() - started) / 1000
-  const trainedRows = epochs.reduce((s, e) => s + e.rows, 0)
   return {
     runner,
     epochs,
@@ -259,10 +234,58 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
     rows,
     offsets: { [o.topic]: { [o.partition]: end } },
     deadLettered: deadLetter.total,
-    rowsPerSecond: trainedRows / epochs.reduce((s, e) => s + e.seconds, 0),
-    seconds,
+    rowsPerSecond: epochs.reduce((s, e) => s + e.rows, 0) / epochs.reduce((s, e) => s + e.seconds, 0),
+    seconds: (performance.now() - started) / 1000,
     interrupted: o.signal?.aborted === true
   }
+}
+
+/** What one epoch's pass reads from and feeds, kept across epochs. */
+interface EpochPass extends Pick<TrainOptions, 'kafka' | 'topic' | 'signal' | 'onStep'> {
+  partition: number
+  cache: boolean
+  batchSize: number
+  runner: ModelRunner
+  /** The end offset at start: every epoch reads up to it. */
+  end: bigint
+  /** Epoch 1's records, replayed by later epochs with `cache`. */
+  cached: KafkaRecord[]
+  heldOut: (record: KafkaRecord) => boolean
+  /** Filled in epoch 1 with the held-out records. */
+  validationRecords: KafkaRecord[]
+  shuffled: MonoTypeOperatorFunction<KafkaRecord>
+  deadLetter: DeadLetterSink
+  stop$: Observable<unknown>
+}
+
+/** One pass over the partition: read, hold out, shuffle, decode, batch, one Adam step per batch. */
+async function trainEpoch (p: EpochPass, epoch: number, rows: number): Promise<EpochMeter> {
+  const first = epoch === 1
+  const records$: Observable<KafkaRecord> = first || !p.cache
+    ? fromPartition({ kafka: p.kafka, topic: p.topic, partition: p.partition, stop: p.end })
+    : from(p.cached)
+  const meter = new EpochMeter(epoch)
+  const decode = decodeCsv({ deadLetter: first ? p.deadLetter : alreadyReported })
+  await lastValueFrom(records$.pipe(
+    tap(record => { if (first && p.cache) p.cached.push(record) }),
+    // Held-out rows are set aside once (epoch 1) and never trained on in any epoch.
+    filter(record => {
+      if (!p.heldOut(record)) return true
+      if (first) p.validationRecords.push(record)
+      return false
+    }),
+    p.shuffled,
+    decode,
+    batch(p.batchSize),
+    toArrays({ reuse: true }),
+    trainBatches(p.runner),
+    tap(step => {
+      const progress = meter.add(step)
+      p.onStep?.(progress, Math.ceil(rows / p.batchSize))
+    }),
+    takeUntil(p.stop$)
+  ), { defaultValue: undefined })
+  return meter
 }
 
 /** The held-out records as one batch of arrays (their bad records dead-lettered like the rest). */

@@ -102,60 +102,9 @@ export class StatusSampler {
 
   async #tick (): Promise<Status> {
     const now = Date.now()
-    const metrics = new Map((await registry.getMetricsAsJSON()).map(m => [m.name, m]))
-    const mine = (name: string): Array<MetricValue<string>> =>
-      (metrics.get(name)?.values ?? []).filter(v => v.labels.app === this.#o.app)
-    const sum = (name: string, label: string, value: string): number =>
-      mine(name).filter(v => v.labels[label] === value).reduce((s, v) => s + v.value, 0)
-    const gauge = (name: string): number | null => {
-      const v = mine(name)[0]?.value
-      return v !== undefined && Number.isFinite(v) ? v : null
-    }
-
-    // Throughput: cumulative counters per direction and topic, turned into rates over a window.
-    const totals = new Map<string, number>()
-    for (const [direction, name] of [['in', 'streamfit_records_in_total'], ['out', 'streamfit_records_out_total']] as const) {
-      for (const v of mine(name)) {
-        const key = `${direction}\t${String(v.labels.topic)}`
-        totals.set(key, (totals.get(key) ?? 0) + v.value)
-      }
-    }
-    const buckets = histogramBuckets(metrics.get('streamfit_batch_duration_seconds'), this.#o.app)
-    this.#samples.push({ t: now, totals, buckets })
-    while (this.#samples.length > 2 && this.#samples[1].t <= now - Math.max(LATENCY_WINDOW_MS, RATE_WINDOW_MS)) this.#samples.shift()
-    const throughput = this.#throughput(now, totals)
-
-    // Batch latency over the last minute: the difference of two cumulative histograms.
-    const latencyFrom = this.#sampleAtOrBefore(now - LATENCY_WINDOW_MS)
-    const window = subtractBuckets(buckets, latencyFrom === this.#samples[this.#samples.length - 1] ? [] : latencyFrom.buckets)
-    const batches = window.at(-1)?.count ?? 0
-
-    const lag = mine('streamfit_consumer_lag').map(v => ({
-      topic: String(v.labels.topic),
-      partition: Number(v.labels.partition),
-      lag: v.value,
-      committed: mine('streamfit_committed_offset').find(c => c.labels.topic === v.labels.topic && c.labels.partition === v.labels.partition)?.value ?? null
-    })).sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-
-    const version = modelVersion(mine('streamfit_model_version'))
+    const read = metricReader(await registry.getMetricsAsJSON(), this.#o.app)
+    const version = modelVersion(read.mine('streamfit_model_version'))
     if (version !== null && this.#versions.at(-1)?.version !== version) this.#versions.push({ version, at: new Date(now).toISOString() })
-
-    // online: prequential figures; train: the running figures of the epoch in progress.
-    const accuracy = gauge('streamfit_epoch_accuracy') ?? gauge('streamfit_training_accuracy')
-    const loss = gauge('streamfit_epoch_loss') ?? gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
-    addOnChange(this.#curves.accuracy, now, accuracy)
-    addOnChange(this.#curves.loss, now, loss)
-    const epochs = gauge('streamfit_training_epochs')
-    // Only apps that learn set these gauges; a scorer's status has no learning part.
-    const learning = this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null
-      ? null
-      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), epoch: gauge('streamfit_training_epoch'), epochs }
-
-    const global = (name: string): number | null => {
-      const v = metrics.get(name)?.values[0]?.value
-      return v !== undefined && Number.isFinite(v) ? v : null
-    }
-    const backends = (metrics.get('streamfit_backend_info')?.values ?? []).filter(v => v.value > 0).map(v => String(v.labels.backend))
     const current = this.#versions.at(-1)
     return {
       app: this.#o.app,
@@ -164,32 +113,58 @@ export class StatusSampler {
       uptimeSeconds: round((now - this.#started) / 1000, 1),
       topology: this.#o.topology ?? null,
       config: this.#o.config ?? null,
-      throughput,
-      lag,
+      ...this.#sampleRates(now, read),
+      lag: lagOf(read),
       transactions: {
-        committed: sum('streamfit_transactions_total', 'outcome', 'committed'),
-        aborted: sum('streamfit_transactions_total', 'outcome', 'aborted')
+        committed: read.sum('streamfit_transactions_total', 'outcome', 'committed'),
+        aborted: read.sum('streamfit_transactions_total', 'outcome', 'aborted')
       },
+      deadLetters: read.mine('streamfit_dead_lettered_total').map(v => ({ reason: String(v.labels.reason), count: v.value })),
+      model: current ? { version: current.version, since: current.at } : null,
+      versions: [...this.#versions],
+      learning: this.#learning(now, read),
+      process: processOf(read)
+    }
+  }
+
+  /** Throughput and batch latency: cumulative counters and histograms sampled, turned into rates over a window. */
+  #sampleRates (now: number, read: MetricReader): Pick<Status, 'throughput' | 'batchLatency'> {
+    const totals = new Map<string, number>()
+    for (const [direction, name] of [['in', 'streamfit_records_in_total'], ['out', 'streamfit_records_out_total']] as const) {
+      for (const v of read.mine(name)) {
+        const key = `${direction}\t${String(v.labels.topic)}`
+        totals.set(key, (totals.get(key) ?? 0) + v.value)
+      }
+    }
+    const buckets = histogramBuckets(read.metrics.get('streamfit_batch_duration_seconds'), this.#o.app)
+    this.#samples.push({ t: now, totals, buckets })
+    while (this.#samples.length > 2 && this.#samples[1].t <= now - Math.max(LATENCY_WINDOW_MS, RATE_WINDOW_MS)) this.#samples.shift()
+    const throughput = this.#throughput(now, totals)
+    // Batch latency over the last minute: the difference of two cumulative histograms.
+    const latencyFrom = this.#sampleAtOrBefore(now - LATENCY_WINDOW_MS)
+    const window = subtractBuckets(buckets, latencyFrom === this.#samples[this.#samples.length - 1] ? [] : latencyFrom.buckets)
+    return {
+      throughput,
       batchLatency: {
-        batches,
+        batches: window.at(-1)?.count ?? 0,
         p50: histogramQuantile(0.5, window),
         p99: histogramQuantile(0.99, window),
         windowSeconds: round(Math.min(LATENCY_WINDOW_MS, now - this.#started) / 1000, 0)
-      },
-      deadLetters: mine('streamfit_dead_lettered_total').map(v => ({ reason: String(v.labels.reason), count: v.value })),
-      model: current ? { version: current.version, since: current.at } : null,
-      versions: [...this.#versions],
-      learning,
-      process: {
-        pid: process.pid,
-        node: process.version,
-        backend: backends.length > 0 ? backends.join(', ') : null,
-        rssBytes: global('streamfit_process_resident_memory_bytes') ?? process.memoryUsage.rss(),
-        eventLoopDelayP50Seconds: global('streamfit_nodejs_eventloop_lag_p50_seconds'),
-        eventLoopDelayP99Seconds: global('streamfit_nodejs_eventloop_lag_p99_seconds'),
-        uptimeSeconds: round(process.uptime(), 1)
       }
     }
+  }
+
+  /** online: prequential figures; train: the running figures of the epoch in progress. */
+  #learning (now: number, read: MetricReader): Status['learning'] {
+    const accuracy = read.gauge('streamfit_epoch_accuracy') ?? read.gauge('streamfit_training_accuracy')
+    const loss = read.gauge('streamfit_epoch_loss') ?? read.gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
+    addOnChange(this.#curves.accuracy, now, accuracy)
+    addOnChange(this.#curves.loss, now, loss)
+    const epochs = read.gauge('streamfit_training_epochs')
+    // Only apps that learn set these gauges; a scorer's status has no learning part.
+    return this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null
+      ? null
+      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), epoch: read.gauge('streamfit_training_epoch'), epochs }
   }
 
   /** Records/s per direction and topic over RATE_WINDOW_MS, appended to each one's series. */
@@ -245,4 +220,55 @@ function addOnChange (curve: Point[], t: number, value: number | null): void {
 function round (n: number, digits: number): number {
   const f = 10 ** digits
   return Math.round(n * f) / f
+}
+
+type MetricsJson = Awaited<ReturnType<typeof registry.getMetricsAsJSON>>
+
+/** One sample of the registry, read for one app (its `app` label) or process-wide. */
+interface MetricReader {
+  metrics: Map<string, MetricsJson[number]>
+  /** The values of `name` labelled with this app. */
+  mine: (name: string) => Array<MetricValue<string>>
+  /** The sum of this app's values of `name` whose `label` is `value`. */
+  sum: (name: string, label: string, value: string) => number
+  /** This app's first value of `name`, if finite. */
+  gauge: (name: string) => number | null
+  /** The first value of a process-wide metric, if finite. */
+  global: (name: string) => number | null
+}
+
+function metricReader (json: MetricsJson, app: string): MetricReader {
+  const metrics = new Map(json.map(m => [m.name, m]))
+  const finite = (v: number | undefined): number | null => v !== undefined && Number.isFinite(v) ? v : null
+  const mine = (name: string): Array<MetricValue<string>> => ((metrics.get(name)?.values ?? []) as Array<MetricValue<string>>).filter(v => v.labels.app === app)
+  return {
+    metrics,
+    mine,
+    sum: (name, label, value) => mine(name).filter(v => v.labels[label] === value).reduce((s, v) => s + v.value, 0),
+    gauge: name => finite(mine(name)[0]?.value),
+    global: name => finite(metrics.get(name)?.values[0]?.value)
+  }
+}
+
+/** Consumer lag per partition, with the committed offset beside it. */
+function lagOf (read: MetricReader): Status['lag'] {
+  return read.mine('streamfit_consumer_lag').map(v => ({
+    topic: String(v.labels.topic),
+    partition: Number(v.labels.partition),
+    lag: v.value,
+    committed: read.mine('streamfit_committed_offset').find(c => c.labels.topic === v.labels.topic && c.labels.partition === v.labels.partition)?.value ?? null
+  })).sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+}
+
+function processOf (read: MetricReader): Status['process'] {
+  const backends = (read.metrics.get('streamfit_backend_info')?.values ?? []).filter(v => v.value > 0).map(v => String(v.labels.backend))
+  return {
+    pid: process.pid,
+    node: process.version,
+    backend: backends.length > 0 ? backends.join(', ') : null,
+    rssBytes: read.global('streamfit_process_resident_memory_bytes') ?? process.memoryUsage.rss(),
+    eventLoopDelayP50Seconds: read.global('streamfit_nodejs_eventloop_lag_p50_seconds'),
+    eventLoopDelayP99Seconds: read.global('streamfit_nodejs_eventloop_lag_p99_seconds'),
+    uptimeSeconds: round(process.uptime(), 1)
+  }
 }
