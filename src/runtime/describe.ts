@@ -1,19 +1,18 @@
 // What a topology is, as data: its sources, operators and sinks in pipeline order, the topics
 // and stores they touch, and its processing guarantee. Each file in topologies/ exports a
-// `describe(config)` next to its pipeline; `streamfit describe <app>` and the app runner's start
-// log both print it, the way Kafka Streams' Topology.describe() does.
+// `Topology` (runtime/topology.ts) whose `describe(settings)` writes it from the settings a run
+// uses; `streamfit describe <app>` and the app runner's start log both print it, the way Kafka
+// Streams' Topology.describe() does.
 //
-//   export function describe (config: Config): TopologyDescription {
-//     return {
-//       name: 'score',
-//       guarantee: 'exactly-once',
-//       steps: [
-//         { kind: 'source', name: 'fromGroup', topics: [config.topics.test], detail: 'group score' },
-//         { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
-//         { kind: 'sink', name: 'transactionalSink', topics: [config.topics.predictions] }
-//       ]
-//     }
-//   }
+//   describe: (s, { registryPrefix }) => ({
+//     name: 'score',
+//     guarantee: s.guarantee,
+//     steps: [
+//       { kind: 'source', name: 'fromGroup', topics: [s.topic], detail: `group ${s.groupId}` },
+//       { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+//       { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic] }
+//     ]
+//   })
 
 export type Guarantee = 'exactly-once' | 'at-least-once' | 'at-most-once' | 'none'
 
