@@ -1,17 +1,44 @@
 // Flags that several commands take, declared once, each with its default from the topology's
 // defaults (passed in) so that `--help` shows what a run really uses.
 import type { Command } from 'commander'
-import type { Config } from '../config.js'
+import { loadConfig, type Config } from '../config.js'
 import { DEFAULT_BACKEND } from '../ml/backend.js'
-import type { Topology } from '../runtime/topology.js'
+import { appOptions, withAppOptions, type AppOptions } from '../runtime/app.js'
+import { describeRun, type Topology } from '../runtime/topology.js'
 
 /** What a command module of an app (train, score, online) exports for `streamfit describe`. */
-export interface AppCommandModule<Flags = Record<string, unknown>, Input = unknown> {
+export interface AppCommandModule<Flags = Record<string, unknown>, Input = unknown, Settings = unknown> {
   /** Adds every flag of the app (those that shape its topology and the rest) to `command`. */
   declareFlags: (command: Command) => Command
   /** The topology input the parsed flags give. */
   topologyInput: (flags: Flags, config: Config) => Input
-  topology: Topology<Input, unknown>
+  topology: Topology<Input, Settings>
+}
+
+/** What an app's action starts from: its flags, the config, and the settings its topology runs with. */
+export interface AppInvocation<Flags, Settings> {
+  flags: Flags
+  config: Config
+  settings: Settings
+  /** For runApp: metrics, logging and the start log's description of exactly these settings. */
+  app: AppOptions
+}
+
+/**
+ * Registers an app command (train, score, online): its flags and the app runner's, parsed into
+ * the topology's settings the same way `streamfit describe` parses them, before `action` runs.
+ */
+export function registerApp<Flags extends Parameters<typeof appOptions>[0], Input, Settings> (
+  program: Command, description: string, module: AppCommandModule<Flags, Input, Settings>,
+  action: (run: AppInvocation<Flags, Settings>) => Promise<void>
+): void {
+  const command = module.declareFlags(program.command(module.topology.name).description(description))
+  withAppOptions(command).action(async (flags: Flags) => {
+    const config = loadConfig()
+    const input = module.topologyInput(flags, config)
+    const settings = module.topology.settings(input)
+    await action({ flags, config, settings, app: { ...appOptions(flags), config, topology: describeRun(module.topology, input, config) } })
+  })
 }
 
 export function groupFlag (command: Command, description: string, defaultGroup: string): Command {

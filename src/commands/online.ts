@@ -2,16 +2,15 @@
 // scoring each mini-batch before fitting it (prequential validation). See topologies/online.ts.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, type Config } from '../config.js'
+import { parseNumber, type Config } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
-import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { runApp } from '../runtime/app.js'
 import { perSecond, timing } from './figures.js'
-import { describeRun } from '../runtime/topology.js'
-import { backendFlag, groupFlag, seedFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
+import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
 import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
@@ -76,19 +75,14 @@ export function topologyInput (flags: OnlineFlags, config: Config): OnlineInput 
 export const topology = onlineTopology
 
 export function register (program: Command): void {
-  const command = declareFlags(program
-    .command('online')
-    .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets'))
-  withAppOptions(command).action(async (flags: OnlineFlags) => {
-    const config = loadConfig()
-    const input = topologyInput(flags, config)
-    const settings = onlineTopology.settings(input)
+  const description = 'learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets'
+  registerApp(program, description, { declareFlags, topologyInput, topology }, async ({ flags, config, settings, app }) => {
     const backend = parseBackend(flags.backend)
     const seed = flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {}
     const tty = process.stdout.isTTY === true && flags.json !== true
     await requireServices(config, { topics: [settings.topic], redis: true })
     const lag = { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] }
-    const result = await runApp('online', { ...appOptions(flags), config, topology: describeRun(onlineTopology, input, config), lag }, async ({ signal, logger }) => {
+    const result = await runApp('online', { ...app, lag }, async ({ signal, logger }) => {
       return runOnline({ ...settings, kafka: config.kafka, redisUrl: config.redisUrl, registryPrefix: config.registryPrefix, backend, ...seed, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return

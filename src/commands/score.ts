@@ -2,18 +2,17 @@
 // predictions topic. See topologies/score.ts for the pipeline, src/runtime/exactly-once.ts for
 // what runs under it and src/sinks/transactional-writer.ts for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, maskUrlPassword, parseNumber, type Config } from '../config.js'
+import { maskUrlPassword, parseNumber, type Config } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../registry/hot-swap.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
-import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import { describeRun } from '../runtime/topology.js'
+import { runApp } from '../runtime/app.js'
 import type { ProcessingGuarantee } from '../sinks/sink-batch.js'
 import { perSecond, timing } from './figures.js'
 import { runScore, scoreDefaults, scoreTopology, type ScoreInput, type ScoreResult } from '../../topologies/score.js'
-import { backendFlag, groupFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
+import { backendFlag, groupFlag, registerApp, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
 
 interface ScoreFlags {
   group: string
@@ -71,22 +70,16 @@ export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
 export const topology = scoreTopology
 
 export function register (program: Command): void {
-  const command = declareFlags(program
-    .command('score')
-    .description('score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per batch'))
-  withAppOptions(command).action(async (flags: ScoreFlags) => {
-    const config = loadConfig()
+  const description = 'score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per batch'
+  registerApp(program, description, { declareFlags, topologyInput, topology }, async ({ flags, config, settings, app }) => {
     const backend = parseBackend(flags.backend)
-    const input = topologyInput(flags, config)
-    const settings = scoreTopology.settings(input)
     const { transactionalId } = settings
-    const app = appOptions(flags)
     // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
     await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
     let held = '' // the version the scorer held at the end: named even when no batch came
     let computesOn = ''
-    const result = await runApp('score', { ...app, config, topology: describeRun(scoreTopology, input, config), lag: { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] } }, async ({ signal, logger, setHealthy }) => {
+    const result = await runApp('score', { ...app, lag: { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
       // Redis going away mid-run is not a reason to stop: the loaded model keeps scoring, and
       // following @latest resumes when Redis answers again. Said once per outage, not per retry.

@@ -2,7 +2,7 @@
 // version to the registry and writes a plot of loss and accuracy per epoch.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, type Config } from '../config.js'
+import { parseNumber, type Config } from '../config.js'
 import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
@@ -11,11 +11,10 @@ import type { EpochProgress } from '../ml/epoch-meter.js'
 import { ModelRunner } from '../ml/runner.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
-import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { runApp } from '../runtime/app.js'
 import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
-import { describeRun } from '../runtime/topology.js'
-import { backendFlag, seedFlag } from './flags.js'
+import { backendFlag, registerApp, seedFlag } from './flags.js'
 import { keptEpoch, plotTraining, runTrain, saveTrained, trainDefaults, trainHistory, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
 
 interface TrainFlags {
@@ -83,13 +82,8 @@ export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
 export const topology = trainTopology
 
 export function register (program: Command): void {
-  const command = declareFlags(program
-    .command('train')
-    .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves'))
-  withAppOptions(command).action(async (flags: TrainFlags) => {
-    const config = loadConfig()
-    const input = topologyInput(flags, config)
-    const settings = trainTopology.settings(input)
+  const description = 'train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves'
+  registerApp(program, description, { declareFlags, topologyInput, topology }, async ({ flags, config, settings, app }) => {
     const backend = parseBackend(flags.backend)
     // Chosen here when not given, so that the stored version records how to reproduce it.
     const seed = flags.seed !== undefined ? parseNumber('--seed', flags.seed, { min: 0 }) : Math.floor(Math.random() * 2 ** 31)
@@ -102,7 +96,7 @@ export function register (program: Command): void {
       const parent = settings.from !== undefined ? await continuation(registry, settings.from, { backend, seed }) : undefined
       const json = flags.json === true
       const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(settings.epochs) : lineProgress(settings.epochs)
-      const result = await runApp('train', { ...appOptions(flags), config, topology: describeRun(trainTopology, input, config) }, async ({ signal }) => {
+      const result = await runApp('train', app, async ({ signal }) => {
         return runTrain({
           ...settings,
           kafka: config.kafka,
