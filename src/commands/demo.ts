@@ -14,12 +14,11 @@ import { endOffsets } from '../kafka/admin.js'
 import { binaryMetrics } from '../ml/evaluation.js'
 import { parsePrediction } from '../sinks/predictions.js'
 import { fromPartition } from '../sources/partition.js'
+import { SUSY_SAMPLE } from '../data/sample.js'
 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/src/commands -> package root
 const CLI = `${ROOT}bin/streamfit.js`
-/** A local copy of real SUSY rows next to the checkout (present on the project's dev machines). */
-export const LOCAL_SUSY = fileURLToPath(new URL('../shared/data/susy-8k.csv', `file://${ROOT}`))
 
 export interface DemoOptions {
   data?: string
@@ -197,7 +196,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     stages.push({ stage: 'up', seconds: up.seconds, note: `Kafka ${config.kafka.brokers.join(',')}, Redis` })
   }
 
-  // Data: the tutorial's UCI file when reachable, else a local copy, else synthetic rows.
+  // Data: the tutorial's UCI file when reachable, else the 8,000 real rows shipped in data/, else synthetic rows.
   let data: string
   let loadArgs: string[]
   let synthetic = false
@@ -207,10 +206,10 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
   } else if (await reachable(SUSY_URL, options.uciTimeoutMs)) {
     data = SUSY_URL // load's default source: streamed, only the first `rows` are read
     loadArgs = ['--rows', String(options.rows)]
-  } else if (existsSync(LOCAL_SUSY)) {
-    process.stderr.write(`\nUCI SUSY is not reachable from here; using the local copy ${LOCAL_SUSY}\n`)
-    data = LOCAL_SUSY
-    loadArgs = ['--data', LOCAL_SUSY, '--rows', String(options.rows)]
+  } else if (existsSync(SUSY_SAMPLE)) {
+    process.stderr.write(`\nUCI SUSY is not reachable from here; using the 8,000 real rows shipped with streamfit (${SUSY_SAMPLE})\n`)
+    data = SUSY_SAMPLE
+    loadArgs = ['--data', SUSY_SAMPLE, '--rows', String(options.rows)]
   } else {
     synthetic = true
     data = `${options.synthetic} synthetic rows`
@@ -348,7 +347,7 @@ export function register (program: Command): void {
   program
     .command('demo')
     .description('run the whole tutorial: up, load, train, exactly-once score, lag, online, then a summary table')
-    .option('--data <path|url>', 'SUSY rows to load (.csv or .csv.gz); default the UCI file when reachable, else ../shared/data/susy-8k.csv, else synthetic rows')
+    .option('--data <path|url>', 'SUSY rows to load (.csv or .csv.gz); default the UCI file when reachable, else the 8,000 rows in data/susy-8k.csv.gz, else synthetic rows')
     .option('--rows <n>', 'first N rows of the data', String(defaults.rows))
     .option('--synthetic <n>', 'rows to generate when no real data is available', String(defaults.synthetic))
     .option('--epochs <n>', 'training epochs', String(defaults.epochs))
