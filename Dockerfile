@@ -18,19 +18,25 @@ COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
 COPY topologies ./topologies
+# The dashboard's page, script and styles (served by the app on --metrics-port).
+COPY assets ./assets
 # The downstream reader example ships in the image: docker compose run --rm --entrypoint node cli dist/examples/downstream-accuracy.js
 COPY examples ./examples
 # tsconfig also lists test/ and bench/; they are not copied, so the image holds only the app.
 RUN npx tsc -p tsconfig.json && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
+# Metrics and the dashboard bind to loopback by default; in a container the port must answer on
+# the container's network (Prometheus in compose scrapes it; publish it only where you mean to).
 ENV NODE_ENV=production \
-    STREAMFIT_HOME=/var/lib/streamfit
+    STREAMFIT_HOME=/var/lib/streamfit \
+    STREAMFIT_METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+COPY --from=build /app/assets ./assets
 # Plots and state are written under the working directory: a volume-friendly one the
 # unprivileged `node` user owns.
 RUN mkdir -p /var/lib/streamfit && chown node:node /var/lib/streamfit

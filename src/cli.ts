@@ -1,6 +1,6 @@
 // The `streamfit` command. Each subcommand lives in src/commands/<name>.ts and registers itself.
 import { Command, CommanderError } from 'commander'
-import { UsageError } from './config.js'
+import { UsageError } from './errors.js'
 import { commandsFor } from './commands/index.js'
 
 const program = new Command('streamfit')

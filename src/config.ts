@@ -1,5 +1,6 @@
 // One typed configuration, read from the environment and overridden by CLI flags.
 // Every value is validated here so that commands fail early with a one-line message.
+import { UsageError } from './errors.js'
 
 export interface SaslConfig {
   mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
@@ -23,11 +24,6 @@ export interface Config {
   /** Where `up` keeps jars, broker data, logs and pid files. */
   stateDir: string
   topics: { train: string; test: string; predictions: string; dlq: string }
-}
-
-/** A user mistake (bad flag, bad value, unreachable service): printed as one line, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError'
 }
 
 export const DEFAULT_BROKERS = '127.0.0.1:9092'

@@ -1,5 +1,6 @@
 // Public API: the pieces users compose into their own topologies.
 export * from './config.js'
+export * from './errors.js'
 export * from './record.js'
 export * from './runtime/logger.js'
 export * from './runtime/shutdown.js'
@@ -25,7 +26,7 @@ export { up, down, type UpOptions, type UpResult, type DownResult } from './infr
 export { startKafka, stopKafka, kafkaServerProperties, type KafkaBrokerOptions, type ServiceInfo, type StopOptions } from './infra/kafka-broker.js'
 export { startRedis, stopRedis, type RedisServerOptions } from './infra/redis-server.js'
 export { kafkaAnswers, redisAnswers, requireKafka, kafkaUnreachable, redisUnreachable } from './infra/probe.js'
-export { loadSusy, readRows, susyTopics, BadRowError, LOAD_DEFAULTS, type LoadOptions, type LoadResult } from './data/load-susy.js'
+export { loadSusy, readRows, susyTopics, LOAD_DEFAULTS, type LoadOptions, type LoadResult } from './data/load-susy.js'
 export { parseSusyRow, labelKey, type SusyRow, type RowError } from './data/parse-row.js'
 export { syntheticRows, type SyntheticRow } from './data/synthetic.js'
 export { shuffledSplit, streamingSplit, testCount } from './data/split.js'

@@ -7,7 +7,8 @@
 //   node dist/bench/side-by-side/stage.js score  --group G [--guarantee exactly-once|at-least-once]
 //   node dist/bench/side-by-side/stage.js online --group G --expected N [--epochs-per-batch K]
 // Topics, registry prefix, brokers and Redis come from the environment, as for the CLI.
-import { loadConfig, parseNumber, UsageError } from '../../src/config.js'
+import { loadConfig, parseNumber } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 import { endOffsets } from '../../src/kafka/admin.js'
 import { HotSwapPredictor } from '../../src/online/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'

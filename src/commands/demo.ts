@@ -10,6 +10,7 @@ import type { Command } from 'commander'
 import { lastValueFrom, reduce } from 'rxjs'
 import { loadConfig, parseNumber, type KafkaConfig } from '../config.js'
 import { SUSY_URL } from '../data/susy.js'
+import { StageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
 import { binaryMetrics } from '../ml/evaluation.js'
 import { parsePrediction } from '../sinks/predictions.js'
@@ -98,13 +99,6 @@ export async function runCli (stage: string, args: string[], env: NodeJS.Process
     throw new StageError(stage, args, code, stderr)
   }
   return { json: lastJsonLine(stdout), seconds, stderr }
-}
-
-export class StageError extends Error {
-  override name = 'StageError'
-  constructor (readonly stage: string, readonly args: string[], readonly exitCode: number, readonly stderr: string) {
-    super(`demo stopped: stage ${stage} failed (streamfit ${args.join(' ')} exited ${exitCode}; its output is above)`)
-  }
 }
 
 /** The last JSON line of stdout; an array (e.g. `lag --json`) comes back as { rows: [...] }. */
@@ -367,7 +361,7 @@ export function register (program: Command): void {
       }).catch((error: unknown) => {
         if (!(error instanceof StageError)) throw error
         process.stderr.write(`\nstreamfit: ${error.message}\n`)
-        process.exitCode = error.exitCode === 2 ? 2 : 1
+        process.exitCode = error.exitCode
         return undefined
       })
       if (summary === undefined) return

@@ -2,7 +2,8 @@
 // Topology.describe() does. Each topology file declares its own description (an exported
 // `describe(config)`), so what is printed is what the app runs.
 import type { Command } from 'commander'
-import { loadConfig, UsageError, type Config } from '../config.js'
+import { loadConfig, type Config } from '../config.js'
+import { UsageError } from '../errors.js'
 import { formatTopology, validateTopology, type TopologyDescription } from '../runtime/describe.js'
 
 export const APPS = ['train', 'score', 'online'] as const

@@ -1,6 +1,7 @@
 // `streamfit evaluate`: scores a labelled SUSY file with a stored model: accuracy, AUC, loss.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import { parseFeatures } from '../codec/susy-csv.js'
 import { readRows } from '../data/load-susy.js'
 import { FEATURE_COUNT } from '../data/susy.js'

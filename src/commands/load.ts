@@ -1,6 +1,7 @@
 // `streamfit load`: the tutorial's write_to_kafka. SUSY rows into susy-train / susy-test.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import type { LoadOptions, LoadResult } from '../data/load-susy.js'
 
 interface LoadFlags {

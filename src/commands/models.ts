@@ -1,6 +1,7 @@
 // `streamfit models`: the registry's versions (list, the default) and their removal (delete).
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 

@@ -23,6 +23,7 @@ interface OnlineFlags {
   plot?: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 

@@ -1,6 +1,7 @@
 // `streamfit reset`: replay by moving a stopped group's committed offsets.
 import type { Command } from 'commander'
-import { loadConfig, UsageError } from '../config.js'
+import { loadConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { resetGroupOffsets, type PlannedReset, type ResetTarget } from '../kafka/group-offsets.js'
 
 interface ResetFlags {

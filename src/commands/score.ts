@@ -2,12 +2,12 @@
 // predictions topic. See topologies/score.ts for the pipeline and src/sinks/transactional.ts
 // for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import { FencedError } from '../sinks/transactional.js'
 import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
 
 interface ScoreFlags {
@@ -21,6 +21,7 @@ interface ScoreFlags {
   backend: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 

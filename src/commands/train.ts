@@ -2,7 +2,8 @@
 // version to the registry and writes a plot of loss and accuracy per epoch.
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { loadConfig, parseNumber, UsageError } from '../config.js'
+import { loadConfig, parseNumber } from '../config.js'
+import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend } from '../ml/backend.js'
@@ -26,6 +27,7 @@ interface TrainFlags {
   plot?: string
   json?: boolean
   metricsPort?: string
+  metricsHost?: string
   logLevel?: string
 }
 
@@ -67,13 +69,25 @@ export function register (program: Command): void {
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
     try {
       const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)
+      let rowsSeen = 0 // rows of the running epoch already counted in streamfit_records_in_total
       const result = await runApp('train', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal }) => {
         return runTrain({
           ...options,
           signal,
-          onStart: (backend, skipped) => progress.start(backend, skipped),
-          onStep: (p, total) => progress.step(p, total),
+          onStart: (backend, skipped) => {
+            metrics.trainingEpochs.set({ app: 'train' }, options.epochs)
+            progress.start(backend, skipped)
+          },
+          onStep: (p, total) => {
+            // Rows read and the epoch's fraction done feed the dashboard's throughput and progress.
+            metrics.recordsIn.inc({ app: 'train', topic: options.topic }, p.rows - rowsSeen)
+            rowsSeen = p.rows
+            metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
+            progress.step(p, total)
+          },
           onEpoch: p => {
+            rowsSeen = 0
+            metrics.trainingEpoch.set({ app: 'train' }, p.epoch)
             progress.epoch(p)
             metrics.trainingLoss.set({ app: 'train' }, p.loss)
             metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)

@@ -2,7 +2,8 @@
 // split into susy-train and susy-test, value = the 18 features as a CSV line, key = the label.
 import type { Readable } from 'node:stream'
 import { Producer, type MessageToProduce } from '@platformatic/kafka'
-import { UsageError, type Config } from '../config.js'
+import { type Config } from '../config.js'
+import { BadRowError, UsageError } from '../errors.js'
 import { deleteTopics, ensureTopics, type TopicSpec } from '../kafka/admin.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { javaCompatiblePartitioner } from '../kafka/partitioner.js'
@@ -77,13 +78,6 @@ export function susyTopics (config: Pick<Config, 'topics'>): TopicSpec[] {
     { name: config.topics.predictions, partitions: 2 },
     { name: config.topics.dlq, partitions: 1 }
   ]
-}
-
-/** A malformed row that stops the load (without --skip-bad). */
-export class BadRowError extends UsageError {
-  constructor (readonly row: RowError, source: string) {
-    super(`${source}: line ${row.line}: ${row.reason} (fix the row, or pass --skip-bad to skip and report malformed rows)`)
-  }
 }
 
 export async function loadSusy (config: Config, options: LoadOptions = {}): Promise<LoadResult> {

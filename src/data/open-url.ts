@@ -5,7 +5,7 @@ import { access } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import { fileURLToPath } from 'node:url'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export async function openUrl (source: string): Promise<Readable> {
   if (/^https?:\/\//i.test(source)) {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { downloadKafkaArchive } from './kafka-archive.js'
 import { KAFKA_POM, KAFKA_VERSION, SCALA_VERSION, kafkaLibsDir } from './paths.js'
 

@@ -2,7 +2,8 @@
 // port held by some other program does not pass for a broker.
 // Plain brokers and Redis are probed over bare sockets (fast: no client library to load); TLS and
 // SASL need the real clients, loaded only then.
-import { UsageError, type Config, type KafkaConfig } from '../config.js'
+import { type Config, type KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { kafkaMetadataProbe, redisPingProbe } from './raw-probe.js'
 
 /** Resolves with the broker count when a metadata request succeeds, null when nothing answers. */

@@ -1,7 +1,7 @@
 // Debian's redis-server on loopback, persistence off: a scratch Redis for development and tests.
 import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { portOpen, tail, type ServiceInfo } from './kafka-broker.js'
 import { isOurProcess, readPid, removePid, sleep, stopProcess, writePid } from './pidfile.js'
 import { redisAnswers } from './probe.js'

@@ -1,6 +1,7 @@
 // Topic administration shared by the loader, the tools and the tests.
 import { Admin, Consumer } from '@platformatic/kafka'
-import { UsageError, type KafkaConfig } from '../config.js'
+import { type KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { connectionOptions } from './connection.js'
 
 export interface TopicSpec {

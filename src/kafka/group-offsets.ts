@@ -1,7 +1,8 @@
 // Consumer-group offsets: committed offsets (stable, i.e. no transaction still pending), lag per
 // partition, and resetting a stopped group for replay. Used by `lag`, `reset` and the scorer.
 import { Admin, Consumer } from '@platformatic/kafka'
-import { UsageError, type KafkaConfig } from '../config.js'
+import { type KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { beginningOffsets, endOffsets, withAdmin } from './admin.js'
 import { connectionOptions } from './connection.js'
 

@@ -3,7 +3,7 @@
 // The native packages are optional: a missing one is a normal fallback, logged in one line.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export type TF = typeof import('@tensorflow/tfjs')
 export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu'

@@ -8,7 +8,8 @@
 //   const snapshot = await runner.snapshot()     // for the registry
 //   await runner.close()
 import { Worker } from 'node:worker_threads'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
+import { metrics } from '../runtime/metrics.js'
 import type { BackendName, BackendPreference } from './backend.js'
 import { SUSY_MODEL, type ModelSpec } from './model.js'
 import type { Predictor } from './predictor.js'
@@ -65,6 +66,7 @@ export class ModelRunner implements Predictor {
       throw ready.usage ? new UsageError(ready.error) : new Error(ready.error)
     }
     const runner = new ModelRunner(worker, ready.backend, ready.skipped, options.version ?? 'unsaved')
+    metrics.backend.set({ backend: ready.backend }, 1)
     const learnScaler = options.learnScaler ?? false
     runner.params = options.snapshot
       ? await runner.#call<number>({ op: 'load', snapshot: options.snapshot, learnScaler }, [])

@@ -3,7 +3,7 @@
 // Kafka I/O stays on the main thread, whose event loop this compute can no longer stall.
 import { parentPort, workerData } from 'node:worker_threads'
 import type { LayersModel, Tensor } from '@tensorflow/tfjs'
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
 import { buildModel, compile, type ModelSpec } from './model.js'
 import { StreamingScaler } from './scaler.js'

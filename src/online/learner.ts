@@ -103,6 +103,7 @@ export class OnlineLearner {
       trainLoss = fit.loss[fit.loss.length - 1]
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
       metrics.trainingAccuracy.set({ app: 'online' }, this.run.accuracy)
+      metrics.prequentialLoss.set({ app: 'online' }, this.run.loss)
     }
     const trained = countByPartition([...examples])
     const read = countByPartition(batch.map(record => ({ record })))

@@ -8,7 +8,8 @@
 // joining the group would wait for that expiry anyway (a classic group waits for every known
 // member during a rebalance).
 import type { Admin } from '@platformatic/kafka'
-import { UsageError, type KafkaConfig } from '../config.js'
+import { type KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { withAdmin } from '../kafka/admin.js'
 
 export interface PositionGroupOptions {

@@ -1,7 +1,7 @@
 // When the online trainer saves a model version: every M mini-batches or T seconds, whichever
 // comes first, and always when it stops. Saving more often loses less work to a crash; each save
 // is one Redis transaction of the weights (~270 kB for the tutorial's model).
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export interface SavePolicy {
   /** Save after this many mini-batches since the last save (Infinity: never by count). */

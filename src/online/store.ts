@@ -2,7 +2,8 @@
 // to continue, and saving a version together with its lineage (the offsets it consumed) in one
 // atomic registry save, fenced so that two trainers on one group never both extend a lineage.
 import type { ModelSnapshot } from '../ml/protocol.js'
-import { ModelRegistry, RegistryConflictError, type VersionInfo } from '../registry/registry.js'
+import { LineageConflictError, RegistryConflictError } from '../errors.js'
+import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
 import { sameLineage, type OnlineLineage, type ResumePoint } from './lineage.js'
 
 export interface OnlineStoreOptions {
@@ -18,11 +19,6 @@ export interface SaveInfo {
   /** Passes over each row (the epochs per mini-batch). */
   epochs: number
   metrics: Record<string, number>
-}
-
-/** Another trainer of the same group extended the lineage since this one resumed: this one must stop. */
-export class LineageConflictError extends Error {
-  override name = 'LineageConflictError'
 }
 
 /** The lineage stored with a version (in its `info.online`), or null for versions made otherwise. */

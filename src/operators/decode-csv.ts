@@ -1,5 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { BAD_LABEL, DECODE_REASONS, describeBadLabel, parseFeatures, parseLabel, type DecodeReason } from '../codec/susy-csv.js'
+import { DecodeError } from '../errors.js'
 import type { KafkaRecord } from '../record.js'
 import type { DeadLetterSink } from '../sinks/dead-letter.js'
 
@@ -33,14 +34,6 @@ export interface DecodeStats {
 }
 
 export type DecodeCsvOperator = OperatorFunction<KafkaRecord, Example> & { readonly stats: DecodeStats }
-
-/** A bad record met by decodeCsv without a dead-letter sink. */
-export class DecodeError extends Error {
-  override name = 'DecodeError'
-  constructor (readonly reason: DecodeReason, readonly detail: string, readonly record: KafkaRecord) {
-    super(`${record.topic}/${record.partition}@${record.offset}: ${reason}: ${detail}`)
-  }
-}
 
 const DEFAULTS = { features: 18, requireLabel: true }
 // Features are written into shared slabs, so a record costs a view, not its own ArrayBuffer

@@ -1,5 +1,5 @@
 // Model references as users type them: "susy@latest", "susy@3", or just "susy" (= latest).
-import { UsageError } from '../config.js'
+import { UsageError } from '../errors.js'
 
 export interface ModelRef {
   name: string

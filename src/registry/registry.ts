@@ -11,7 +11,7 @@
 // Channel <prefix>models:announce carries {event: 'saved'|'deleted', name, version, ref}.
 import { Redis } from 'ioredis'
 import { Observable } from 'rxjs'
-import { UsageError } from '../config.js'
+import { RegistryConflictError, UsageError } from '../errors.js'
 import type { ModelSnapshot } from '../ml/protocol.js'
 import type { ScalerState } from '../ml/scaler.js'
 import { DEFAULT_MODEL_NAME, formatModelRef, parseModelRef } from './refs.js'
@@ -69,10 +69,6 @@ export interface Announcement {
   name: string
   version: number
   ref: string
-}
-
-export class RegistryConflictError extends Error {
-  override name = 'RegistryConflictError'
 }
 
 export interface RegistryOptions {

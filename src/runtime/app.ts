@@ -11,17 +11,20 @@
 // usage error (bad flag, unreachable broker: thrown as UsageError, reported by src/cli.ts);
 // 130 when a second signal asks for an immediate exit (src/runtime/shutdown.ts).
 import type { Command } from 'commander'
-import { parseNumber, UsageError, type Config, type KafkaConfig } from '../config.js'
+import { parseNumber, type Config, type KafkaConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import { groupLag } from '../kafka/group-offsets.js'
 import type { TopologyDescription } from './describe.js'
 import { createLogger, type Logger } from './logger.js'
+import { dashboardRoutes } from '../dashboard/routes.js'
+import { StatusSampler } from '../dashboard/status.js'
 import { metrics, serveMetrics, type MetricsServer } from './metrics.js'
 import { onShutdown } from './shutdown.js'
 
 export interface AppOptions {
   /** Serve /metrics and /health on this port (0 = any free port); no server when undefined. */
   metricsPort?: number
-  /** Interface the metrics server binds to. */
+  /** Interface the metrics server (and dashboard) binds to; default 127.0.0.1, loopback only. */
   metricsHost?: string
   /** pino level; default STREAMFIT_LOG_LEVEL or info. */
   logLevel?: string
@@ -42,7 +45,7 @@ export interface LagOptions {
   kafka: KafkaConfig
   groupId: string
   topics: string[]
-  /** Default 5000 ms. */
+  /** Default 2000 ms. */
   intervalMs?: number
 }
 
@@ -58,6 +61,10 @@ export interface AppContext {
 }
 
 const DEFAULT_EXIT_GRACE_MS = 10_000
+/** Loopback: the dashboard shows topics, offsets and the (redacted) config; widen with --metrics-host. */
+export const DEFAULT_METRICS_HOST = '127.0.0.1'
+// Often enough for the dashboard to show offsets moving, rarely enough to cost the broker nothing.
+const DEFAULT_LAG_INTERVAL_MS = 2000
 
 /**
  * Runs `main` as the app called `name`. Resolves to main's result, or undefined when a signal
@@ -69,11 +76,19 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
   const shutdown = onShutdown()
   let healthy = true
   let metricsServer: MetricsServer | undefined
-  const cleanups: Array<() => void> = []
+  let dashboard: StatusSampler | undefined
+  const cleanups: Array<() => void> = [() => dashboard?.stop()]
   try {
     if (options.metricsPort !== undefined) {
-      metricsServer = await serveMetrics(options.metricsPort, () => healthy && !shutdown.signal.aborted, options.metricsHost)
-      logger.info({ port: metricsServer.port }, `metrics on http://${options.metricsHost ?? '0.0.0.0'}:${metricsServer.port}/metrics`)
+      const host = options.metricsHost ?? DEFAULT_METRICS_HOST
+      dashboard = new StatusSampler({
+        app: name,
+        ...(options.topology ? { topology: options.topology } : {}),
+        ...(options.config ? { config: safeConfig(options.config) } : {})
+      })
+      metricsServer = await serveMetrics(options.metricsPort, () => healthy && !shutdown.signal.aborted, host, dashboardRoutes(dashboard))
+      const base = `http://${host.includes(':') ? `[${host}]` : host}:${metricsServer.port}`
+      logger.info({ port: metricsServer.port, host }, `metrics on ${base}/metrics, dashboard on ${base}/`)
     }
     const stopLag = metricsServer && options.lag ? pollLag(name, options.lag, logger) : undefined
     cleanups.push(() => stopLag?.())
@@ -112,13 +127,15 @@ function pollLag (app: string, lag: LagOptions, logger: Logger): () => void {
   const tick = async (): Promise<void> => {
     try {
       for (const row of await groupLag(lag.kafka, lag.groupId, lag.topics)) {
-        metrics.lag.set({ app, topic: row.topic, partition: String(row.partition) }, Number(row.lag))
+        const labels = { app, topic: row.topic, partition: String(row.partition) }
+        metrics.lag.set(labels, Number(row.lag))
+        if (row.committed !== null) metrics.committedOffset.set(labels, Number(row.committed))
       }
     } catch (error) {
       // Lag is a view for dashboards: a failed poll must never stop the app.
       logger.debug({ err: error }, 'lag poll failed')
     }
-    if (!stopped) timer = setTimeout(() => { void tick() }, lag.intervalMs ?? 5000).unref()
+    if (!stopped) timer = setTimeout(() => { void tick() }, lag.intervalMs ?? DEFAULT_LAG_INTERVAL_MS).unref()
   }
   void tick()
   return () => { stopped = true; clearTimeout(timer) }
@@ -140,15 +157,18 @@ function round3 (n: number): number {
 /** Adds the service flags every app shares: --metrics-port and --log-level. */
 export function withAppOptions (command: Command): Command {
   return command
-    .option('--metrics-port <port>', 'serve Prometheus /metrics and /health on this port (env STREAMFIT_METRICS_PORT)')
+    .option('--metrics-port <port>', 'serve Prometheus /metrics, /health and the live dashboard (/) on this port (env STREAMFIT_METRICS_PORT)')
+    .option('--metrics-host <address>', `interface for --metrics-port; default ${DEFAULT_METRICS_HOST} (loopback), 0.0.0.0 for every interface (env STREAMFIT_METRICS_HOST)`)
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error (env STREAMFIT_LOG_LEVEL)')
 }
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
 
 /** Reads the flags added by withAppOptions (and their environment fallbacks) into AppOptions. */
-export function appOptions (opts: { metricsPort?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
+export function appOptions (opts: { metricsPort?: string; metricsHost?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
   const options: AppOptions = {}
+  const host = opts.metricsHost ?? env.STREAMFIT_METRICS_HOST
+  if (host !== undefined && host !== '') options.metricsHost = host
   const port = opts.metricsPort ?? env.STREAMFIT_METRICS_PORT
   if (port !== undefined && port !== '') {
     options.metricsPort = parseNumber('--metrics-port', port, { integer: true, min: 0 })

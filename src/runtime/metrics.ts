@@ -1,6 +1,7 @@
 // Prometheus metrics for every app (prom-client), all prefixed `streamfit_`, in one registry.
-// Topologies update these; `serveMetrics` exposes /metrics and /health on --metrics-port.
-import { createServer, type Server } from 'node:http'
+// Topologies update these; `serveMetrics` exposes /metrics and /health on --metrics-port (and the
+// dashboard, src/dashboard/, reads the same registry).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 export const registry = new Registry()
@@ -24,7 +25,12 @@ export const metrics = {
   lag: new Gauge({ name: 'streamfit_consumer_lag', help: 'Records behind the end of the partition', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
   modelVersion: new Gauge({ name: 'streamfit_model_version', help: 'Model version in use', labelNames: [...app, 'model'], registers: [registry] }),
   trainingLoss: new Gauge({ name: 'streamfit_training_loss', help: 'Last training loss', labelNames: [...app], registers: [registry] }),
-  trainingAccuracy: new Gauge({ name: 'streamfit_training_accuracy', help: 'Last training (or prequential) accuracy', labelNames: [...app], registers: [registry] })
+  trainingAccuracy: new Gauge({ name: 'streamfit_training_accuracy', help: 'Last training (or prequential) accuracy', labelNames: [...app], registers: [registry] }),
+  prequentialLoss: new Gauge({ name: 'streamfit_prequential_loss', help: 'Online learning: running test-then-train log loss', labelNames: [...app], registers: [registry] }),
+  trainingEpoch: new Gauge({ name: 'streamfit_training_epoch', help: 'Epochs done, fractional within the running epoch', labelNames: [...app], registers: [registry] }),
+  trainingEpochs: new Gauge({ name: 'streamfit_training_epochs', help: 'Epochs the training run will do', labelNames: [...app], registers: [registry] }),
+  committedOffset: new Gauge({ name: 'streamfit_committed_offset', help: 'Next offset the group will read (its committed offset)', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
+  backend: new Gauge({ name: 'streamfit_backend_info', help: 'TensorFlow.js backend a model runs on (1 per backend in use)', labelNames: ['backend'], registers: [registry] })
 }
 
 export interface MetricsServer {
@@ -32,8 +38,11 @@ export interface MetricsServer {
   close (): Promise<void>
 }
 
-/** Serves /metrics (Prometheus text format) and /health (200 while `healthy()` holds). */
-export async function serveMetrics (port: number, healthy: () => boolean = () => true, host = '0.0.0.0'): Promise<MetricsServer> {
+/** Answers a request the metrics server does not know; returns false to let it answer 404. */
+export type ExtraRoutes = (req: IncomingMessage, res: ServerResponse) => boolean
+
+/** Serves /metrics (Prometheus text format), /health (200 while `healthy()` holds) and `extra`'s routes. */
+export async function serveMetrics (port: number, healthy: () => boolean = () => true, host = '127.0.0.1', extra?: ExtraRoutes): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.url === '/metrics') {
       registry.metrics().then(body => {
@@ -42,7 +51,7 @@ export async function serveMetrics (port: number, healthy: () => boolean = () =>
     } else if (req.url === '/health') {
       const ok = healthy()
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unhealthy' }))
-    } else {
+    } else if (extra?.(req, res) !== true) {
       res.writeHead(404).end()
     }
   })

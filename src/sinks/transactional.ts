@@ -17,6 +17,7 @@
 import { Admin, Producer, compatibilityPartitioner, type Consumer, type MessageToProduce } from '@platformatic/kafka'
 import { Observable, type OperatorFunction } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
+import { FencedError, RebalanceError } from '../errors.js'
 import { chunkMessages } from '../kafka/chunk-messages.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { committedOffsets } from '../kafka/group-offsets.js'
@@ -43,16 +44,6 @@ export interface CommittedBatch<B extends SinkBatch = SinkBatch> {
   offsets: Map<string, bigint>
   /** Time spent in the sink for this batch (transaction or send + commit). */
   seconds: number
-}
-
-/** Another producer with our transactional id took over: this instance must stop. */
-export class FencedError extends Error {
-  override name = 'FencedError'
-}
-
-/** The group moved partitions (or our read position) under the open batch: abort and re-read. */
-export class RebalanceError extends Error {
-  override name = 'RebalanceError'
 }
 
 export interface TransactionalWriterOptions {

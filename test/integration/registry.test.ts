@@ -4,9 +4,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Redis } from 'ioredis'
 import { firstValueFrom, take, toArray } from 'rxjs'
-import { loadConfig, UsageError } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
+import { RegistryConflictError, UsageError } from '../../src/errors.js'
 import { ModelRunner } from '../../src/ml/runner.js'
-import { ModelRegistry, RegistryConflictError, type Announcement } from '../../src/registry/registry.js'
+import { ModelRegistry, type Announcement } from '../../src/registry/registry.js'
 import { parseModelRef } from '../../src/registry/refs.js'
 
 const { redisUrl } = loadConfig()

@@ -2,7 +2,8 @@
 // dead letters inside the transaction, rewind after a failure, replay after a reset.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig, UsageError } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { resetGroupOffsets, groupLag } from '../../src/kafka/group-offsets.js'
 import { MODEL_HEADER, parsePrediction } from '../../src/sinks/predictions.js'

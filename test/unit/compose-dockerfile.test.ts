@@ -87,7 +87,7 @@ test('every file the build copies from the context is in a fresh clone and not e
   }
   // Code the app needs at run time (compiled by tsconfig, not a test or benchmark) is copied.
   const copied = new Set(contextCopies.flatMap(c => c.sources))
-  for (const dir of ['src', 'topologies', 'examples']) {
+  for (const dir of ['src', 'topologies', 'examples', 'assets']) {
     if ((tracked(dir)?.length ?? 0) > 0) assert.ok(copied.has(dir), `${dir}/ holds tracked files but the Dockerfile does not copy it`)
   }
   // What must never enter an image or a build context.
@@ -99,7 +99,7 @@ test('every file the build copies from the context is in a fresh clone and not e
 test('the runtime stage holds the CLI, its compiled code and production dependencies, run unprivileged', () => {
   const runtime = instructions.filter(i => i.stage === 1)
   const copiedFromBuild = runtime.filter(i => i.op === 'COPY' && i.args.includes('--from=build')).map(i => i.args.split(/\s+/).slice(-2)[0])
-  for (const path of ['/app/package.json', '/app/node_modules', '/app/dist', '/app/bin']) {
+  for (const path of ['/app/package.json', '/app/node_modules', '/app/dist', '/app/bin', '/app/assets']) {
     assert.ok(copiedFromBuild.includes(path), `runtime stage does not copy ${path}`)
   }
   assert.ok(instructions.some(i => i.stage === 0 && i.op === 'RUN' && /npm prune --omit=dev/.test(i.args)), 'dev dependencies pruned')

@@ -1,6 +1,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig, parseNumber, UsageError } from '../../src/config.js'
+import { loadConfig, parseNumber } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 
 test('defaults point at the embedded broker and Redis', () => {
   const config = loadConfig({})

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { UsageError } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 import { loadBackend, parseBackend } from '../../src/ml/backend.js'
 import { ModelRunner } from '../../src/ml/runner.js'
 import { rejects } from '../support/ml.js'
@@ -60,7 +60,7 @@ test('an installed but broken native package (no CUDA libraries) is skipped with
   const root = mkdtempSync(join(tmpdir(), 'streamfit-backend-'))
   try {
     const dist = dirname(dirname(dirname(backendModule))) // dist/src/ml/backend.js -> dist
-    for (const file of ['src/ml/backend.js', 'src/config.js']) cpSync(join(dist, file), join(root, 'dist', file))
+    for (const file of ['src/ml/backend.js', 'src/errors.js']) cpSync(join(dist, file), join(root, 'dist', file))
     writeFileSync(join(root, 'package.json'), JSON.stringify({ type: 'module' }))
     const realModules = join(dirname(dist), 'node_modules')
     mkdirSync(join(root, 'node_modules', '@tensorflow', 'tfjs-node-gpu'), { recursive: true })

@@ -2,7 +2,7 @@
 // consumed-offsets tracker that refuses to count a row twice, and the fault hook's parsing.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { UsageError } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 import { rocAuc } from '../../src/ml/evaluation.js'
 import { ConsumedOffsets } from '../../src/online/consumed.js'
 import { faultInjector } from '../../src/online/fault.js'

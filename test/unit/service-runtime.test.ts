@@ -2,7 +2,8 @@
 // metrics served while an app runs, clean stop on a signal, failures rethrown, secrets masked.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { loadConfig, UsageError } from '../../src/config.js'
+import { loadConfig } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
 import { appOptions, maskUrlPassword, runApp, safeConfig } from '../../src/runtime/app.js'
 import { formatTopology, topologyTopics, validateTopology, type TopologyDescription } from '../../src/runtime/describe.js'
 import { metrics } from '../../src/runtime/metrics.js'

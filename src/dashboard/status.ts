@@ -1,0 +1,239 @@
+// The facts behind the dashboard and /api/status, read once a second from the prom-client
+// registry (the numbers /metrics serves; no second bookkeeping), plus the short histories a
+// registry does not keep: records/s per topic, the learning curves, the model versions seen.
+import type { MetricObjectWithValues, MetricValue } from 'prom-client'
+import type { TopologyDescription } from '../runtime/describe.js'
+import { registry } from '../runtime/metrics.js'
+import { histogramQuantile, type Buckets } from './quantile.js'
+
+/** [unix time in ms, value] */
+export type Point = [number, number]
+
+export interface ThroughputStage {
+  /** in: read from the topic (source); out: written to it (sink). */
+  direction: 'in' | 'out'
+  topic: string
+  total: number
+  /** Averaged over the last RATE_WINDOW_MS. */
+  perSecond: number
+  series: Point[]
+}
+
+export interface Status {
+  app: string
+  time: string
+  startedAt: string
+  uptimeSeconds: number
+  /** The description `streamfit describe <app>` prints (as its --json). */
+  topology: TopologyDescription | null
+  /** The configuration as the start log shows it: secrets masked. */
+  config: Record<string, unknown> | null
+  throughput: ThroughputStage[]
+  lag: Array<{ topic: string, partition: number, lag: number, committed: number | null }>
+  transactions: { committed: number, aborted: number }
+  /** Seconds from read to commit, over the last LATENCY_WINDOW_MS (or since start when shorter). */
+  batchLatency: { batches: number, p50: number | null, p99: number | null, windowSeconds: number }
+  deadLetters: Array<{ reason: string, count: number }>
+  model: { version: string, since: string } | null
+  /** Every model version in use during this run, oldest first (online: the ones it saved). */
+  versions: Array<{ version: string, at: string }>
+  learning: {
+    /** Online: prequential accuracy; train: accuracy per finished epoch. */
+    accuracy: Point[]
+    /** Online: prequential log loss; train: loss per finished epoch. */
+    loss: Point[]
+    /** Train only: epochs done (fractional) and planned. */
+    epoch: number | null
+    epochs: number | null
+  } | null
+  process: {
+    pid: number
+    node: string
+    backend: string | null
+    rssBytes: number
+    eventLoopDelayP50Seconds: number | null
+    eventLoopDelayP99Seconds: number | null
+    uptimeSeconds: number
+  }
+}
+
+export interface StatusOptions {
+  /** The app label the topology's metrics carry: train, score or online. */
+  app: string
+  topology?: TopologyDescription
+  config?: Record<string, unknown>
+  /** Sampling period; default 1000 ms. */
+  intervalMs?: number
+  /** How much history the series keep; default 10 minutes. */
+  historyMs?: number
+}
+
+const RATE_WINDOW_MS = 5_000
+const LATENCY_WINDOW_MS = 60_000
+const MAX_CURVE_POINTS = 2_000
+
+interface Sample { t: number, totals: Map<string, number>, buckets: Buckets }
+
+export class StatusSampler {
+  readonly #o: Required<Omit<StatusOptions, 'topology' | 'config'>> & StatusOptions
+  readonly #started = Date.now()
+  readonly #samples: Sample[] = []
+  readonly #rates = new Map<string, Point[]>()
+  readonly #curves = { accuracy: [] as Point[], loss: [] as Point[] }
+  readonly #versions: Array<{ version: string, at: string }> = []
+  #timer: NodeJS.Timeout | undefined
+  #latest: Promise<Status> | undefined
+
+  constructor (options: StatusOptions) {
+    this.#o = { intervalMs: 1000, historyMs: 600_000, ...options }
+    this.#latest = this.#tick()
+    this.#timer = setInterval(() => { this.#latest = this.#tick() }, this.#o.intervalMs).unref()
+  }
+
+  /** The latest sample's status (at most intervalMs old). */
+  status (): Promise<Status> {
+    return this.#latest ?? this.#tick()
+  }
+
+  stop (): void {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  async #tick (): Promise<Status> {
+    const now = Date.now()
+    const metrics = new Map((await registry.getMetricsAsJSON()).map(m => [m.name, m]))
+    const mine = (name: string): Array<MetricValue<string>> =>
+      (metrics.get(name)?.values ?? []).filter(v => v.labels.app === this.#o.app)
+    const sum = (name: string, label: string, value: string): number =>
+      mine(name).filter(v => v.labels[label] === value).reduce((s, v) => s + v.value, 0)
+    const gauge = (name: string): number | null => {
+      const v = mine(name)[0]?.value
+      return v !== undefined && Number.isFinite(v) ? v : null
+    }
+
+    // Throughput: cumulative counters per direction and topic, turned into rates over a window.
+    const totals = new Map<string, number>()
+    for (const [direction, name] of [['in', 'streamfit_records_in_total'], ['out', 'streamfit_records_out_total']] as const) {
+      for (const v of mine(name)) totals.set(`${direction}\t${String(v.labels.topic)}`, (totals.get(`${direction}\t${String(v.labels.topic)}`) ?? 0) + v.value)
+    }
+    const buckets = histogramBuckets(metrics.get('streamfit_batch_duration_seconds'), this.#o.app)
+    this.#samples.push({ t: now, totals, buckets })
+    while (this.#samples.length > 2 && this.#samples[1].t <= now - Math.max(LATENCY_WINDOW_MS, RATE_WINDOW_MS)) this.#samples.shift()
+    const rateFrom = this.#sampleAtOrBefore(now - RATE_WINDOW_MS)
+    const throughput: ThroughputStage[] = []
+    for (const [key, total] of totals) {
+      const [direction, topic] = key.split('\t') as ['in' | 'out', string]
+      const before = rateFrom.totals.get(key) ?? 0
+      const seconds = (now - rateFrom.t) / 1000
+      const perSecond = seconds > 0 ? (total - before) / seconds : 0
+      const series = this.#rates.get(key) ?? []
+      series.push([now, round(perSecond, 1)])
+      while (series.length > 0 && series[0][0] < now - this.#o.historyMs) series.shift()
+      this.#rates.set(key, series)
+      throughput.push({ direction, topic, total, perSecond: round(perSecond, 1), series })
+    }
+
+    // Batch latency over the last minute: the difference of two cumulative histograms.
+    const latencyFrom = this.#sampleAtOrBefore(now - LATENCY_WINDOW_MS)
+    const window = subtractBuckets(buckets, latencyFrom === this.#samples[this.#samples.length - 1] ? [] : latencyFrom.buckets)
+    const batches = window.at(-1)?.count ?? 0
+
+    const lag = mine('streamfit_consumer_lag').map(v => ({
+      topic: String(v.labels.topic),
+      partition: Number(v.labels.partition),
+      lag: v.value,
+      committed: mine('streamfit_committed_offset').find(c => c.labels.topic === v.labels.topic && c.labels.partition === v.labels.partition)?.value ?? null
+    })).sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
+
+    const version = modelVersion(mine('streamfit_model_version'))
+    if (version !== null && this.#versions.at(-1)?.version !== version) this.#versions.push({ version, at: new Date(now).toISOString() })
+
+    const accuracy = gauge('streamfit_training_accuracy')
+    const loss = gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
+    addOnChange(this.#curves.accuracy, now, accuracy)
+    addOnChange(this.#curves.loss, now, loss)
+    const epochs = gauge('streamfit_training_epochs')
+    // Only apps that learn set these gauges; a scorer's status has no learning part.
+    const learning = this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null
+      ? null
+      : { accuracy: this.#curves.accuracy, loss: this.#curves.loss, epoch: gauge('streamfit_training_epoch'), epochs }
+
+    const global = (name: string): number | null => {
+      const v = metrics.get(name)?.values[0]?.value
+      return v !== undefined && Number.isFinite(v) ? v : null
+    }
+    const backends = (metrics.get('streamfit_backend_info')?.values ?? []).filter(v => v.value > 0).map(v => String(v.labels.backend))
+    const current = this.#versions.at(-1)
+    return {
+      app: this.#o.app,
+      time: new Date(now).toISOString(),
+      startedAt: new Date(this.#started).toISOString(),
+      uptimeSeconds: round((now - this.#started) / 1000, 1),
+      topology: this.#o.topology ?? null,
+      config: this.#o.config ?? null,
+      throughput: throughput.sort((a, b) => a.direction.localeCompare(b.direction) || a.topic.localeCompare(b.topic)),
+      lag,
+      transactions: {
+        committed: sum('streamfit_transactions_total', 'outcome', 'committed'),
+        aborted: sum('streamfit_transactions_total', 'outcome', 'aborted')
+      },
+      batchLatency: {
+        batches,
+        p50: histogramQuantile(0.5, window),
+        p99: histogramQuantile(0.99, window),
+        windowSeconds: round(Math.min(LATENCY_WINDOW_MS, now - this.#started) / 1000, 0)
+      },
+      deadLetters: mine('streamfit_dead_lettered_total').map(v => ({ reason: String(v.labels.reason), count: v.value })),
+      model: current ? { version: current.version, since: current.at } : null,
+      versions: [...this.#versions],
+      learning,
+      process: {
+        pid: process.pid,
+        node: process.version,
+        backend: backends.length > 0 ? backends.join(', ') : null,
+        rssBytes: global('streamfit_process_resident_memory_bytes') ?? process.memoryUsage.rss(),
+        eventLoopDelayP50Seconds: global('streamfit_nodejs_eventloop_lag_p50_seconds'),
+        eventLoopDelayP99Seconds: global('streamfit_nodejs_eventloop_lag_p99_seconds'),
+        uptimeSeconds: round(process.uptime(), 1)
+      }
+    }
+  }
+
+  #sampleAtOrBefore (t: number): Sample {
+    let found = this.#samples[0]
+    for (const s of this.#samples) if (s.t <= t) found = s
+    return found
+  }
+}
+
+/** The app's cumulative histogram as (upper bound, count) pairs, ascending, +Inf last. */
+function histogramBuckets (metric: MetricObjectWithValues<MetricValue<string>> | undefined, app: string): Buckets {
+  return (metric?.values ?? [])
+    .filter(v => v.labels.app === app && (v as { metricName?: string }).metricName?.endsWith('_bucket') === true)
+    .map(v => ({ le: v.labels.le === '+Inf' ? Infinity : Number(v.labels.le), count: v.value }))
+    .sort((a, b) => a.le - b.le)
+}
+
+function subtractBuckets (now: Buckets, before: Buckets): Buckets {
+  return now.map(b => ({ le: b.le, count: b.count - (before.find(x => x.le === b.le)?.count ?? 0) }))
+}
+
+/** score labels the version (`susy@3`, value 1); train and online label the name, value the number. */
+function modelVersion (values: Array<MetricValue<string>>): string | null {
+  const v = values.find(x => x.value > 0)
+  if (v === undefined) return null
+  const model = String(v.labels.model)
+  return model.includes('@') ? model : `${model}@${v.value}`
+}
+
+function addOnChange (curve: Point[], t: number, value: number | null): void {
+  if (value === null || curve.at(-1)?.[1] === value) return
+  curve.push([t, value])
+  if (curve.length > MAX_CURVE_POINTS) curve.splice(0, curve.length - MAX_CURVE_POINTS)
+}
+
+function round (n: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(n * f) / f
+}
