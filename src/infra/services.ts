@@ -1,10 +1,11 @@
 // `streamfit up` / `streamfit down`: make Kafka and Redis answer at the configured addresses,
 // starting local ones where nothing answers, and stop only what was started here.
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Config } from '../config.js'
 import { startKafka, stopKafka, type ServiceInfo } from './kafka-broker.js'
 import { kafkaAnswers, kafkaUnreachable, redisAnswers, redisUnreachable } from './probe.js'
+import { fetchedSoftware } from './paths.js'
 import { startRedis, stopRedis } from './redis-server.js'
 
 export interface UpOptions {
@@ -59,7 +60,7 @@ export async function up (config: Config, options: UpOptions = {}): Promise<UpRe
       if (!redisUp) throw redisUnreachable(config.redisUrl)
       return { address: config.redisUrl, started: false }
     }
-    return startRedis({ stateDir: config.stateDir, ...local })
+    return startRedis({ stateDir: config.stateDir, ...local, onProgress: options.onProgress })
   })()
   const [kafka, redis] = await Promise.allSettled([kafkaTask, redisTask])
   if (kafka.status === 'rejected') throw kafka.reason
@@ -103,4 +104,15 @@ export async function down (config: Config, { all = false } = {}): Promise<DownR
     else result.notOurs.push(`kafka on port ${port}`)
   }
   return result
+}
+
+/** Removes what `up` fetched; returns the directories removed. */
+export function purgeFetched (stateDir: string): string[] {
+  const removed: string[] = []
+  for (const { dir } of fetchedSoftware(stateDir)) {
+    if (!existsSync(dir)) continue
+    rmSync(dir, { recursive: true, force: true })
+    removed.push(dir)
+  }
+  return removed
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { rejects } from 'node:assert/strict'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Redis } from 'ioredis'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
@@ -64,6 +65,15 @@ test('`up` starts a broker and a Redis where nothing answers, prints addresses a
   assert.match(second.stdout, /redis .* already running \(started by streamfit up\)/)
   assert.ok(Date.now() - started < 15_000, 'a second `up` only probes')
   assert.ok(existsSync(join(state, `kafka-${kafkaPort}`, 'data', 'meta.properties')), 'KRaft storage formatted')
+  // The registry's Redis keeps what it acknowledged: an append-only file, synced on every write.
+  const redis = new Redis(`redis://127.0.0.1:${redisPort}`)
+  try {
+    assert.equal(await redis.config('GET', 'appendonly'), ['appendonly', 'yes'])
+    assert.equal(await redis.config('GET', 'appendfsync'), ['appendfsync', 'always'])
+    assert.equal(await redis.config('GET', 'dir'), ['dir', join(state, `redis-${redisPort}`)])
+  } finally {
+    redis.disconnect()
+  }
 })
 
 test('the broker can be killed and started again on the same data (for failure tests)', async () => {

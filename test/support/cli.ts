@@ -2,6 +2,7 @@
 // deployment runs it. startCli streams (for processes a test kills or waits on), runCli runs a
 // command to its end.
 import { spawn, type ChildProcess } from 'node:child_process'
+import { hidePackages } from './hide-packages.js'
 import { CLI } from './paths.js'
 
 export { CLI }
@@ -23,16 +24,17 @@ export interface CliProcess {
 }
 
 export interface CliOptions {
-  /** Variables over this process's environment (undefined removes one). */
-  env?: NodeJS.ProcessEnv
   cwd?: string
+  /** Packages the CLI must see as not installed (see hide-packages.ts). */
+  hide?: string[]
 }
 
-/** Starts `streamfit ...args`; the environment is this process's plus `env`. */
-export function startCli (name: string, args: string[], env: NodeJS.ProcessEnv = {}, { cwd }: Omit<CliOptions, 'env'> = {}): CliProcess {
-  const merged = { ...process.env, ...env }
+/** Starts `streamfit ...args`; the environment is this process's plus `env` (undefined removes a variable). */
+export function startCli (name: string, args: string[], env: NodeJS.ProcessEnv = {}, { cwd, hide = [] }: CliOptions = {}): CliProcess {
+  const hidden = hidePackages(hide)
+  const merged = { ...process.env, ...env, ...(hide.length > 0 ? hidden.env : {}) }
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key]
-  const child = spawn(process.execPath, [CLI, ...args], { env: merged, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...(hide.length > 0 ? hidden.execArgv : []), CLI, ...args], { env: merged, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c })
@@ -52,8 +54,8 @@ export class CliFailure extends Error {
 }
 
 /** Runs a CLI command to its end; rejects with a CliFailure when it exits non-zero or times out. */
-export async function runCli (args: string[], env: NodeJS.ProcessEnv = {}, { timeoutMs = 120_000, cwd }: { timeoutMs?: number, cwd?: string } = {}): Promise<CliExit & { json: Record<string, unknown> }> {
-  const p = startCli(args[0] ?? 'cli', args, env, { cwd })
+export async function runCli (args: string[], env: NodeJS.ProcessEnv = {}, { timeoutMs = 120_000, ...options }: CliOptions & { timeoutMs?: number } = {}): Promise<CliExit & { json: Record<string, unknown> }> {
+  const p = startCli(args[0] ?? 'cli', args, env, options)
   const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs)
   const exit = await p.exited
   clearTimeout(timer)

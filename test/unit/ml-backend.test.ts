@@ -1,5 +1,7 @@
-// Backend choice: the native tfjs packages are not installed here, so `auto` must fall back to
-// WASM quietly, and forcing a missing backend must be a one-line usage error.
+// Backend choice: without the native tfjs packages `auto` must fall back to WASM quietly, and
+// forcing a missing backend must be a one-line usage error. "Not installed" is constructed (the
+// packages are hidden from the child process's resolver), so the tests hold on a machine that
+// has them installed too.
 import { execFile } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,25 +11,38 @@ import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UsageError } from '../../src/errors.js'
-import { loadBackend, parseBackend } from '../../src/ml/backend.js'
-import { ModelRunner } from '../../src/ml/runner.js'
-import { rejects } from '../support/ml.js'
+import { parseBackend } from '../../src/ml/backend.js'
+import { hidePackages, NATIVE_BACKENDS } from '../support/hide-packages.js'
 
 const run = promisify(execFile)
 const backendModule = fileURLToPath(new URL('../../src/ml/backend.js', import.meta.url))
 
+/**
+ * Runs an ES module script in a fresh node process, with `hidden` packages not installed. (From a
+ * file: worker threads inherit the node flags, and --input-type is refused there.)
+ */
+async function runScript (script: string, hidden: string[] = []): Promise<{ stdout: string; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'streamfit-backend-script-'))
+  try {
+    writeFileSync(join(dir, 'script.mjs'), script)
+    const { execArgv, env } = hidePackages(hidden)
+    return await run(process.execPath, [...execArgv, join(dir, 'script.mjs')], { env: { ...process.env, ...env } })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** Loads a backend in a fresh process, predicts once, and returns what it printed. */
-async function inChild (preference: string, module = backendModule): Promise<{ stdout: string; stderr: string }> {
-  const script = `
+async function inChild (preference: string, module = backendModule, hidden: string[] = []): Promise<{ stdout: string; stderr: string }> {
+  return runScript(`
     const { loadBackend } = await import(${JSON.stringify(module)})
     const b = await loadBackend(${JSON.stringify(preference)})
     const y = b.tf.tensor2d([[1, 2]]).matMul(b.tf.tensor2d([[3], [4]])).dataSync()[0]
-    console.log(JSON.stringify({ name: b.name, skipped: b.skipped, active: b.tf.getBackend(), y }))`
-  return run(process.execPath, ['--input-type=module', '-e', script])
+    console.log(JSON.stringify({ name: b.name, skipped: b.skipped, active: b.tf.getBackend(), y }))`, hidden)
 }
 
 test('auto falls back past the missing native packages to WASM, silently, with the reasons kept', async () => {
-  const { stdout, stderr } = await inChild('auto')
+  const { stdout, stderr } = await inChild('auto', backendModule, NATIVE_BACKENDS)
   const result = JSON.parse(stdout)
   assert.is(result.name, 'wasm')
   assert.is(result.active, 'wasm')
@@ -46,12 +61,24 @@ test('the pure-JS CPU backend works when asked for, without tfjs console advice'
 })
 
 test('forcing a backend that is not installed is a one-line UsageError naming the package', async () => {
-  for (const [name, pkg] of [['gpu', '@tensorflow/tfjs-node-gpu'], ['node', '@tensorflow/tfjs-node']]) {
-    await rejects(() => loadBackend(name as 'gpu'), e =>
-      e instanceof UsageError && e.message === `${name} backend unavailable: ${pkg} is not installed`)
-  }
-  // Through the worker too: ModelRunner.create reports it the same way and leaves no worker behind.
-  await rejects(() => ModelRunner.create({ backend: 'gpu' }), e => e instanceof UsageError && /tfjs-node-gpu is not installed/.test(e.message))
+  // Through the worker too: ModelRunner.create reports it the same way, and the child exits on
+  // its own, so no worker is left behind.
+  const dist = dirname(dirname(dirname(backendModule)))
+  const { stdout } = await runScript(`
+    const { loadBackend } = await import(${JSON.stringify(backendModule)})
+    const { ModelRunner } = await import(${JSON.stringify(join(dist, 'src', 'ml', 'runner.js'))})
+    const { UsageError } = await import(${JSON.stringify(join(dist, 'src', 'errors.js'))})
+    const outcome = async f => { try { await f(); return 'loaded' } catch (e) { return (e instanceof UsageError ? 'UsageError: ' : 'other: ') + e.message } }
+    console.log(JSON.stringify([
+      await outcome(() => loadBackend('gpu')),
+      await outcome(() => loadBackend('node')),
+      await outcome(() => ModelRunner.create({ backend: 'gpu' }))
+    ]))`, NATIVE_BACKENDS)
+  assert.equal(JSON.parse(stdout), [
+    'UsageError: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed',
+    'UsageError: node backend unavailable: @tensorflow/tfjs-node is not installed',
+    'UsageError: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed'
+  ])
 })
 
 test('an installed but broken native package (no CUDA libraries) is skipped with its reason, not a stack', async () => {
