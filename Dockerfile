@@ -14,6 +14,10 @@ WORKDIR /app
 # package's own `prepare` (tsc) needs the sources, which are copied below.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# The fix to @platformatic/kafka's read_committed filter (docs/upstream/read-committed.md):
+# what `postinstall` applies on a normal install, applied here since scripts were skipped.
+COPY patches ./patches
+RUN npx patch-package
 COPY tsconfig.json ./
 COPY bin ./bin
 COPY src ./src

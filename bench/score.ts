@@ -3,24 +3,25 @@
 // the same run, rounds interleaved so machine noise hits both. Same topology code (runScore);
 // only the processing guarantee differs.
 //
-// Run: npx tsc -p . && node dist/bench/score.js [--records 200000] [--rounds 2] [--predictor model|fixed] [--batches 256,1024,4096]
-//   --predictor model (default): the tutorial's MLP in a worker thread (tfjs wasm backend)
+// Run: npx tsc -p . && node dist/bench/score.js [--records 200000] [--rounds 2] [--predictor model|fixed] [--batches 256,1024,4096] [--backend wasm|node]
+//   --predictor model (default): the tutorial's MLP in a worker thread (--backend, default wasm)
 //   --predictor fixed: a trivial in-process function, to show what the Kafka side alone costs
 // Brokers from KAFKA_BROKERS (default 127.0.0.1:9092). Topics are created and deleted.
 import { randomBytes } from 'node:crypto'
 import { loadConfig, parseNumber } from '../src/config.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import type { Predictor } from '../src/ml/predictor.js'
+import { parseBackend, type BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import type { ProcessingGuarantee } from '../src/sinks/transactional.js'
 import { runScore } from '../topologies/score.js'
 import { FixedPredictor } from '../test/support/fixed-predictor.js'
 import { writeSynthetic } from '../test/support/synthetic.js'
 
-interface Args { records: number, rounds: number, predictor: 'model' | 'fixed', batches: number[] }
+interface Args { records: number, rounds: number, predictor: 'model' | 'fixed', batches: number[], backend: BackendPreference }
 
 function parseArgs (argv: string[]): Args {
-  const args: Args = { records: 200_000, rounds: 2, predictor: 'model', batches: [256, 1024, 4096] }
+  const args: Args = { records: 200_000, rounds: 2, predictor: 'model', batches: [256, 1024, 4096], backend: 'wasm' }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
     if (flag === '--records') args.records = parseNumber(flag, argv[++i] ?? '', { min: 1 })
@@ -30,6 +31,7 @@ function parseArgs (argv: string[]): Args {
       if (p !== 'model' && p !== 'fixed') throw new Error('--predictor is model or fixed')
       args.predictor = p
     } else if (flag === '--batches') args.batches = (argv[++i] ?? '').split(',').map(b => parseNumber('--batches', b, { min: 1 }))
+    else if (flag === '--backend') args.backend = parseBackend(argv[++i] ?? '')
     else throw new Error(`unknown argument ${flag}`)
   }
   return args
@@ -45,7 +47,7 @@ async function main (): Promise<void> {
   const output = `${id}-out`
   const dlq = `${id}-dlq`
   const predictor: Predictor & { close?: () => Promise<void> } = args.predictor === 'model'
-    ? await ModelRunner.create({ backend: 'wasm', version: 'bench@1' })
+    ? await ModelRunner.create({ backend: args.backend, version: 'bench@1' })
     : new FixedPredictor('bench@1')
   process.stdout.write(`scoring ${args.records} synthetic SUSY rows (2 partitions), predictor ${args.predictor}` +
     `${args.predictor === 'model' ? ` (tutorial MLP, ${(predictor as ModelRunner).backend})` : ''}, ${args.rounds} round(s)\n`)

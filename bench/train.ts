@@ -62,6 +62,8 @@ async function runVariant (variant: Variant, config: Config, args: Args, memory:
       topic: config.topics.train,
       dlqTopic: config.topics.dlq,
       epochs: args.epochs,
+      // Every row, as the in-memory fit it is compared with.
+      validationFraction: 0,
       batchSize: args.batchSize,
       seed,
       runner,

@@ -1,26 +1,58 @@
 // The `streamfit` command. Each subcommand lives in src/commands/<name>.ts and registers itself.
+// Every failure a user can fix ends here as exactly one line on stderr, `streamfit: <problem>:
+// <fix>`, and the exit code src/errors.ts gives it (2 for usage, 3 for fencing, 1 otherwise).
+import { createRequire } from 'node:module'
 import { Command, CommanderError } from 'commander'
-import { UsageError } from './errors.js'
+import { loadConfig } from './config.js'
+import { EXIT, StreamfitError, UsageError } from './errors.js'
 import { commandsFor } from './commands/index.js'
 
 const program = new Command('streamfit')
   .description('Machine learning on Kafka topics: load, train, score exactly-once, learn online.')
-  .showHelpAfterError('(run with --help for usage)')
+  .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version)
   .exitOverride()
+  // Commander's own message is replaced by the one line reportError prints.
+  .configureOutput({ outputError: () => {} })
 
 try {
   for (const register of await commandsFor(process.argv.slice(2))) register(program)
   await program.parseAsync(process.argv)
 } catch (error) {
-  process.exitCode = reportError(error)
+  process.exitCode = await reportError(error)
 }
 
-function reportError (error: unknown): number {
-  if (error instanceof CommanderError) return error.exitCode
-  if (error instanceof UsageError) {
-    process.stderr.write(`streamfit: ${error.message}\n`)
-    return 2
+async function reportError (error: unknown): Promise<number> {
+  if (error instanceof CommanderError) return commanderError(error)
+  const known = error instanceof StreamfitError ? error : await explain(error)
+  if (known !== undefined) {
+    process.stderr.write(`streamfit: ${oneLine(known.message)}\n`)
+    return known.exitCode
   }
   process.stderr.write(`streamfit: ${(error as Error)?.stack ?? String(error)}\n`)
-  return 1
+  return EXIT.failure
+}
+
+/** A Kafka client error a user can fix (unreachable broker, TLS/SASL, missing topic), or undefined. */
+async function explain (error: unknown): Promise<UsageError | undefined> {
+  if (!(error instanceof Error)) return undefined
+  let kafka
+  try { kafka = loadConfig().kafka } catch { return undefined }
+  const { explainClientError } = await import('./kafka/client-errors.js')
+  return explainClientError(error, kafka)
+}
+
+// Help and --version exit 0; every parse error (unknown command or option, missing option or
+// argument, too many arguments) is a usage error: exit 2, with where to look.
+function commanderError (error: CommanderError): number {
+  if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok
+  if (error.code === 'commander.help') return EXIT.usage // no command given: the overview was printed
+  const args = process.argv.slice(2)
+  const name = args.find(arg => !arg.startsWith('-'))
+  const command = name !== undefined && program.commands.some(c => c.name() === name) ? `streamfit ${name}` : 'streamfit'
+  process.stderr.write(`streamfit: ${error.message.replace(/^error: /, '')} (run \`${command} --help\` for usage)\n`)
+  return EXIT.usage
+}
+
+function oneLine (text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim()
 }

@@ -1,5 +1,6 @@
 // One typed configuration, read from the environment and overridden by CLI flags.
 // Every value is validated here so that commands fail early with a one-line message.
+import { accessSync, constants, statSync } from 'node:fs'
 import { UsageError } from './errors.js'
 
 export interface SaslConfig {
@@ -46,6 +47,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
     clientId: env.KAFKA_CLIENT_ID ?? 'streamfit'
   }
   if (env.KAFKA_TLS === '1' || env.KAFKA_TLS_CA) {
+    if (env.KAFKA_TLS_CA && !isReadableFile(env.KAFKA_TLS_CA)) {
+      throw new UsageError(`KAFKA_TLS_CA=${env.KAFKA_TLS_CA}: no readable file there: give the path of the CA certificate (PEM) that signed the broker's certificate, or unset it`)
+    }
     kafka.tls = { ca: env.KAFKA_TLS_CA, rejectUnauthorized: env.KAFKA_TLS_INSECURE !== '1' }
   }
   if (env.KAFKA_SASL_MECHANISM) {
@@ -53,7 +57,10 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
     if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') {
       throw new UsageError(`bad KAFKA_SASL_MECHANISM "${mechanism}": use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`)
     }
-    kafka.sasl = { mechanism, username: env.KAFKA_SASL_USERNAME ?? '', password: env.KAFKA_SASL_PASSWORD ?? '' }
+    if (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD) {
+      throw new UsageError(`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD: set both, or unset KAFKA_SASL_MECHANISM for a broker without SASL`)
+    }
+    kafka.sasl = { mechanism, username: env.KAFKA_SASL_USERNAME, password: env.KAFKA_SASL_PASSWORD }
   }
   return {
     kafka,
@@ -76,4 +83,25 @@ export function parseNumber (flag: string, text: string, { integer = true, min =
     throw new UsageError(`${flag} expects ${integer ? 'an integer' : 'a number'}${min > -Infinity ? ` >= ${min}` : ''}, got "${text}"`)
   }
   return n
+}
+
+/** redis://user:secret@host:6379/0 -> redis://user:***@host:6379/0 (unparseable text is masked whole). */
+export function maskUrlPassword (url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password === '') return url
+    parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return '***'
+  }
+}
+
+function isReadableFile (path: string): boolean {
+  try {
+    accessSync(path, constants.R_OK)
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
 }

@@ -6,6 +6,7 @@
 // This module imports nothing heavy: config.ts and the CLI load it on every start, and loading
 // the Kafka client costs ~0.4 s that `up`, `down` or `--help` should not pay.
 import type { DecodeReason } from './codec/susy-csv.js'
+import type { KafkaConfig } from './config.js'
 import type { RowError } from './data/parse-row.js'
 import type { KafkaRecord } from './record.js'
 
@@ -88,6 +89,21 @@ export class StageError extends StreamfitError {
     super(`demo stopped: stage ${stage} failed (streamfit ${args.join(' ')} exited ${stageExitCode}; its output is above)`)
     this.exitCode = stageExitCode === EXIT.usage ? EXIT.usage : EXIT.failure
   }
+}
+
+/** The one-line error for a broker that does not answer: the address tried, and what to do. */
+export function kafkaUnreachable (kafka: Pick<KafkaConfig, 'brokers'>): UsageError {
+  return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
+}
+
+/** The one-line error for a Redis that does not answer; `url` must already be masked. */
+export function redisUnreachable (url: string, detail?: string): UsageError {
+  return new UsageError(`no Redis answers at ${url}${detail ? ` (${detail})` : ''}: start one with \`streamfit up\` (or \`docker compose up -d redis\`), or point REDIS_URL at a running Redis`)
+}
+
+/** The one-line error for topics that do not exist. */
+export function topicsMissing (kafka: Pick<KafkaConfig, 'brokers'>, missing: string[]): UsageError {
+  return new UsageError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${kafka.brokers.join(',')}: run \`streamfit load\` (it creates them), create them, or check the topic name`)
 }
 
 /** The exit code for an error: its own for streamfit's errors, 1 for anything else. */

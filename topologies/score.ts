@@ -61,7 +61,11 @@ export interface ScoreResult {
   batches: number
   transactions: number
   aborted: number
+  /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
+  /** From the first batch read to the last batch committed: the time spent scoring. */
+  busySeconds: number
+  /** records / busySeconds. */
   recordsPerSecond: number
   /** The model version of the last batch ('' when nothing was scored). */
   model: string
@@ -120,9 +124,11 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
   const writer = new TransactionalWriter({ kafka, consumer, guarantee: o.guarantee, transactionalId, logger })
   const dlq = new CollectingDeadLetterSink({ topic: o.dlqTopic })
   const decode = decodeCsv({ deadLetter: dlq, requireLabel: false })
-  const totals: ScoreResult = { records: 0, batches: 0, transactions: 0, aborted: 0, seconds: 0, recordsPerSecond: 0, model: '', predictions: 0, deadLettered: 0, guarantee: o.guarantee }
+  const totals: ScoreResult = { records: 0, batches: 0, transactions: 0, aborted: 0, seconds: 0, busySeconds: 0, recordsPerSecond: 0, model: '', predictions: 0, deadLettered: 0, guarantee: o.guarantee }
   const labels = { app: 'score' }
   const started = performance.now()
+  let firstBatchAt: number | undefined
+  let lastCommitAt: number | undefined
   const countAborted = (): void => {
     if (writer.aborted > totals.aborted) metrics.transactions.inc({ ...labels, outcome: 'aborted' }, writer.aborted - totals.aborted)
     totals.aborted = writer.aborted
@@ -134,6 +140,7 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     const records$ = fromGroup({ topics: [o.topic], groupId: o.groupId, consumer, streamTimeout: o.streamTimeout, flow })
     return untilAborted(records$, signal).pipe(
       batch(o.batchSize, { maxWaitMs: o.maxWaitMs }),
+      tap(() => { firstBatchAt ??= performance.now() }),
       concatMap(records => decodeBatch(records, decode, dlq)),
       concatMap(decoded => predictBatch(decoded, current(), o.predictionsTopic)),
       transactionalSink<ScoredBatch>(writer),
@@ -165,6 +172,7 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
       }),
       tap(committed => {
         const { model, deadLetters } = committed.batch
+        lastCommitAt = performance.now()
         totals.records += committed.records
         totals.batches++
         totals.predictions += committed.messages - deadLetters
@@ -191,7 +199,8 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     await consumer.close().catch(() => {})
   }
   totals.seconds = (performance.now() - started) / 1000
-  totals.recordsPerSecond = totals.seconds > 0 ? totals.records / totals.seconds : 0
+  totals.busySeconds = firstBatchAt !== undefined && lastCommitAt !== undefined ? (lastCommitAt - firstBatchAt) / 1000 : 0
+  totals.recordsPerSecond = totals.busySeconds > 0 ? totals.records / totals.busySeconds : 0
   return totals
 }
 

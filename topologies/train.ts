@@ -1,23 +1,31 @@
 // Training from Kafka (the tutorial's step 4), epoch after epoch:
 //
 //   fromPartition(train topic, 0, up to the end offset at start)   one fresh read per epoch
+//     → holdout(10%)                 validation rows by a hash of offset and seed (the same every
+//                                    epoch), scored after each epoch: loss, accuracy, AUC
 //     → shuffle(64)                  tf.data-style buffer, reshuffled every epoch (seeded)
 //     → decodeCsv                    bad records to the dead-letter topic (in the first epoch)
 //     → batch(64) → toArrays         flat float32 features and labels
 //     → trainBatches(runner)         one Adam step per batch, in the model's worker thread
 //                                    (features standardised with mean/std learnt in epoch 1)
-//   then the model, its metrics and the offsets it consumed go to the registry (src/commands/train.ts).
-import { from, fromEvent, lastValueFrom, takeUntil, tap, type Observable } from 'rxjs'
+//   until validation loss has not improved for `patience` epochs (then the best epoch's weights are
+//   restored) or `epochs` is reached; then the model, its metrics and the offsets it consumed go to
+//   the registry (src/commands/train.ts).
+import { filter, from, fromEvent, lastValueFrom, takeUntil, tap, toArray, type Observable } from 'rxjs'
 import type { Config, KafkaConfig } from '../src/config.js'
 import { endOffsets } from '../src/kafka/admin.js'
+import { holdout } from '../src/data/holdout.js'
 import type { BackendPreference } from '../src/ml/backend.js'
+import { EarlyStopping } from '../src/ml/early-stopping.js'
 import { EpochMeter, type EpochProgress } from '../src/ml/epoch-meter.js'
+import type { BinaryMetrics } from '../src/ml/evaluation.js'
+import type { ModelSnapshot } from '../src/ml/protocol.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { trainBatches } from '../src/ml/train-batches.js'
 import { batch } from '../src/operators/batch.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
 import { shuffle } from '../src/operators/shuffle.js'
-import { toArrays } from '../src/operators/to-arrays.js'
+import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
 import type { TopologyDescription } from '../src/runtime/describe.js'
 import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
@@ -29,7 +37,21 @@ export interface TrainOptions {
   partition?: number
   /** Where undecodable records go (written once, in the first epoch). */
   dlqTopic: string
+  /** The most epochs to run (fewer when early stopping ends the run). */
   epochs?: number
+  /**
+   * Share of the topic held out for validation, chosen by a hash of each record's offset and
+   * the seed (the same rows every epoch and every run with the seed); 0 trains on every row.
+   */
+  validationFraction?: number
+  /** Seeds the hold-out (default `seed`): a continued run passes its parent's, to keep validating on the same rows. */
+  holdoutSeed?: number
+  /** Stop when validation loss has not improved for this many epochs and restore the best weights; 0 runs every epoch. */
+  patience?: number
+  /** Halve the learning rate when validation loss has not improved for this many epochs; 0 never. */
+  reduceLrPatience?: number
+  /** Adam's learning rate (default: the model's, 0.001 for a new one). */
+  learningRate?: number
   batchSize?: number
   shuffleBuffer?: number
   backend?: BackendPreference
@@ -50,13 +72,25 @@ export interface TrainOptions {
   onStart?: (backend: string, skippedBackends: string[]) => void
   /** After each step; `totalSteps` is the epoch's step count (estimated from offsets in epoch 1). */
   onStep?: (progress: EpochProgress, totalSteps: number) => void
-  onEpoch?: (epoch: EpochProgress) => void
+  onEpoch?: (epoch: TrainEpoch) => void
+}
+
+/** An epoch's figures, with those on the validation rows when some are held out. */
+export interface TrainEpoch extends EpochProgress {
+  validation?: BinaryMetrics
+  learningRate: number
 }
 
 export interface TrainResult {
   runner: ModelRunner
-  epochs: EpochProgress[]
-  /** Rows in one epoch (the decoded records of the partition range). */
+  epochs: TrainEpoch[]
+  /** The epoch whose weights the model holds (the best on validation loss, else the last). */
+  bestEpoch: number
+  /** Ended by early stopping before `epochs`. */
+  stoppedEarly: boolean
+  /** Validation rows held out (0 without a hold-out). */
+  validationRows: number
+  /** Rows trained on in one epoch (the decoded records of the partition range not held out). */
   rows: number
   /** Next offset after the range trained on, per topic and partition (for the registry). */
   offsets: Record<string, Record<number, bigint>>
@@ -67,7 +101,7 @@ export interface TrainResult {
   interrupted: boolean
 }
 
-export const trainDefaults = { partition: 0, epochs: 10, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
+export const trainDefaults = { partition: 0, epochs: 10, validationFraction: 0.1, patience: 0, reduceLrPatience: 0, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 
 export function describe (config: Config): TopologyDescription {
   const d = trainDefaults
@@ -78,10 +112,11 @@ export function describe (config: Config): TopologyDescription {
     guaranteeDetail: 'a batch job over a fixed offset range: re-run it to retrain',
     steps: [
       { kind: 'source', name: 'fromPartition', topics: [config.topics.train], detail: `partition ${d.partition}, offset 0 to the end offset at start, re-read every epoch` },
+      { kind: 'processor', name: 'holdout', detail: `${d.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` },
       { kind: 'processor', name: 'shuffle', detail: `buffer ${d.shuffleBuffer}, reshuffled each epoch` },
       { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
       { kind: 'processor', name: 'batch', detail: `${d.batchSize} rows` },
-      { kind: 'processor', name: 'trainBatches', detail: `${d.epochs} epochs, Adam, binary cross-entropy, worker thread` },
+      { kind: 'processor', name: 'trainBatches', detail: `up to ${d.epochs} epochs${d.patience > 0 ? `, early stopping (patience ${d.patience}, best weights kept)` : ''}, Adam, binary cross-entropy, worker thread` },
       { kind: 'sink', name: 'registry.save', stores: [`redis:${config.registryPrefix}model:susy`], detail: 'topology, weights, metrics, offsets: one atomic step' }
     ]
   }
@@ -93,15 +128,28 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const started = performance.now()
   const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize })
   o.onStart?.(runner.backend, runner.skippedBackends)
-  const end = await endOffsets(o.kafka, o.topic, { readCommitted: true }).then(
-    offsets => offsets[o.partition] ?? 0n,
-    async error => { await runner.close(); throw error })
+  let end: bigint
+  let learningRate: number
+  try {
+    end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
+    if (o.learningRate !== undefined) await runner.setLearningRate(o.learningRate)
+    learningRate = await runner.learningRate()
+  } catch (error) {
+    await runner.close()
+    throw error
+  }
   const deadLetter = new KafkaDeadLetterSink({ kafka: o.kafka, topic: o.dlqTopic })
   const cached: KafkaRecord[] = []
-  const epochs: EpochProgress[] = []
+  const heldOut = holdout({ fraction: o.validationFraction, seed: o.holdoutSeed ?? seed })
+  const validationRecords: KafkaRecord[] = []
+  let validation: ArrayBatch | null = null
+  const stopping = new EarlyStopping({ patience: o.patience, reducePatience: o.reduceLrPatience })
+  let best: ModelSnapshot | null = null
+  let stoppedEarly = false
+  const epochs: TrainEpoch[] = []
   const stop$ = o.signal ? fromEvent(o.signal, 'abort') : from([])
   const shuffled = shuffle<KafkaRecord>(o.shuffleBuffer, seed)
-  let rows = Number(end) // an estimate until the first epoch has counted them
+  let rows = Math.round(Number(end) * (1 - o.validationFraction)) // an estimate until the first epoch has counted them
   try {
     for (let epoch = 1; epoch <= o.epochs && o.signal?.aborted !== true; epoch++) {
       const first = epoch === 1
@@ -112,6 +160,12 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
       const decode = decodeCsv({ deadLetter: first ? deadLetter : alreadyReported })
       await lastValueFrom(records$.pipe(
         tap(record => { if (first && o.cache) cached.push(record) }),
+        // Held-out rows are set aside once (epoch 1) and never trained on in any epoch.
+        filter(record => {
+          if (!heldOut(record)) return true
+          if (first) validationRecords.push(record)
+          return false
+        }),
         shuffled,
         decode,
         batch(o.batchSize),
@@ -127,12 +181,25 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
         rows = meter.progress().rows
         if (rows === 0) break // nothing (decodable) to train on
         if (o.standardize) await runner.freezeScaler()
+        validation = await decodeValidation(validationRecords, deadLetter)
       }
       const done = meter.progress()
       if (done.rows < rows) break // stopped mid-epoch: not a finished epoch
-      epochs.push(done)
-      o.onEpoch?.(done)
+      const scored = validation !== null && validation.n > 0 ? await runner.evaluate(validation.xs, validation.ys, validation.n) : undefined
+      const figures: TrainEpoch = { ...done, learningRate, ...(scored !== undefined ? { validation: scored } : {}) }
+      epochs.push(figures)
+      o.onEpoch?.(figures)
+      if (scored === undefined) continue
+      const verdict = stopping.update(epoch, scored.loss)
+      if (verdict.best && o.patience > 0) best = await runner.snapshot()
+      if (verdict.stop) { stoppedEarly = epoch < o.epochs; break }
+      if (verdict.learningRateFactor !== 1) {
+        learningRate *= verdict.learningRateFactor
+        await runner.setLearningRate(learningRate)
+      }
     }
+    // Keras' restore_best_weights: the model saved is the best epoch's, not the last one's.
+    if (best !== null && stopping.bestEpoch !== epochs.at(-1)?.epoch) await runner.load(best)
   } catch (error) {
     await runner.close()
     throw error
@@ -144,6 +211,9 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   return {
     runner,
     epochs,
+    bestEpoch: best !== null ? stopping.bestEpoch : epochs.at(-1)?.epoch ?? 0,
+    stoppedEarly,
+    validationRows: validation?.n ?? 0,
     rows,
     offsets: { [o.topic]: { [o.partition]: end } },
     deadLettered: deadLetter.total,
@@ -151,6 +221,12 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
     seconds,
     interrupted: o.signal?.aborted === true
   }
+}
+
+/** The held-out records as one batch of arrays (their bad records dead-lettered like the rest). */
+function decodeValidation (records: KafkaRecord[], deadLetter: DeadLetterSink): Promise<ArrayBatch | null> {
+  if (records.length === 0) return Promise.resolve(null)
+  return lastValueFrom(from(records).pipe(decodeCsv({ deadLetter }), toArray(), toArrays()))
 }
 
 /** Epochs after the first meet the same bad records again: they were dead-lettered once already. */

@@ -167,7 +167,7 @@ function renderLearning (status) {
   $('learning-section').hidden = l === null
   if (l === null) return
   const online = status.app === 'online'
-  $('learning-title').textContent = online ? 'Prequential accuracy and loss (each mini-batch scored before it is learnt)' : 'Training: accuracy and loss per epoch'
+  $('learning-title').textContent = online ? 'Prequential accuracy and loss (each mini-batch scored before it is learnt)' : 'Training: accuracy and loss (running averages of the epoch in progress)'
   if (l.epochs !== null) {
     const done = l.epoch ?? 0
     $('epoch').replaceChildren(el('progress', { max: l.epochs, value: done }), ` epoch ${fmt(done, 1)} of ${l.epochs}`)
@@ -175,8 +175,8 @@ function renderLearning (status) {
     $('epoch').replaceChildren()
   }
   const last = points => points.length > 0 ? fmt(points.at(-1)[1], 4) : '–'
-  $('accuracy-chart').replaceChildren(el('p', { class: 'big' }, last(l.accuracy)), lineChart(l.accuracy, { zeroBased: false, digits: 3, width: 420, height: 140 }))
-  $('loss-chart').replaceChildren(el('p', { class: 'big' }, last(l.loss)), lineChart(l.loss, { zeroBased: false, digits: 3, width: 420, height: 140 }))
+  $('accuracy-chart').replaceChildren(el('p', { class: 'big' }, last(l.accuracy)), lineChart(l.accuracy, { zeroBased: false, digits: 4, width: 420, height: 140 }))
+  $('loss-chart').replaceChildren(el('p', { class: 'big' }, last(l.loss)), lineChart(l.loss, { zeroBased: false, digits: 4, width: 420, height: 140 }))
 }
 
 function render (status) {

@@ -45,7 +45,7 @@ export interface Results {
   results: StageResult[]
 }
 
-interface Figure { rate: number, seconds: number, rssMb: number }
+interface Figure { rate: number, seconds: number, rssMb: number, /** The compute backend the stage ran on, when it computes. */ backend?: string }
 
 interface Row {
   /** Stable id, used by the targets and the chart. */
@@ -100,10 +100,10 @@ function roundsNote (r: Results, dataset: string, stage: string): string {
 }
 
 /** A figure from a stage: the rate chosen by `rate`, or the stage's error, or null when it did not run. */
-function figure (s: StageResult | undefined, rate: (json: Record<string, unknown>) => number, seconds = (json: Record<string, unknown>) => num(json.seconds)): Figure | string | null {
+function figure (s: StageResult | undefined, rate: (json: Record<string, unknown>) => number, seconds = (json: Record<string, unknown>) => num(json.wallSeconds ?? json.seconds)): Figure | string | null {
   if (s === undefined) return null
   if (s.error !== undefined) return `failed: ${s.error}`
-  return { rate: rate(s.json), seconds: seconds(s.json), rssMb: s.peakRssMb }
+  return { rate: rate(s.json), seconds: seconds(s.json), rssMb: s.peakRssMb, ...(typeof s.json.backend === 'string' ? { backend: s.json.backend } : {}) }
 }
 
 export function tableRows (r: Results): Row[] {
@@ -120,7 +120,7 @@ export function tableRows (r: Results): Row[] {
     rows.push({
       id: 'train', dataset: d.name, label: `train, ${epochs}: rows×epochs/s (streamfit train vs IODataset.from_kafka → fit)`, chartLabel: 'train',
       // Whole stage on both sides: rows × epochs over the stage's seconds (model set-up included).
-      streamfit: figure(sf('train'), j => num(j.rows) * num(j.epochs) / num(j.seconds)),
+      streamfit: figure(sf('train'), j => num(j.rows) * num(j.epochs) / num(j.wallSeconds ?? j.seconds)),
       tfio: figure(tf('train'), j => num(j.recordsPerSecond))
     })
     rows.push({
@@ -195,7 +195,9 @@ function mainTable (r: Results): string {
     '| --- | --- | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const row of tableRows(r)) {
-    lines.push(`| ${row.label} | ${row.dataset} | ${cell(row.streamfit, f => int(f.rate))} | ${cell(row.tfio, f => int(f.rate))} | **${ratioText(ratioOf(row))}** | ` +
+    // Each rate names the backend that computed it (load computes nothing).
+    const rate = (f: Figure): string => `${int(f.rate)}${f.backend !== undefined ? ` (${f.backend})` : ''}`
+    lines.push(`| ${row.label} | ${row.dataset} | ${cell(row.streamfit, rate)} | ${cell(row.tfio, rate)} | **${ratioText(ratioOf(row))}** | ` +
       `${cell(row.streamfit, f => fixed(f.seconds, 1))} / ${cell(row.tfio, f => fixed(f.seconds, 1))} | ${cell(row.streamfit, f => int(f.rssMb))} / ${cell(row.tfio, f => int(f.rssMb))} |`)
   }
   return lines.join('\n')
@@ -290,7 +292,7 @@ function profileSection (r: Results): string {
   if (fromMemory !== undefined) out.push(`| tfio | the same fit fed from memory (from_tensor_slices) | ${int(num(fromMemory.recordsPerSecond))} | |`)
   if (tf?.error !== undefined) out.push(`| tfio | profile-train | ${tf.error} | |`)
   const variants = Array.isArray(sf?.json.results) ? sf.json.results as Array<Record<string, unknown>> : []
-  if (sfTrain?.error === undefined && sfTrain !== undefined) out.push(`| streamfit | the train stage (above), ${String(sfTrain.json.backend)} | ${int(num(sfTrain.json.rows) * num(sfTrain.json.epochs) / num(sfTrain.json.seconds))} | |`)
+  if (sfTrain?.error === undefined && sfTrain !== undefined) out.push(`| streamfit | the train stage (above), ${String(sfTrain.json.backend)} | ${int(num(sfTrain.json.rows) * num(sfTrain.json.epochs) / num(sfTrain.json.wallSeconds ?? sfTrain.json.seconds))} | |`)
   for (const v of variants) out.push(`| streamfit | bench/train.ts: ${String(v.variant)} (${String(sf?.json.backend)}) | ${int(num(v.rowsPerSecond))} | ${int(num(v.rowsPerCpuSecond))} |`)
   if (sf?.error !== undefined) out.push(`| streamfit | bench/train.ts | ${sf.error} | |`)
   out.push('')
@@ -317,6 +319,7 @@ function scoringSection (r: Results): string {
   // spent in the model alone (a free sink) and in the sink alone (a free model).
   let modelCeiling = Number.NaN
   let sinkCeiling = Number.NaN
+  let scoreBackend = 'its backend'
   for (const stage of ['score', 'score-at-least-once']) {
     const s = pick(r, judged, 'streamfit', stage)
     if (s === undefined || s.error !== undefined) continue
@@ -327,9 +330,9 @@ function scoringSection (r: Results): string {
     const batches = num(j.batches)
     const predict = num(b.predictSeconds)
     const tfRate = tf !== undefined && tf.error === undefined ? num(tf.json.steadyRecordsPerSecond) : Number.NaN
-    if (stage === 'score') { modelCeiling = num(j.records) / predict / tfRate; sinkCeiling = num(j.records) / num(b.sinkSeconds) / tfRate }
+    if (stage === 'score') { modelCeiling = num(j.records) / predict / tfRate; sinkCeiling = num(j.records) / num(b.sinkSeconds) / tfRate; scoreBackend = String(j.backend ?? scoreBackend) }
     out.push(`- streamfit ${String(j.guarantee)} on ${judged}: ${int(num(j.records))} records in ${fixed(active, 2)} s (first batch done after ${fixed(num(j.firstBatchSeconds), 2)} s), ${int(batches)} batches` +
-      `${num(j.transactions) > 0 ? ` and ${int(num(j.transactions))} transactions` : ''}. Inside the model (forward pass on the tfjs backend): ${share(predict)}, ` +
+      `${num(j.transactions) > 0 ? ` and ${int(num(j.transactions))} transactions` : ''}. Inside the model (forward pass on tfjs ${String(j.backend ?? '')}): ${share(predict)}, ` +
       `i.e. ${int(num(j.records) / predict)} records/s for prediction alone; inside the sink (produce${j.guarantee === 'exactly-once' ? ' + commit the transaction' : ' + commit offsets'}): ${share(num(b.sinkSeconds))}, ` +
       `${fixed(num(b.sinkSeconds) / batches * 1000, 0)} ms per batch. The two overlap (a batch is predicted while the previous one commits); process CPU ${fixed(num(b.cpuSeconds), 1)} s.`)
   }
@@ -340,8 +343,8 @@ function scoringSection (r: Results): string {
   if (out.length === 0) return ''
   return ['', '### Where the scoring time goes', '', ...out, '',
     Number.isFinite(modelCeiling) && Number.isFinite(sinkCeiling)
-      ? `Both halves are on the critical path. Measured alone, the forward pass (tfjs on WASM) processes records at ${ratioText(modelCeiling)} tfio's steady scoring rate, and the sink (produce + transaction, 1,024 records per transaction) at ${ratioText(sinkCeiling)}: even with one of them free, the other would hold the exactly-once scorer near that multiple. ` +
-        'Reaching 5× needs both to get faster: the model on a native backend (tfjs-node, which cannot be installed here; tensorflow-io\'s side runs natively) and fewer broker round trips per record (larger transactions, `streamfit score --batch-size`; the table uses the default 1,024 records or 100 ms).'
+      ? `Both halves are on the critical path. Measured alone, the forward pass (tfjs on ${scoreBackend}) processes records at ${ratioText(modelCeiling)} tfio's steady scoring rate, and the sink (produce + transaction, 1,024 records per transaction) at ${ratioText(sinkCeiling)}: even with one of them free, the other would hold the exactly-once scorer near that multiple. ` +
+        'Reaching 5× needs both to get faster: the model on the native backend (`streamfit backend install`; tensorflow-io\'s side runs natively) and fewer broker round trips per record (larger transactions, `streamfit score --batch-size`; the table uses the default 1,024 records or 100 ms).'
       : ''].join('\n')
 }
 
@@ -367,7 +370,7 @@ Same broker (${r.brokers}, Apache Kafka ${String(r.versions.broker)}), same rows
 
 ${mainTable(r)}
 ${failed.length > 0 ? `\nFailed stages: ${failed.map(f => `${f.system} ${f.stage} on ${f.dataset} (${f.error})`).join('; ')}.\n` : ''}
-Backends: streamfit computes with tfjs on **${String(sfTrain?.json.backend ?? 'unknown')}** (the native tfjs-node backend cannot be installed here); tfio with **${String(tfTrain?.json.backend ?? 'TensorFlow')}** (oneDNN kernels), reading Kafka through ${String(tfTrain?.json.reader ?? 'tensorflow-io')}.
+Backends: streamfit computes with tfjs on **${String(sfTrain?.json.backend ?? 'unknown')}** (\`node\` is tfjs-node, native TensorFlow, from \`streamfit backend install\`; each streamfit rate above names its backend); tfio with **${String(tfTrain?.json.backend ?? 'TensorFlow')}** (oneDNN kernels), reading Kafka through ${String(tfTrain?.json.reader ?? 'tensorflow-io')}.
 
 What each side does per stage: **load** streamfit sends batches of up to 4,096 records with acks=all, kafka-python its defaults (acks=1, one producer per topic, as in the tutorial); **train** both read the train topic again every epoch, shuffle 64, batch 64, same MLP and optimiser; **score** streamfit writes one prediction per record to a predictions topic and commits progress (in a transaction, or offsets for at-least-once), the tutorial computes loss/accuracy/AUC and writes nothing; **online** streamfit takes mini-batches of up to 256 records per poll, scores each before fitting it (prequential accuracy) and saves a model version with its offsets every 10 mini-batches or 30 s, the tutorial fits the 10,000-record mini-batches tensorflow-io hands it and saves nothing.
 

@@ -95,6 +95,7 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       firstBatchSeconds: round3((first - started) / 1000),
       steadyRecordsPerSecond: rate(result.records - firstRecords, (last - first) / 1000),
       model: result.model,
+      backend: model.backend,
       breakdown: {
         predictSeconds: round3(predictSeconds),
         sinkSeconds: round3(sinkSeconds),
@@ -125,7 +126,7 @@ async function online (flags: Flags): Promise<Record<string, unknown>> {
     // A backstop only: the run stops once every row present at the start is learnt, as
     // tensorflow-io's side does with --stop-when-drained.
     streamTimeout: 15_000,
-    epochsPerBatch: parseNumber('--epochs-per-batch', flags['epochs-per-batch'] ?? String(onlineDefaults.epochsPerBatch), { min: 1 }),
+    epochsPerBatch: parseNumber('--epochs-per-batch', flags['epochs-per-batch'] ?? String(onlineDefaults.newEpochsPerBatch), { min: 1 }),
     signal: stop.signal,
     onBatch: progress => {
       last = performance.now()

@@ -16,6 +16,7 @@ import { binaryMetrics } from '../ml/evaluation.js'
 import { parsePrediction } from '../sinks/predictions.js'
 import { fromPartition } from '../sources/partition.js'
 import { SUSY_SAMPLE } from '../data/sample.js'
+import { trainDefaults } from '../../topologies/train.js'
 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/src/commands -> package root
@@ -39,7 +40,7 @@ const defaults: DemoOptions = {
   rows: 100_000, // the tutorial's first 100,000 rows
   // Generated rows carry no SUSY physics: enough to show the pipeline, not to wait for.
   synthetic: 10_000,
-  epochs: 10,
+  epochs: trainDefaults.epochs,
   up: true,
   down: false,
   uciTimeoutMs: 5000,
@@ -53,8 +54,10 @@ export interface StageRow {
   rows?: number
   accuracy?: number
   auc?: number
+  /** Over the stage's busy time (its --json rate). */
   rowsPerSecond?: number
-  seconds: number
+  /** The stage's process, start to exit. */
+  wallSeconds: number
   note?: string
 }
 
@@ -65,6 +68,18 @@ export interface DemoSummary {
   plots: string[]
   exactlyOnce?: { predictions: number; distinctInputs: number; duplicates: number; inputs: number }
   lag?: number
+  /** Did online learning harm the model? Prequential loss by quarter, and both versions on the test rows. */
+  online?: OnlineCheck
+}
+
+export interface OnlineCheck {
+  firstQuarterLoss?: number
+  lastQuarterLoss?: number
+  /** The same quarters scored by the starting version, frozen: the stream's own change in difficulty. */
+  startFirstQuarterLoss?: number
+  startLastQuarterLoss?: number
+  parent: { model?: string; accuracy?: number; auc?: number }
+  final: { model?: string; accuracy?: number; auc?: number }
 }
 
 interface StageResult {
@@ -187,7 +202,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
 
   if (options.up) {
     const up = await runCli('up', ['up'], env)
-    stages.push({ stage: 'up', seconds: up.seconds, note: `Kafka ${config.kafka.brokers.join(',')}, Redis` })
+    stages.push({ stage: 'up', wallSeconds: up.seconds, note: `Kafka ${config.kafka.brokers.join(',')}, Redis` })
   }
 
   // Data: the tutorial's UCI file when reachable, else the 8,000 real rows shipped in data/, else synthetic rows.
@@ -221,7 +236,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     stage: 'load',
     rows: trainRows + testRows,
     rowsPerSecond: num(load.json.recordsPerSecond),
-    seconds: load.seconds,
+    wallSeconds: load.seconds,
     note: `${trainRows} train / ${testRows} test${synthetic ? ', SYNTHETIC' : ''}`
   })
 
@@ -233,8 +248,9 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     rows: num(train.json.rows) ?? trainRows * options.epochs,
     accuracy: num(train.json.accuracy),
     rowsPerSecond: num(train.json.rowsPerSecond),
-    seconds: train.seconds,
-    note: `${num(train.json.epochs) ?? options.epochs} epochs, training accuracy, ${str(train.json.backend) ?? '?'} backend, ${model ?? '?'}`
+    wallSeconds: train.seconds,
+    note: `${num(train.json.epochs) ?? options.epochs} epochs${train.json.stoppedEarly === true ? ` (stopped early, best ${num(train.json.bestEpoch)})` : ''}, training accuracy; ` +
+      `validation ${fmt4(num(train.json.valAccuracy))} / AUC ${fmt4(num(train.json.valAuc))}, ${str(train.json.backend) ?? '?'} backend, ${model ?? '?'}`
   })
 
   const group = `demo-score-${runId}`
@@ -245,16 +261,16 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     rows: num(score.json.records),
     accuracy: quality.accuracy,
     auc: quality.auc,
-    rowsPerSecond: busyRate(num(score.json.records), num(score.json.seconds)),
-    seconds: score.seconds,
-    note: `held-out test split, ${num(score.json.transactions) ?? '?'} transactions, rows/s excludes the ${STREAM_TIMEOUT_MS / 1000} s idle timeout`
+    rowsPerSecond: num(score.json.recordsPerSecond),
+    wallSeconds: score.seconds,
+    note: `held-out test split, ${num(score.json.transactions) ?? '?'} transactions, rows/s over the busy time (not the ${STREAM_TIMEOUT_MS / 1000} s idle timeout)`
   })
 
   const lag = await runCli('lag', ['lag', '--group', group, '--json'], env)
   const totalLag = totalOf(lag.json)
-  stages.push({ stage: 'lag', seconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
+  stages.push({ stage: 'lag', wallSeconds: lag.seconds, note: `group ${group}: total lag ${totalLag ?? '?'}` })
 
-  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--json'], env)
+  const online = await runCli('online', ['online', '--group', `demo-online-${runId}`, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--compare-start', '--json'], env)
   plots.push(...plotPaths(online))
   const onlineRows = num(online.json.rows)
   stages.push({
@@ -262,14 +278,33 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     rows: onlineRows,
     accuracy: num(online.json.prequentialAccuracy),
     auc: num(online.json.prequentialAuc),
-    rowsPerSecond: busyRate(onlineRows, num(online.json.seconds)),
-    seconds: online.seconds,
-    note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}`
+    rowsPerSecond: num(online.json.rowsPerSecond),
+    wallSeconds: online.seconds,
+    note: `prequential, ${Array.isArray(online.json.versions) ? online.json.versions.length : num(online.json.versions) ?? '?'} versions saved, ${str(online.json.model) ?? '?'}; ` +
+      `loss first quarter ${fmt4(num(online.json.prequentialLossFirstQuarter))}, last quarter ${fmt4(num(online.json.prequentialLossLastQuarter))}`
   })
+
+  // Online learning must leave the model no worse on rows neither stage ever trained on.
+  const finalModel = str(online.json.model)
+  const check: OnlineCheck = {
+    firstQuarterLoss: num(online.json.prequentialLossFirstQuarter),
+    lastQuarterLoss: num(online.json.prequentialLossLastQuarter),
+    startFirstQuarterLoss: num(online.json.startLossFirstQuarter),
+    startLastQuarterLoss: num(online.json.startLossLastQuarter),
+    parent: { model },
+    final: { model: finalModel }
+  }
+  for (const [label, side] of [['train', check.parent], ['online', check.final]] as const) {
+    if (side.model === undefined) continue
+    const evaluated = await runCli('evaluate', ['evaluate', '--topic', config.topics.test, '--model', side.model, '--json'], env)
+    side.accuracy = num(evaluated.json.accuracy)
+    side.auc = num(evaluated.json.auc)
+    stages.push({ stage: `evaluate ${label}`, rows: num(evaluated.json.rows), accuracy: side.accuracy, auc: side.auc, wallSeconds: evaluated.seconds, note: `${side.model} on the held-out test topic` })
+  }
 
   if (options.down) {
     const down = await runCli('down', ['down'], env)
-    stages.push({ stage: 'down', seconds: down.seconds })
+    stages.push({ stage: 'down', wallSeconds: down.seconds })
   }
 
   return {
@@ -278,18 +313,9 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
     stages,
     plots: [...new Set(plots)],
     exactlyOnce: { predictions: quality.predictions, distinctInputs: quality.distinctInputs, duplicates: quality.duplicates, inputs: testRows },
-    lag: totalLag
+    lag: totalLag,
+    online: check
   }
-}
-
-/**
- * Rows per second while the stream had rows: score and online end only after STREAM_TIMEOUT_MS
- * without a record, and that idle tail is not work.
- */
-function busyRate (rows: number | undefined, seconds: number | undefined): number | undefined {
-  if (rows === undefined || seconds === undefined) return undefined
-  const busy = seconds - STREAM_TIMEOUT_MS / 1000
-  return busy > 0 ? rows / busy : undefined
 }
 
 /** Sum of the lag column of `streamfit lag --json`, whatever its exact shape. */
@@ -301,6 +327,10 @@ function totalOf (json: Json): number | undefined {
   return rows.reduce((sum, row) => sum + (num(row.lag) ?? 0), 0)
 }
 
+function fmt4 (v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? '?' : v.toFixed(4)
+}
+
 function banner (lines: string[]): string {
   const width = Math.max(...lines.map(l => l.length))
   const rule = '#'.repeat(width + 4)
@@ -308,7 +338,7 @@ function banner (lines: string[]): string {
 }
 
 export function formatSummary (summary: DemoSummary): string {
-  const header = ['stage', 'rows', 'accuracy', 'AUC', 'rows/s', 'seconds', 'notes']
+  const header = ['stage', 'rows', 'accuracy', 'AUC', 'rows/s', 'wall s', 'notes']
   const fmt = (v: number | undefined, digits: number): string => v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits)
   const rows = summary.stages.map(s => [
     s.stage,
@@ -316,7 +346,7 @@ export function formatSummary (summary: DemoSummary): string {
     fmt(s.accuracy, 4),
     fmt(s.auc, 4),
     s.rowsPerSecond === undefined ? '-' : String(Math.round(s.rowsPerSecond)),
-    fmt(s.seconds, 1),
+    fmt(s.wallSeconds, 1),
     s.note ?? ''
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)))
@@ -332,6 +362,15 @@ export function formatSummary (summary: DemoSummary): string {
   if (summary.exactlyOnce) {
     const e = summary.exactlyOnce
     out.push('', `exactly-once check (read_committed reader of the predictions): ${e.predictions} predictions, ${e.distinctInputs} distinct inputs of ${e.inputs}, ${e.duplicates} duplicates`)
+  }
+  if (summary.online) {
+    const o = summary.online
+    const notWorse = o.final.accuracy !== undefined && o.parent.accuracy !== undefined && o.final.auc !== undefined && o.parent.auc !== undefined &&
+      o.final.accuracy >= o.parent.accuracy && o.final.auc >= o.parent.auc
+    out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last ` +
+      `(the starting version, frozen, on the same rows: ${fmt(o.startFirstQuarterLoss, 4)} -> ${fmt(o.startLastQuarterLoss, 4)}); ` +
+      `held-out ${o.parent.model ?? '?'} ${fmt(o.parent.accuracy, 4)} / ${fmt(o.parent.auc, 4)} -> ${o.final.model ?? '?'} ${fmt(o.final.accuracy, 4)} / ${fmt(o.final.auc, 4)} ` +
+      `(${notWorse ? 'no worse than its parent' : 'WORSE than its parent'})`)
   }
   out.push('', summary.plots.length ? `plots:\n${summary.plots.map(p => `  ${p}`).join('\n')}` : 'plots: none reported')
   return out.join('\n') + '\n'
@@ -358,15 +397,10 @@ export function register (program: Command): void {
         up: opts.up,
         down: opts.down ?? false,
         json: opts.json ?? false
-      }).catch((error: unknown) => {
-        if (!(error instanceof StageError)) throw error
-        process.stderr.write(`\nstreamfit: ${error.message}\n`)
-        process.exitCode = error.exitCode
-        return undefined
       })
-      if (summary === undefined) return
+      // A failed stage throws StageError: src/cli.ts prints its one line and exits with its code.
+      if (opts.json) { process.stdout.write(JSON.stringify(summary) + '\n'); return }
       process.stdout.write(formatSummary(summary))
       if (!opts.down && opts.up) process.stdout.write('\nKafka and Redis are still running: `npx streamfit down` stops what `up` started.\n')
-      if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n')
     })
 }

@@ -4,6 +4,7 @@ import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
 import { parseFeatures } from '../codec/susy-csv.js'
 import { readRows } from '../data/load-susy.js'
+import { readTopicRows } from '../data/topic-rows.js'
 import { FEATURE_COUNT } from '../data/susy.js'
 import { parseBackend } from '../ml/backend.js'
 import { binaryMetrics } from '../ml/evaluation.js'
@@ -11,7 +12,8 @@ import { openModel } from '../registry/open-model.js'
 import { ModelRegistry } from '../registry/registry.js'
 
 interface EvaluateFlags {
-  data: string
+  data?: string
+  topic?: string
   model: string
   backend: string
   rows?: string
@@ -22,8 +24,9 @@ interface EvaluateFlags {
 export function register (program: Command): void {
   program
     .command('evaluate')
-    .description('score a labelled SUSY file (.csv, .csv.gz, .zip or URL, as for load) with a stored model: accuracy, AUC, loss')
-    .requiredOption('--data <path|url>', 'labelled rows: label first, then the 18 features')
+    .description('score labelled SUSY rows (a file, or a topic such as susy-test) with a stored model: accuracy, AUC, loss')
+    .option('--data <path|url>', 'labelled rows (.csv, .csv.gz, .zip or URL, as for load): label first, then the 18 features')
+    .option('--topic <name>', 'labelled records of a topic, every partition up to its end (key = label, as load writes them), e.g. susy-test')
     .option('--model <ref>', 'model version: susy@latest, susy@N', 'susy@latest')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--rows <n>', 'only the first N rows')
@@ -32,12 +35,15 @@ export function register (program: Command): void {
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig()
       const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
-      const read = await readRows(flags.data, { ...(flags.rows !== undefined ? { rows: parseNumber('--rows', flags.rows, { min: 1 }) } : {}) })
+      if ((flags.data === undefined) === (flags.topic === undefined)) throw new UsageError('evaluate needs --data <path|url> or --topic <name> (one of them)')
+      const limit = flags.rows !== undefined ? { rows: parseNumber('--rows', flags.rows, { min: 1 }) } : {}
+      const source = flags.data ?? `topic ${flags.topic}`
+      const read = flags.data !== undefined ? await readRows(flags.data, limit) : await readTopicRows(config.kafka, flags.topic!, limit)
       const n = read.values.length
       const xs = new Float32Array(n * FEATURE_COUNT)
       read.values.forEach((value, i) => {
         const failure = parseFeatures(value, xs, i * FEATURE_COUNT, FEATURE_COUNT)
-        if (failure) throw new UsageError(`${flags.data}: row ${i + 1}: ${failure.reason}: ${failure.detail}`)
+        if (failure) throw new UsageError(`${source}: row ${i + 1}: ${failure.reason}: ${failure.detail}`)
       })
       const ys = Float32Array.from(read.labels)
 
@@ -59,7 +65,7 @@ export function register (program: Command): void {
         if (flags.json === true) {
           process.stdout.write(JSON.stringify({ rows: m.rows, accuracy: round4(m.accuracy), auc: round4(m.auc), loss: round4(m.loss), model: runner.version, backend: runner.backend }) + '\n')
         } else {
-          process.stdout.write(`${runner.version} on ${m.rows.toLocaleString('en-US')} rows of ${flags.data}: accuracy ${m.accuracy.toFixed(4)}, AUC ${m.auc.toFixed(4)}, loss ${m.loss.toFixed(4)} (${runner.backend})\n`)
+          process.stdout.write(`${runner.version} on ${m.rows.toLocaleString('en-US')} rows of ${source}: accuracy ${m.accuracy.toFixed(4)}, AUC ${m.auc.toFixed(4)}, loss ${m.loss.toFixed(4)} (${runner.backend})\n`)
         }
       } finally {
         await runner.close()

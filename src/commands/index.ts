@@ -19,7 +19,8 @@ export const commands: Record<string, Loader> = {
   score: () => import('./score.js'),
   lag: () => import('./lag.js'),
   reset: () => import('./reset.js'),
-  demo: () => import('./demo.js')
+  demo: () => import('./demo.js'),
+  backend: () => import('./backend.js')
 }
 
 /** The commands to register for these arguments: the named one, or all of them for the overview. */

@@ -2,6 +2,7 @@
 // `kafka-consumer-groups.sh --describe`).
 import type { Command } from 'commander'
 import { loadConfig } from '../config.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { groupLag, type PartitionLag } from '../kafka/group-offsets.js'
 
 export function register (program: Command): void {
@@ -13,6 +14,8 @@ export function register (program: Command): void {
     .option('--json', 'print JSON: one object per partition')
     .action(async (flags: { group: string, topic?: string, json?: boolean }) => {
       const config = loadConfig()
+      requireGroup(flags.group)
+      await requireServices(config, { topics: flags.topic === undefined ? [] : [flags.topic] })
       const rows = await groupLag(config.kafka, flags.group, flags.topic === undefined ? undefined : [flags.topic])
       process.stdout.write(flags.json === true ? JSON.stringify(rows.map(toJson)) + '\n' : formatLag(flags.group, rows))
     })

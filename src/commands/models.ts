@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
 import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
-import { parseModelRef } from '../registry/refs.js'
+import { formatModelRef, parseModelRef } from '../registry/refs.js'
 
 export function register (program: Command): void {
   const models = program.command('models').description('list or delete model versions in the registry (Redis)')
@@ -11,7 +11,10 @@ export function register (program: Command): void {
     .description('versions of a model, oldest first, with their metrics and the offsets they consumed')
     .option('--name <model>', 'model name', 'susy')
     .option('--json', 'one JSON line per version')
-    .action(async (flags: { name: string; json?: boolean }) => {
+    .argument('[extra...]')
+    .action(async (extra: string[], flags: { name: string; json?: boolean }) => {
+      // `models` with an unknown word lands here (list is the default): say so instead of listing.
+      if (extra.length > 0) throw new UsageError(`unknown models subcommand "${extra[0]}": use \`streamfit models list\`, \`models delete NAME@N\` or \`models prune --keep N\``)
       const name = parseModelRef(flags.name).name
       await withRegistry(async registry => {
         const [versions, latest] = await Promise.all([registry.list(name), registry.latestVersion(name)])
@@ -35,9 +38,12 @@ export function register (program: Command): void {
       const parsed = parseModelRef(ref)
       if (parsed.version === 'latest' && !ref.includes('@')) throw new UsageError(`give the version to delete, e.g. ${parsed.name}@3 (or ${parsed.name}@latest)`)
       await withRegistry(async registry => {
-        if (!(await registry.delete(ref))) throw new UsageError(`no version ${ref} in the registry`)
+        // @latest is resolved first, so that the message names the version that went.
+        const version = parsed.version === 'latest' ? await registry.latestVersion(parsed.name) : parsed.version
+        const target = version === null ? ref : formatModelRef(parsed.name, version)
+        if (version === null || !(await registry.delete(target))) throw new UsageError(`no version ${ref} in the registry (\`streamfit models list --name ${parsed.name}\` shows them)`)
         const latest = await registry.latestVersion(parsed.name)
-        process.stdout.write(`deleted ${ref}; latest is now ${latest === null ? 'none' : `${parsed.name}@${latest}`}\n`)
+        process.stdout.write(`deleted ${target}${target !== ref ? ` (was ${ref})` : ''}; latest is now ${latest === null ? 'none' : formatModelRef(parsed.name, latest)}\n`)
       })
     })
   registerPrune(models)

@@ -4,20 +4,26 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { parseBackend } from '../ml/backend.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
+import { quarterLosses } from '../online/prequential.js'
 import { parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { perSecond, timing } from './figures.js'
 import { describe, onlineDefaults, runOnline, type BatchProgress, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
   group: string
   streamTimeout: string
-  epochsPerBatch: string
+  epochsPerBatch?: string
+  learningRate?: string
   batchSize: string
   maxRecords: string
   saveEvery?: string
   sessionTimeout: string
   keepVersions: string
+  fromScratch?: boolean
+  compareStart?: boolean
   backend: string
   seed?: string
   plot?: string
@@ -33,18 +39,22 @@ export function register (program: Command): void {
     .description('learn online from the train topic: each mini-batch is scored (prequential accuracy), then fitted; versions saved with their offsets')
     .option('--group <id>', 'consumer group; one group is one lineage of model versions', onlineDefaults.groupId)
     .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 waits forever', String(onlineDefaults.streamTimeout))
-    .option('--epochs-per-batch <k>', 'epochs over each mini-batch', String(onlineDefaults.epochsPerBatch))
+    .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${onlineDefaults.continueEpochsPerBatch} continuing a stored version, ${onlineDefaults.newEpochsPerBatch} (the tutorial's) for a new model`)
+    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${onlineDefaults.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(onlineDefaults.batchSize))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(onlineDefaults.maxRecords))
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', '10,30s')
     .option('--session-timeout <ms>', 'group session timeout: how soon a killed trainer\'s place is free', String(onlineDefaults.sessionTimeout))
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', '0')
+    .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
+    .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--seed <n>', 'seed for initial weights, dropout and shuffles (reproducible runs)')
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
   withAppOptions(command).action(async (flags: OnlineFlags) => {
     const config = loadConfig()
+    requireGroup(flags.group)
     const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
     const options = {
       kafka: config.kafka,
@@ -54,17 +64,22 @@ export function register (program: Command): void {
       dlqTopic: config.topics.dlq,
       groupId: flags.group,
       streamTimeout,
-      epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }),
+      ...(flags.epochsPerBatch !== undefined ? { epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }) } : {}),
+      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
       batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
       maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
       savePolicy: parseSavePolicy(flags.saveEvery ?? '10,30s'),
       sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
       keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
+      fromScratch: flags.fromScratch === true,
+      compareWithStart: flags.compareStart === true,
       backend: parseBackend(flags.backend),
       ...(flags.seed !== undefined ? { seed: parseNumber('--seed', flags.seed, { min: 0 }) } : {})
     }
     const tty = process.stdout.isTTY === true && flags.json !== true
-    const result = await runApp('online', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
+    const app = appOptions(flags)
+    await requireServices(config, { topics: [config.topics.train], redis: true })
+    const result = await runApp('online', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.train] } }, async ({ signal, logger }) => {
       return runOnline({ ...options, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
     })
     if (result === undefined) return
@@ -77,6 +92,7 @@ export function register (program: Command): void {
 
 /** The --json line. */
 export function summary (r: OnlineResult): Record<string, unknown> {
+  const quarters = quarterLosses(r.curve)
   return {
     rows: r.rows,
     batches: r.batches,
@@ -84,13 +100,24 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialAccuracy: round4(r.prequentialAccuracy),
     prequentialLoss: round4(r.prequentialLoss),
     prequentialAuc: round4(r.prequentialAuc),
+    // Learning that harms a model on a stationary stream shows as a last quarter above the first.
+    prequentialLossFirstQuarter: round4(quarters.first),
+    prequentialLossLastQuarter: round4(quarters.last),
+    ...(r.baselineCurve !== undefined ? startFigures(r) : {}),
     model: r.model,
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
     backend: r.backend,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    rowsPerSecond: r.seconds > 0 ? Math.round(r.rows / r.seconds) : 0
+    ...timing(r.seconds, r.busySeconds),
+    rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }
+}
+
+/** The starting version's prequential loss by quarter on the same rows, had it not learnt. */
+function startFigures (r: OnlineResult): Record<string, unknown> {
+  const q = quarterLosses(r.baselineCurve ?? [])
+  const end = r.baselineCurve?.at(-1)
+  return { startPrequentialLoss: round4(end?.loss ?? NaN), startLossFirstQuarter: round4(q.first), startLossLastQuarter: round4(q.last) }
 }
 
 /** Prequential accuracy (running and per mini-batch) and loss over the rows of the run. */

@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { loadConfig } from '../config.js'
 import { UsageError } from '../errors.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { resetGroupOffsets, type PlannedReset, type ResetTarget } from '../kafka/group-offsets.js'
 
 interface ResetFlags {
@@ -29,7 +30,9 @@ export function register (program: Command): void {
     .option('--json', 'print the plan as JSON')
     .action(async (flags: ResetFlags) => {
       const config = loadConfig()
+      requireGroup(flags.group)
       const target = parseTarget(flags)
+      await requireServices(config, { topics: flags.topic === undefined ? [] : [flags.topic] })
       const plan = await resetGroupOffsets(config.kafka, flags.group, target, { topics: flags.topic === undefined ? undefined : [flags.topic], dryRun: flags.dryRun === true })
       if (flags.json === true) {
         process.stdout.write(JSON.stringify({ group: flags.group, dryRun: flags.dryRun === true, partitions: plan.map(p => ({ topic: p.topic, partition: p.partition, current: p.current === null ? null : Number(p.current), target: Number(p.target) })) }) + '\n')

@@ -2,12 +2,15 @@
 // predictions topic. See topologies/score.ts for the pipeline and src/sinks/transactional.ts
 // for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, maskUrlPassword, parseNumber } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
 import { HotSwapPredictor } from '../online/hot-swap.js'
+import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import type { ProcessingGuarantee } from '../sinks/transactional.js'
+import { perSecond, timing } from './figures.js'
 import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
 
 interface ScoreFlags {
@@ -19,6 +22,7 @@ interface ScoreFlags {
   transactionalId?: string
   sessionTimeout: string
   backend: string
+  guarantee: string
   json?: boolean
   metricsPort?: string
   metricsHost?: string
@@ -40,7 +44,8 @@ export function register (program: Command): void {
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
     .option('--session-timeout <ms>', 'group session timeout: how soon a crashed scorer\'s partitions move to the others', String(scoreDefaults.sessionTimeout))
     .option('--backend <name>', 'compute backend for the model: auto, gpu, node, wasm or cpu', 'auto')
-    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, seconds, recordsPerSecond, model')
+    .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', 'exactly-once')
+    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, wallSeconds, busySeconds, recordsPerSecond, model, backend, predictions, deadLettered')
   withAppOptions(command).action(async (flags: ScoreFlags) => {
     const config = loadConfig()
     const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
@@ -48,14 +53,40 @@ export function register (program: Command): void {
     const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
     const sessionTimeout = parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 })
     const backend = parseBackend(flags.backend)
+    if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
+    const guarantee: ProcessingGuarantee = flags.guarantee
+    requireGroup(flags.group)
     const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
     if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
+    const app = appOptions(flags)
+    // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
+    await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
-    const result = await runApp('score', { ...appOptions(flags), config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
+    let held = '' // the version the scorer held at the end: named even when no batch came
+    let computesOn = ''
+    const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
-      const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
-      const model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
-      logger.info({ model: model.version, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version}`)
+      // Redis going away mid-run is not a reason to stop: the loaded model keeps scoring, and
+      // following @latest resumes when Redis answers again. Said once per outage, not per retry.
+      let outage = false
+      let model: HotSwapPredictor | undefined
+      const registry = await ModelRegistry.connect({
+        url: config.redisUrl,
+        prefix: config.registryPrefix,
+        onError: error => {
+          if (outage) return
+          outage = true
+          logger.warn({ err: { message: error.message } }, `registry at ${maskUrlPassword(config.redisUrl)} unreachable (${error.message}): still scoring with ${model?.version ?? 'the loaded model'}; new versions are picked up when it answers again`)
+        },
+        onReconnect: () => {
+          if (!outage) return
+          outage = false
+          logger.info(`registry at ${maskUrlPassword(config.redisUrl)} answers again`)
+        }
+      })
+      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      computesOn = model.backend
+      logger.info({ model: model.version, backend: model.backend, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version} on ${model.backend}`)
       try {
         return await runScore({
           kafka: config.kafka,
@@ -69,6 +100,7 @@ export function register (program: Command): void {
           streamTimeout,
           transactionalId,
           sessionTimeout,
+          guarantee,
           signal,
           logger
         })
@@ -76,6 +108,7 @@ export function register (program: Command): void {
         if (error instanceof FencedError) { setHealthy(false); fenced = error; return undefined }
         throw error
       } finally {
+        held = model.version
         await model.close()
         await registry.close()
       }
@@ -86,26 +119,29 @@ export function register (program: Command): void {
       return
     }
     if (result === undefined) return
-    process.stdout.write(flags.json === true ? JSON.stringify(summary(result)) + '\n' : formatResult(result))
+    if (result.model === '') result.model = held
+    process.stdout.write(flags.json === true ? JSON.stringify(summary(result, computesOn)) + '\n' : formatResult(result, computesOn))
   })
 }
 
 /** The --json line. */
-export function summary (r: ScoreResult): Record<string, unknown> {
+export function summary (r: ScoreResult, backend?: string): Record<string, unknown> {
   return {
     records: r.records,
     batches: r.batches,
     transactions: r.transactions,
     aborted: r.aborted,
-    seconds: Math.round(r.seconds * 1000) / 1000,
-    recordsPerSecond: Math.round(r.recordsPerSecond),
+    ...timing(r.seconds, r.busySeconds),
+    recordsPerSecond: perSecond(r.records, r.busySeconds),
     model: r.model,
     predictions: r.predictions,
-    deadLettered: r.deadLettered
+    deadLettered: r.deadLettered,
+    ...(backend === undefined ? {} : { backend })
   }
 }
 
-function formatResult (r: ScoreResult): string {
+function formatResult (r: ScoreResult, backend: string): string {
   return `score: ${r.records} records (${r.predictions} predictions, ${r.deadLettered} dead-lettered) in ${r.batches} batches, ` +
-    `${r.transactions} transactions committed, ${r.aborted} aborted, ${Math.round(r.recordsPerSecond)} records/s, model ${r.model || 'none'}\n`
+    `${r.transactions} transactions committed, ${r.aborted} aborted, ${perSecond(r.records, r.busySeconds)} records/s ` +
+    `(${r.busySeconds.toFixed(1)} s busy, ${r.seconds.toFixed(1)} s wall), model ${r.model || 'none'} on ${backend}\n`
 }

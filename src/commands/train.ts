@@ -6,17 +6,24 @@ import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
-import { parseBackend } from '../ml/backend.js'
+import { parseBackend, type BackendPreference } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
+import { ModelRunner } from '../ml/runner.js'
 import { writeTrainingPlot } from '../plot/training-plot.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
+import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
-import { describe, runTrain, trainDefaults, type TrainResult } from '../../topologies/train.js'
+import { describe, runTrain, trainDefaults, type TrainEpoch, type TrainResult } from '../../topologies/train.js'
 
 interface TrainFlags {
   epochs: string
+  validationFraction: string
+  patience: string
+  reduceLrPatience: string
+  learningRate?: string
+  from?: string
   batchSize: string
   shuffleBuffer: string
   backend: string
@@ -35,7 +42,12 @@ export function register (program: Command): void {
   const command = program
     .command('train')
     .description('train the SUSY model from the train topic (each epoch a fresh read), save a version to the registry, plot the curves')
-    .option('--epochs <n>', 'passes over the train topic', String(trainDefaults.epochs))
+    .option('--epochs <n>', 'most passes over the train topic (fewer when --patience stops early)', String(trainDefaults.epochs))
+    .option('--validation-fraction <f>', 'share of the train topic held out for validation (by a hash of offset and seed: the same rows every epoch); 0 trains on all', String(trainDefaults.validationFraction))
+    .option('--patience <n>', 'stop when validation loss has not improved for N epochs and keep the best epoch\'s weights; 0 runs every epoch', String(trainDefaults.patience))
+    .option('--reduce-lr-patience <n>', 'halve the learning rate when validation loss has not improved for N epochs; 0 never', String(trainDefaults.reduceLrPatience))
+    .option('--learning-rate <lr>', 'Adam learning rate (default 0.001, or the stored one with --from)')
+    .option('--from <ref>', 'continue a stored version (susy@N, susy@latest): its weights, optimiser state, scaler and hold-out; saved as a new version naming it as parent')
     .option('--batch-size <n>', 'rows per gradient step', String(trainDefaults.batchSize))
     .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(trainDefaults.shuffleBuffer))
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
@@ -48,12 +60,19 @@ export function register (program: Command): void {
   withAppOptions(command).action(async (flags: TrainFlags) => {
     const config = loadConfig()
     const json = flags.json === true
-    const name = parseModelRef(flags.name).name
+    const parentRef = flags.from
+    const name = parseModelRef(parentRef !== undefined && flags.name === 'susy' ? parentRef : flags.name).name
+    const validationFraction = parseNumber('--validation-fraction', flags.validationFraction, { integer: false, min: 0 })
+    if (validationFraction >= 1) throw new UsageError(`--validation-fraction expects a number from 0 to below 1, got "${flags.validationFraction}"`)
     const options = {
       kafka: config.kafka,
       topic: config.topics.train,
       dlqTopic: config.topics.dlq,
       epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
+      validationFraction,
+      patience: parseNumber('--patience', flags.patience, { min: 0 }),
+      reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
+      ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
       batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
       shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
       backend: parseBackend(flags.backend),
@@ -68,11 +87,13 @@ export function register (program: Command): void {
     if (!known.includes(options.topic)) throw new UsageError(`topic ${options.topic} does not exist: load data first (streamfit load)`)
     const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
     try {
+      const parent = parentRef !== undefined ? await continuation(registry, parentRef, options) : undefined
       const progress = json ? quietProgress : process.stderr.isTTY === true ? await barProgress(options.epochs) : lineProgress(options.epochs)
       let rowsSeen = 0 // rows of the running epoch already counted in streamfit_records_in_total
       const result = await runApp('train', { ...appOptions(flags), config, topology: describe(config) }, async ({ signal }) => {
         return runTrain({
           ...options,
+          ...(parent !== undefined ? { runner: parent.runner, holdoutSeed: parent.holdoutSeed } : {}),
           signal,
           onStart: (backend, skipped) => {
             metrics.trainingEpochs.set({ app: 'train' }, options.epochs)
@@ -83,6 +104,9 @@ export function register (program: Command): void {
             metrics.recordsIn.inc({ app: 'train', topic: options.topic }, p.rows - rowsSeen)
             rowsSeen = p.rows
             metrics.trainingEpoch.set({ app: 'train' }, p.epoch - 1 + Math.min(1, p.step / Math.max(1, total)))
+            // The running epoch's figures, so the dashboard's curves move within an epoch.
+            metrics.epochLoss.set({ app: 'train' }, p.loss)
+            metrics.epochAccuracy.set({ app: 'train' }, p.accuracy)
             progress.step(p, total)
           },
           onEpoch: p => {
@@ -95,9 +119,9 @@ export function register (program: Command): void {
         })
       })
       progress.stop()
-      if (result === undefined) return
+      if (result === undefined) { await parent?.runner.close(); return }
       try {
-        await finish(result, { registry, name, flags, options, stateDir: config.stateDir })
+        await finish(result, { registry, name, flags, options, stateDir: config.stateDir, parent: parent?.ref ?? null, holdoutSeed: parent?.holdoutSeed ?? options.seed })
       } finally {
         await result.runner.close()
       }
@@ -107,7 +131,17 @@ export function register (program: Command): void {
   })
 }
 
-async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed: number }; stateDir: string }): Promise<void> {
+/** `--from`: the stored version in a runner, and the seed of its hold-out (to validate on the same rows). */
+async function continuation (registry: ModelRegistry, ref: string, options: { backend: BackendPreference; seed: number }): Promise<{ runner: ModelRunner; ref: string; holdoutSeed: number }> {
+  const stored = await registry.load(ref)
+  const validation = stored.info.validation as { seed?: number } | undefined
+  const runner = await ModelRunner.create({ backend: options.backend, seed: options.seed, snapshot: stored.snapshot, version: stored.ref })
+  return { runner, ref: stored.ref, holdoutSeed: typeof validation?.seed === 'number' ? validation.seed : options.seed }
+}
+
+interface FinishOptions { batchSize: number; shuffleBuffer: number; standardize: boolean; cache: boolean; seed: number; validationFraction: number; patience: number; reduceLrPatience: number }
+
+async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name: string; flags: TrainFlags; options: FinishOptions; stateDir: string; parent: string | null; holdoutSeed: number }): Promise<void> {
   const last = result.epochs.at(-1)
   if (last === undefined) {
     throw new UsageError(result.rows === 0 && !result.interrupted
@@ -116,40 +150,63 @@ async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name
   }
   const { runner } = result
   const o = ctx.options
+  // The figures of the epoch whose weights are saved (the best one after early stopping).
+  const kept = result.epochs.find(e => e.epoch === result.bestEpoch) ?? last
+  const val = kept.validation
+  const history = result.epochs.map(e => ({
+    epoch: e.epoch, loss: round4(e.loss), accuracy: round4(e.accuracy), learningRate: e.learningRate,
+    ...(e.validation !== undefined ? { valLoss: round4(e.validation.loss), valAccuracy: round4(e.validation.accuracy), valAuc: round4(e.validation.auc) } : {})
+  }))
   const saved = await ctx.registry.save({
     name: ctx.name,
     snapshot: await runner.snapshot(),
     backend: runner.backend,
     rows: result.rows,
     epochs: result.epochs.length,
-    metrics: { loss: last.loss, accuracy: last.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds },
+    metrics: {
+      loss: kept.loss, accuracy: kept.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds,
+      ...(val !== undefined ? { valLoss: val.loss, valAccuracy: val.accuracy, valAuc: val.auc } : {})
+    },
     offsets: result.offsets,
     // Named fields only: the options also hold the Kafka config, whose secrets must not be stored.
-    info: { trainer: 'train', topic: Object.keys(result.offsets)[0], batchSize: o.batchSize, shuffleBuffer: o.shuffleBuffer, standardize: o.standardize, cache: o.cache, seed: o.seed, deadLettered: result.deadLettered, interrupted: result.interrupted, history: result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy })) }
+    info: {
+      trainer: 'train', parent: ctx.parent, topic: Object.keys(result.offsets)[0], batchSize: o.batchSize, shuffleBuffer: o.shuffleBuffer, standardize: o.standardize, cache: o.cache, seed: o.seed,
+      validation: { fraction: o.validationFraction, seed: ctx.holdoutSeed, rows: result.validationRows },
+      patience: o.patience, reduceLrPatience: o.reduceLrPatience, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
+      deadLettered: result.deadLettered, interrupted: result.interrupted, history
+    }
   })
   runner.version = saved.ref
   metrics.modelVersion.set({ app: 'train', model: ctx.name }, saved.version)
   const plot = await writeTrainingPlot(
     resolve(ctx.flags.plot ?? `${ctx.stateDir}/plots/${saved.ref}.svg`),
-    result.epochs,
-    `streamfit train: ${saved.ref}, ${result.rows.toLocaleString('en-US')} rows, batch ${ctx.options.batchSize}, ${runner.backend}`
+    result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, validationLoss: e.validation?.loss, validationAccuracy: e.validation?.accuracy, validationAuc: e.validation?.auc })),
+    `streamfit train: ${saved.ref}${ctx.parent !== null ? ` (from ${ctx.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${ctx.options.batchSize}, ${runner.backend}`
   )
   if (ctx.flags.json === true) {
     process.stdout.write(JSON.stringify({
       epochs: result.epochs.length,
-      loss: round4(last.loss),
-      accuracy: round4(last.accuracy),
+      bestEpoch: result.bestEpoch,
+      stoppedEarly: result.stoppedEarly,
+      loss: round4(kept.loss),
+      accuracy: round4(kept.accuracy),
+      ...(val !== undefined ? { valLoss: round4(val.loss), valAccuracy: round4(val.accuracy), valAuc: round4(val.auc), validationRows: result.validationRows } : {}),
+      parent: ctx.parent,
+      history,
       rowsPerSecond: Math.round(result.rowsPerSecond),
       backend: runner.backend,
       model: saved.ref,
       rows: result.rows,
-      seconds: Math.round(result.seconds * 1000) / 1000,
+      ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
       deadLettered: result.deadLettered,
       plot
     }) + '\n')
   } else {
-    process.stdout.write(`saved ${saved.ref}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
-      `loss ${last.loss.toFixed(4)}, accuracy ${last.accuracy.toFixed(4)}, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${runner.backend}` +
+    process.stdout.write(`saved ${saved.ref}${ctx.parent !== null ? ` (from ${ctx.parent})` : ''}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
+      `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
+      `loss ${kept.loss.toFixed(4)}, accuracy ${kept.accuracy.toFixed(4)}` +
+      `${val !== undefined ? `, validation (${result.validationRows} rows) loss ${val.loss.toFixed(4)}, accuracy ${val.accuracy.toFixed(4)}, AUC ${val.auc.toFixed(4)}` : ''}` +
+      `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${runner.backend}` +
       `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`)
   }
 }
@@ -157,7 +214,7 @@ async function finish (result: TrainResult, ctx: { registry: ModelRegistry; name
 interface Progress {
   start (backend: string, skipped: string[]): void
   step (p: EpochProgress, totalSteps: number | undefined): void
-  epoch (p: EpochProgress): void
+  epoch (p: TrainEpoch): void
   stop (): void
 }
 
@@ -176,7 +233,7 @@ const quietProgress: Progress = {
 function lineProgress (epochs: number): Progress {
   return {
     ...quietProgress,
-    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)} - accuracy: ${p.accuracy.toFixed(4)} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
+    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)} - accuracy: ${p.accuracy.toFixed(4)}${validationText(p, ' - ')} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
   }
 }
 
@@ -202,10 +259,17 @@ async function barProgress (epochs: number): Promise<Progress> {
       bar?.setTotal(p.step)
       bar?.update(p.step)
       bar?.stop()
+      if (p.validation !== undefined) process.stderr.write(`          ${validationText(p, ' | ').slice(3)}\n`)
       bar = null
     },
     stop () { bar?.stop() }
   }
+}
+
+/** Keras' val_ figures, as " - val_loss: … - val_accuracy: … - val_auc: …". */
+function validationText (p: TrainEpoch, sep: string): string {
+  const v = p.validation
+  return v === undefined ? '' : `${sep}val_loss: ${v.loss.toFixed(4)}${sep}val_accuracy: ${v.accuracy.toFixed(4)}${sep}val_auc: ${v.auc.toFixed(4)}`
 }
 
 function round4 (n: number): number {

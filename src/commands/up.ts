@@ -2,6 +2,7 @@
 import type { Command } from 'commander'
 import { join, relative } from 'node:path'
 import { loadConfig } from '../config.js'
+import { UsageError } from '../errors.js'
 import type { ServiceInfo } from '../infra/kafka-broker.js'
 import { fetchedSoftware } from '../infra/paths.js'
 
@@ -12,6 +13,8 @@ export function register (program: Command): void {
     .addHelpText('after', () => fetchHelp(loadConfig().stateDir))
     .action(async (opts: { heap: string }) => {
       const config = loadConfig()
+      // Checked here: the JVM's own complaint comes after Redis was started, as a stack trace.
+      if (!/^\d+[kKmMgG]?$/.test(opts.heap)) throw new UsageError(`--heap expects a JVM heap size such as 512m or 2g, got "${opts.heap}"`)
       const { up } = await import('../infra/services.js') // loaded on use: keeps other commands' start-up short
       const progress = (line: string): void => { process.stderr.write(`streamfit up: ${line}\n`) }
       const result = await up(config, { heap: opts.heap, onProgress: progress })

@@ -38,9 +38,9 @@ export interface Status {
   /** Every model version in use during this run, oldest first (online: the ones it saved). */
   versions: Array<{ version: string, at: string }>
   learning: {
-    /** Online: prequential accuracy; train: accuracy per finished epoch. */
+    /** Online: prequential accuracy; train: the running epoch's accuracy. */
     accuracy: Point[]
-    /** Online: prequential log loss; train: loss per finished epoch. */
+    /** Online: prequential log loss; train: the running epoch's loss. */
     loss: Point[]
     /** Train only: epochs done (fractional) and planned. */
     epoch: number | null
@@ -115,24 +115,15 @@ export class StatusSampler {
     // Throughput: cumulative counters per direction and topic, turned into rates over a window.
     const totals = new Map<string, number>()
     for (const [direction, name] of [['in', 'streamfit_records_in_total'], ['out', 'streamfit_records_out_total']] as const) {
-      for (const v of mine(name)) totals.set(`${direction}\t${String(v.labels.topic)}`, (totals.get(`${direction}\t${String(v.labels.topic)}`) ?? 0) + v.value)
+      for (const v of mine(name)) {
+        const key = `${direction}\t${String(v.labels.topic)}`
+        totals.set(key, (totals.get(key) ?? 0) + v.value)
+      }
     }
     const buckets = histogramBuckets(metrics.get('streamfit_batch_duration_seconds'), this.#o.app)
     this.#samples.push({ t: now, totals, buckets })
     while (this.#samples.length > 2 && this.#samples[1].t <= now - Math.max(LATENCY_WINDOW_MS, RATE_WINDOW_MS)) this.#samples.shift()
-    const rateFrom = this.#sampleAtOrBefore(now - RATE_WINDOW_MS)
-    const throughput: ThroughputStage[] = []
-    for (const [key, total] of totals) {
-      const [direction, topic] = key.split('\t') as ['in' | 'out', string]
-      const before = rateFrom.totals.get(key) ?? 0
-      const seconds = (now - rateFrom.t) / 1000
-      const perSecond = seconds > 0 ? (total - before) / seconds : 0
-      const series = this.#rates.get(key) ?? []
-      series.push([now, round(perSecond, 1)])
-      while (series.length > 0 && series[0][0] < now - this.#o.historyMs) series.shift()
-      this.#rates.set(key, series)
-      throughput.push({ direction, topic, total, perSecond: round(perSecond, 1), series })
-    }
+    const throughput = this.#throughput(now, totals)
 
     // Batch latency over the last minute: the difference of two cumulative histograms.
     const latencyFrom = this.#sampleAtOrBefore(now - LATENCY_WINDOW_MS)
@@ -149,15 +140,16 @@ export class StatusSampler {
     const version = modelVersion(mine('streamfit_model_version'))
     if (version !== null && this.#versions.at(-1)?.version !== version) this.#versions.push({ version, at: new Date(now).toISOString() })
 
-    const accuracy = gauge('streamfit_training_accuracy')
-    const loss = gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
+    // online: prequential figures; train: the running figures of the epoch in progress.
+    const accuracy = gauge('streamfit_epoch_accuracy') ?? gauge('streamfit_training_accuracy')
+    const loss = gauge('streamfit_epoch_loss') ?? gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
     addOnChange(this.#curves.accuracy, now, accuracy)
     addOnChange(this.#curves.loss, now, loss)
     const epochs = gauge('streamfit_training_epochs')
     // Only apps that learn set these gauges; a scorer's status has no learning part.
     const learning = this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null
       ? null
-      : { accuracy: this.#curves.accuracy, loss: this.#curves.loss, epoch: gauge('streamfit_training_epoch'), epochs }
+      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), epoch: gauge('streamfit_training_epoch'), epochs }
 
     const global = (name: string): number | null => {
       const v = metrics.get(name)?.values[0]?.value
@@ -172,7 +164,7 @@ export class StatusSampler {
       uptimeSeconds: round((now - this.#started) / 1000, 1),
       topology: this.#o.topology ?? null,
       config: this.#o.config ?? null,
-      throughput: throughput.sort((a, b) => a.direction.localeCompare(b.direction) || a.topic.localeCompare(b.topic)),
+      throughput,
       lag,
       transactions: {
         committed: sum('streamfit_transactions_total', 'outcome', 'committed'),
@@ -198,6 +190,23 @@ export class StatusSampler {
         uptimeSeconds: round(process.uptime(), 1)
       }
     }
+  }
+
+  /** Records/s per direction and topic over RATE_WINDOW_MS, appended to each one's series. */
+  #throughput (now: number, totals: Map<string, number>): ThroughputStage[] {
+    const from = this.#sampleAtOrBefore(now - RATE_WINDOW_MS)
+    const seconds = (now - from.t) / 1000
+    const stages: ThroughputStage[] = []
+    for (const [key, total] of totals) {
+      const [direction, topic] = key.split('\t') as ['in' | 'out', string]
+      const perSecond = seconds > 0 ? round((total - (from.totals.get(key) ?? 0)) / seconds, 1) : 0
+      const series = this.#rates.get(key) ?? []
+      series.push([now, perSecond])
+      while (series.length > 0 && series[0][0] < now - this.#o.historyMs) series.shift()
+      this.#rates.set(key, series)
+      stages.push({ direction, topic, total, perSecond, series: series.slice() })
+    }
+    return stages.sort((a, b) => a.direction.localeCompare(b.direction) || a.topic.localeCompare(b.topic))
   }
 
   #sampleAtOrBefore (t: number): Sample {

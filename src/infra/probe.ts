@@ -2,28 +2,35 @@
 // port held by some other program does not pass for a broker.
 // Plain brokers and Redis are probed over bare sockets (fast: no client library to load); TLS and
 // SASL need the real clients, loaded only then.
-import { type Config, type KafkaConfig } from '../config.js'
-import { UsageError } from '../errors.js'
+import { maskUrlPassword, type Config, type KafkaConfig } from '../config.js'
+import { kafkaUnreachable, redisUnreachable, UsageError } from '../errors.js'
 import { kafkaMetadataProbe, redisPingProbe } from './raw-probe.js'
 
 /** Resolves with the broker count when a metadata request succeeds, null when nothing answers. */
 export async function kafkaAnswers (kafka: KafkaConfig, timeoutMs = 3000): Promise<number | null> {
+  const answer = await askKafka(kafka, timeoutMs)
+  return typeof answer === 'number' ? answer : null
+}
+
+/** The broker count, or the one-line error saying why no broker answered (TLS, SASL, nothing there). */
+async function askKafka (kafka: KafkaConfig, timeoutMs: number): Promise<number | UsageError> {
   if (!kafka.tls && !kafka.sasl) {
     for (const address of kafka.brokers) {
       const [host, port] = address.split(/:(?=\d+$)/)
       const brokers = await kafkaMetadataProbe(host, Number(port), timeoutMs)
       if (brokers !== null) return brokers
     }
-    return null
+    return kafkaUnreachable(kafka)
   }
   const { Admin } = await import('@platformatic/kafka')
   const { connectionOptions } = await import('../kafka/connection.js')
+  const { explainClientError } = await import('../kafka/client-errors.js')
   const admin = new Admin({ ...connectionOptions(kafka, 'probe'), connectTimeout: timeoutMs, requestTimeout: timeoutMs, timeout: timeoutMs, retries: 0 })
   try {
     const metadata = await admin.metadata({ topics: [] })
     return metadata.brokers.size
-  } catch {
-    return null
+  } catch (error) {
+    return explainClientError(error, kafka) ?? kafkaUnreachable(kafka)
   } finally {
     await admin.close().catch(() => {})
   }
@@ -31,7 +38,8 @@ export async function kafkaAnswers (kafka: KafkaConfig, timeoutMs = 3000): Promi
 
 /** Resolves true when a Redis at `url` answers PING (or refuses it for lack of a password). */
 export async function redisAnswers (url: string, timeoutMs = 2000): Promise<boolean> {
-  const parsed = new URL(url)
+  let parsed: URL
+  try { parsed = new URL(url) } catch { return false }
   if (parsed.protocol === 'redis:') {
     const auth = parsed.password ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined
     return redisPingProbe(parsed.hostname.replace(/^\[|\]$/g, ''), Number(parsed.port || 6379), timeoutMs, auth)
@@ -49,16 +57,33 @@ export async function redisAnswers (url: string, timeoutMs = 2000): Promise<bool
   }
 }
 
-/** The one-line error for a broker that does not answer: the address tried, and what to do. */
-export function kafkaUnreachable (kafka: KafkaConfig): UsageError {
-  return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
-}
 
-export function redisUnreachable (url: string): UsageError {
-  return new UsageError(`no Redis answers at ${url}: start one with \`streamfit up\` (or \`docker compose up -d redis\`), or point REDIS_URL at a running Redis`)
-}
-
-/** Throws the one-line UsageError unless the configured broker answers. */
+/** Throws the one-line UsageError (nothing answers, TLS or SASL refused) unless the configured broker answers. */
 export async function requireKafka (config: Pick<Config, 'kafka'>): Promise<void> {
-  if (await kafkaAnswers(config.kafka) === null) throw kafkaUnreachable(config.kafka)
+  const answer = await askKafka(config.kafka, 3000)
+  if (typeof answer !== 'number') throw answer
+}
+
+/** Throws the one-line UsageError unless Redis answers at the configured URL (masked in the message). */
+export async function requireRedis (config: Pick<Config, 'redisUrl'>): Promise<void> {
+  if (!await redisAnswers(config.redisUrl)) throw redisUnreachable(maskUrlPassword(config.redisUrl))
+}
+
+/**
+ * What every Kafka-and-Redis command checks before it starts logging: the broker answers, these
+ * topics exist, Redis answers. Each failure is one line naming the service and the fix, well
+ * within 15 s (3 s per probe), instead of a client's retries and a stack trace.
+ */
+export async function requireServices (config: Pick<Config, 'kafka' | 'redisUrl'>, { topics = [] as string[], redis = false } = {}): Promise<void> {
+  await requireKafka(config)
+  if (topics.length > 0) {
+    const { requireTopics } = await import('../kafka/admin.js')
+    await requireTopics(config.kafka, topics)
+  }
+  if (redis) await requireRedis(config)
+}
+
+/** A consumer group id must be a non-empty name (the client's schema would throw a stack trace). */
+export function requireGroup (group: string, flag = '--group'): void {
+  if (group.trim() === '') throw new UsageError(`${flag} must not be empty: give a consumer group name`)
 }

@@ -13,8 +13,13 @@ export interface RedisServerOptions {
   stateDir: string
   host?: string
   port?: number
-  /** Set as requirepass when the URL carries one. */
+  /** Set as requirepass when the URL carries one (and no user name). */
   password?: string
+  /**
+   * The URL's user (redis://user:pw@host): an ACL user with that password and every permission
+   * is created, so that the URL works as given; the default user then takes the same password.
+   */
+  username?: string
   startTimeoutMs?: number
   /** Told what is happening (a first fetch of the packages takes a while). */
   onProgress?: (line: string) => void
@@ -25,7 +30,8 @@ const DEFAULTS = { host: '127.0.0.1', port: 6379, startTimeoutMs: 20_000 }
 export async function startRedis (options: RedisServerOptions): Promise<ServiceInfo> {
   const { host, port, startTimeoutMs } = { ...DEFAULTS, ...options }
   const paths = redisPaths(options.stateDir, port)
-  const url = `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}${host}:${port}`
+  const user = options.username !== undefined && options.username !== '' && options.username !== 'default' ? options.username : undefined
+  const url = `redis://${options.password ? `${user !== undefined ? encodeURIComponent(user) : ''}:${encodeURIComponent(options.password)}@` : ''}${host}:${port}`
   const address = `redis://${host}:${port}`
   if (await redisAnswers(url)) {
     const pid = readPid(paths.pid)
@@ -40,6 +46,7 @@ export async function startRedis (options: RedisServerOptions): Promise<ServiceI
   const args = ['--bind', host, '--port', String(port), '--appendonly', 'yes', '--appendfsync', 'always', '--save', '',
     '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
   if (options.password) args.push('--requirepass', options.password)
+  if (user !== undefined && options.password) args.push('--user', user, 'on', `>${options.password}`, '~*', '&*', '+@all')
   const logFd = openSync(paths.log, 'a')
   const child = spawn(server, args, { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, ...env } })
   closeSync(logFd)

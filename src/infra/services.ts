@@ -2,9 +2,10 @@
 // starting local ones where nothing answers, and stop only what was started here.
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { Config } from '../config.js'
+import { maskUrlPassword, type Config } from '../config.js'
 import { startKafka, stopKafka, type ServiceInfo } from './kafka-broker.js'
-import { kafkaAnswers, kafkaUnreachable, redisAnswers, redisUnreachable } from './probe.js'
+import { UsageError } from '../errors.js'
+import { kafkaAnswers, redisAnswers } from './probe.js'
 import { fetchedSoftware } from './paths.js'
 import { startRedis, stopRedis } from './redis-server.js'
 
@@ -33,11 +34,11 @@ function kafkaLocal (config: Config): { host: string, port: number } | null {
   return localAddress(host, Number(port))
 }
 
-function redisLocal (config: Config): { host: string, port: number, password?: string } | null {
+function redisLocal (config: Config): { host: string, port: number, password?: string, username?: string } | null {
   const url = new URL(config.redisUrl)
   if (url.protocol !== 'redis:') return null
   const local = localAddress(url.hostname, Number(url.port || 6379))
-  return local && { ...local, ...(url.password ? { password: decodeURIComponent(url.password) } : {}) }
+  return local && { ...local, ...(url.password ? { password: decodeURIComponent(url.password), username: decodeURIComponent(url.username) } : {}) }
 }
 
 /**
@@ -49,7 +50,7 @@ export async function up (config: Config, options: UpOptions = {}): Promise<UpRe
   const kafkaTask = (async (): Promise<ServiceInfo> => {
     const local = kafkaLocal(config)
     if (local === null) {
-      if (kafkaUp === null) throw kafkaUnreachable(config.kafka)
+      if (kafkaUp === null) throw new UsageError(`no Kafka broker answers at ${config.kafka.brokers.join(',')}, and \`up\` starts one only for a single plaintext loopback address: start that broker, or set KAFKA_BROKERS to 127.0.0.1:PORT`)
       return { address: config.kafka.brokers.join(','), started: false }
     }
     return startKafka({ stateDir: config.stateDir, ...local, heap: options.heap, onProgress: options.onProgress })
@@ -57,7 +58,7 @@ export async function up (config: Config, options: UpOptions = {}): Promise<UpRe
   const redisTask = (async (): Promise<ServiceInfo> => {
     const local = redisLocal(config)
     if (local === null) {
-      if (!redisUp) throw redisUnreachable(config.redisUrl)
+      if (!redisUp) throw new UsageError(`no Redis answers at ${maskUrlPassword(config.redisUrl)}, and \`up\` starts one only on a loopback redis:// address: start that Redis, or set REDIS_URL to redis://127.0.0.1:PORT`)
       return { address: config.redisUrl, started: false }
     }
     return startRedis({ stateDir: config.stateDir, ...local, onProgress: options.onProgress })

@@ -1,7 +1,7 @@
 // Topic administration shared by the loader, the tools and the tests.
 import { Admin, Consumer } from '@platformatic/kafka'
 import { type KafkaConfig } from '../config.js'
-import { UsageError } from '../errors.js'
+import { topicsMissing } from '../errors.js'
 import { connectionOptions } from './connection.js'
 
 export interface TopicSpec {
@@ -38,7 +38,7 @@ export async function requireTopics (kafka: KafkaConfig, names: string[]): Promi
   const existing = new Set(await withAdmin(kafka, admin => admin.listTopics()))
   const missing = names.filter(n => !existing.has(n))
   if (missing.length > 0) {
-    throw new UsageError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${kafka.brokers.join(',')}: run \`streamfit load\` (it creates them) or create them`)
+    throw topicsMissing(kafka, missing)
   }
 }
 

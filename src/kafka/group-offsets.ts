@@ -3,6 +3,7 @@
 import { Admin, Consumer } from '@platformatic/kafka'
 import { type KafkaConfig } from '../config.js'
 import { UsageError } from '../errors.js'
+import { clientApiError } from './client-errors.js'
 import { beginningOffsets, endOffsets, withAdmin } from './admin.js'
 import { connectionOptions } from './connection.js'
 
@@ -46,7 +47,7 @@ export async function committedOffsets (admin: Admin, groupId: string, { topics,
       }
       return offsets
     } catch (error) {
-      const unstable = (error as { findBy?: (k: string, v: unknown) => unknown }).findBy?.('apiId', 'UNSTABLE_OFFSET_COMMIT')
+      const unstable = clientApiError(error, 'UNSTABLE_OFFSET_COMMIT')
       if (!unstable || Date.now() > deadline) throw error
       await sleep(UNSTABLE_POLL_MS)
     }

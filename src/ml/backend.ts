@@ -75,6 +75,8 @@ const LOADERS: Record<BackendName, () => Promise<TF>> = {
 async function loadNative (pkg: string, backend: string): Promise<TF> {
   // A variable specifier keeps TypeScript and bundlers from requiring the optional package.
   const specifier: string = pkg
+  // TensorFlow's C++ logging (CPU feature notes on every start) stays off stderr unless asked for.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
   const mod = await import(specifier) as TF & { default?: TF }
   const tf = mod.default ?? mod
   await activate(tf, backend)

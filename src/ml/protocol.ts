@@ -48,6 +48,7 @@ export type Request =
   | { op: 'snapshot' }
   | { op: 'freezeScaler' }
   | { op: 'setLearningRate'; learningRate: number }
+  | { op: 'getLearningRate' }
   | { op: 'paramCount' }
   | { op: 'memory' }
 

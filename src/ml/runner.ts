@@ -56,6 +56,8 @@ export class ModelRunner implements Predictor {
   /** Starts a worker, loads the backend and builds (or loads) the model. */
   static async create (options: ModelRunnerOptions = {}): Promise<ModelRunner> {
     const init: WorkerInit = { backend: options.backend ?? 'auto', seed: options.seed }
+    // TensorFlow's C++ logging reads the process environment, which a worker cannot set: do it here.
+    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
     const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: init })
     const ready = await new Promise<WorkerEvent>((resolve, reject) => {
       worker.once('message', resolve)
@@ -118,6 +120,11 @@ export class ModelRunner implements Predictor {
 
   setLearningRate (learningRate: number): Promise<void> {
     return this.#call({ op: 'setLearningRate', learningRate })
+  }
+
+  /** The optimizer's learning rate (a loaded model keeps the one it was saved with). */
+  learningRate (): Promise<number> {
+    return this.#call({ op: 'getLearningRate' })
   }
 
   /** Ends the worker; pending requests fail. */

@@ -96,7 +96,8 @@ async function handle (request: Request): Promise<Handled> {
     case 'predict': {
       const m = need()
       const xs = prepare(request.xs, request.n, false)
-      const scores = tf.tidy(() => m.predict(tf.tensor2d(xs, [request.n, xs.length / request.n])) as Tensor)
+      // An explicit batchSize: tfjs' default splits into 32-row batches, which halves the native backend's speed.
+      const scores = tf.tidy(() => m.predict(tf.tensor2d(xs, [request.n, xs.length / request.n]), { batchSize: Math.max(1, request.n) }) as Tensor)
       try {
         const out = await scores.data() as Float32Array
         return { value: out, transfer: [out.buffer as ArrayBuffer] }
@@ -115,6 +116,8 @@ async function handle (request: Request): Promise<Handled> {
       optimizer.learningRate = request.learningRate
       return { value: null }
     }
+    case 'getLearningRate':
+      return { value: (need().optimizer as unknown as { learningRate: number }).learningRate }
     case 'paramCount':
       return { value: need().countParams() }
     case 'memory': {

@@ -52,7 +52,7 @@ export class HotSwapPredictor {
     this.#active = active
   }
 
-  /** Loads the requested version and, for `@latest`, starts following announcements. */
+  /** Loads the requested version and, for `@latest`, starts following announcements (deletions too). */
   static async start (options: HotSwapOptions): Promise<HotSwapPredictor> {
     const ref = parseModelRef(options.model ?? 'susy@latest')
     const following = ref.version === 'latest'
@@ -123,6 +123,25 @@ export class HotSwapPredictor {
 
   #announced (a: Announcement): void {
     if (a.event === 'saved') this.#want(a.version)
+    else if (a.event === 'deleted' && this.following && a.version >= this.#wanted) void this.#followRollback(a.ref)
+  }
+
+  // `models delete` of the latest version moves the registry's latest back: a scorer following
+  // latest follows it backwards too, so no prediction is stamped with a deleted version.
+  async #followRollback (deleted: string): Promise<void> {
+    try {
+      const latest = await this.#options.registry.latestVersion(this.name)
+      if (this.#closed || (latest !== null && latest >= this.#wanted)) return
+      if (latest === null) {
+        this.#options.logger?.warn({ deleted }, `${deleted} was deleted and no version of ${this.name} is left: still scoring with ${this.loaded}`)
+        return
+      }
+      this.#options.logger?.info({ deleted, to: formatModelRef(this.name, latest) }, `${deleted} was deleted: rolling back to ${this.name}@${latest}`)
+      this.#wanted = latest
+      if (this.#loading === null) this.#loading = this.#loadWanted().finally(() => { this.#loading = null })
+    } catch (error) {
+      this.#options.logger?.warn({ err: error }, `${deleted} was deleted but the registry did not answer: still scoring with ${this.loaded}`)
+    }
   }
 
   #want (version: number): void {
@@ -134,8 +153,14 @@ export class HotSwapPredictor {
   // Loads the newest wanted version into the standby worker; loops if a newer one was announced.
   async #loadWanted (): Promise<void> {
     let loaded = this.#ready !== null ? versionOf(this.#ready.predictor.version) : versionOf(this.#active.predictor.version)
-    while (!this.#closed && this.#wanted > loaded) {
+    while (!this.#closed && this.#wanted !== loaded) {
       const target = this.#wanted
+      if (target === versionOf(this.#active.predictor.version)) {
+        // Rolled back to the active version: drop the newer one waiting for the boundary.
+        if (this.#ready !== null) { this.#standby = this.#ready.runner; this.#ready = null }
+        loaded = target
+        continue
+      }
       try {
         const stored = await this.#options.registry.load(formatModelRef(this.name, target))
         // Reuse the worker that is neither active nor holding a ready version.

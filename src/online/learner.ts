@@ -2,6 +2,7 @@
 // (prequential predict, then fit) and save a version (weights + offsets, then the Kafka commit).
 // topologies/online.ts feeds it; keeping the bookkeeping here keeps the topology one screen.
 import type { ModelRunner } from '../ml/runner.js'
+import type { KafkaRecord } from '../record.js'
 import type { ArrayBatch } from '../operators/to-arrays.js'
 import type { Logger } from '../runtime/logger.js'
 import { metrics } from '../runtime/metrics.js'
@@ -30,6 +31,11 @@ export interface LearnerOptions {
   /** A version is forced once this many records are unacknowledged (the source's limit is higher). */
   saveLimit: number
   keepVersions: number
+  /**
+   * The starting version, frozen: it scores every mini-batch too, so that the run's prequential
+   * loss can be compared with a model that did not learn (the stream's own drift in difficulty).
+   */
+  baseline?: ModelRunner
   logger?: Logger
   onBatch?: (progress: BatchProgress) => void
 }
@@ -56,6 +62,8 @@ export interface BatchProgress {
 export class OnlineLearner {
   readonly versions: string[] = []
   readonly run = new PrequentialMetrics()
+  /** The frozen starting version's prequential figures on the same rows (with `baseline`). */
+  readonly baseline = new PrequentialMetrics()
   batches = 0
   rows = 0
   deadLettered = 0
@@ -87,16 +95,39 @@ export class OnlineLearner {
     return this.#parent ?? this.#o.start.version
   }
 
-  /** Scores the mini-batch, then fits it; saves a version when one is due. */
-  async learn (batch: RecordBatch, decoded: ArrayBatch): Promise<void> {
+  /**
+   * The records of `batch` this model has not learnt: at or after its position per partition.
+   * A rebalance restarts the stream at the group's committed offsets, which trail the learner's
+   * position until its next save; those records were learnt already.
+   */
+  unseen (batch: readonly KafkaRecord[]): KafkaRecord[] {
+    const positions = this.#consumed.positions
+    const fresh = batch.filter(r => r.offset >= (positions[r.partition] ?? 0n))
+    if (fresh.length < batch.length) {
+      this.#o.logger?.info({ skipped: batch.length - fresh.length, positions: positions.map(String) }, `skipped ${batch.length - fresh.length} record(s) already learnt (the stream was rewound)`)
+    }
+    return fresh
+  }
+
+  /**
+   * Scores the mini-batch, then fits it; saves a version when one is due. `fresh` are the
+   * records of `batch` not learnt yet (see unseen) and `decoded` their decoded rows.
+   */
+  async learn (batch: RecordBatch, fresh: readonly KafkaRecord[], decoded: ArrayBatch): Promise<void> {
+    if (fresh.length === 0) {
+      // Nothing new: acknowledge it now, so that re-read records never hold up the source.
+      batch.ack().catch(() => {})
+      return
+    }
     const { model, topic, epochsPerBatch, batchSize } = this.#o
     const { xs, ys, n, examples } = decoded
-    metrics.recordsIn.inc({ app: 'online', topic }, batch.length)
+    metrics.recordsIn.inc({ app: 'online', topic }, fresh.length)
     const versionUsed = model.version
     let score: BatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
     let trainLoss = NaN
     if (n > 0) {
-      const probabilities = await model.predict(xs, n)
+      const [probabilities, frozen] = await Promise.all([model.predict(xs, n), this.#o.baseline?.predict(xs, n)])
+      if (frozen !== undefined) this.baseline.add(frozen, ys, n)
       score = this.run.add(probabilities, ys, n)
       this.#lineage.add(probabilities, ys, n)
       const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })
@@ -106,15 +137,15 @@ export class OnlineLearner {
       metrics.prequentialLoss.set({ app: 'online' }, this.run.loss)
     }
     const trained = countByPartition([...examples])
-    const read = countByPartition(batch.map(record => ({ record })))
-    this.#consumed.add(batch, p => ({ rows: trained.get(p) ?? 0, deadLettered: (read.get(p) ?? 0) - (trained.get(p) ?? 0) }))
-    this.deadLettered += batch.length - n
+    const read = countByPartition(fresh.map(record => ({ record })))
+    this.#consumed.add(fresh, p => ({ rows: trained.get(p) ?? 0, deadLettered: (read.get(p) ?? 0) - (trained.get(p) ?? 0) }))
+    this.deadLettered += fresh.length - n
     this.batches++
     this.rows += n
     this.#lineageRows += n
     this.#lineageBatches++
     this.#unsaved.push(batch)
-    this.#unsavedRecords += batch.length
+    this.#unsavedRecords += batch.length // the source counts every unacknowledged record
     this.#fault('after-fit-before-save')
     this.#o.logger?.debug({ batch: this.batches, rows: n, accuracy: score.accuracy, loss: score.loss, trainLoss, positions: this.#consumed.positions.map(String) }, `trained mini-batch ${this.batches}`)
     const due = this.#schedule.batchDone() || this.#unsavedRecords >= this.#o.saveLimit

@@ -100,3 +100,22 @@ export class PrequentialMetrics {
   /** The running totals after each mini-batch, for the learning-curve plot. */
   get curve (): readonly PrequentialPoint[] { return this.#curve }
 }
+
+/**
+ * Mean prequential loss over the first and the last quarter of a run's rows, from its curve
+ * (cut at the mini-batch nearest each quarter): on a stationary stream the last should be no
+ * higher than the first, or learning is making the model worse.
+ */
+export function quarterLosses (curve: readonly PrequentialPoint[]): { first: number, last: number } {
+  const end = curve.at(-1)
+  if (end === undefined) return { first: NaN, last: NaN }
+  const sumAt = (p: PrequentialPoint | undefined): { rows: number, sum: number } => p === undefined ? { rows: 0, sum: 0 } : { rows: p.rows, sum: p.loss * p.rows }
+  const nearest = (rows: number): PrequentialPoint => curve.reduce((a, b) => Math.abs(b.rows - rows) < Math.abs(a.rows - rows) ? b : a)
+  const q1 = sumAt(nearest(end.rows / 4))
+  const q3 = sumAt(nearest(end.rows * 3 / 4))
+  const total = sumAt(end)
+  return {
+    first: q1.rows > 0 ? q1.sum / q1.rows : NaN,
+    last: total.rows > q3.rows ? (total.sum - q3.sum) / (total.rows - q3.rows) : NaN
+  }
+}

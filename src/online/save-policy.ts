@@ -26,7 +26,12 @@ export function parseSavePolicy (text: string): SavePolicy {
     }
     const n = Number(m[1])
     const unit = m[2] ?? 'b'
-    if (unit === 'b' || unit === 'batches') {
+    const batches = unit === 'b' || unit === 'batches'
+    // "10,30s,5" would silently let the last count win: one count and one duration at most.
+    if (batches ? policy.everyBatches !== Infinity : policy.everyMs !== Infinity) {
+      throw new UsageError(`--save-every takes at most one count and one duration: give e.g. "10,30s", got "${text}"`)
+    }
+    if (batches) {
       if (!Number.isInteger(n)) throw new UsageError(`--save-every: a count of mini-batches must be an integer, got "${part}"`)
       policy.everyBatches = n
     } else {

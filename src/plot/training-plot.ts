@@ -5,6 +5,7 @@ import { writeLineChart, type Series } from './line-chart.js'
 export interface EpochFigures extends Pick<EpochProgress, 'epoch' | 'loss' | 'accuracy'> {
   validationLoss?: number
   validationAccuracy?: number
+  validationAuc?: number
 }
 
 export async function writeTrainingPlot (path: string, epochs: EpochFigures[], title: string): Promise<string> {
@@ -19,7 +20,9 @@ export async function writeTrainingPlot (path: string, epochs: EpochFigures[], t
     xLabel: 'epoch',
     panels: [
       withValidation ? [series('loss', e => e.loss), series('validation loss', e => e.validationLoss)] : series('loss', e => e.loss),
-      withValidation ? [series('accuracy', e => e.accuracy), series('validation accuracy', e => e.validationAccuracy)] : series('accuracy', e => e.accuracy)
+      withValidation
+        ? [series('accuracy', e => e.accuracy), series('validation accuracy', e => e.validationAccuracy), series('validation AUC', e => e.validationAuc)]
+        : series('accuracy', e => e.accuracy)
     ]
   })
 }

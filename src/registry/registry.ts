@@ -11,7 +11,8 @@
 // Channel <prefix>models:announce carries {event: 'saved'|'deleted', name, version, ref}.
 import { Redis } from 'ioredis'
 import { Observable } from 'rxjs'
-import { RegistryConflictError, UsageError } from '../errors.js'
+import { maskUrlPassword } from '../config.js'
+import { redisUnreachable, RegistryConflictError, UsageError } from '../errors.js'
 import type { ModelSnapshot } from '../ml/protocol.js'
 import type { ScalerState } from '../ml/scaler.js'
 import { DEFAULT_MODEL_NAME, formatModelRef, parseModelRef } from './refs.js'
@@ -80,6 +81,8 @@ export interface RegistryOptions {
   prefix?: string
   /** Told of Redis connection errors (ioredis keeps reconnecting meanwhile). */
   onError?: (error: Error) => void
+  /** Told when the connection is ready again after an error (not on the first connect). */
+  onReconnect?: () => void
 }
 
 interface Scripts {
@@ -103,10 +106,13 @@ export class ModelRegistry {
     this.#redis = options.redis ?? new Redis(options.url ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 3 })
     // Connection errors also reject the commands that meet them; ioredis reconnects by itself.
     // Without a listener it would print each one as an "Unhandled error event".
-    if (this.#owned) this.#redis.on('error', (error: Error) => { this.#lastError = error; options.onError?.(error) })
-    this.#redis.defineCommand('streamfitSave', { numberOfKeys: 4, lua: SAVE })
-    this.#redis.defineCommand('streamfitLoad', { numberOfKeys: 1, lua: LOAD })
-    this.#redis.defineCommand('streamfitDelete', { numberOfKeys: 2, lua: DELETE })
+    if (this.#owned) {
+      this.#redis.on('error', (error: Error) => { this.#lastError = error; options.onError?.(error) })
+      this.#redis.on('ready', () => { if (this.#lastError !== null) options.onReconnect?.() })
+    }
+    this.#redis.defineCommand('streamfitSave', { numberOfKeys: 5, lua: SAVE })
+    this.#redis.defineCommand('streamfitLoad', { numberOfKeys: 2, lua: LOAD })
+    this.#redis.defineCommand('streamfitDelete', { numberOfKeys: 3, lua: DELETE })
   }
 
   /** Connects and checks Redis answers; an unreachable Redis is a one-line UsageError. */
@@ -118,7 +124,7 @@ export class ModelRegistry {
     } catch (error) {
       await registry.close()
       const cause = registry.#lastError ?? (error as Error)
-      throw new UsageError(`cannot reach Redis at ${redactUrl(options.url)}: ${cause.message}`)
+      throw redisUnreachable(maskUrlPassword(options.url), cause.message)
     }
     return registry
   }
@@ -151,12 +157,18 @@ export class ModelRegistry {
     const k = this.#keys(name)
     const expected = input.ifLatest === undefined ? '' : String(input.ifLatest ?? 0)
     let version: number
-    try {
-      version = await this.#scripts.streamfitSave(k.seq, k.versions, k.latest, k.names, k.version, this.channel, name, expected, ...fields)
-    } catch (error) {
-      const message = (error as Error).message
-      if (message.includes('STALE')) throw new RegistryConflictError(`${name}: ${message.slice(message.indexOf('STALE') + 6)}`)
-      throw error
+    for (let attempt = 0; ; attempt++) {
+      // The new version's key is passed to the script (see scripts.ts), so its number is read first.
+      const next = Number(await this.#redis.get(k.seq) ?? '0') + 1
+      try {
+        version = await this.#scripts.streamfitSave(k.seq, k.versions, k.latest, k.names, k.version + next, this.channel, name, expected, String(next), ...fields)
+        break
+      } catch (error) {
+        const message = (error as Error).message
+        if (message.includes('STALE')) throw new RegistryConflictError(`${name}: ${message.slice(message.indexOf('STALE') + 6)}`)
+        if (message.includes('SEQ') && attempt < 20) continue
+        throw error
+      }
     }
     return { ...meta, version: Number(version), ref: formatModelRef(name, Number(version)), offsets: input.offsets ?? {}, bytes: snapshot.weights.byteLength }
   }
@@ -165,7 +177,18 @@ export class ModelRegistry {
   async load (ref: string): Promise<StoredModel> {
     const parsed = parseModelRef(ref)
     const k = this.#keys(parsed.name)
-    const flat = await this.#scripts.streamfitLoadBuffer(k.latest, k.version, String(parsed.version))
+    let flat: Buffer[] = []
+    for (let attempt = 0; ; attempt++) {
+      const version = parsed.version === 'latest' ? await this.#redis.get(k.latest) : String(parsed.version)
+      if (version === null) break
+      try {
+        flat = await this.#scripts.streamfitLoadBuffer(k.latest, k.version + version, version, parsed.version === 'latest' ? 'latest' : '')
+        break
+      } catch (error) {
+        // Latest moved between reading it and loading it (a save or delete): read it again.
+        if (!(error as Error).message.includes('MOVED-LATEST') || attempt >= 20) throw error
+      }
+    }
     if (flat.length === 0) {
       throw new UsageError(parsed.version === 'latest'
         ? `no model "${parsed.name}" in the registry (train one first: streamfit train)`
@@ -224,7 +247,7 @@ export class ModelRegistry {
     const version = parsed.version === 'latest' ? await this.latestVersion(parsed.name) : parsed.version
     if (version === null) return false
     const k = this.#keys(parsed.name)
-    return (await this.#scripts.streamfitDelete(k.versions, k.latest, k.version, this.channel, parsed.name, String(version))) === 1
+    return (await this.#scripts.streamfitDelete(k.versions, k.latest, k.version + version, this.channel, parsed.name, String(version))) === 1
   }
 
   /** Deletes all but the newest `keep` versions of a model (the latest always stays). Returns the refs deleted. */
@@ -350,6 +373,3 @@ function countParams (snapshot: ModelSnapshot): number {
     .reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0)
 }
 
-function redactUrl (url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@')
-}

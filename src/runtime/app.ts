@@ -11,11 +11,11 @@
 // usage error (bad flag, unreachable broker: thrown as UsageError, reported by src/cli.ts);
 // 130 when a second signal asks for an immediate exit (src/runtime/shutdown.ts).
 import type { Command } from 'commander'
-import { parseNumber, type Config, type KafkaConfig } from '../config.js'
-import { UsageError } from '../errors.js'
+import { maskUrlPassword, parseNumber, type Config, type KafkaConfig } from '../config.js'
+import { StreamfitError, UsageError } from '../errors.js'
 import { groupLag } from '../kafka/group-offsets.js'
 import type { TopologyDescription } from './describe.js'
-import { createLogger, type Logger } from './logger.js'
+import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from './logger.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
 import { StatusSampler } from '../dashboard/status.js'
 import { metrics, serveMetrics, type MetricsServer } from './metrics.js'
@@ -28,6 +28,8 @@ export interface AppOptions {
   metricsHost?: string
   /** pino level; default STREAMFIT_LOG_LEVEL or info. */
   logLevel?: string
+  /** json or pretty; default STREAMFIT_LOG_FORMAT, else pretty on a terminal and json when piped. */
+  logFormat?: LogFormat
   /**
    * After the app returned, exit anyway when open handles (a client someone forgot to close)
    * still keep the process alive this long. A service must not hang on SIGTERM.
@@ -72,7 +74,7 @@ const DEFAULT_LAG_INTERVAL_MS = 2000
  * rethrown (src/cli.ts turns it into exit code 1, or 2 for a UsageError).
  */
 export async function runApp<T> (name: string, options: AppOptions, main: (ctx: AppContext) => Promise<T>): Promise<T | undefined> {
-  const logger = createLogger(name, options.logLevel)
+  const logger = createLogger(name, options.logLevel, options.logFormat)
   const shutdown = onShutdown()
   let healthy = true
   let metricsServer: MetricsServer | undefined
@@ -109,7 +111,13 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
         return undefined
       }
       healthy = false
-      logger.error({ err: error }, `${name} failed: ${(error as Error)?.message ?? String(error)}`)
+      // The CLI prints the one-line message; the log keeps the type and message, the stack only at debug.
+      const message = (error as Error)?.message ?? String(error)
+      if (error instanceof StreamfitError) logger.debug({ err: error }, `${name} stopped: ${message}`)
+      else {
+        logger.error({ err: { type: (error as Error)?.name, message } }, `${name} failed: ${message}`)
+        logger.debug({ err: error }, `${name} failed`)
+      }
       throw error
     }
   } finally {
@@ -160,24 +168,35 @@ export function withAppOptions (command: Command): Command {
     .option('--metrics-port <port>', 'serve Prometheus /metrics, /health and the live dashboard (/) on this port (env STREAMFIT_METRICS_PORT)')
     .option('--metrics-host <address>', `interface for --metrics-port; default ${DEFAULT_METRICS_HOST} (loopback), 0.0.0.0 for every interface (env STREAMFIT_METRICS_HOST)`)
     .option('--log-level <level>', 'log level: trace, debug, info, warn, error (env STREAMFIT_LOG_LEVEL)')
+    .option('--log-format <format>', 'json, or pretty (readable lines); default pretty on a terminal, json when piped (env STREAMFIT_LOG_FORMAT)')
 }
 
 const LEVELS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
 
 /** Reads the flags added by withAppOptions (and their environment fallbacks) into AppOptions. */
-export function appOptions (opts: { metricsPort?: string; metricsHost?: string; logLevel?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
+export function appOptions (opts: { metricsPort?: string; metricsHost?: string; logLevel?: string; logFormat?: string }, env: NodeJS.ProcessEnv = process.env): AppOptions {
   const options: AppOptions = {}
-  const host = opts.metricsHost ?? env.STREAMFIT_METRICS_HOST
-  if (host !== undefined && host !== '') options.metricsHost = host
   const port = opts.metricsPort ?? env.STREAMFIT_METRICS_PORT
   if (port !== undefined && port !== '') {
-    options.metricsPort = parseNumber('--metrics-port', port, { integer: true, min: 0 })
-    if (options.metricsPort > 65535) throw new UsageError('--metrics-port expects a port number <= 65535')
+    const source = opts.metricsPort !== undefined ? '--metrics-port' : 'STREAMFIT_METRICS_PORT'
+    options.metricsPort = parseNumber(source, port, { integer: true, min: 0 })
+    if (options.metricsPort > 65535) throw new UsageError(`${source} expects a port number <= 65535`)
+  }
+  const host = opts.metricsHost ?? env.STREAMFIT_METRICS_HOST
+  if (host !== undefined && host !== '') {
+    if (!/^[\w.:-]+$/.test(host)) throw new UsageError(`${opts.metricsHost !== undefined ? '--metrics-host' : 'STREAMFIT_METRICS_HOST'} expects an address such as 127.0.0.1 or 0.0.0.0, got "${host}"`)
+    options.metricsHost = host
   }
   const level = opts.logLevel ?? env.STREAMFIT_LOG_LEVEL
   if (level !== undefined && level !== '') {
-    if (!LEVELS.has(level)) throw new UsageError(`--log-level expects one of ${[...LEVELS].join(', ')}, got "${level}"`)
+    const source = opts.logLevel !== undefined ? '--log-level' : 'STREAMFIT_LOG_LEVEL'
+    if (!LEVELS.has(level)) throw new UsageError(`${source} expects one of ${[...LEVELS].join(', ')}, got "${level}"`)
     options.logLevel = level
+  }
+  const format = opts.logFormat ?? env.STREAMFIT_LOG_FORMAT
+  if (format !== undefined && format !== '') {
+    if (!(LOG_FORMATS as readonly string[]).includes(format)) throw new UsageError(`${opts.logFormat !== undefined ? '--log-format' : 'STREAMFIT_LOG_FORMAT'} expects json or pretty, got "${format}"`)
+    options.logFormat = format as LogFormat
   }
   return options
 }
@@ -198,14 +217,4 @@ export function safeConfig (config: Config): Record<string, unknown> {
   }
 }
 
-/** redis://user:secret@host:6379/0 -> redis://user:***@host:6379/0 (unparseable text is masked whole). */
-export function maskUrlPassword (url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password === '') return url
-    parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '***'
-  }
-}
+export { maskUrlPassword }

@@ -3,6 +3,7 @@
 // dashboard, src/dashboard/, reads the same registry).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { UsageError } from '../errors.js'
 
 export const registry = new Registry()
 // Default process and Node.js metrics as streamfit_process_cpu_seconds_total, streamfit_nodejs_heap_size_used_bytes, ...
@@ -28,6 +29,8 @@ export const metrics = {
   trainingAccuracy: new Gauge({ name: 'streamfit_training_accuracy', help: 'Last training (or prequential) accuracy', labelNames: [...app], registers: [registry] }),
   prequentialLoss: new Gauge({ name: 'streamfit_prequential_loss', help: 'Online learning: running test-then-train log loss', labelNames: [...app], registers: [registry] }),
   trainingEpoch: new Gauge({ name: 'streamfit_training_epoch', help: 'Epochs done, fractional within the running epoch', labelNames: [...app], registers: [registry] }),
+  epochLoss: new Gauge({ name: 'streamfit_epoch_loss', help: 'Running loss of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
+  epochAccuracy: new Gauge({ name: 'streamfit_epoch_accuracy', help: 'Running accuracy of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
   trainingEpochs: new Gauge({ name: 'streamfit_training_epochs', help: 'Epochs the training run will do', labelNames: [...app], registers: [registry] }),
   committedOffset: new Gauge({ name: 'streamfit_committed_offset', help: 'Next offset the group will read (its committed offset)', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
   backend: new Gauge({ name: 'streamfit_backend_info', help: 'TensorFlow.js backend a model runs on (1 per backend in use)', labelNames: ['backend'], registers: [registry] })
@@ -56,7 +59,11 @@ export async function serveMetrics (port: number, healthy: () => boolean = () =>
     }
   })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' || error.code === 'EADDRNOTAVAIL' || error.code === 'EACCES'
+        ? new UsageError(`metrics server cannot listen on ${host}:${port} (${error.code}): choose another --metrics-port or --metrics-host`)
+        : error)
+    })
     server.listen(port, host, resolve)
   })
   // Metrics must never keep a finished app alive.

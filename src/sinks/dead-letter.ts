@@ -24,8 +24,20 @@ export const DLQ_HEADERS = {
   partition: 'streamfit.source.partition',
   offset: 'streamfit.source.offset',
   /** The original record's timestamp, milliseconds since the epoch (decimal text). */
-  timestamp: 'streamfit.source.timestamp'
+  timestamp: 'streamfit.source.timestamp',
+  /** Present when the value was cut to MAX_DEAD_LETTER_VALUE_BYTES: the original value's size in bytes. */
+  truncated: 'streamfit.dlq.truncated'
 } as const
+
+/**
+ * Largest value a dead letter copies. A record near the broker's 1 MiB limit, copied with its
+ * headers, would not fit: the transaction carrying it would abort on every retry and every
+ * restart (a poison pill). Longer values keep their beginning, and DLQ_HEADERS.truncated says so.
+ */
+export const MAX_DEAD_LETTER_VALUE_BYTES = 256 * 1024
+
+/** Longest detail header kept: a reason quoting a huge field must not be huge itself. */
+const MAX_DETAIL_CHARS = 512
 
 export type DeadLetterMessage = MessageToProduce<Buffer, Buffer, Buffer, Buffer>
 
@@ -53,14 +65,19 @@ export function toDeadLetterMessage (record: KafkaRecord, reason: string, { topi
     if (!name.startsWith('streamfit.dlq.') && !name.startsWith('streamfit.source.')) headers.set(Buffer.from(name), value)
   }
   headers.set(Buffer.from(DLQ_HEADERS.reason), Buffer.from(reason))
-  if (detail !== undefined) headers.set(Buffer.from(DLQ_HEADERS.detail), Buffer.from(detail))
+  if (detail !== undefined) headers.set(Buffer.from(DLQ_HEADERS.detail), Buffer.from(detail.length > MAX_DETAIL_CHARS ? `${detail.slice(0, MAX_DETAIL_CHARS)}…` : detail))
   headers.set(Buffer.from(DLQ_HEADERS.topic), Buffer.from(record.topic))
   headers.set(Buffer.from(DLQ_HEADERS.partition), Buffer.from(String(record.partition)))
   headers.set(Buffer.from(DLQ_HEADERS.offset), Buffer.from(record.offset.toString()))
   headers.set(Buffer.from(DLQ_HEADERS.timestamp), Buffer.from(record.timestamp.toString()))
   const message: DeadLetterMessage = { topic, headers }
   if (record.key !== null) message.key = record.key
-  if (record.value !== null) message.value = record.value
+  if (record.value !== null && record.value.length > MAX_DEAD_LETTER_VALUE_BYTES) {
+    headers.set(Buffer.from(DLQ_HEADERS.truncated), Buffer.from(String(record.value.length)))
+    message.value = record.value.subarray(0, MAX_DEAD_LETTER_VALUE_BYTES)
+  } else if (record.value !== null) {
+    message.value = record.value
+  }
   return message
 }
 

@@ -19,9 +19,11 @@ import { Observable, type OperatorFunction } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
 import { FencedError, RebalanceError } from '../errors.js'
 import { chunkMessages } from '../kafka/chunk-messages.js'
+import { clientApiError } from '../kafka/client-errors.js'
 import { connectionOptions } from '../kafka/connection.js'
 import { committedOffsets } from '../kafka/group-offsets.js'
 import type { KafkaRecord } from '../record.js'
+import { failureInjector, stallInjector } from '../runtime/injected-failure.js'
 import type { Logger } from '../runtime/logger.js'
 
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
@@ -84,6 +86,8 @@ export class TransactionalWriter {
   #producer: Producer | undefined
   #admin: Admin | undefined
   #closed = false
+  #fail = failureInjector()
+  #stall = stallInjector()
 
   constructor (options: TransactionalWriterOptions) {
     this.#options = { ...transactionalWriterDefaults, ...options }
@@ -103,7 +107,7 @@ export class TransactionalWriter {
    * which fences an older instance with the same id and aborts its open transaction; do it
    * before reading so that its pending offsets are settled first.
    */
-  async start (): Promise<void> {
+  async start (resume?: { producerId: bigint, producerEpoch: number }): Promise<void> {
     if (this.#producer !== undefined) return
     const { kafka, transactionalId, transactionTimeoutMs } = this.#options
     const exactlyOnce = this.guarantee === 'exactly-once'
@@ -126,7 +130,10 @@ export class TransactionalWriter {
         // (empty) transaction on the client, so the next beginTransaction skips the init.
         // -1/-1 says "no previous producer": the client's default (0/0) claims to resume
         // producer 0, which the coordinator answers with PRODUCER_FENCED once the id has history.
-        const tx = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 })
+        // With `resume` (the producer id and epoch of a producer whose transaction timed out),
+        // the coordinator lets this producer continue that id (KIP-588) unless another instance
+        // took the transactional id meanwhile: then it answers PRODUCER_FENCED.
+        const tx = await producer.beginTransaction(resume ?? { producerId: -1n, producerEpoch: -1 })
         await tx.cancel()
       } catch (error) {
         await Promise.resolve(producer.close(true)).catch(() => {})
@@ -164,6 +171,8 @@ export class TransactionalWriter {
       tx = await producer.beginTransaction()
       // Several requests in one transaction when the batch is larger than the broker takes at once.
       for (const messages of chunkMessages(batch.messages)) await tx.send({ messages })
+      this.#fail('after-send')
+      await this.#stall('after-send')
       await tx.addConsumer(consumer)
       // Sequential on purpose: the client deduplicates concurrent TxnOffsetCommit calls into one.
       for (const r of last) {
@@ -179,6 +188,18 @@ export class TransactionalWriter {
       session.committed(last)
     } catch (error) {
       this.aborted++
+      if (epochRejected(error)) {
+        // Our epoch is stale. Either the broker aborted our transaction because it outlived the
+        // transaction timeout (a stalled batch) and bumped the epoch, which is not fencing (its
+        // partition leaders say INVALID_PRODUCER_EPOCH, its coordinator may say PRODUCER_FENCED),
+        // or another instance took our transactional id. The coordinator tells them apart: a new
+        // producer asking to continue our producer id and epoch is let in only in the first case
+        // (KIP-588), and gets PRODUCER_FENCED (exit 3) in the second.
+        this.#options.logger?.warn(`the broker rejected this producer's epoch (${epochError(error)}); replacing the producer if no other instance took over`)
+        await this.#renewProducer(producer)
+        this.#options.logger?.warn('the transaction had outlived the transaction timeout and was aborted by the broker; producer replaced, re-reading from the committed offsets')
+        throw new RebalanceError('the transaction outlived the transaction timeout and was aborted by the broker; re-reading from the committed offsets', { cause: error })
+      }
       if (tx !== undefined) await this.#abort(tx, error)
       const classified = classify(error, this.#options.transactionalId)
       if (classified instanceof RebalanceError && classified.cause !== undefined &&
@@ -192,8 +213,16 @@ export class TransactionalWriter {
     }
   }
 
+  /** Replaces the producer with one that continues its producer id (or learns it was fenced). */
+  async #renewProducer (old: Producer): Promise<void> {
+    const resume = old.producerId !== undefined && old.producerEpoch !== undefined ? { producerId: old.producerId, producerEpoch: old.producerEpoch } : undefined
+    if (this.#producer === old) this.#producer = undefined
+    await Promise.resolve(old.close(true)).catch(() => {})
+    await this.start(resume)
+  }
+
   async #abort (tx: Transaction, cause: unknown): Promise<void> {
-    if (isFenced(cause)) return // nothing to abort with: the coordinator no longer knows our epoch
+    if (clientApiError(cause, 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) return // nothing to abort with: the coordinator no longer knows our epoch
     try {
       await tx.abort()
     } catch (error) {
@@ -429,27 +458,26 @@ function lastPerPartition (records: readonly KafkaRecord[]): KafkaRecord[] {
   return [...last.values()]
 }
 
-interface FindableError { findBy?: (property: string, value: unknown) => unknown }
+/** The broker no longer takes our producer epoch: a timed-out transaction, or fencing (see #writeExactlyOnce). */
+function epochRejected (error: unknown): boolean {
+  return epochError(error) !== undefined
+}
 
-function isFenced (error: unknown): boolean {
-  const e = error as FindableError
-  return !!(e?.findBy?.('apiId', 'PRODUCER_FENCED') ?? e?.findBy?.('apiId', 'INVALID_PRODUCER_EPOCH') ??
-    e?.findBy?.('apiId', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED'))
+function epochError (error: unknown): string | undefined {
+  return clientApiError(error, 'INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED')
 }
 
 /** Turns client errors that mean "stop" or "re-read" into FencedError / RebalanceError. */
 function classify (error: unknown, transactionalId: string | undefined): unknown {
   if (error instanceof FencedError || error instanceof RebalanceError) return error
-  const e = error as FindableError
-  if (e?.findBy?.('apiId', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
+  if (clientApiError(error, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) {
     return new FencedError(`not authorized to use transactional id "${transactionalId}"`, { cause: error })
   }
-  if (isFenced(error)) {
+  if (clientApiError(error, 'PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH')) {
     return new FencedError(`fenced: another instance started with transactional id "${transactionalId}" and took over; ` +
       'this one stops (give each running scorer its own --transactional-id)', { cause: error })
   }
-  for (const id of ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS']) {
-    if (e?.findBy?.('apiId', id)) return new RebalanceError(`the group coordinator rejected the offsets (${id}): partitions moved; re-reading from the committed offsets`, { cause: error })
-  }
+  const moved = clientApiError(error, 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS')
+  if (moved) return new RebalanceError(`the group coordinator rejected the offsets (${moved}): partitions moved; re-reading from the committed offsets`, { cause: error })
   return error
 }

@@ -152,9 +152,9 @@ test('`streamfit load --fresh --data data/susy-8k.csv.gz --json` ends with the c
   const defaults = loadConfig() // the real susy-* topics, as a user's run writes them
   const { stdout } = await runCli(['load', '--fresh', '--data', 'data/susy-8k.csv.gz', '--json'], {}, { cwd: PACKAGE_ROOT })
   const last = stdout.trim().split('\n').at(-1) ?? ''
-  assert.match(last, /^\{"susy-train": 4800, "susy-test": 3200, "seconds": [0-9.]+, "recordsPerSecond": \d+, "synthetic": false\}$/)
+  assert.match(last, /^\{"susy-train": 4800, "susy-test": 3200, "wallSeconds": [0-9.]+, "busySeconds": [0-9.]+, "recordsPerSecond": \d+, "synthetic": false\}$/)
   const parsed = JSON.parse(last) as Record<string, unknown>
-  assert.equal(Object.keys(parsed), ['susy-train', 'susy-test', 'seconds', 'recordsPerSecond', 'synthetic'])
+  assert.equal(Object.keys(parsed), ['susy-train', 'susy-test', 'wallSeconds', 'busySeconds', 'recordsPerSecond', 'synthetic'])
   assert.is(sum(await endOffsets(defaults.kafka, defaults.topics.train)), 4800)
   assert.is(sum(await endOffsets(defaults.kafka, defaults.topics.test)), 3200)
 })

@@ -1,27 +1,32 @@
 // End to end through the CLI, as a user runs it: load the 8k SUSY file, train 10 epochs from
 // Kafka, evaluate on the 3,200 test-split rows read back from the test topic. The bar is the
 // issue's: accuracy >= 0.78 and AUC >= 0.855 (in-memory training reaches about 0.787 / 0.862).
-// Takes about a minute on the WASM backend (longer on a loaded machine).
+// Runs once per backend under test (test/support/backends.ts): about a minute on WASM, less natively.
+import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { lastValueFrom, merge, toArray } from 'rxjs'
+import { Redis } from 'ioredis'
 import { deleteTopics } from '../../src/kafka/admin.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { fromPartition } from '../../src/sources/partition.js'
-import { CliFailure, runCli } from '../support/cli.js'
-import { NATIVE_BACKENDS } from '../support/hide-packages.js'
 import { config, kafka } from '../support/ml.js'
 import { uniqueName } from '../support/names.js'
-import { SUSY_8K } from '../support/paths.js'
-import { dropTestModels } from '../support/stored-model.js'
+import { PACKAGE_ROOT, SUSY_8K } from '../support/paths.js'
+import { TEST_BACKENDS } from '../support/backends.js'
+import { bareProject } from '../support/bare-project.js'
 
+const run = promisify(execFile)
+const bin = join(PACKAGE_ROOT, 'bin', 'streamfit.js')
 const home = mkdtempSync(join(tmpdir(), 'streamfit-train-'))
 const topics = { train: uniqueName('q-train'), test: uniqueName('q-test'), predictions: uniqueName('q-pred'), dlq: uniqueName('q-dlq') }
 const prefix = `${uniqueName('streamfit-quality')}:`
 const env = {
+  ...process.env,
   STREAMFIT_TRAIN_TOPIC: topics.train,
   STREAMFIT_TEST_TOPIC: topics.test,
   STREAMFIT_PREDICTIONS_TOPIC: topics.predictions,
@@ -32,26 +37,32 @@ const env = {
 }
 
 async function streamfit (...args: string[]): Promise<Record<string, unknown>> {
-  return (await runCli(args, env, { timeoutMs: 600_000 })).json
+  const { stdout } = await run(process.execPath, [bin, ...args], { env, maxBuffer: 16 << 20 })
+  const lines = stdout.trim().split('\n')
+  return JSON.parse(lines[lines.length - 1])
 }
 
 test.after(async () => {
   await deleteTopics(kafka, Object.values(topics))
   rmSync(home, { recursive: true, force: true })
-  await dropTestModels(config.redisUrl, prefix)
+  const redis = new Redis(config.redisUrl)
+  const keys = await redis.keys(`${prefix}*`)
+  if (keys.length > 0) await redis.del(...keys)
+  await redis.quit()
 })
 
-test('load 8k -> train 10 epochs from Kafka -> evaluate on the unseen test split: accuracy >= 0.78, AUC >= 0.855', async () => {
-  const loaded = await streamfit('load', '--fresh', '--data', SUSY_8K, '--json')
-  assert.is(loaded[topics.train], 4800)
-  assert.is(loaded[topics.test], 3200)
+TEST_BACKENDS.forEach((backend, i) => test(`load 8k -> train 10 epochs from Kafka on ${backend} -> evaluate on the unseen test split: accuracy >= 0.78, AUC >= 0.855`, async () => {
+  const model = `susy@${i + 1}`
+  if (i === 0) {
+    const loaded = await streamfit('load', '--fresh', '--data', SUSY_8K, '--json')
+    assert.is(loaded[topics.train], 4800)
+    assert.is(loaded[topics.test], 3200)
+  }
 
-  // WASM named, not `auto`: the thresholds hold for it, and `auto` picks whatever native backend
-  // this machine happens to have.
-  const trained = await streamfit('train', '--epochs', '10', '--seed', '1', '--backend', 'wasm', '--json')
+  const trained = await streamfit('train', '--epochs', '10', '--seed', '1', '--backend', backend, '--json')
   assert.is(trained.epochs, 10)
-  assert.is(trained.model, 'susy@1')
-  assert.is(trained.backend, 'wasm')
+  assert.is(trained.model, model)
+  assert.is(trained.backend, backend)
   assert.is(trained.rows, 4800)
   assert.ok((trained.rowsPerSecond as number) > 0)
   assert.ok((trained.accuracy as number) > 0.75, `training accuracy ${trained.accuracy}`)
@@ -60,7 +71,7 @@ test('load 8k -> train 10 epochs from Kafka -> evaluate on the unseen test split
 
   const registry = new ModelRegistry({ url: config.redisUrl, prefix })
   try {
-    const [version] = await registry.list()
+    const version = (await registry.list()).find(v => v.ref === model)!
     assert.equal(version.offsets, { [topics.train]: { 0: 4800n } }, 'the version records the input it consumed')
     assert.is(version.epochs, 10)
     assert.is(version.params, 68_481)
@@ -77,25 +88,29 @@ test('load 8k -> train 10 epochs from Kafka -> evaluate on the unseen test split
   const csv = join(home, 'test-split.csv')
   writeFileSync(csv, records.map(r => `${r.key?.toString()},${r.value?.toString()}`).join('\n') + '\n')
 
-  const evaluated = await streamfit('evaluate', '--data', csv, '--model', 'susy@1', '--json')
+  const evaluated = await streamfit('evaluate', '--data', csv, '--model', model, '--backend', backend, '--json')
   assert.is(evaluated.rows, 3200)
-  assert.is(evaluated.model, 'susy@1')
+  assert.is(evaluated.model, model)
+  assert.is(evaluated.backend, backend)
   assert.ok((evaluated.accuracy as number) >= 0.78, `test accuracy ${evaluated.accuracy} >= 0.78`)
   assert.ok((evaluated.auc as number) >= 0.855, `test AUC ${evaluated.auc} >= 0.855`)
   assert.ok((evaluated.loss as number) < 0.5, `test loss ${evaluated.loss}`)
-})
+}))
 
 test('train refuses a backend that is not installed: exit 2, one line, before touching Kafka', async () => {
+  const bare = bareProject()
   try {
-    await runCli(['train', '--backend', 'gpu'], env, { hide: NATIVE_BACKENDS })
+    await run(process.execPath, [bare.cli, 'train', '--backend', 'gpu'], { env })
     assert.unreachable('train --backend gpu succeeded')
   } catch (error) {
-    if (!(error instanceof CliFailure)) throw error
-    assert.is(error.exit.code, 2)
-    const lines = error.exit.stderr.trim().split('\n').filter(l => !l.startsWith('{'))
+    const e = error as { code: number; stderr: string }
+    assert.is(e.code, 2)
+    const lines = e.stderr.trim().split('\n').filter(l => !l.startsWith('{'))
     assert.equal(lines, ['streamfit: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed'])
+  } finally {
+    bare.remove()
   }
-  assert.not.ok(existsSync(join(home, 'plots', 'susy@2.svg')))
+  assert.not.ok(existsSync(join(home, 'plots', `susy@${TEST_BACKENDS.length + 1}.svg`)))
 })
 
 test.run()

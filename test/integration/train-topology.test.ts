@@ -34,7 +34,7 @@ test('bad records go to the dead-letter topic once, not once per epoch; every go
   })
   await producer.close()
 
-  const result = await runTrain({ kafka, topic: t.train, dlqTopic: t.dlq, epochs: 3, batchSize: 64, backend: 'wasm', seed: 1 })
+  const result = await runTrain({ kafka, topic: t.train, dlqTopic: t.dlq, epochs: 3, validationFraction: 0, batchSize: 64, backend: 'wasm', seed: 1 })
   await result.runner.close()
   assert.is(result.rows, 300)
   assert.equal(result.epochs.map(e => [e.epoch, e.rows, e.step]), [[1, 300, 5], [2, 300, 5], [3, 300, 5]])
@@ -51,7 +51,7 @@ test('the epoch cache trains the very same model as re-reading Kafka (same seed)
   const probe = xs.subarray(0, 200 * 18)
   const predictions: Float32Array[] = []
   for (const cache of [false, true]) {
-    const result = await runTrain({ kafka, topic: t.train, dlqTopic: t.dlq, epochs: 3, batchSize: 50, shuffleBuffer: 64, backend: 'wasm', seed: 9, cache })
+    const result = await runTrain({ kafka, topic: t.train, dlqTopic: t.dlq, epochs: 3, validationFraction: 0, batchSize: 50, shuffleBuffer: 64, backend: 'wasm', seed: 9, cache })
     try {
       assert.equal(result.epochs.map(e => e.rows), [500, 500, 500])
       predictions.push(await result.runner.predict(probe, 200))

@@ -2,7 +2,6 @@
 // deployment runs it. startCli streams (for processes a test kills or waits on), runCli runs a
 // command to its end.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { hidePackages } from './hide-packages.js'
 import { CLI } from './paths.js'
 
 export { CLI }
@@ -25,16 +24,13 @@ export interface CliProcess {
 
 export interface CliOptions {
   cwd?: string
-  /** Packages the CLI must see as not installed (see hide-packages.ts). */
-  hide?: string[]
 }
 
 /** Starts `streamfit ...args`; the environment is this process's plus `env` (undefined removes a variable). */
-export function startCli (name: string, args: string[], env: NodeJS.ProcessEnv = {}, { cwd, hide = [] }: CliOptions = {}): CliProcess {
-  const hidden = hidePackages(hide)
-  const merged = { ...process.env, ...env, ...(hide.length > 0 ? hidden.env : {}) }
+export function startCli (name: string, args: string[], env: NodeJS.ProcessEnv = {}, { cwd }: CliOptions = {}): CliProcess {
+  const merged = { ...process.env, ...env }
   for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key]
-  const child = spawn(process.execPath, [...(hide.length > 0 ? hidden.execArgv : []), CLI, ...args], { env: merged, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, ...args], { env: merged, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout!.setEncoding('utf8').on('data', (c: string) => { out += c })

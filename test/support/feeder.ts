@@ -29,6 +29,8 @@ export function feedRows (kafka: KafkaConfig, topic: string, { partitions = 1, r
       await new Promise(resolve => setTimeout(resolve, everyMs))
     }
   })()
+  // A failed send surfaces from stop(); until then it must not be an unhandled rejection.
+  loop.catch(() => {})
   return {
     get written () { return written },
     stop: async () => {

@@ -32,7 +32,8 @@ export interface ScorerProcess {
   result (): Promise<Record<string, number | string>>
 }
 
-export function startScorer (env: ScorerEnv, args: string[]): ScorerProcess {
+/** `extraEnv` adds to (or overrides) the environment, e.g. STREAMFIT_FAIL for injected failures. */
+export function startScorer (env: ScorerEnv, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ScorerProcess {
   const cli = startCli('score', ['score', '--json', ...args], {
     KAFKA_BROKERS: env.brokers,
     REDIS_URL: env.redisUrl,
@@ -40,7 +41,8 @@ export function startScorer (env: ScorerEnv, args: string[]): ScorerProcess {
     STREAMFIT_TEST_TOPIC: env.input,
     STREAMFIT_PREDICTIONS_TOPIC: env.predictions,
     STREAMFIT_DLQ_TOPIC: env.dlq,
-    STREAMFIT_LOG_LEVEL: process.env.STREAMFIT_LOG_LEVEL ?? 'warn'
+    STREAMFIT_LOG_LEVEL: process.env.STREAMFIT_LOG_LEVEL ?? 'warn',
+    ...extraEnv
   })
   const child = cli.child
   const exited = cli.exited.then(exit => {

@@ -8,8 +8,8 @@ import { parse } from 'yaml'
 import { kafkaServerProperties } from '../../src/infra/kafka-broker.js'
 import { KAFKA_VERSION, PACKAGE_ROOT } from '../../src/infra/paths.js'
 
-interface Service { image?: string, environment?: Record<string, string | number>, command?: string[], ports?: string[] }
-const compose = parse(readFileSync(join(PACKAGE_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> }
+interface Service { image?: string, environment?: Record<string, string | number>, command?: string[], ports?: string[], volumes?: string[] }
+const compose = parse(readFileSync(join(PACKAGE_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service>, volumes?: Record<string, unknown> }
 
 /** KIP-975 naming, backwards: KAFKA_A_B -> a.b, __ -> _, ___ -> -. */
 function toProperty (env: string): string {
@@ -49,10 +49,12 @@ test('every non-network setting of the `up` broker is in the compose broker, wit
   assert.match(fromCompose.get('advertised.listeners') ?? '', /localhost:9092/, 'the host reaches it at the default address')
 })
 
-test('Redis runs without persistence on the default port', () => {
+test('Redis persists every write (AOF, fsync always) on a volume, on the default port', () => {
   const redis = compose.services.redis
   assert.match(redis.image ?? '', /^redis:/)
-  assert.equal(redis.command, ['redis-server', '--save', '', '--appendonly', 'no'])
+  assert.equal(redis.command, ['redis-server', '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''])
+  assert.ok((redis.volumes ?? []).some(v => v === 'redis-data:/data'), 'the redis image keeps its files in /data: a named volume')
+  assert.ok('redis-data' in (compose.volumes ?? {}), 'the volume is declared')
   assert.ok((redis.ports ?? []).some(p => p.endsWith(':6379:6379')))
   assert.ok((compose.services.kafka.ports ?? []).some(p => p.endsWith(':9092:9092')))
 })

@@ -114,13 +114,13 @@ test('train and online status carry learning curves and epoch progress', async (
   await runApp('train', { ...quiet, metricsPort: 0 }, async ({ metricsServer }) => {
     metrics.trainingEpochs.set({ app: 'train' }, 10)
     metrics.trainingEpoch.set({ app: 'train' }, 1)
-    metrics.trainingLoss.set({ app: 'train' }, 0.6)
-    metrics.trainingAccuracy.set({ app: 'train' }, 0.7)
+    metrics.epochLoss.set({ app: 'train' }, 0.6)
+    metrics.epochAccuracy.set({ app: 'train' }, 0.7)
     metrics.modelVersion.set({ app: 'train', model: 'susy' }, 0)
     await sleep(1100)
     metrics.trainingEpoch.set({ app: 'train' }, 2)
-    metrics.trainingLoss.set({ app: 'train' }, 0.5)
-    metrics.trainingAccuracy.set({ app: 'train' }, 0.75)
+    metrics.epochLoss.set({ app: 'train' }, 0.5)
+    metrics.epochAccuracy.set({ app: 'train' }, 0.75)
     await sleep(1100)
     const status = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
     shape(status.learning, { accuracy: 'array', loss: 'array', epoch: 'number|null', epochs: 'number|null' }, 'learning')

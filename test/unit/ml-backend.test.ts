@@ -1,7 +1,6 @@
-// Backend choice: without the native tfjs packages `auto` must fall back to WASM quietly, and
-// forcing a missing backend must be a one-line usage error. "Not installed" is constructed (the
-// packages are hidden from the child process's resolver), so the tests hold on a machine that
-// has them installed too.
+// Backend choice: `auto` falls back quietly past native packages a project lacks (tested in a copy
+// of the project without them), forcing a missing backend is a one-line usage error, and every
+// backend under test loads and computes.
 import { execFile } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,46 +11,38 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UsageError } from '../../src/errors.js'
 import { parseBackend } from '../../src/ml/backend.js'
-import { hidePackages, NATIVE_BACKENDS } from '../support/hide-packages.js'
+import { bareProject } from '../support/bare-project.js'
+import { TEST_BACKENDS } from '../support/backends.js'
 
 const run = promisify(execFile)
 const backendModule = fileURLToPath(new URL('../../src/ml/backend.js', import.meta.url))
 
-/**
- * Runs an ES module script in a fresh node process, with `hidden` packages not installed. (From a
- * file: worker threads inherit the node flags, and --input-type is refused there.)
- */
-async function runScript (script: string, hidden: string[] = []): Promise<{ stdout: string; stderr: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'streamfit-backend-script-'))
-  try {
-    writeFileSync(join(dir, 'script.mjs'), script)
-    const { execArgv, env } = hidePackages(hidden)
-    return await run(process.execPath, [...execArgv, join(dir, 'script.mjs')], { env: { ...process.env, ...env } })
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
-
 /** Loads a backend in a fresh process, predicts once, and returns what it printed. */
-async function inChild (preference: string, module = backendModule, hidden: string[] = []): Promise<{ stdout: string; stderr: string }> {
-  return runScript(`
+async function inChild (preference: string, module = backendModule): Promise<{ stdout: string; stderr: string }> {
+  const script = `
     const { loadBackend } = await import(${JSON.stringify(module)})
     const b = await loadBackend(${JSON.stringify(preference)})
     const y = b.tf.tensor2d([[1, 2]]).matMul(b.tf.tensor2d([[3], [4]])).dataSync()[0]
-    console.log(JSON.stringify({ name: b.name, skipped: b.skipped, active: b.tf.getBackend(), y }))`, hidden)
+    console.log(JSON.stringify({ name: b.name, skipped: b.skipped, active: b.tf.getBackend(), y }))`
+  return run(process.execPath, ['--input-type=module', '-e', script])
 }
 
-test('auto falls back past the missing native packages to WASM, silently, with the reasons kept', async () => {
-  const { stdout, stderr } = await inChild('auto', backendModule, NATIVE_BACKENDS)
-  const result = JSON.parse(stdout)
-  assert.is(result.name, 'wasm')
-  assert.is(result.active, 'wasm')
-  assert.is(result.y, 11)
-  assert.equal(result.skipped, [
-    'gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed',
-    'node backend unavailable: @tensorflow/tfjs-node is not installed'
-  ])
-  assert.is(stderr, '', 'nothing on stderr: no stack trace, no tfjs advice')
+test('auto falls back past missing native packages to WASM, silently, with the reasons kept', async () => {
+  const bare = bareProject()
+  try {
+    const { stdout, stderr } = await inChild('auto', bare.module('src/ml/backend.js'))
+    const result = JSON.parse(stdout)
+    assert.is(result.name, 'wasm')
+    assert.is(result.active, 'wasm')
+    assert.is(result.y, 11)
+    assert.equal(result.skipped, [
+      'gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed',
+      'node backend unavailable: @tensorflow/tfjs-node is not installed'
+    ])
+    assert.is(stderr, '', 'nothing on stderr: no stack trace, no tfjs advice')
+  } finally {
+    bare.remove()
+  }
 })
 
 test('the pure-JS CPU backend works when asked for, without tfjs console advice', async () => {
@@ -60,25 +51,37 @@ test('the pure-JS CPU backend works when asked for, without tfjs console advice'
   assert.is(stderr, '')
 })
 
+for (const name of TEST_BACKENDS) {
+  test(`backend ${name} loads when asked for and computes, with nothing on stderr (TensorFlow's C++ notes silenced)`, async () => {
+    const { stdout, stderr } = await inChild(name)
+    const result = JSON.parse(stdout)
+    assert.equal([result.name, result.active, result.y], [name, name === 'node' ? 'tensorflow' : name, 11])
+    assert.is(stderr, '')
+  })
+}
+
 test('forcing a backend that is not installed is a one-line UsageError naming the package', async () => {
-  // Through the worker too: ModelRunner.create reports it the same way, and the child exits on
-  // its own, so no worker is left behind.
-  const dist = dirname(dirname(dirname(backendModule)))
-  const { stdout } = await runScript(`
-    const { loadBackend } = await import(${JSON.stringify(backendModule)})
-    const { ModelRunner } = await import(${JSON.stringify(join(dist, 'src', 'ml', 'runner.js'))})
-    const { UsageError } = await import(${JSON.stringify(join(dist, 'src', 'errors.js'))})
-    const outcome = async f => { try { await f(); return 'loaded' } catch (e) { return (e instanceof UsageError ? 'UsageError: ' : 'other: ') + e.message } }
-    console.log(JSON.stringify([
-      await outcome(() => loadBackend('gpu')),
-      await outcome(() => loadBackend('node')),
-      await outcome(() => ModelRunner.create({ backend: 'gpu' }))
-    ]))`, NATIVE_BACKENDS)
-  assert.equal(JSON.parse(stdout), [
-    'UsageError: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed',
-    'UsageError: node backend unavailable: @tensorflow/tfjs-node is not installed',
-    'UsageError: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed'
-  ])
+  const bare = bareProject()
+  try {
+    for (const [name, pkg] of [['gpu', '@tensorflow/tfjs-node-gpu'], ['node', '@tensorflow/tfjs-node']]) {
+      try {
+        await inChild(name, bare.module('src/ml/backend.js'))
+        assert.unreachable(`${name} loaded`)
+      } catch (error) {
+        assert.match((error as { stderr: string }).stderr, `UsageError: ${name} backend unavailable: ${pkg} is not installed`)
+      }
+    }
+    // Through the worker too: ModelRunner.create reports it the same way and leaves no worker behind.
+    // A script file, not -e: the worker would inherit --input-type and refuse to start.
+    const script = join(bare.root, 'runner-gpu.mjs')
+    writeFileSync(script, `
+      const { ModelRunner } = await import(${JSON.stringify(bare.module('src/ml/runner.js'))})
+      try { await ModelRunner.create({ backend: 'gpu' }) } catch (e) { console.log(e.name + ': ' + e.message) }`)
+    const { stdout } = await run(process.execPath, [script], { timeout: 60_000 })
+    assert.is(stdout.trim(), 'UsageError: gpu backend unavailable: @tensorflow/tfjs-node-gpu is not installed')
+  } finally {
+    bare.remove()
+  }
 })
 
 test('an installed but broken native package (no CUDA libraries) is skipped with its reason, not a stack', async () => {
