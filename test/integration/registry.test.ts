@@ -179,7 +179,7 @@ test('every new version is announced: watch callback and versions$ Observable', 
 })
 
 test('an unreachable Redis is a one-line usage error', async () => {
-  await rejects(() => ModelRegistry.connect({ url: 'redis://127.0.0.1:1/0' }), (e: Error) => e instanceof UsageError && /cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0/.test(e.message) && !e.message.includes('\n'))
+  await rejects(() => ModelRegistry.connect({ url: 'redis://127.0.0.1:1/0' }), (e: Error) => e instanceof UsageError && /no Redis answers at redis:\/\/127\.0\.0\.1:1\/0.*REDIS_URL/.test(e.message) && !e.message.includes('\n'))
 })
 
 test.run()
