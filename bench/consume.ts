@@ -67,28 +67,43 @@ async function produce (topic: string, records: number): Promise<void> {
   }
 }
 
+/** Counts records and bytes, from the first record (wall time and CPU) to the last. */
+class RunMeter {
+  records = 0
+  bytes = 0
+  #started = performance.now()
+  #first = 0
+  #last = 0
+  #cpu = process.cpuUsage()
+  #cpuMs = 0
+
+  add (bytes: number): void {
+    if (this.records === 0) { this.#first = performance.now(); this.#cpu = process.cpuUsage() }
+    this.records++
+    this.bytes += bytes
+  }
+
+  /** The last record was counted. */
+  end (): void {
+    this.#last = performance.now()
+    this.#cpuMs = cpuSince(this.#cpu)
+  }
+
+  get run (): Run {
+    return { records: this.records, bytes: this.bytes, firstToLastMs: this.#last - this.#first, totalMs: this.#last - this.#started, cpuMs: this.#cpuMs }
+  }
+}
+
 /** The documented way to read with @platformatic/kafka: a consumer stream, counted on 'data'. */
 async function rawConsumer (topic: string, end: bigint): Promise<Run> {
-  const started = performance.now()
+  const meter = new RunMeter()
   const consumer = new Consumer({ ...connectionOptions(kafka, 'bench-raw'), groupId: `bench-raw-${randomBytes(4).toString('hex')}`, autocommit: false })
-  let records = 0
-  let bytes = 0
-  let first = 0
-  let last = 0
-  let cpu = process.cpuUsage()
-  let cpuMs = 0
   try {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.MANUAL, offsets: [{ topic, partition: 0, offset: 0n }] })
     await new Promise<void>((resolve, reject) => {
       stream.on('data', message => {
-        if (records === 0) { first = performance.now(); cpu = process.cpuUsage() }
-        records++
-        bytes += message.value.length
-        if (message.offset === end - 1n) {
-          last = performance.now()
-          cpuMs = cpuSince(cpu)
-          resolve()
-        }
+        meter.add(message.value.length)
+        if (message.offset === end - 1n) { meter.end(); resolve() }
       })
       stream.once('error', reject)
     })
@@ -96,40 +111,24 @@ async function rawConsumer (topic: string, end: bigint): Promise<Run> {
   } finally {
     await consumer.close()
   }
-  return { records, bytes, firstToLastMs: last - first, totalMs: last - started, cpuMs }
+  return meter.run
 }
 
 async function partitionSource (topic: string, end: bigint): Promise<Run> {
-  const started = performance.now()
-  let records = 0
-  let bytes = 0
-  let first = 0
-  let cpu = process.cpuUsage()
-  await lastValueFrom(fromPartition({ topic, kafka, stop: end }).pipe(tap(record => {
-    if (records === 0) { first = performance.now(); cpu = process.cpuUsage() }
-    records++
-    bytes += record.value?.length ?? 0
-  })), { defaultValue: undefined })
-  const last = performance.now()
-  return { records, bytes, firstToLastMs: last - first, totalMs: last - started, cpuMs: cpuSince(cpu) }
+  const meter = new RunMeter()
+  await lastValueFrom(fromPartition({ topic, kafka, stop: end }).pipe(tap(record => meter.add(record.value?.length ?? 0))), { defaultValue: undefined })
+  meter.end()
+  return meter.run
 }
 
 /** fromGroup with a fresh group; it completes after its stream timeout, which is not counted. */
 async function groupSource (topic: string, end: bigint): Promise<Run> {
-  const started = performance.now()
-  let records = 0
-  let bytes = 0
-  let first = 0
-  let last = 0
-  let cpu = process.cpuUsage()
-  let cpuMs = 0
+  const meter = new RunMeter()
   await lastValueFrom(fromGroup({ topics: [topic], groupId: `bench-group-${randomBytes(4).toString('hex')}`, kafka, streamTimeout: 1000 }).pipe(tap(record => {
-    if (records === 0) { first = performance.now(); cpu = process.cpuUsage() }
-    records++
-    bytes += record.value?.length ?? 0
-    if (record.offset === end - 1n) { last = performance.now(); cpuMs = cpuSince(cpu) }
+    meter.add(record.value?.length ?? 0)
+    if (record.offset === end - 1n) meter.end()
   })), { defaultValue: undefined })
-  return { records, bytes, firstToLastMs: last - first, totalMs: last - started, cpuMs }
+  return meter.run
 }
 
 const readers = { raw: rawConsumer, fromPartition: partitionSource, fromGroup: groupSource }

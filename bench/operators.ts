@@ -11,13 +11,13 @@ import { PerformanceObserver } from 'node:perf_hooks'
 import { Session } from 'node:inspector/promises'
 import { from, map, Observable, type OperatorFunction } from 'rxjs'
 import { readSusySample } from '../src/data/sample.js'
-import { batch, decodeCsv, parseFeatures, parseLabel, shuffle, toArrays, type Example, type KafkaRecord } from '../src/index.js'
+import { batch, decodeCsv, parseFeatures, parseLabel, shuffle, toArrays, type Example, type ConsumedRecord } from '../src/index.js'
 
 const N = Number(process.argv[2] ?? 500_000)
 const ROUNDS = 5
 
 const rows = readSusySample().split('\n').filter(Boolean)
-const records: KafkaRecord[] = Array.from({ length: N }, (_, i) => {
+const records: ConsumedRecord[] = Array.from({ length: N }, (_, i) => {
   const line = rows[i % rows.length]
   const comma = line.indexOf(',')
   return {
@@ -28,7 +28,7 @@ const records: KafkaRecord[] = Array.from({ length: N }, (_, i) => {
 })
 
 // The obvious decoder: what one writes first. Same strictness (arity, finite, label 0/1).
-function naiveDecode (): OperatorFunction<KafkaRecord, Example> {
+function naiveDecode (): OperatorFunction<ConsumedRecord, Example> {
   return map(record => {
     const parts = record.value!.toString().split(',')
     if (parts.length !== 18) throw new Error('arity')

@@ -49,7 +49,7 @@ function commanderError (error: CommanderError): number {
   const args = process.argv.slice(2)
   const name = args.find(arg => !arg.startsWith('-'))
   const command = name !== undefined && program.commands.some(c => c.name() === name) ? `streamfit ${name}` : 'streamfit'
-  process.stderr.write(`streamfit: ${error.message.replace(/^error: /, '')} (run \`${command} --help\` for usage)\n`)
+  process.stderr.write(`streamfit: ${oneLine(error.message.replace(/^error: /, ''))} (run \`${command} --help\` for usage)\n`)
   return EXIT.usage
 }
 

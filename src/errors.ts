@@ -106,6 +106,11 @@ export function topicsMissing (kafka: Pick<KafkaConfig, 'brokers'>, missing: str
   return new UsageError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${kafka.brokers.join(',')}: run \`streamfit load\` (it creates them), create them, or check the topic name`)
 }
 
+/** A failure STREAMFIT_FAIL asked for (tests of the exactly-once path): retried like any failed batch; exit 1 if it escapes. */
+export class InjectedFailure extends StreamfitError {
+  override name = 'InjectedFailure'
+}
+
 /** The exit code for an error: its own for streamfit's errors, 1 for anything else. */
 export function exitCodeOf (error: unknown): number {
   return error instanceof StreamfitError ? error.exitCode : EXIT.failure

@@ -1,7 +1,8 @@
-// The record type every source emits, independent of the Kafka client underneath.
+// The record type every source emits, independent of the Kafka client underneath. Named apart
+// from the client's own KafkaRecord (a record inside a fetched batch), which it is not.
 import type { Message } from '@platformatic/kafka'
 
-export interface KafkaRecord {
+export interface ConsumedRecord {
   topic: string
   partition: number
   offset: bigint
@@ -11,7 +12,7 @@ export interface KafkaRecord {
   headers: Map<string, Buffer>
 }
 
-export function toKafkaRecord (message: Message<Buffer, Buffer, Buffer, Buffer>): KafkaRecord {
+export function toConsumedRecord (message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedRecord {
   const headers = new Map<string, Buffer>()
   for (const [k, v] of message.headers) headers.set(k.toString(), v)
   return {
@@ -24,3 +25,9 @@ export function toKafkaRecord (message: Message<Buffer, Buffer, Buffer, Buffer>)
     headers
   }
 }
+
+/**
+ * @deprecated The old name of ConsumedRecord; kept only while branches written against it are
+ * merged. Use ConsumedRecord.
+ */
+export type KafkaRecord = ConsumedRecord

@@ -6,35 +6,32 @@
 //     → predict                       with whichever model is current at the batch boundary
 //     → transactionalSink             predictions + dead letters + input offsets, one transaction
 //     ↺ retry                         after an abort: re-read from the committed offsets
-import { hostname } from 'node:os'
-import { concatMap, defer, EMPTY, from, fromEvent, lastValueFrom, map, type Observable, retry, takeUntil, tap, throwError, timer, toArray } from 'rxjs'
-import type { Config, KafkaConfig } from '../src/config.js'
-import { requireTopics } from '../src/kafka/admin.js'
+import { concatMap, from, map, type Observable, tap, toArray } from 'rxjs'
+import type { KafkaConfig } from '../src/config.js'
 import type { Predictor } from '../src/ml/predictor.js'
 import { batch } from '../src/operators/batch.js'
 import { decodeCsv, type DecodeCsvOperator, type Example } from '../src/operators/decode-csv.js'
-import type { KafkaRecord } from '../src/record.js'
-import type { TopologyDescription } from '../src/runtime/describe.js'
+import type { ConsumedRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
 import { metrics } from '../src/runtime/metrics.js'
 import { CollectingDeadLetterSink } from '../src/sinks/dead-letter.js'
-import { toPrediction, toPredictionMessage } from '../src/sinks/predictions.js'
-import { FencedError, RebalanceError } from '../src/errors.js'
-import { TransactionalWriter, transactionalSink, type CommittedBatch, type ProcessingGuarantee, type SinkBatch } from '../src/sinks/transactional.js'
+import { toPrediction, toPredictionMessage } from '../src/codec/prediction.js'
+import { runTransactional, transactionalIdFor } from '../src/runtime/exactly-once.js'
+import { streamTimeoutDetail } from '../src/runtime/describe.js'
+import { withDefaults, type Topology } from '../src/runtime/topology.js'
+import { untilAborted } from '../src/runtime/until-aborted.js'
+import type { BatchWriter, CommittedBatch, ProcessingGuarantee, SinkBatch } from '../src/sinks/sink-batch.js'
 import { DEFAULT_HIGH_WATER_MARK, FlowControl } from '../src/sources/flow-control.js'
 import { fromGroup } from '../src/sources/group.js'
-import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
-export interface ScoreOptions {
-  kafka: KafkaConfig
-  /** Input topic (default susy-test). */
+/** What a scorer runs with, apart from its clients and callbacks; `scoreTopology.settings` fills defaults. */
+export interface ScoreInput {
+  /** Input topic. */
   topic: string
-  /** Where predictions go (default susy-predictions). */
+  /** Where predictions go. */
   predictionsTopic: string
-  /** Where undecodable records go, inside the same transaction (default susy-dlq). */
+  /** Where undecodable records go, inside the same transaction. */
   dlqTopic: string
-  /** The model. A function is called at every batch boundary, so a new version can be swapped in. */
-  predictor: Predictor | (() => Predictor)
   groupId?: string
   batchSize?: number
   /** A batch (and its transaction) closes after this many ms even when not full. */
@@ -48,6 +45,15 @@ export interface ScoreOptions {
   sessionTimeout?: number
   /** Consecutive failed attempts (each aborted and re-read) before giving up. */
   maxRetries?: number
+}
+
+/** The input with every default applied: what runs, and what `describe` prints. */
+export type ScoreSettings = Required<ScoreInput>
+
+export interface ScoreOptions extends ScoreInput {
+  kafka: KafkaConfig
+  /** The model. A function is called at every batch boundary, so a new version can be swapped in. */
+  predictor: Predictor | (() => Predictor)
   /** Aborting it finishes the batch in hand (commits it), then stops. */
   signal?: AbortSignal
   logger?: Logger
@@ -84,44 +90,40 @@ export const scoreDefaults = {
   maxRetries: 30
 }
 
+/** streamfit-score-<group>-<host>: stable across restarts on one host, unique per group. */
 export function defaultTransactionalId (groupId: string): string {
-  return `streamfit-score-${groupId}-${hostname()}`
+  return transactionalIdFor('score', groupId)
 }
 
-export function describe (config: Config): TopologyDescription {
-  return {
+export const scoreTopology: Topology<ScoreInput, ScoreSettings> = {
+  name: 'score',
+  settings: input => {
+    const s = withDefaults(scoreDefaults, input)
+    const { topic, predictionsTopic, dlqTopic } = input
+    return { topic, predictionsTopic, dlqTopic, ...s, transactionalId: input.transactionalId ?? defaultTransactionalId(s.groupId) }
+  },
+  describe: (s, { registryPrefix }) => ({
     name: 'score',
     summary: 'Scores the test topic with the latest model and writes one prediction per input record.',
-    guarantee: 'exactly-once',
-    guaranteeDetail: 'predictions, dead letters and the input offsets commit in one Kafka transaction per batch; ' +
-      'an abort re-reads from the committed offsets; zombies are fenced by transactional id and group generation',
+    guarantee: s.guarantee,
+    guaranteeDetail: s.guarantee === 'exactly-once'
+      ? 'predictions, dead letters and the input offsets commit in one Kafka transaction per batch; ' +
+        `an abort re-reads from the committed offsets; zombies are fenced by transactional id (${s.transactionalId}) and group generation`
+      : 'predictions are sent, then the input offsets committed: a failure in between writes them again',
     steps: [
-      { kind: 'source', name: 'fromGroup', topics: [config.topics.test], detail: `group ${scoreDefaults.groupId}, read_committed, no auto-commit, stream timeout ${scoreDefaults.streamTimeout} ms` },
-      { kind: 'processor', name: 'batch', detail: `${scoreDefaults.batchSize} records or ${scoreDefaults.maxWaitMs} ms` },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [config.topics.dlq] },
-      { kind: 'processor', name: 'predict', stores: [`redis:${config.registryPrefix}`] },
-      { kind: 'sink', name: 'transactionalSink', topics: [config.topics.predictions, config.topics.dlq] }
+      { kind: 'source', name: 'fromGroup', topics: [s.topic], detail: `group ${s.groupId}, read_committed, no auto-commit, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms` },
+      { kind: 'processor', name: 'batch', detail: `${s.batchSize} records or ${s.maxWaitMs} ms` },
+      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'processor', name: 'predict', stores: [`redis:${registryPrefix}`] },
+      { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic, s.dlqTopic], detail: `${s.guarantee}, up to ${s.maxRetries} retries in a row` }
     ]
-  }
+  })
 }
 
 /** Runs the scorer until the stream times out or `signal` aborts; resolves to its totals. */
 export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
-  const o = { ...scoreDefaults, ...options }
-  const { kafka, logger, signal } = o
+  const o = { ...options, ...scoreTopology.settings(options) }
   const current = typeof o.predictor === 'function' ? o.predictor : () => o.predictor as Predictor
-  const transactionalId = o.transactionalId ?? defaultTransactionalId(o.groupId)
-  // The transactional id doubles as the static group member id: a restarted scorer takes its
-  // partitions back at once (no rebalance, no wait for the dead member's session to expire),
-  // and its predecessor is fenced twice, by producer epoch and by group member.
-  const consumer = createGroupConsumer({
-    groupId: o.groupId,
-    kafka,
-    sessionTimeout: o.sessionTimeout,
-    clientSuffix: 'score',
-    ...(o.guarantee === 'exactly-once' ? { groupInstanceId: transactionalId } : {})
-  })
-  const writer = new TransactionalWriter({ kafka, consumer, guarantee: o.guarantee, transactionalId, logger })
   const dlq = new CollectingDeadLetterSink({ topic: o.dlqTopic })
   const decode = decodeCsv({ deadLetter: dlq, requireLabel: false })
   const totals: ScoreResult = { records: 0, batches: 0, transactions: 0, aborted: 0, seconds: 0, busySeconds: 0, recordsPerSecond: 0, model: '', predictions: 0, deadLettered: 0, guarantee: o.guarantee }
@@ -129,75 +131,60 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
   const started = performance.now()
   let firstBatchAt: number | undefined
   let lastCommitAt: number | undefined
-  const countAborted = (): void => {
+  const countAborted = (writer: BatchWriter): void => {
     if (writer.aborted > totals.aborted) metrics.transactions.inc({ ...labels, outcome: 'aborted' }, writer.aborted - totals.aborted)
     totals.aborted = writer.aborted
   }
 
-  const attempt = (): Observable<CommittedBatch<ScoredBatch>> => defer(() => {
-    // One credit pool per attempt: an aborted attempt's records are forgotten with it.
-    const flow = new FlowControl(Math.max(DEFAULT_HIGH_WATER_MARK, 4 * o.batchSize))
-    const records$ = fromGroup({ topics: [o.topic], groupId: o.groupId, consumer, streamTimeout: o.streamTimeout, flow })
-    return untilAborted(records$, signal).pipe(
-      batch(o.batchSize, { maxWaitMs: o.maxWaitMs }),
-      tap(() => { firstBatchAt ??= performance.now() }),
-      concatMap(records => decodeBatch(records, decode, dlq)),
-      concatMap(decoded => predictBatch(decoded, current(), o.predictionsTopic)),
-      transactionalSink<ScoredBatch>(writer),
-      tap(committed => flow.release(committed.records))
-    )
+  await runTransactional<ScoredBatch>({
+    kafka: o.kafka,
+    groupId: o.groupId,
+    input: o.topic,
+    outputs: [o.predictionsTopic, o.dlqTopic],
+    guarantee: o.guarantee,
+    transactionalId: o.transactionalId,
+    sessionTimeout: o.sessionTimeout,
+    maxRetries: o.maxRetries,
+    clientSuffix: 'score',
+    ...(o.signal !== undefined ? { signal: o.signal } : {}),
+    ...(o.logger !== undefined ? { logger: o.logger } : {})
+  }, {
+    attempt: ({ consumer, sink }) => {
+      // One credit pool per attempt: an aborted attempt's records are forgotten with it.
+      const flow = new FlowControl(Math.max(DEFAULT_HIGH_WATER_MARK, 4 * o.batchSize))
+      return fromGroup({ topics: [o.topic], groupId: o.groupId, consumer, streamTimeout: o.streamTimeout, flow }).pipe(
+        untilAborted(o.signal),
+        batch(o.batchSize, { maxWaitMs: o.maxWaitMs }),
+        tap(() => { firstBatchAt ??= performance.now() }),
+        concatMap(records => decodeBatch(records, decode, dlq)),
+        concatMap(decoded => predictBatch(decoded, current(), o.predictionsTopic)),
+        sink,
+        tap(committed => flow.release(committed.records))
+      )
+    },
+    counters: countAborted,
+    committed: (committed, writer) => {
+      const { model, deadLetters } = committed.batch
+      lastCommitAt = performance.now()
+      totals.records += committed.records
+      totals.batches++
+      totals.predictions += committed.messages - deadLetters
+      totals.deadLettered += deadLetters
+      totals.transactions = writer.transactions
+      countAborted(writer)
+      if (model !== totals.model) {
+        if (totals.model) metrics.modelVersion.remove({ ...labels, model: totals.model })
+        metrics.modelVersion.set({ ...labels, model }, 1)
+        totals.model = model
+      }
+      metrics.recordsIn.inc({ ...labels, topic: o.topic }, committed.records)
+      metrics.recordsOut.inc({ ...labels, topic: o.predictionsTopic }, committed.messages - deadLetters)
+      if (deadLetters > 0) metrics.deadLettered.inc({ ...labels, reason: 'decode' }, deadLetters)
+      metrics.transactions.inc({ ...labels, outcome: o.guarantee === 'exactly-once' ? 'committed' : 'none' })
+      metrics.batchSeconds.observe(labels, committed.seconds)
+      o.onBatch?.(committed, totals)
+    }
   })
-
-  // Pin the subscription for the consumer's life. The client reference-counts subscribed topics
-  // per open stream; a retry closes one stream and opens the next, and a count that touches
-  // zero in between makes the member rejoin the group with no topics (a needless rebalance, and
-  // a crash in the client's assignor when the rejoin and the new stream race).
-  consumer.topics.trackAll(o.topic)
-  try {
-    // A missing topic would otherwise surface as a retried send failure per batch.
-    await requireTopics(kafka, [o.topic, o.predictionsTopic, o.dlqTopic])
-    await writer.start()
-    const run$ = attempt().pipe(
-      retry({
-        resetOnSuccess: true,
-        delay: (error: unknown, n: number) => {
-          countAborted()
-          // Stopping: what failed is not committed and will be read again; end cleanly.
-          if (signal?.aborted === true && !(error instanceof FencedError)) return EMPTY
-          if (error instanceof FencedError || n > o.maxRetries) return throwError(() => error)
-          const wait = error instanceof RebalanceError ? 0 : Math.min(100 * 2 ** (n - 1), 5_000)
-          logger?.warn({ err: error, attempt: n, retryInMs: wait }, `batch failed (${(error as Error)?.message}); aborted, re-reading from the committed offsets`)
-          return timer(wait)
-        }
-      }),
-      tap(committed => {
-        const { model, deadLetters } = committed.batch
-        lastCommitAt = performance.now()
-        totals.records += committed.records
-        totals.batches++
-        totals.predictions += committed.messages - deadLetters
-        totals.deadLettered += deadLetters
-        totals.transactions = writer.transactions
-        countAborted()
-        if (model !== totals.model) {
-          if (totals.model) metrics.modelVersion.remove({ ...labels, model: totals.model })
-          metrics.modelVersion.set({ ...labels, model }, 1)
-          totals.model = model
-        }
-        metrics.recordsIn.inc({ ...labels, topic: o.topic }, committed.records)
-        metrics.recordsOut.inc({ ...labels, topic: o.predictionsTopic }, committed.messages - deadLetters)
-        if (deadLetters > 0) metrics.deadLettered.inc({ ...labels, reason: 'decode' }, deadLetters)
-        metrics.transactions.inc({ ...labels, outcome: o.guarantee === 'exactly-once' ? 'committed' : 'none' })
-        metrics.batchSeconds.observe(labels, committed.seconds)
-        o.onBatch?.(committed, totals)
-      })
-    )
-    await lastValueFrom(run$, { defaultValue: undefined })
-  } finally {
-    countAborted()
-    await writer.close()
-    await consumer.close().catch(() => {})
-  }
   totals.seconds = (performance.now() - started) / 1000
   totals.busySeconds = firstBatchAt !== undefined && lastCommitAt !== undefined ? (lastCommitAt - firstBatchAt) / 1000 : 0
   totals.recordsPerSecond = totals.busySeconds > 0 ? totals.records / totals.busySeconds : 0
@@ -205,14 +192,14 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
 }
 
 interface DecodedBatch {
-  records: KafkaRecord[]
+  records: ConsumedRecord[]
   examples: Example[]
   deadLetters: SinkBatch['messages']
 }
 
 // decodeCsv runs synchronously per record, so running it over one batch yields exactly that
 // batch's examples and dead letters: a bad record's offset commits with its dead letter.
-function decodeBatch (records: KafkaRecord[], decode: DecodeCsvOperator, dlq: CollectingDeadLetterSink): Observable<DecodedBatch> {
+function decodeBatch (records: ConsumedRecord[], decode: DecodeCsvOperator, dlq: CollectingDeadLetterSink): Observable<DecodedBatch> {
   return from(records).pipe(decode, toArray(), map(examples => ({ records, examples, deadLetters: dlq.take() })))
 }
 
@@ -239,10 +226,4 @@ async function predictBatch (decoded: DecodedBatch, predictor: Predictor, topic:
   }
   for (const d of deadLetters) messages.push(d)
   return { records, messages, model, deadLetters: deadLetters.length }
-}
-
-function untilAborted<T> (source: Observable<T>, signal: AbortSignal | undefined): Observable<T> {
-  if (signal === undefined) return source
-  if (signal.aborted) return EMPTY
-  return source.pipe(takeUntil(fromEvent(signal, 'abort')))
 }

@@ -101,7 +101,7 @@ export interface TrainResult {
   interrupted: boolean
 }
 
-export const trainDefaults = { partition: 0, epochs: 10, validationFraction: 0.1, patience: 0, reduceLrPatience: 0, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
+export const trainDefaults = { partition: 0, epochs: 30, validationFraction: 0.1, patience: 5, reduceLrPatience: 0, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 
 export function describe (config: Config): TopologyDescription {
   const d = trainDefaults

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import type { KafkaConfig } from '../../src/config.js'
 import { withAdmin } from '../../src/kafka/admin.js'
-import { committedOffsets } from '../../src/kafka/group-offsets.js'
+import { committedOffsets } from '../../src/kafka/offsets.js'
 
 export interface Progress {
   /** First poll that saw a commit: the rate is measured from here, so start-up costs are left out. */

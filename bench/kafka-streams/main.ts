@@ -10,6 +10,7 @@
 //
 //   node dist/bench/kafka-streams/main.js [--records 1000000] [--rounds 1] [--batch-size 1024] [--latency-seconds 60]
 //     [--rss-records 5000000] [--only throughput,latency,rss,train] [--quick]
+//   node dist/bench/kafka-streams/main.js --report-only [--note TEXT]   re-render from kafka-streams-results.json
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -31,10 +32,10 @@ const CLI = join(ROOT, 'bin', 'streamfit.js')
 const SECTIONS = ['throughput', 'latency', 'rss', 'train'] as const
 type Section = typeof SECTIONS[number]
 
-interface Args { records: number, rounds: number, batchSize: number, latencySeconds: number, rssRecords: number, only: Set<Section>, out: string }
+interface Args { records: number, rounds: number, batchSize: number, latencySeconds: number, rssRecords: number, only: Set<Section>, out: string, reportOnly: boolean, note?: string }
 
 function parseArgs (argv: string[]): Args {
-  const args: Args = { records: 1_000_000, rounds: 1, batchSize: 1024, latencySeconds: 60, rssRecords: 5_000_000, only: new Set(SECTIONS), out: join(ROOT, 'bench') }
+  const args: Args = { records: 1_000_000, rounds: 1, batchSize: 1024, latencySeconds: 60, rssRecords: 5_000_000, only: new Set(SECTIONS), out: join(ROOT, 'bench'), reportOnly: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const value = (): string => argv[++i] ?? ''
@@ -44,6 +45,8 @@ function parseArgs (argv: string[]): Args {
     else if (a === '--latency-seconds') args.latencySeconds = parseNumber(a, value(), { min: 15 })
     else if (a === '--rss-records') args.rssRecords = parseNumber(a, value(), { min: 10_000 })
     else if (a === '--out') args.out = value()
+    else if (a === '--report-only') args.reportOnly = true
+    else if (a === '--note') args.note = value()
     else if (a === '--only') args.only = new Set(value().split(',').map(s => { if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only takes ${SECTIONS.join(',')}`); return s as Section }))
     else if (a === '--quick') Object.assign(args, { records: 300_000, latencySeconds: 30, rssRecords: 1_000_000 })
     else throw new Error(`unknown argument ${a}`)
@@ -221,6 +224,14 @@ function train (): Results['train'] {
 
 async function main (): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.reportOnly) {
+    // Re-render the section from the last results (with a note, e.g. how they were gathered).
+    const saved = JSON.parse(readFileSync(join(args.out, 'kafka-streams-results.json'), 'utf8')) as Results
+    if (args.note !== undefined) saved.note = args.note
+    writeFileSync(join(args.out, 'kafka-streams-results.json'), JSON.stringify(saved, null, 2) + '\n')
+    insertSection(join(args.out, 'results.md'), renderSection(saved))
+    return
+  }
   buildJava(log)
   const prefix = `versus-${runId}:`
   const dir = mkdtempSync(join(tmpdir(), 'streamfit-versus-'))

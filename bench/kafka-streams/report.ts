@@ -6,6 +6,8 @@ import type { Guarantee, LatencyFigures } from './java.js'
 export interface Results {
   startedAt: string
   minutes: number
+  /** How the figures were gathered, when not in one plain run. */
+  note?: string
   records: number
   batchSize: number
   brokers: string
@@ -41,7 +43,8 @@ export function renderSection (r: Results): string {
     'Kafka Streams runs `bench/kafka-streams` (CSV → JSON per record, **no model**, one stream thread, commit interval 100 ms); ' +
     `streamfit runs \`streamfit score\` with the tutorial's MLP (68,481 weights) at batch ${fmt(r.batchSize)}, on the backend named in each row. ` +
     'Throughput counts records whose results are committed: the group\'s committed input offsets, polled from outside, from the first commit to the last ' +
-    '(start-up left out, the same for both). Regenerate: `bench/versus` (or `bench/run`, which calls it).', '']
+    '(start-up left out, the same for both). Regenerate: `bench/versus` (or `bench/run`, which calls it).', '',
+    ...(r.note !== undefined ? [`**Note:** ${r.note}`, ''] : [])]
   if (r.throughput.length > 0) {
     lines.push(`### Scoring throughput, ${fmt(r.records)} records`, '', '| system | backend | guarantee | records/s (median) | vs Kafka Streams, same guarantee | target |', '| --- | --- | --- | ---: | ---: | --- |')
     for (const guarantee of ['exactly_once_v2', 'at_least_once'] as Guarantee[]) {

@@ -10,10 +10,10 @@
 import { loadConfig, parseNumber } from '../../src/config.js'
 import { UsageError } from '../../src/errors.js'
 import { endOffsets } from '../../src/kafka/admin.js'
-import { HotSwapPredictor } from '../../src/online/hot-swap.js'
+import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import type { Predictor } from '../../src/ml/predictor.js'
-import type { ProcessingGuarantee } from '../../src/sinks/transactional.js'
+import type { ProcessingGuarantee } from '../../src/sinks/sink-batch.js'
 import { onlineDefaults, runOnline } from '../../topologies/online.js'
 import { runScore, scoreDefaults } from '../../topologies/score.js'
 

@@ -10,7 +10,9 @@ export function register (program: Command): void {
   const backend = program
     .command('backend')
     .description('show the compute backend `--backend auto` picks; `backend install` adds the native one')
-    .action(async () => {
+    .argument('[extra...]')
+    .action(async (extra: string[]) => {
+      if (extra.length > 0) throw new UsageError(`unknown backend subcommand "${extra[0]}": use \`streamfit backend\` or \`streamfit backend install [--gpu]\``)
       const b = await loadBackend('auto')
       process.stdout.write(`backend: ${b.name}${b.skipped.length > 0 ? ` (${b.skipped.join('; ')})` : ''}\n`)
     })

@@ -3,24 +3,22 @@
 //   up -> load -> train -> score (exactly-once) -> lag -> online -> summary table.
 // The score stage is judged independently: the demo reads susy-predictions with read_committed
 // and computes accuracy and AUC from the labels carried in the predictions.
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Command } from 'commander'
-import { lastValueFrom, reduce } from 'rxjs'
+import { lastValueFrom, tap } from 'rxjs'
 import { loadConfig, parseNumber, type KafkaConfig } from '../config.js'
 import { SUSY_URL } from '../data/susy.js'
-import { StageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
-import { binaryMetrics } from '../ml/evaluation.js'
-import { parsePrediction } from '../sinks/predictions.js'
+import { predictionQuality } from '../ml/evaluation.js'
+import { parsePrediction, type Prediction } from '../codec/prediction.js'
 import { fromPartition } from '../sources/partition.js'
 import { SUSY_SAMPLE } from '../data/sample.js'
 import { trainDefaults } from '../../topologies/train.js'
+import { banner, fmt4, formatSummary, num, plotPaths, reachable, runCli, str, type DemoSummary, type Json, type OnlineCheck, type StageRow } from './demo-stages.js'
 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/src/commands -> package root
-const CLI = `${ROOT}bin/streamfit.js`
 
 export interface DemoOptions {
   data?: string
@@ -47,149 +45,16 @@ const defaults: DemoOptions = {
   json: false
 }
 
-type Json = Record<string, unknown>
-
-export interface StageRow {
-  stage: string
-  rows?: number
-  accuracy?: number
-  auc?: number
-  /** Over the stage's busy time (its --json rate). */
-  rowsPerSecond?: number
-  /** The stage's process, start to exit. */
-  wallSeconds: number
-  note?: string
-}
-
-export interface DemoSummary {
-  data: string
-  synthetic: boolean
-  stages: StageRow[]
-  plots: string[]
-  exactlyOnce?: { predictions: number; distinctInputs: number; duplicates: number; inputs: number }
-  lag?: number
-  /** Did online learning harm the model? Prequential loss by quarter, and both versions on the test rows. */
-  online?: OnlineCheck
-}
-
-export interface OnlineCheck {
-  firstQuarterLoss?: number
-  lastQuarterLoss?: number
-  /** The same quarters scored by the starting version, frozen: the stream's own change in difficulty. */
-  startFirstQuarterLoss?: number
-  startLastQuarterLoss?: number
-  parent: { model?: string; accuracy?: number; auc?: number }
-  final: { model?: string; accuracy?: number; auc?: number }
-}
-
-interface StageResult {
-  json: Json
-  seconds: number
-  stderr: string
-}
-
-/** Runs one CLI command as a child process; stderr is shown live, the last stdout line is its JSON. */
-export async function runCli (stage: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<StageResult> {
-  const started = performance.now()
-  process.stderr.write(`\n== ${stage}: streamfit ${args.join(' ')}\n`)
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout += chunk
-    // Human output (not the --json line) is shown like the logs.
-    const text = chunk.split('\n').filter(l => !l.startsWith('{') && !l.startsWith('[')).join('\n')
-    if (text.trim()) process.stderr.write(text.replace(/^(?=.)/gm, `  [${stage}] `) + (text.endsWith('\n') ? '' : '\n'))
-  })
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk
-    process.stderr.write(chunk.replace(/^(?=.)/gm, `  [${stage}] `))
-  })
-  const code = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject)
-    child.once('close', (c, signal) => resolve(c ?? (signal ? 128 : 1)))
-  })
-  const seconds = (performance.now() - started) / 1000
-  if (code !== 0) {
-    throw new StageError(stage, args, code, stderr)
-  }
-  return { json: lastJsonLine(stdout), seconds, stderr }
-}
-
-/** The last JSON line of stdout; an array (e.g. `lag --json`) comes back as { rows: [...] }. */
-function lastJsonLine (stdout: string): Json {
-  const lines = stdout.trim().split('\n').reverse()
-  for (const line of lines) {
-    if (!line.startsWith('{') && !line.startsWith('[')) continue
-    try {
-      const value = JSON.parse(line) as unknown
-      return Array.isArray(value) ? { rows: value } : value as Json
-    } catch { /* not JSON, keep looking */ }
-  }
-  return {}
-}
-
-/** True when `url` answers within the timeout (any HTTP status below 400). */
-export async function reachable (url: string, timeoutMs: number): Promise<boolean> {
-  try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) })
-    return res.ok
-  } catch {
-    return false
-  }
-}
-
-export interface PredictionQuality {
-  predictions: number
-  distinctInputs: number
-  duplicates: number
-  accuracy: number
-  auc: number
-  models: string[]
-}
-
-/**
- * Reads every committed prediction (read_committed) made by `model` (all when undefined) and
- * scores it against the label it carries; counts inputs predicted more than once.
- */
-export async function predictionQuality (kafka: KafkaConfig, topic: string, model?: string): Promise<PredictionQuality> {
+/** Every committed prediction on `topic` (read_committed, all partitions). */
+async function committedPredictions (kafka: KafkaConfig, topic: string): Promise<Prediction[]> {
   const partitions = (await endOffsets(kafka, topic, { readCommitted: true })).length
-  const scores: number[] = []
-  const labels: number[] = []
-  const seen = new Set<string>()
-  const models = new Set<string>()
-  let predictions = 0
-  let duplicates = 0
+  const predictions: Prediction[] = []
   for (let partition = 0; partition < partitions; partition++) {
-    await lastValueFrom(fromPartition({ topic, partition, kafka, readCommitted: true }).pipe(reduce((_, record) => {
-      const p = parsePrediction(record.value)
-      if (model !== undefined && p.model !== model) return 0
-      predictions++
-      models.add(p.model)
-      const id = `${p.source.topic}/${p.source.partition}/${p.source.offset}`
-      if (seen.has(id)) duplicates++
-      else seen.add(id)
-      if (p.label !== null) { scores.push(p.score); labels.push(p.label) }
-      return 0
-    }, 0)))
+    await lastValueFrom(fromPartition({ topic, partition, kafka, readCommitted: true }).pipe(
+      tap(record => { predictions.push(parsePrediction(record.value)) })
+    ), { defaultValue: undefined })
   }
-  const m = binaryMetrics(scores, labels)
-  return { predictions, distinctInputs: seen.size, duplicates, accuracy: m.accuracy, auc: m.auc, models: [...models] }
-}
-
-const num = (v: unknown): number | undefined => typeof v === 'number' && Number.isFinite(v) ? v : undefined
-const str = (v: unknown): string | undefined => typeof v === 'string' ? v : undefined
-
-/** Plot files named in a stage's JSON (any string value ending .png/.html/.svg) or its log. */
-export function plotPaths (result: StageResult): string[] {
-  const found = new Set<string>()
-  const visit = (v: unknown): void => {
-    if (typeof v === 'string' && /\.(png|html|svg)$/i.test(v)) found.add(v)
-    else if (v && typeof v === 'object') Object.values(v).forEach(visit)
-  }
-  visit(result.json)
-  for (const m of result.stderr.matchAll(/(\/?[\w./-]+\.(?:png|html|svg))\b/gi)) found.add(m[1])
-  return [...found]
+  return predictions
 }
 
 export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEnv = process.env): Promise<DemoSummary> {
@@ -255,7 +120,7 @@ export async function runDemo (options: DemoOptions, parentEnv: NodeJS.ProcessEn
 
   const group = `demo-score-${runId}`
   const score = await runCli('score', ['score', '--group', group, '--stream-timeout', String(STREAM_TIMEOUT_MS), '--json'], env)
-  const quality = await predictionQuality(config.kafka, config.topics.predictions, str(score.json.model) ?? model)
+  const quality = predictionQuality(await committedPredictions(config.kafka, config.topics.predictions), str(score.json.model) ?? model)
   stages.push({
     stage: 'score (exactly-once)',
     rows: num(score.json.records),
@@ -325,55 +190,6 @@ function totalOf (json: Json): number | undefined {
   const rows = (Array.isArray(json.rows) ? json.rows : Array.isArray(json.partitions) ? json.partitions : []) as Json[]
   if (rows.length === 0) return undefined
   return rows.reduce((sum, row) => sum + (num(row.lag) ?? 0), 0)
-}
-
-function fmt4 (v: number | undefined): string {
-  return v === undefined || !Number.isFinite(v) ? '?' : v.toFixed(4)
-}
-
-function banner (lines: string[]): string {
-  const width = Math.max(...lines.map(l => l.length))
-  const rule = '#'.repeat(width + 4)
-  return `\n${rule}\n${lines.map(l => `# ${l.padEnd(width)} #`).join('\n')}\n${rule}\n`
-}
-
-export function formatSummary (summary: DemoSummary): string {
-  const header = ['stage', 'rows', 'accuracy', 'AUC', 'rows/s', 'wall s', 'notes']
-  const fmt = (v: number | undefined, digits: number): string => v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits)
-  const rows = summary.stages.map(s => [
-    s.stage,
-    s.rows === undefined ? '-' : String(s.rows),
-    fmt(s.accuracy, 4),
-    fmt(s.auc, 4),
-    s.rowsPerSecond === undefined ? '-' : String(Math.round(s.rowsPerSecond)),
-    fmt(s.wallSeconds, 1),
-    s.note ?? ''
-  ])
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)))
-  const line = (cells: string[]): string => cells.map((c, i) => i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join('  ').trimEnd()
-  const out = [
-    '',
-    `streamfit demo: ${summary.data}${summary.synthetic ? '  (SYNTHETIC ROWS, not SUSY)' : ''}`,
-    '',
-    line(header),
-    line(widths.map(w => '-'.repeat(w))),
-    ...rows.map(line)
-  ]
-  if (summary.exactlyOnce) {
-    const e = summary.exactlyOnce
-    out.push('', `exactly-once check (read_committed reader of the predictions): ${e.predictions} predictions, ${e.distinctInputs} distinct inputs of ${e.inputs}, ${e.duplicates} duplicates`)
-  }
-  if (summary.online) {
-    const o = summary.online
-    const notWorse = o.final.accuracy !== undefined && o.parent.accuracy !== undefined && o.final.auc !== undefined && o.parent.auc !== undefined &&
-      o.final.accuracy >= o.parent.accuracy && o.final.auc >= o.parent.auc
-    out.push('', `online learning check: prequential loss ${fmt(o.firstQuarterLoss, 4)} over the first quarter, ${fmt(o.lastQuarterLoss, 4)} over the last ` +
-      `(the starting version, frozen, on the same rows: ${fmt(o.startFirstQuarterLoss, 4)} -> ${fmt(o.startLastQuarterLoss, 4)}); ` +
-      `held-out ${o.parent.model ?? '?'} ${fmt(o.parent.accuracy, 4)} / ${fmt(o.parent.auc, 4)} -> ${o.final.model ?? '?'} ${fmt(o.final.accuracy, 4)} / ${fmt(o.final.auc, 4)} ` +
-      `(${notWorse ? 'no worse than its parent' : 'WORSE than its parent'})`)
-  }
-  out.push('', summary.plots.length ? `plots:\n${summary.plots.map(p => `  ${p}`).join('\n')}` : 'plots: none reported')
-  return out.join('\n') + '\n'
 }
 
 export function register (program: Command): void {

@@ -1,35 +1,58 @@
-// `streamfit describe <train|score|online>`: prints a topology the way Kafka Streams'
-// Topology.describe() does. Each topology file declares its own description (an exported
-// `describe(config)`), so what is printed is what the app runs.
-import type { Command } from 'commander'
+// `streamfit describe <train|score|online> [the app's flags]`: prints a topology the way Kafka
+// Streams' Topology.describe() does. The app's own flags are parsed the way the app parses them
+// and the description is written from the settings a run with them would use, so what is
+// printed is what `streamfit <app> [the same flags]` runs.
+import { Command } from 'commander'
 import { loadConfig, type Config } from '../config.js'
 import { UsageError } from '../errors.js'
 import { formatTopology, validateTopology, type TopologyDescription } from '../runtime/describe.js'
+import { describeRun } from '../runtime/topology.js'
+import type { AppCommandModule } from './flags.js'
 
 export const APPS = ['train', 'score', 'online'] as const
 export type AppName = typeof APPS[number]
 
-/** Loads topologies/<app>.js and returns its description for this configuration. */
-export async function describeApp (app: string, config: Config = loadConfig()): Promise<TopologyDescription> {
+/** The description of `app` run with the command-line flags `args` (none: its defaults). */
+export async function describeApp (app: string, config: Config = loadConfig(), args: string[] = []): Promise<TopologyDescription> {
+  return (await parseAppFlags(app, config, args)).description
+}
+
+async function parseAppFlags (app: string, config: Config, args: string[]): Promise<{ description: TopologyDescription, json: boolean }> {
   if (!(APPS as readonly string[]).includes(app)) {
     throw new UsageError(`unknown app "${app}": choose one of ${APPS.join(', ')}`)
   }
+  const module = await import(`./${app}.js`) as Partial<AppCommandModule>
+  if (module.declareFlags === undefined || module.topologyInput === undefined || module.topology === undefined) return describeDefaults(app, config, args)
+  const parser = module.declareFlags(new Command(app)).exitOverride(error => {
+    throw new UsageError(`describe ${app}: ${error.message.replace(/^error: /, '')}: run \`streamfit ${app} --help\` for its flags`)
+  }).configureOutput({ writeErr: () => {} })
+  parser.parse(args, { from: 'user' })
+  const flags = parser.opts()
+  return { description: describeRun(module.topology, module.topologyInput(flags, config), config), json: flags.json === true }
+}
+
+// An app whose topology is not yet a Topology (settings + description): its hand-written
+// description of the defaults, and no flags.
+async function describeDefaults (app: string, config: Config, args: string[]): Promise<{ description: TopologyDescription, json: boolean }> {
+  const flags = args.filter(a => a !== '--json')
+  if (flags.length > 0) throw new UsageError(`describe ${app} describes its defaults only; it takes no flags of ${app} yet (got ${flags.join(' ')})`)
   // dist/src/commands/describe.js -> dist/topologies/<app>.js
-  const module = await import(new URL(`../../topologies/${app}.js`, import.meta.url).href) as { describe?: (config: Config) => TopologyDescription }
-  if (typeof module.describe !== 'function') throw new Error(`topologies/${app}.ts does not export describe(config)`)
+  const module = await import(new URL(`../../topologies/${app}.js`, import.meta.url).href) as { describe: (config: Config) => TopologyDescription }
   const description = module.describe(config)
   validateTopology(description)
-  return description
+  return { description, json: args.includes('--json') }
 }
 
 export function register (program: Command): void {
   program
     .command('describe')
-    .description('print a topology (sources, operators, sinks, topics, guarantee), like Kafka Streams\' Topology.describe()')
+    .description('print a topology (sources, operators, sinks, topics, guarantee) as the app would run it with the flags given, like Kafka Streams\' Topology.describe()')
     .argument('<app>', APPS.join(' | '))
-    .option('--json', 'print the description as one JSON line')
-    .action(async (app: string, opts: { json?: boolean }) => {
-      const description = await describeApp(app)
-      process.stdout.write(opts.json ? JSON.stringify(description) + '\n' : formatTopology(description))
+    .argument('[flags...]', 'the app\'s own flags, e.g. --group g --batch-size 2048; --json prints the description as one JSON line')
+    .allowUnknownOption()
+    .helpOption('-h, --help', 'display help for describe')
+    .action(async (app: string, flags: string[]) => {
+      const { description, json } = await parseAppFlags(app, loadConfig(), flags)
+      process.stdout.write(json ? JSON.stringify(description) + '\n' : formatTopology(description))
     })
 }

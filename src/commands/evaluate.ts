@@ -1,10 +1,11 @@
 // `streamfit evaluate`: scores a labelled SUSY file with a stored model: accuracy, AUC, loss.
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
-import { UsageError } from '../errors.js'
+import { BadRowError, UsageError } from '../errors.js'
 import { parseFeatures } from '../codec/susy-csv.js'
 import { readRows } from '../data/load-susy.js'
 import { readTopicRows } from '../data/topic-rows.js'
+import { requireServices } from '../infra/probe.js'
 import { FEATURE_COUNT } from '../data/susy.js'
 import { parseBackend } from '../ml/backend.js'
 import { binaryMetrics } from '../ml/evaluation.js'
@@ -35,10 +36,15 @@ export function register (program: Command): void {
     .action(async (flags: EvaluateFlags) => {
       const config = loadConfig()
       const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
-      if ((flags.data === undefined) === (flags.topic === undefined)) throw new UsageError('evaluate needs --data <path|url> or --topic <name> (one of them)')
+      if ((flags.data === undefined) === (flags.topic === undefined)) throw new UsageError('evaluate needs --data <path|url> or --topic <name>: give exactly one of them')
       const limit = flags.rows !== undefined ? { rows: parseNumber('--rows', flags.rows, { min: 1 }) } : {}
       const source = flags.data ?? `topic ${flags.topic}`
-      const read = flags.data !== undefined ? await readRows(flags.data, limit) : await readTopicRows(config.kafka, flags.topic!, limit)
+      // evaluate has no --skip-bad (every row counts in the figures): the fix is the row itself.
+      const read = flags.data !== undefined
+        ? await readRows(flags.data, limit).catch((error: unknown) => {
+          throw error instanceof BadRowError ? new BadRowError(error.row, flags.data!, 'fix or remove the row: evaluate scores every row, so each must be a label and 18 numbers') : error
+        })
+        : await requireServices(config, { topics: [flags.topic!] }).then(() => readTopicRows(config.kafka, flags.topic!, limit))
       const n = read.values.length
       const xs = new Float32Array(n * FEATURE_COUNT)
       read.values.forEach((value, i) => {

@@ -2,7 +2,8 @@
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
-import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
+import { ModelRegistry } from '../registry/registry.js'
+import type { VersionInfo } from '../registry/version.js'
 import { formatModelRef, parseModelRef } from '../registry/refs.js'
 
 export function register (program: Command): void {

@@ -1,17 +1,19 @@
 // `streamfit score`: scores the test topic with a stored model, exactly once, into the
-// predictions topic. See topologies/score.ts for the pipeline and src/sinks/transactional.ts
-// for the protocol.
+// predictions topic. See topologies/score.ts for the pipeline, src/runtime/exactly-once.ts for
+// what runs under it and src/sinks/transactional-writer.ts for the protocol.
 import type { Command } from 'commander'
-import { loadConfig, maskUrlPassword, parseNumber } from '../config.js'
+import { loadConfig, maskUrlPassword, parseNumber, type Config } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
-import { HotSwapPredictor } from '../online/hot-swap.js'
+import { HotSwapPredictor } from '../registry/hot-swap.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { appOptions, runApp, withAppOptions } from '../runtime/app.js'
-import type { ProcessingGuarantee } from '../sinks/transactional.js'
+import { describeRun } from '../runtime/topology.js'
+import type { ProcessingGuarantee } from '../sinks/sink-batch.js'
 import { perSecond, timing } from './figures.js'
-import { defaultTransactionalId, describe, runScore, scoreDefaults, type ScoreResult } from '../../topologies/score.js'
+import { runScore, scoreDefaults, scoreTopology, type ScoreInput, type ScoreResult } from '../../topologies/score.js'
+import { backendFlag, groupFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
 
 interface ScoreFlags {
   group: string
@@ -32,39 +34,59 @@ interface ScoreFlags {
 /** Exit code of a scorer fenced by a newer instance with its transactional id. */
 export const EXIT_FENCED = 3
 
-export function register (program: Command): void {
-  const command = program
-    .command('score')
-    .description('score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per batch')
-    .option('--group <id>', 'consumer group of the scorers', scoreDefaults.groupId)
+export function declareFlags (command: Command): Command {
+  groupFlag(command, 'consumer group of the scorers', scoreDefaults.groupId)
     .option('--batch-size <n>', 'records per batch (and per transaction)', String(scoreDefaults.batchSize))
     .option('--max-wait-ms <n>', 'close a batch after this many ms even if not full', String(scoreDefaults.maxWaitMs))
-    .option('--stream-timeout <ms>', 'stop after this many ms without a new record; -1 runs forever', String(scoreDefaults.streamTimeout))
+  streamTimeoutFlag(command, scoreDefaults.streamTimeout)
     .option('--model <ref>', 'model version from the registry: susy@latest or susy@N', 'susy@latest')
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
-    .option('--session-timeout <ms>', 'group session timeout: how soon a crashed scorer\'s partitions move to the others', String(scoreDefaults.sessionTimeout))
-    .option('--backend <name>', 'compute backend for the model: auto, gpu, node, wasm or cpu', 'auto')
-    .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', 'exactly-once')
+  sessionTimeoutFlag(command, 'how soon a crashed scorer\'s partitions move to the others', scoreDefaults.sessionTimeout)
+  return backendFlag(command)
+    .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', scoreDefaults.guarantee)
     .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, wallSeconds, busySeconds, recordsPerSecond, model, backend, predictions, deadLettered')
+}
+
+/** The topology the flags describe (and run). */
+export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
+  if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
+  const guarantee: ProcessingGuarantee = flags.guarantee
+  requireGroup(flags.group)
+  const transactionalId = flags.transactionalId
+  if (transactionalId !== undefined && transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
+  return {
+    topic: config.topics.test,
+    predictionsTopic: config.topics.predictions,
+    dlqTopic: config.topics.dlq,
+    groupId: flags.group,
+    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    maxWaitMs: parseNumber('--max-wait-ms', flags.maxWaitMs, { min: 0 }),
+    streamTimeout: parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 }),
+    sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
+    guarantee,
+    ...(transactionalId !== undefined ? { transactionalId } : {})
+  }
+}
+
+export const topology = scoreTopology
+
+export function register (program: Command): void {
+  const command = declareFlags(program
+    .command('score')
+    .description('score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per batch'))
   withAppOptions(command).action(async (flags: ScoreFlags) => {
     const config = loadConfig()
-    const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
-    const maxWaitMs = parseNumber('--max-wait-ms', flags.maxWaitMs, { min: 0 })
-    const streamTimeout = parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 })
-    const sessionTimeout = parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 })
     const backend = parseBackend(flags.backend)
-    if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
-    const guarantee: ProcessingGuarantee = flags.guarantee
-    requireGroup(flags.group)
-    const transactionalId = flags.transactionalId ?? defaultTransactionalId(flags.group)
-    if (transactionalId.trim() === '') throw new UsageError('--transactional-id must not be empty')
+    const input = topologyInput(flags, config)
+    const settings = scoreTopology.settings(input)
+    const { transactionalId } = settings
     const app = appOptions(flags)
     // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
     await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
     let held = '' // the version the scorer held at the end: named even when no batch came
     let computesOn = ''
-    const result = await runApp('score', { ...app, config, topology: describe(config), lag: { kafka: config.kafka, groupId: flags.group, topics: [config.topics.test] } }, async ({ signal, logger, setHealthy }) => {
+    const result = await runApp('score', { ...app, config, topology: describeRun(scoreTopology, input, config), lag: { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] } }, async ({ signal, logger, setHealthy }) => {
       // @latest follows the registry's announcements: new versions are swapped in between batches.
       // Redis going away mid-run is not a reason to stop: the loaded model keeps scoring, and
       // following @latest resumes when Redis answers again. Said once per outage, not per retry.
@@ -86,24 +108,9 @@ export function register (program: Command): void {
       })
       model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
       computesOn = model.backend
-      logger.info({ model: model.version, backend: model.backend, following: model.following, group: flags.group, transactionalId }, `scoring ${config.topics.test} with ${model.version} on ${model.backend}`)
+      logger.info({ model: model.version, backend: model.backend, following: model.following, group: settings.groupId, transactionalId }, `scoring ${settings.topic} with ${model.version} on ${model.backend}`)
       try {
-        return await runScore({
-          kafka: config.kafka,
-          topic: config.topics.test,
-          predictionsTopic: config.topics.predictions,
-          dlqTopic: config.topics.dlq,
-          predictor: model.current,
-          groupId: flags.group,
-          batchSize,
-          maxWaitMs,
-          streamTimeout,
-          transactionalId,
-          sessionTimeout,
-          guarantee,
-          signal,
-          logger
-        })
+        return await runScore({ ...settings, kafka: config.kafka, predictor: model.current, signal, logger })
       } catch (error) {
         if (error instanceof FencedError) { setHealthy(false); fenced = error; return undefined }
         throw error

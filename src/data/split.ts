@@ -1,6 +1,6 @@
 // The seeded train/test split: like scikit-learn's train_test_split(shuffle=True), which the
 // tutorial uses, the test set gets ceil(n × fraction) rows and the train set the rest.
-import { seededRandom } from '../operators/internal/random.js'
+import { seededRandom } from '../random.js'
 
 /** Rows that go to the test set out of n. */
 export function testCount (n: number, fraction: number): number {

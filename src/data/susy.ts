@@ -2,8 +2,6 @@
 
 /** Where UCI serves the data today: a zip holding SUSY.csv.gz (922 MB). The loader streams it. */
 export const SUSY_URL = 'https://archive.ics.uci.edu/static/public/279/susy.zip'
-/** The address the tutorial used (UCI's former layout), kept for reference. */
-export const SUSY_LEGACY_URL = 'https://archive.ics.uci.edu/ml/machine-learning-databases/00279/SUSY.csv.gz'
 
 export const FEATURE_NAMES = [
   'lepton_1_pT', 'lepton_1_eta', 'lepton_1_phi', 'lepton_2_pT', 'lepton_2_eta', 'lepton_2_phi',
@@ -12,8 +10,6 @@ export const FEATURE_NAMES = [
 ] as const
 
 export const FEATURE_COUNT = 18
-/** Columns of an input row: the label first, then the features. */
-export const COLUMN_COUNT = 19
 
 /** The record key of each class, the label as "0" or "1" whatever its spelling in the file. */
 export const LABEL_KEYS: readonly [Buffer, Buffer] = [Buffer.from('0'), Buffer.from('1')]

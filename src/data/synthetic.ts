@@ -2,7 +2,7 @@
 // the real file is not at hand. The features roughly follow the real file's pre-scaled ranges
 // (pT-like ones positive around 1, eta about ±2.1, phi about ±1.73, MT2 zero in about a fifth of
 // the rows, cos in [0, 1]) and signal rows have more missing energy, so a model can learn something.
-import { seededRandom } from '../operators/internal/random.js'
+import { seededRandom } from '../random.js'
 import { FEATURE_COUNT } from './susy.js'
 
 // Per feature: its kind of distribution and how much a signal row scales it.

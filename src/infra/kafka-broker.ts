@@ -67,6 +67,16 @@ export function kafkaServerProperties ({ host, port, controllerPort, dataDir }: 
 }
 
 /**
+ * A KRaft cluster id: 16 random bytes in base64url. One starting with '-' would be read as an
+ * option by the storage tool (Kafka's own Uuid.randomUuid draws again for the same reason).
+ */
+export function newClusterId (random: (size: number) => Buffer = randomBytes): string {
+  let id: string
+  do id = random(16).toString('base64url'); while (id.startsWith('-'))
+  return id
+}
+
+/**
  * Starts a broker at host:port unless one already answers there. Formats the KRaft storage on the
  * first start, waits for a real metadata answer, and records the pid for stopKafka.
  */
@@ -92,7 +102,7 @@ export async function startKafka (options: KafkaBrokerOptions): Promise<ServiceI
   const logging = `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`
   if (!existsSync(`${paths.data}/meta.properties`)) {
     // KRaft needs its storage formatted once with a cluster id (a random 16-byte Kafka Uuid).
-    const clusterId = randomBytes(16).toString('base64url')
+    const clusterId = newClusterId()
     const format = spawnSync(java, [logging, ...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties], { encoding: 'utf8' })
     if (format.status !== 0) throw new Error(`formatting the KRaft storage in ${paths.data} failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | ')}`)
   }

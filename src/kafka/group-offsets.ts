@@ -1,67 +1,11 @@
-// Consumer-group offsets: committed offsets (stable, i.e. no transaction still pending), lag per
-// partition, and resetting a stopped group for replay. Used by `lag`, `reset` and the scorer.
-import { Admin, Consumer } from '@platformatic/kafka'
-import { type KafkaConfig } from '../config.js'
+// The tools over a group's offsets: lag per partition, and resetting a stopped group for replay.
+// Used by `lag` and `reset`; the offsets themselves are read and written in offsets.ts.
+import { Consumer } from '@platformatic/kafka'
+import type { KafkaConfig } from '../config.js'
 import { UsageError } from '../errors.js'
-import { clientApiError } from './client-errors.js'
 import { beginningOffsets, endOffsets, withAdmin } from './admin.js'
 import { connectionOptions } from './connection.js'
-
-/** Committed offsets of a group: topic -> partition -> next offset to read (absent = never committed). */
-export type GroupOffsets = Map<string, Map<number, bigint>>
-
-export interface CommittedOffsetsOptions {
-  /** Only these topics (default: every topic the group has committed). */
-  topics?: string[]
-  /**
-   * Only these partitions of these topics. With `stable`, only pending offsets of these
-   * partitions are waited for: another member's transactions on its own partitions do not delay us.
-   */
-  partitions?: Map<string, number[]>
-  /**
-   * Wait until no transaction holds pending offsets for the group (requireStable). Without it a
-   * reader can see the offsets from before a transaction that is about to commit and read its
-   * records a second time: the race KIP-447 closes.
-   */
-  stable?: boolean
-  /** Give up waiting for stable offsets after this long. */
-  stableTimeoutMs?: number
-}
-
-const UNSTABLE_POLL_MS = 50
-
-/** The group's committed offsets. With `stable`, waits while a transaction has offsets pending. */
-export async function committedOffsets (admin: Admin, groupId: string, { topics, partitions, stable = false, stableTimeoutMs = 60_000 }: CommittedOffsetsOptions = {}): Promise<GroupOffsets> {
-  const deadline = Date.now() + stableTimeoutMs
-  const request = partitions !== undefined
-    ? { groupId, topics: [...partitions].map(([name, partitionIndexes]) => ({ name, partitionIndexes })) }
-    : topics === undefined ? groupId : { groupId, topics: await topicPartitions(admin, topics) }
-  for (;;) {
-    try {
-      const [group] = await admin.listConsumerGroupOffsets({ groups: [request], requireStable: stable })
-      const offsets: GroupOffsets = new Map()
-      for (const t of group?.topics ?? []) {
-        const partitions = new Map<number, bigint>()
-        for (const p of t.partitions) if (p.committedOffset >= 0n) partitions.set(p.partitionIndex, p.committedOffset)
-        offsets.set(t.name, partitions)
-      }
-      return offsets
-    } catch (error) {
-      const unstable = clientApiError(error, 'UNSTABLE_OFFSET_COMMIT')
-      if (!unstable || Date.now() > deadline) throw error
-      await sleep(UNSTABLE_POLL_MS)
-    }
-  }
-}
-
-async function topicPartitions (admin: Admin, topics: string[]): Promise<{ name: string, partitionIndexes: number[] }[]> {
-  const metadata = await admin.metadata({ topics })
-  return topics.map(name => {
-    const t = metadata.topics.get(name)
-    if (!t) throw new UsageError(`topic ${name} does not exist`)
-    return { name, partitionIndexes: Array.from({ length: t.partitionsCount }, (_, i) => i) }
-  })
-}
+import { awaitIdleGroup, committedOffsets, writeIdleGroupOffsets, type IdleGroupOptions, type PartitionOffsets } from './offsets.js'
 
 export interface PartitionLag {
   topic: string
@@ -115,12 +59,10 @@ export interface ResetOptions {
  */
 export async function resetGroupOffsets (kafka: KafkaConfig, groupId: string, target: ResetTarget, { topics, dryRun = false }: ResetOptions = {}): Promise<PlannedReset[]> {
   return withAdmin(kafka, async admin => {
-    const groups = await admin.describeGroups({ groups: [groupId] })
-    const group = groups.get(groupId)
-    if (group && group.members.size > 0) {
-      const who = [...group.members.values()].map(m => `${m.clientId}@${m.clientHost}`).join(', ')
-      throw new UsageError(`group ${groupId} has ${group.members.size} live member(s) (${who}); stop them before resetting its offsets`)
+    const idle: IdleGroupOptions = {
+      busy: (members, who) => new UsageError(`group ${groupId} has ${members} live member(s) (${who}); stop them before resetting its offsets`)
     }
+    await awaitIdleGroup(admin, groupId, idle)
     const committed = await committedOffsets(admin, groupId, { topics })
     const resetTopics = topics ?? [...committed.keys()].sort()
     if (resetTopics.length === 0) throw new UsageError(`group ${groupId} has no committed offsets: name the topic with --topic`)
@@ -132,13 +74,8 @@ export async function resetGroupOffsets (kafka: KafkaConfig, groupId: string, ta
       })
     }
     if (!dryRun) {
-      await admin.alterConsumerGroupOffsets({
-        groupId,
-        topics: resetTopics.map(name => ({
-          name,
-          partitionOffsets: plan.filter(p => p.topic === name).map(p => ({ partition: p.partition, offset: p.target }))
-        }))
-      })
+      const offsets: PartitionOffsets = new Map(resetTopics.map(name => [name, plan.filter(p => p.topic === name).map(p => p.target)]))
+      await writeIdleGroupOffsets(admin, groupId, offsets, idle)
     }
     return plan
   })
@@ -172,8 +109,4 @@ async function offsetsForTime (kafka: KafkaConfig, topic: string, timestamp: big
 
 function clamp (v: bigint, lo: bigint, hi: bigint): bigint {
   return v < lo ? lo : v > hi ? hi : v
-}
-
-function sleep (ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
 }

@@ -11,6 +11,9 @@ export type BackendPreference = BackendName | 'auto'
 
 export const BACKEND_NAMES: readonly BackendName[] = ['gpu', 'node', 'wasm', 'cpu']
 
+/** The fastest backend that loads. */
+export const DEFAULT_BACKEND: BackendPreference = 'auto'
+
 /** The npm package that provides each backend (what a user installs to get it). */
 export const BACKEND_PACKAGES: Record<BackendName, string> = {
   gpu: '@tensorflow/tfjs-node-gpu',
@@ -35,7 +38,7 @@ export function parseBackend (text: string): BackendPreference {
  * Loads a backend. `auto` tries gpu, node, wasm, cpu in that order and takes the first that
  * loads; a named backend must load or this throws a UsageError naming the package to install.
  */
-export async function loadBackend (preference: BackendPreference = 'auto'): Promise<LoadedBackend> {
+export async function loadBackend (preference: BackendPreference = DEFAULT_BACKEND): Promise<LoadedBackend> {
   const candidates = preference === 'auto' ? BACKEND_NAMES : [preference]
   const skipped: string[] = []
   for (const name of candidates) {

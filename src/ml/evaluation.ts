@@ -44,3 +44,45 @@ export function rocAuc (scores: ArrayLike<number>, labels: ArrayLike<number>): n
   if (positives === 0 || negatives === 0) return NaN
   return (rankSum - positives * (positives + 1) / 2) / (positives * negatives)
 }
+
+/** What a reader of the predictions topic finds: how good they are, and whether any input was scored twice. */
+export interface PredictionQuality {
+  predictions: number
+  distinctInputs: number
+  duplicates: number
+  accuracy: number
+  auc: number
+  models: string[]
+}
+
+/** The fields of a prediction record (codec/prediction.ts) that judging it needs. */
+export interface JudgedPrediction {
+  source: { topic: string, partition: number, offset: number }
+  score: number
+  label: 0 | 1 | null
+  model: string
+}
+
+/**
+ * Scores the predictions made by `model` (all when undefined) against the labels they carry,
+ * and counts inputs predicted more than once (an exactly-once scorer makes none).
+ */
+export function predictionQuality (predictions: Iterable<JudgedPrediction>, model?: string): PredictionQuality {
+  const scores: number[] = []
+  const labels: number[] = []
+  const seen = new Set<string>()
+  const models = new Set<string>()
+  let count = 0
+  let duplicates = 0
+  for (const p of predictions) {
+    if (model !== undefined && p.model !== model) continue
+    count++
+    models.add(p.model)
+    const id = `${p.source.topic}/${p.source.partition}/${p.source.offset}`
+    if (seen.has(id)) duplicates++
+    else seen.add(id)
+    if (p.label !== null) { scores.push(p.score); labels.push(p.label) }
+  }
+  const m = binaryMetrics(scores, labels)
+  return { predictions: count, distinctInputs: seen.size, duplicates, accuracy: m.accuracy, auc: m.auc, models: [...models] }
+}

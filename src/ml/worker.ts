@@ -42,26 +42,29 @@ port.on('message', (message: { id: number; request: Request }) => {
 
 interface Handled { value: unknown; transfer?: ArrayBuffer[] }
 
+/** Makes `snapshot` the worker's model; returns its parameter count. */
+async function loadSnapshot (snapshot: ModelSnapshot, learn: boolean): Promise<number> {
+  const weightData = snapshot.weights.buffer.slice(snapshot.weights.byteOffset, snapshot.weights.byteOffset + snapshot.weights.byteLength)
+  const loaded = await tf.loadLayersModel(tf.io.fromMemory({
+    modelTopology: snapshot.topology,
+    weightSpecs: snapshot.weightSpecs as never,
+    weightData,
+    trainingConfig: snapshot.trainingConfig as never
+  }))
+  if (!loaded.optimizer) compile(tf, loaded, 0.001)
+  const inputs = (loaded.inputs[0].shape as number[])[1]
+  replaceModel(loaded, inputs, snapshot, learn)
+  return loaded.countParams()
+}
+
 async function handle (request: Request): Promise<Handled> {
   switch (request.op) {
     case 'create': {
       replaceModel(buildModel(tf, request.spec), request.spec.inputs, undefined, request.learnScaler)
       return { value: model!.countParams() }
     }
-    case 'load': {
-      const { snapshot } = request
-      const weightData = snapshot.weights.buffer.slice(snapshot.weights.byteOffset, snapshot.weights.byteOffset + snapshot.weights.byteLength)
-      const loaded = await tf.loadLayersModel(tf.io.fromMemory({
-        modelTopology: snapshot.topology,
-        weightSpecs: snapshot.weightSpecs as never,
-        weightData,
-        trainingConfig: snapshot.trainingConfig as never
-      }))
-      if (!loaded.optimizer) compile(tf, loaded, 0.001)
-      const inputs = (loaded.inputs[0].shape as number[])[1]
-      replaceModel(loaded, inputs, snapshot, request.learnScaler)
-      return { value: loaded.countParams() }
-    }
+    case 'load':
+      return { value: await loadSnapshot(request.snapshot, request.learnScaler) }
     case 'trainBatch': {
       const m = need()
       const xs = prepare(request.xs, request.n, true)

@@ -2,7 +2,7 @@
 // the ranges consumed since its parent version plus the next offset per partition, so the chain of
 // versions of one trainer tiles each partition: no record trained twice, none skipped, and
 // anyone can check it (test/online-resume.test.ts does) without trusting the trainer's counters.
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 
 /** Offsets [from, to) of one partition consumed for one version; `to` is the next offset to read. */
 export interface ConsumedRange {
@@ -22,8 +22,8 @@ export interface ConsumedRange {
  *
  * ```ts
  * const consumed = new ConsumedOffsets([0n])      // resume positions
- * consumed.add(records, trainedRows, deadLettered)
- * registry.save({ ..., offsets: consumed.positions, ranges: consumed.take() })
+ * consumed.add(batch, p => ({ rows: trained.get(p) ?? 0, deadLettered: bad.get(p) ?? 0 }))
+ * const lineage = { ..., positions: consumed.positions.map(String), ranges: consumed.take() }
  * ```
  */
 export class ConsumedOffsets {
@@ -37,9 +37,9 @@ export class ConsumedOffsets {
 
   /**
    * Adds one mini-batch: `records` were read (all of them, in offset order per partition);
-   * `trained` and `deadLettered` say per partition how many went where.
+   * `counts(partition)` says how many of that partition's were trained on and dead-lettered.
    */
-  add (records: readonly KafkaRecord[], counts: (partition: number) => { rows: number, deadLettered: number }): void {
+  add (records: readonly ConsumedRecord[], counts: (partition: number) => { rows: number, deadLettered: number }): void {
     const first = new Map<number, bigint>()
     const last = new Map<number, bigint>()
     for (const r of records) {

@@ -1,10 +1,9 @@
 // Online learning pieces: prequential metrics, the save policy, the lineage of versions with the
-// offsets they consumed, resuming a group from the registry, and hot swap for scorers.
+// offsets they consumed, and resuming a group from the registry.
 export * from './prequential.js'
 export * from './save-policy.js'
 export * from './consumed.js'
 export * from './lineage.js'
 export * from './store.js'
 export * from './position-group.js'
-export * from './hot-swap.js'
 export * from './learner.js'

@@ -7,10 +7,10 @@
 // admin API needs an empty group, which it is once a killed trainer's session has expired, and
 // joining the group would wait for that expiry anyway (a classic group waits for every known
 // member during a rebalance).
-import type { Admin } from '@platformatic/kafka'
-import { type KafkaConfig } from '../config.js'
+import type { KafkaConfig } from '../config.js'
 import { UsageError } from '../errors.js'
 import { withAdmin } from '../kafka/admin.js'
+import { writeIdleGroupOffsets } from '../kafka/offsets.js'
 
 export interface PositionGroupOptions {
   groupId: string
@@ -23,41 +23,15 @@ export interface PositionGroupOptions {
   onWait?: (members: number) => void
 }
 
-const EMPTY_STATES = new Set(['EMPTY', 'DEAD'])
-
 /**
  * Sets the group's committed offsets of `topic` to `offsets`, once the group has no live member.
  * Throws a UsageError when members remain after `waitForEmptyMs` (another trainer is running).
  */
 export async function positionGroup (kafka: KafkaConfig, options: PositionGroupOptions): Promise<void> {
-  const { groupId, topic, offsets, waitForEmptyMs } = options
-  await withAdmin(kafka, async admin => {
-    const deadline = Date.now() + waitForEmptyMs
-    let waited = false
-    for (;;) {
-      const members = await liveMembers(admin, groupId)
-      if (members === 0) break
-      if (Date.now() >= deadline) {
-        throw new UsageError(`group "${groupId}" still has ${members} live member(s) after ${waitForEmptyMs} ms: is another online trainer running on it?`)
-      }
-      if (!waited) { options.onWait?.(members); waited = true }
-      await sleep(250)
-    }
-    if (offsets.length === 0) return
-    await admin.alterConsumerGroupOffsets({
-      groupId,
-      topics: [{ name: topic, partitionOffsets: offsets.map((offset, partition) => ({ partition, offset })) }]
-    })
-  })
-}
-
-async function liveMembers (admin: Admin, groupId: string): Promise<number> {
-  const groups = await admin.describeGroups({ groups: [groupId] })
-  const group = groups.get(groupId)
-  if (group === undefined || EMPTY_STATES.has(group.state)) return 0
-  return Math.max(group.members.size, 1)
-}
-
-function sleep (ms: number): Promise<void> {
-  return new Promise(resolve => setTimeout(resolve, ms))
+  const { groupId, topic, offsets, waitForEmptyMs, onWait } = options
+  await withAdmin(kafka, admin => writeIdleGroupOffsets(admin, groupId, new Map([[topic, offsets]]), {
+    waitForEmptyMs,
+    ...(onWait !== undefined ? { onWait } : {}),
+    busy: members => new UsageError(`group "${groupId}" still has ${members} live member(s) after ${waitForEmptyMs} ms: is another online trainer running on it?`)
+  }))
 }

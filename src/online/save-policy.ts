@@ -10,7 +10,8 @@ export interface SavePolicy {
   everyMs: number
 }
 
-export const DEFAULT_SAVE_POLICY: SavePolicy = { everyBatches: 1, everyMs: Infinity }
+/** The online trainer's default: every 10 mini-batches or 30 s, whichever comes first. */
+export const DEFAULT_SAVE_POLICY: SavePolicy = { everyBatches: 10, everyMs: 30_000 }
 
 /**
  * Parses `--save-every`: `N` (mini-batches), a duration (`30s`, `500ms`, `2m`), or both separated
@@ -39,6 +40,14 @@ export function parseSavePolicy (text: string): SavePolicy {
     }
   }
   return policy
+}
+
+/** The `--save-every` text of a policy: "10,30s", "5", "500ms". */
+export function formatSavePolicy (policy: SavePolicy): string {
+  const parts: string[] = []
+  if (Number.isFinite(policy.everyBatches)) parts.push(String(policy.everyBatches))
+  if (Number.isFinite(policy.everyMs)) parts.push(policy.everyMs % 1000 === 0 ? `${policy.everyMs / 1000}s` : `${policy.everyMs}ms`)
+  return parts.join(',')
 }
 
 /**

@@ -3,7 +3,8 @@
 // atomic registry save, fenced so that two trainers on one group never both extend a lineage.
 import type { ModelSnapshot } from '../ml/protocol.js'
 import { LineageConflictError, RegistryConflictError } from '../errors.js'
-import { ModelRegistry, type VersionInfo } from '../registry/registry.js'
+import { ModelRegistry } from '../registry/registry.js'
+import type { VersionInfo } from '../registry/version.js'
 import { sameLineage, type OnlineLineage, type ResumePoint } from './lineage.js'
 
 export interface OnlineStoreOptions {

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import { BAD_LABEL, DECODE_REASONS, describeBadLabel, parseFeatures, parseLabel, type DecodeReason } from '../codec/susy-csv.js'
 import { DecodeError } from '../errors.js'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 import type { DeadLetterSink } from '../sinks/dead-letter.js'
 
 /** One decoded record: its features, its label (from the key) and the record itself. */
@@ -14,7 +14,7 @@ export interface Example {
   features: Float32Array
   /** 0 or 1; null only when `requireLabel: false` and the record has no key. */
   label: 0 | 1 | null
-  record: KafkaRecord
+  record: ConsumedRecord
 }
 
 export interface DecodeCsvOptions {
@@ -33,7 +33,7 @@ export interface DecodeStats {
   byReason: Record<DecodeReason, number>
 }
 
-export type DecodeCsvOperator = OperatorFunction<KafkaRecord, Example> & { readonly stats: DecodeStats }
+export type DecodeCsvOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
 const DEFAULTS = { features: 18, requireLabel: true }
 // Features are written into shared slabs, so a record costs a view, not its own ArrayBuffer
@@ -68,11 +68,11 @@ export function decodeCsv (options: DecodeCsvOptions = {}): DecodeCsvOperator {
   let slabRows = 0
   let row = 0
 
-  const operator = (source: Observable<KafkaRecord>): Observable<Example> => new Observable<Example>(subscriber => {
+  const operator = (source: Observable<ConsumedRecord>): Observable<Example> => new Observable<Example>(subscriber => {
     let pendingWrites = 0
     let sourceDone = false
 
-    const reject = (record: KafkaRecord, reason: DecodeReason, detail: string): void => {
+    const reject = (record: ConsumedRecord, reason: DecodeReason, detail: string): void => {
       stats.byReason[reason]++
       stats.deadLettered++
       if (deadLetter === undefined) {

@@ -1,5 +1,5 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
-import { mixSeed, seededRandom } from './internal/random.js'
+import { mixSeed, seededRandom } from '../random.js'
 
 export interface ShuffleOptions {
   /**

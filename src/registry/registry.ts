@@ -9,6 +9,7 @@
 //                                    trainingConfig (JSON), scaler (JSON), weights (binary)
 //   <prefix>models                   set of model names
 // Channel <prefix>models:announce carries {event: 'saved'|'deleted', name, version, ref}.
+// The shape of a version and its encoding are in version.ts.
 import { Redis } from 'ioredis'
 import { Observable } from 'rxjs'
 import { maskUrlPassword } from '../config.js'
@@ -17,60 +18,7 @@ import type { ModelSnapshot } from '../ml/protocol.js'
 import type { ScalerState } from '../ml/scaler.js'
 import { DEFAULT_MODEL_NAME, formatModelRef, parseModelRef } from './refs.js'
 import { DELETE, LOAD, SAVE } from './scripts.js'
-
-/** Next offset to read, per topic and partition: where a consumer of this model resumes. */
-export type ModelOffsets = Record<string, Record<number, bigint>>
-
-export interface SaveInput {
-  /** Model name (default "susy"). */
-  name?: string
-  snapshot: ModelSnapshot
-  /** Backend that trained it (gpu, node, wasm, cpu). */
-  backend: string
-  /** Rows the model has been trained on, in total. */
-  rows: number
-  /** Epochs (passes) of training behind it. */
-  epochs: number
-  /** Any numeric figures worth keeping: loss, accuracy, validation AUC... */
-  metrics?: Record<string, number>
-  /** Input consumed so far (next offset per topic/partition), saved atomically with the weights. */
-  offsets?: ModelOffsets
-  /** Free-form facts (trainer, parent version, ...), stored as JSON. */
-  info?: Record<string, unknown>
-  /**
-   * Optimistic concurrency: save only if the latest version is still this one (null: only if
-   * none exists). A trainer that lost its place (a zombie) then fails with RegistryConflictError.
-   */
-  ifLatest?: number | null
-}
-
-export interface VersionInfo {
-  name: string
-  version: number
-  /** "name@version" */
-  ref: string
-  createdAt: string
-  backend: string
-  rows: number
-  epochs: number
-  metrics: Record<string, number>
-  offsets: ModelOffsets
-  info: Record<string, unknown>
-  /** Weights in the model and bytes of stored weights (optimizer state included). */
-  params: number
-  bytes: number
-}
-
-export interface StoredModel extends VersionInfo {
-  snapshot: ModelSnapshot
-}
-
-export interface Announcement {
-  event: 'saved' | 'deleted'
-  name: string
-  version: number
-  ref: string
-}
+import { countParams, decodeInfo, encodeOffsets, type Announcement, type SaveInput, type StoredModel, type VersionInfo } from './version.js'
 
 export interface RegistryOptions {
   /** Redis URL (used when `redis` is not given). */
@@ -336,40 +284,3 @@ export class ModelRegistry {
     return { seq: `${base}:seq`, versions: `${base}:versions`, latest: `${base}:latest`, version: `${base}:v:`, names: `${this.prefix}models` }
   }
 }
-
-function decodeInfo (hash: Map<string, Buffer>, bytes?: number): VersionInfo {
-  const meta = JSON.parse(hash.get('meta')!.toString()) as Omit<VersionInfo, 'version' | 'ref' | 'offsets' | 'bytes'> & { offsets: Record<string, Record<string, string>> }
-  const version = Number(hash.get('version')!.toString())
-  return {
-    ...meta,
-    version,
-    ref: formatModelRef(meta.name, version),
-    offsets: decodeOffsets(meta.offsets),
-    bytes: bytes ?? hash.get('weights')?.byteLength ?? 0
-  }
-}
-
-function encodeOffsets (offsets: ModelOffsets): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {}
-  for (const [topic, partitions] of Object.entries(offsets)) {
-    out[topic] = {}
-    for (const [p, o] of Object.entries(partitions)) out[topic][p] = String(o)
-  }
-  return out
-}
-
-function decodeOffsets (stored: Record<string, Record<string, string>> = {}): ModelOffsets {
-  const out: ModelOffsets = {}
-  for (const [topic, partitions] of Object.entries(stored)) {
-    out[topic] = {}
-    for (const [p, o] of Object.entries(partitions)) out[topic][Number(p)] = BigInt(o)
-  }
-  return out
-}
-
-function countParams (snapshot: ModelSnapshot): number {
-  return snapshot.weightSpecs
-    .filter(s => s.group === undefined || s.group === 'model')
-    .reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0)
-}
-

@@ -113,6 +113,11 @@ export function formatTopology (description: TopologyDescription): string {
   return lines.join('\n') + '\n'
 }
 
+/** "stream timeout 10000 ms", or "runs until stopped" for -1. */
+export function streamTimeoutDetail (ms: number): string {
+  return ms < 0 ? 'runs until stopped' : `stream timeout ${ms} ms`
+}
+
 /** Every topic a topology reads and writes, for docs and deployment checks. */
 export function topologyTopics (description: TopologyDescription): { reads: string[]; writes: string[] } {
   const reads = new Set<string>()

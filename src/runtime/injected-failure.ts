@@ -2,6 +2,8 @@
 // makes the transactional sink throw after it has sent a batch's output, at its Nth (to
 // N+K-1th) transaction attempt. The transaction is then aborted with records already in the log,
 // which is how a downstream reader meets aborted transactions of one producer back to back.
+import { InjectedFailure } from '../errors.js'
+
 export type FailurePoint = 'after-send'
 
 const POINTS: readonly FailurePoint[] = ['after-send']
@@ -17,10 +19,6 @@ function parseFailures (text: string | undefined): { point: FailurePoint, attemp
   }
   if (!POINTS.includes(point as FailurePoint)) throw new Error(`STREAMFIT_FAIL="${text}": unknown point ${point}, expected one of ${POINTS.join(', ')}`)
   return { point: point as FailurePoint, attempts }
-}
-
-export class InjectedFailure extends Error {
-  override name = 'InjectedFailure'
 }
 
 /** Returns a function to call at each failure point; it throws at the configured attempts. */

@@ -11,7 +11,7 @@
 import { Producer, type MessageToProduce } from '@platformatic/kafka'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 
 /** Header names written on every dead-letter message (values are UTF-8 text). */
 export const DLQ_HEADERS = {
@@ -47,7 +47,7 @@ export interface DeadLetterSink {
    * Dead-letters one record. When a promise is returned it settles once the write is durable
    * (or, for a collecting sink, accepted); the caller must propagate a rejection, never drop it.
    */
-  write (record: KafkaRecord, reason: string, detail?: string): void | Promise<void>
+  write (record: ConsumedRecord, reason: string, detail?: string): void | Promise<void>
   /** How many records were dead-lettered, per reason code. */
   readonly counts: Readonly<Record<string, number>>
   /** Total over all reasons. */
@@ -59,7 +59,7 @@ export interface DeadLetterSink {
  * the original headers, and the `streamfit.*` headers of DLQ_HEADERS (replacing any the record
  * already had, e.g. when a dead letter is dead-lettered again).
  */
-export function toDeadLetterMessage (record: KafkaRecord, reason: string, { topic = 'susy-dlq', detail }: { topic?: string; detail?: string } = {}): DeadLetterMessage {
+export function toDeadLetterMessage (record: ConsumedRecord, reason: string, { topic = 'susy-dlq', detail }: { topic?: string; detail?: string } = {}): DeadLetterMessage {
   const headers = new Map<Buffer, Buffer>()
   for (const [name, value] of record.headers) {
     if (!name.startsWith('streamfit.dlq.') && !name.startsWith('streamfit.source.')) headers.set(Buffer.from(name), value)
@@ -116,7 +116,7 @@ export class CollectingDeadLetterSink extends CountingSink implements DeadLetter
     this.topic = topic
   }
 
-  write (record: KafkaRecord, reason: string, detail?: string): void {
+  write (record: ConsumedRecord, reason: string, detail?: string): void {
     this.#messages.push(toDeadLetterMessage(record, reason, { topic: this.topic, detail }))
     this.count(reason)
   }
@@ -172,7 +172,7 @@ export class KafkaDeadLetterSink extends CountingSink implements DeadLetterSink 
     this.#producer = producer ?? new Producer({ ...connectionOptions(kafka ?? config!.kafka, 'dlq'), acks: -1 })
   }
 
-  write (record: KafkaRecord, reason: string, detail?: string): Promise<void> {
+  write (record: ConsumedRecord, reason: string, detail?: string): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('KafkaDeadLetterSink is closed'))
     this.#queue.push(toDeadLetterMessage(record, reason, { topic: this.topic, detail }))
     this.count(reason)

@@ -1,14 +1,14 @@
 // fromGroupBatches: one mini-batch per poll for online learning (the tutorial's
 // KafkaBatchIODataset), whose offsets are committed only once the batch is acknowledged.
 import { Observable } from 'rxjs'
-import type { KafkaRecord } from '../record.js'
-import { toKafkaRecord } from '../record.js'
-import { nextOffsets } from './group-consumer.js'
+import type { ConsumedRecord } from '../record.js'
+import { toConsumedRecord } from '../record.js'
+import { AckQueue } from '../kafka/offset-acks.js'
 import { closeGroupStream, groupConsumerFor, subscribeGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
 import { StreamTimeout } from './stream-timeout.js'
 
 /** The records of one poll. `ack()` commits them (see fromGroupBatches for the order rule). */
-export interface RecordBatch extends Array<KafkaRecord> {
+export interface RecordBatch extends Array<ConsumedRecord> {
   ack(): Promise<void>
 }
 
@@ -39,12 +39,7 @@ export const fromGroupBatchesDefaults = { streamTimeout: -1, maxRecords: 1024 }
  * ```
  */
 export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<RecordBatch> {
-  const streamTimeout = options.streamTimeout ?? fromGroupBatchesDefaults.streamTimeout
-  const maxRecords = options.maxRecords ?? fromGroupBatchesDefaults.maxRecords
-  validateGroupOptions('fromGroupBatches', options, streamTimeout)
-  if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError(`fromGroupBatches: maxRecords must be an integer >= 1, got ${maxRecords}`)
-  const highWaterMark = options.highWaterMark ?? 2 * maxRecords
-  if (!Number.isInteger(highWaterMark) || highWaterMark < 1) throw new RangeError(`fromGroupBatches: highWaterMark must be an integer >= 1, got ${highWaterMark}`)
+  const { streamTimeout, maxRecords, highWaterMark } = resolveOptions(options)
   const { topics } = options
 
   return new Observable<RecordBatch>(subscriber => {
@@ -52,12 +47,17 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
     const { consumer, owned } = groupConsumerFor({ ...options, highWaterMark: maxRecords }, 'batches')
     let stream: GroupMessagesStream | undefined
     let closed = false
-    let pending: KafkaRecord[] = []
+    let pending: ConsumedRecord[] = []
     let pumping = false
     let unacked = 0
-    // Emitted batches in order, until they are part of a committed prefix.
-    const inFlight: Array<{ records: KafkaRecord[], acked: boolean, settle: Array<{ resolve: () => void, reject: (e: Error) => void }> }> = []
-    let committing: Promise<void> | null = null
+    // Emitted batches in order; a batch's offsets commit once it and all before it are acknowledged.
+    const acks = new AckQueue(consumer, released => {
+      unacked -= released
+      if (unacked < highWaterMark) {
+        timeout.resume()
+        pump()
+      }
+    })
     const timeout = new StreamTimeout(streamTimeout, () => {
       flush()
       subscriber.complete()
@@ -67,46 +67,11 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
       if (pending.length === 0 || closed) return
       const records = pending
       pending = []
-      const entry = { records, acked: false, settle: [] as Array<{ resolve: () => void, reject: (e: Error) => void }> }
-      inFlight.push(entry)
       unacked += records.length
+      const ack = acks.track(records)
       const batch = records as RecordBatch
-      Object.defineProperty(batch, 'ack', { enumerable: false, value: () => ack(entry) })
+      Object.defineProperty(batch, 'ack', { enumerable: false, value: () => ack().catch(prefixError) })
       subscriber.next(batch)
-    }
-
-    const ack = (entry: typeof inFlight[number]): Promise<void> => {
-      if (!entry.acked) {
-        entry.acked = true
-        unacked -= entry.records.length
-        if (unacked < highWaterMark) {
-          timeout.resume()
-          pump()
-        }
-      }
-      return new Promise<void>((resolve, reject) => {
-        if (!inFlight.includes(entry)) return resolve() // already committed
-        entry.settle.push({ resolve, reject })
-        commitPrefix()
-      })
-    }
-
-    // Commits the acknowledged prefix of inFlight; one commit at a time keeps offsets monotonic.
-    const commitPrefix = (): void => {
-      if (committing !== null) return
-      let n = 0
-      while (n < inFlight.length && inFlight[n].acked) n++
-      if (n === 0) return
-      const done = inFlight.splice(0, n)
-      committing = consumer.commit({ offsets: nextOffsets(done.flatMap(e => e.records)) }).then(() => {
-        for (const e of done) for (const s of e.settle) s.resolve()
-      }, (error: Error) => {
-        const reason = new Error(`fromGroupBatches: committing acknowledged offsets failed: ${error.message}`, { cause: error })
-        for (const e of done) for (const s of e.settle) s.reject(reason)
-      }).finally(() => {
-        committing = null
-        commitPrefix()
-      })
     }
 
     // Paused-mode reading (see fromGroup): the stream refills its buffer only as we read() it.
@@ -122,10 +87,10 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
             timeout.pause()
             break
           }
-          const message = stream.read() as Parameters<typeof toKafkaRecord>[0] | null
+          const message = stream.read() as Parameters<typeof toConsumedRecord>[0] | null
           if (message === null) break
           timeout.touch()
-          pending.push(toKafkaRecord(message))
+          pending.push(toConsumedRecord(message))
           if (pending.length >= maxRecords) flush()
         }
         flush()
@@ -145,12 +110,23 @@ export function fromGroupBatches (options: FromGroupBatchesOptions): Observable<
       closed = true
       timeout.stop()
       // Batches acknowledged but not yet committed still get their commit before an owned consumer closes.
-      const waitForCommits = async (): Promise<void> => {
-        while (committing !== null) await committing
-      }
       if (stream !== undefined || owned) {
-        waitForCommits().then(() => closeGroupStream(stream, consumer, owned)).catch(() => {})
+        acks.idle().then(() => closeGroupStream(stream, consumer, owned)).catch(() => {})
       }
     }
   })
+}
+
+function prefixError (error: Error): never {
+  throw new Error(`fromGroupBatches: ${error.message}`, { cause: error.cause ?? error })
+}
+
+function resolveOptions (options: FromGroupBatchesOptions): { streamTimeout: number, maxRecords: number, highWaterMark: number } {
+  const streamTimeout = options.streamTimeout ?? fromGroupBatchesDefaults.streamTimeout
+  const maxRecords = options.maxRecords ?? fromGroupBatchesDefaults.maxRecords
+  validateGroupOptions('fromGroupBatches', options, streamTimeout)
+  if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError(`fromGroupBatches: maxRecords must be an integer >= 1, got ${maxRecords}`)
+  const highWaterMark = options.highWaterMark ?? 2 * maxRecords
+  if (!Number.isInteger(highWaterMark) || highWaterMark < 1) throw new RangeError(`fromGroupBatches: highWaterMark must be an integer >= 1, got ${highWaterMark}`)
+  return { streamTimeout, maxRecords, highWaterMark }
 }

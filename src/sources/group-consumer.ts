@@ -1,10 +1,10 @@
-// The one place where a consumer-group client is configured, and where its offsets are committed.
-// Scoring, exactly-once and online learning all build their consumer here so that they share
-// the same guarantees: no commit on fetch, and only committed (transactional) records seen.
-import { Consumer, FetchIsolationLevels, type CommitOptionsPartition } from '@platformatic/kafka'
+// The one place where a consumer-group client is configured (its offsets are committed in
+// kafka/offsets.ts). Scoring, exactly-once and online learning all build their consumer here so
+// that they share the same guarantees: no commit on fetch, and only committed (transactional)
+// records seen.
+import { Consumer, FetchIsolationLevels } from '@platformatic/kafka'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
-import type { KafkaRecord } from '../record.js'
 
 export interface GroupConsumerOptions {
   groupId: string
@@ -57,38 +57,4 @@ export function createGroupConsumer (options: GroupConsumerOptions): Consumer {
     highWaterMark: options.highWaterMark ?? groupConsumerDefaults.highWaterMark,
     ...(options.groupInstanceId !== undefined ? { groupInstanceId: options.groupInstanceId } : {})
   })
-}
-
-/** The record with the highest offset of each topic-partition, in first-seen order. */
-export function lastPerPartition (records: Iterable<KafkaRecord>): KafkaRecord[] {
-  const last = new Map<string, KafkaRecord>()
-  for (const r of records) {
-    const key = `${r.topic}\u0000${r.partition}`
-    const seen = last.get(key)
-    if (seen === undefined || r.offset > seen.offset) last.set(key, r)
-  }
-  return [...last.values()]
-}
-
-/** What to commit for `records`: per topic-partition, the last offset + 1 (the next to read). */
-export function nextOffsets (records: Iterable<KafkaRecord>): CommitOptionsPartition[] {
-  return lastPerPartition(records).map(r => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1n, leaderEpoch: -1 }))
-}
-
-/**
- * Commits `records` as processed for the consumer's group: one OffsetCommit carrying, per
- * partition, the last offset + 1. The consumer must be the group member that read them.
- *
- * ```ts
- * const consumer = createGroupConsumer({ groupId: 'testcg' })
- * await lastValueFrom(fromGroup({ topics: ['susy-test'], groupId: 'testcg', consumer }).pipe(
- *   bufferCount(500),
- *   concatMap(async records => { await score(records); await commitRecords(consumer, records) })
- * ), { defaultValue: undefined })
- * await consumer.close()
- * ```
- */
-export async function commitRecords (consumer: Consumer, records: Iterable<KafkaRecord>): Promise<void> {
-  const offsets = nextOffsets(records)
-  if (offsets.length > 0) await consumer.commit({ offsets })
 }

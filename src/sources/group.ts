@@ -1,8 +1,8 @@
 // fromGroup: a consumer-group stream that ends when the topic goes quiet (the tutorial's
 // KafkaGroupIODataset), without its commit-on-fetch: offsets move only when the caller commits.
 import { Observable } from 'rxjs'
-import type { KafkaRecord } from '../record.js'
-import { toKafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
+import { toConsumedRecord } from '../record.js'
 import type { FlowControl } from './flow-control.js'
 import { closeGroupStream, groupConsumerFor, subscribeGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
 import { StreamTimeout } from './stream-timeout.js'
@@ -35,12 +35,12 @@ export const fromGroupDefaults = { streamTimeout: 10_000 }
  * )
  * ```
  */
-export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
+export function fromGroup (options: FromGroupOptions): Observable<ConsumedRecord> {
   const streamTimeout = options.streamTimeout ?? fromGroupDefaults.streamTimeout
   validateGroupOptions('fromGroup', options, streamTimeout)
   const { topics, flow } = options
 
-  return new Observable<KafkaRecord>(subscriber => {
+  return new Observable<ConsumedRecord>(subscriber => {
     const { consumer, owned } = groupConsumerFor(options, 'group')
     let stream: GroupMessagesStream | undefined
     let closed = false
@@ -55,11 +55,11 @@ export function fromGroup (options: FromGroupOptions): Observable<KafkaRecord> {
       pumping = true
       try {
         while (!closed && flow?.full !== true) {
-          const message = stream.read() as Parameters<typeof toKafkaRecord>[0] | null
+          const message = stream.read() as Parameters<typeof toConsumedRecord>[0] | null
           if (message === null) break
           timeout.touch()
           flow?.emitted(1)
-          subscriber.next(toKafkaRecord(message))
+          subscriber.next(toConsumedRecord(message))
         }
       } finally {
         pumping = false

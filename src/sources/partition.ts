@@ -7,7 +7,7 @@ import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platforma
 import { Observable } from 'rxjs'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 import type { FlowControl } from './flow-control.js'
 import { isControlBatch, recordFromBatch } from './raw-records.js'
 
@@ -58,51 +58,14 @@ const defaults = {
  * for (let i = 0; i < 10; i++) await lastValueFrom(epoch.pipe(decodeCsv(), batch(64), train()))
  * ```
  */
-export function fromPartition (options: FromPartitionOptions): Observable<KafkaRecord> {
-  const partition = options.partition ?? defaults.partition
-  const start = BigInt(options.start ?? defaults.start)
-  const stop = options.stop === undefined ? undefined : BigInt(options.stop)
-  const readCommitted = options.readCommitted ?? defaults.readCommitted
-  const maxBytes = options.maxBytes ?? defaults.maxBytes
-  const maxWaitTime = options.maxWaitTime ?? defaults.maxWaitTime
-  const { topic, flow } = options
-  if (!topic) throw new TypeError('fromPartition: topic is required')
-  if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`fromPartition: bad partition ${partition}`)
-  if (start < 0n) throw new RangeError(`fromPartition: start must be >= 0, got ${start}`)
-  if (stop !== undefined && stop < start) throw new RangeError(`fromPartition: stop (${stop}) is before start (${start})`)
-  const isolationLevel = readCommitted ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED
+export function fromPartition (options: FromPartitionOptions): Observable<ConsumedRecord> {
+  const o = resolveOptions(options)
+  const { topic, partition, start, stop, flow } = o
 
-  return new Observable<KafkaRecord>(subscriber => {
-    const kafka = options.kafka ?? loadConfig().kafka
-    // A consumer client is only used for its Metadata, ListOffsets and Fetch calls: it never
-    // joins the group named here, so nothing is recorded on the broker under that name.
-    const consumer = new Consumer({ ...connectionOptions(kafka, 'partition'), groupId: 'streamfit-partition-reader' })
+  return new Observable<ConsumedRecord>(subscriber => {
+    const fetcher = new PartitionFetcher(options.kafka ?? loadConfig().kafka, o)
     let closed = false
     let stopWaiting: (() => void) | null = null
-
-    const offsetOf = async (timestamp: bigint): Promise<bigint> => {
-      const offsets = await consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp, isolationLevel })
-      const offset = offsets.get(topic)?.[partition]
-      if (offset === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
-      return offset
-    }
-
-    const fetchFrom = async (position: bigint): Promise<FetchResponse> => {
-      const metadata = await consumer.metadata({ topics: [topic] })
-      const topicMetadata = metadata.topics.get(topic)
-      const leader = topicMetadata?.partitions[partition]?.leader
-      if (topicMetadata === undefined || leader === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
-      return consumer.fetch({
-        node: leader,
-        maxBytes,
-        maxWaitTime,
-        isolationLevel,
-        topics: [{
-          topicId: topicMetadata.id,
-          partitions: [{ partition, fetchOffset: position, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }]
-        }]
-      })
-    }
 
     const waitForRoom = (): Promise<void> | undefined => {
       if (flow === undefined || !flow.full) return undefined
@@ -112,21 +75,13 @@ export function fromPartition (options: FromPartitionOptions): Observable<KafkaR
       })
     }
 
-    const prefetch = (position: bigint): Promise<FetchResponse> => {
-      const pending = fetchFrom(position)
-      // Handled where it is awaited; this only stops a fetch failing after teardown from
-      // becoming an unhandled rejection.
-      pending.catch(() => {})
-      return pending
-    }
-
     const read = async (): Promise<void> => {
       const [earliest, end] = await Promise.all([
-        offsetOf(ListOffsetTimestamps.EARLIEST),
-        stop === undefined ? offsetOf(ListOffsetTimestamps.LATEST) : Promise.resolve(stop)
+        fetcher.offsetOf(ListOffsetTimestamps.EARLIEST),
+        stop === undefined ? fetcher.offsetOf(ListOffsetTimestamps.LATEST) : Promise.resolve(stop)
       ])
       let position = start > earliest ? start : earliest
-      let pending = position < end ? prefetch(position) : undefined
+      let pending = position < end ? fetcher.prefetch(position) : undefined
       while (pending !== undefined) {
         const response = await pending
         if (closed) return
@@ -135,7 +90,7 @@ export function fromPartition (options: FromPartitionOptions): Observable<KafkaR
         const last = batches[batches.length - 1]
         if (last !== undefined) position = last.firstOffset + BigInt(last.lastOffsetDelta) + 1n
         // The next round trip overlaps with emitting this response: at most two are held.
-        pending = position < end ? prefetch(position) : undefined
+        pending = position < end ? fetcher.prefetch(position) : undefined
         for (const batch of batches) {
           if (isControlBatch(batch)) continue
           for (const raw of batch.records) {
@@ -161,8 +116,91 @@ export function fromPartition (options: FromPartitionOptions): Observable<KafkaR
     return () => {
       closed = true
       stopWaiting?.()
-      consumer.close().catch(() => {})
+      fetcher.close()
     }
   })
 }
 
+interface ResolvedOptions {
+  topic: string
+  partition: number
+  start: bigint
+  stop: bigint | undefined
+  isolationLevel: number
+  maxBytes: number
+  maxWaitTime: number
+  flow: FlowControl | undefined
+}
+
+function resolveOptions (options: FromPartitionOptions): ResolvedOptions {
+  const partition = options.partition ?? defaults.partition
+  const start = BigInt(options.start ?? defaults.start)
+  const stop = options.stop === undefined ? undefined : BigInt(options.stop)
+  const { topic, flow } = options
+  if (!topic) throw new TypeError('fromPartition: topic is required')
+  if (!Number.isInteger(partition) || partition < 0) throw new RangeError(`fromPartition: bad partition ${partition}`)
+  if (start < 0n) throw new RangeError(`fromPartition: start must be >= 0, got ${start}`)
+  if (stop !== undefined && stop < start) throw new RangeError(`fromPartition: stop (${stop}) is before start (${start})`)
+  return {
+    topic,
+    partition,
+    start,
+    stop,
+    isolationLevel: (options.readCommitted ?? defaults.readCommitted) ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+    maxBytes: options.maxBytes ?? defaults.maxBytes,
+    maxWaitTime: options.maxWaitTime ?? defaults.maxWaitTime,
+    flow
+  }
+}
+
+/** The three requests one partition is read with: Metadata, ListOffsets and Fetch. */
+class PartitionFetcher {
+  readonly #consumer: Consumer
+  readonly #o: ResolvedOptions
+
+  constructor (kafka: KafkaConfig, options: ResolvedOptions) {
+    // A consumer client is only used for its Metadata, ListOffsets and Fetch calls: it never
+    // joins the group named here, so nothing is recorded on the broker under that name.
+    this.#consumer = new Consumer({ ...connectionOptions(kafka, 'partition'), groupId: 'streamfit-partition-reader' })
+    this.#o = options
+  }
+
+  async offsetOf (timestamp: bigint): Promise<bigint> {
+    const { topic, partition, isolationLevel } = this.#o
+    const offsets = await this.#consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp, isolationLevel })
+    const offset = offsets.get(topic)?.[partition]
+    if (offset === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
+    return offset
+  }
+
+  /** Starts the fetch at `position`; awaited later, so that it overlaps with emitting. */
+  prefetch (position: bigint): Promise<FetchResponse> {
+    const pending = this.#fetchFrom(position)
+    // Handled where it is awaited; this only stops a fetch failing after teardown from
+    // becoming an unhandled rejection.
+    pending.catch(() => {})
+    return pending
+  }
+
+  close (): void {
+    this.#consumer.close().catch(() => {})
+  }
+
+  async #fetchFrom (position: bigint): Promise<FetchResponse> {
+    const { topic, partition, isolationLevel, maxBytes, maxWaitTime } = this.#o
+    const metadata = await this.#consumer.metadata({ topics: [topic] })
+    const topicMetadata = metadata.topics.get(topic)
+    const leader = topicMetadata?.partitions[partition]?.leader
+    if (topicMetadata === undefined || leader === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
+    return this.#consumer.fetch({
+      node: leader,
+      maxBytes,
+      maxWaitTime,
+      isolationLevel,
+      topics: [{
+        topicId: topicMetadata.id,
+        partitions: [{ partition, fetchOffset: position, partitionMaxBytes: maxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }]
+      }]
+    })
+  }
+}

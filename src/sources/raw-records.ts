@@ -1,13 +1,13 @@
-// Turning the record batches of a raw Fetch response into KafkaRecords.
+// Turning the record batches of a raw Fetch response into ConsumedRecords.
 import { IS_CONTROL, type KafkaRecord as RawRecord, type RecordsBatch } from '@platformatic/kafka'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 
 /** Transaction markers (commit/abort) occupy offsets but carry no user record. */
 export function isControlBatch (batch: RecordsBatch): boolean {
   return (batch.attributes & IS_CONTROL) !== 0
 }
 
-export function recordFromBatch (topic: string, partition: number, batch: RecordsBatch, raw: RawRecord, offset: bigint): KafkaRecord {
+export function recordFromBatch (topic: string, partition: number, batch: RecordsBatch, raw: RawRecord, offset: bigint): ConsumedRecord {
   const headers = new Map<string, Buffer>()
   for (const [k, v] of raw.headers) {
     if (k !== null) headers.set(k.toString(), v ?? Buffer.alloc(0))

@@ -63,8 +63,9 @@ async function walk (cases: Case[], parallel = 3): Promise<void> {
   assert.is(failures.length, 0, failures.join('\n\n'))
 }
 
-const REQUIRED: Record<string, string[]> = { evaluate: ['--data', 'x.csv'], lag: ['--group', 'g'], reset: ['--group', 'g'] }
-const COMMANDS = ['up', 'down', 'load', 'train', 'evaluate', 'models', 'describe', 'online', 'score', 'lag', 'reset', 'demo']
+// describe's first argument is the app; the flags after it are that app's, checked as the app checks them.
+const REQUIRED: Record<string, string[]> = { evaluate: ['--data', 'x.csv'], lag: ['--group', 'g'], reset: ['--group', 'g'], describe: ['score'] }
+const COMMANDS = ['up', 'down', 'load', 'train', 'evaluate', 'models', 'describe', 'online', 'score', 'lag', 'reset', 'demo', 'backend']
 
 test('bad flag, missing flag, unknown command: every command', async () => {
   await walk([
@@ -73,11 +74,13 @@ test('bad flag, missing flag, unknown command: every command', async () => {
     ...COMMANDS.map(name => ({ args: [name, ...(REQUIRED[name] ?? []), '--frob'], says: /unknown option '--frob'.*streamfit .*--help/ })),
     { args: ['frob'], says: /unknown command 'frob'/ },
     { args: ['models', 'frob'], says: /unknown models subcommand "frob"/ },
+    { args: ['backend', 'frob'], says: /unknown backend subcommand "frob"/ },
+    { args: ['backend', 'install', '--from', 'ftp'], says: /--from expects auto, download or wheel/ },
     { args: ['describe', 'frob'], says: /unknown app "frob"/ },
     { args: ['describe'], says: /missing required argument 'app'/ },
     { args: ['lag'], says: /required option '--group <id>' not specified/ },
     { args: ['reset', '--to-earliest'], says: /required option '--group <id>' not specified/ },
-    { args: ['evaluate'], says: /required option '--data <path\|url>' not specified/ },
+    { args: ['evaluate'], says: /evaluate needs --data <path\|url> or --topic <name>/ },
     { args: ['models', 'prune'], says: /required option '--keep <n>' not specified/ },
     { args: ['models', 'delete'], says: /missing required argument 'ref'/ },
     { args: ['reset', '--group', 'g'], says: /exactly one of --to-earliest/ }
@@ -120,6 +123,8 @@ test('unreachable Kafka, unreachable Redis, missing topics: one line naming the 
   const dir = mkdtempSync(join(tmpdir(), 'streamfit-errors-'))
   const rows = join(dir, 'rows.csv')
   writeFileSync(rows, `1,${Array.from({ length: 18 }, (_, i) => (i / 10).toFixed(1)).join(',')}\n`)
+  const badRows = join(dir, 'bad.csv')
+  writeFileSync(badRows, '1,0.1,0.2\n')
   const noKafka = { ...env, KAFKA_BROKERS: deadKafka }
   const noRedis = { ...env, REDIS_URL: deadRedis }
   const kafkaDown = new RegExp(`no Kafka broker answers at ${deadKafka}`)
@@ -135,6 +140,8 @@ test('unreachable Kafka, unreachable Redis, missing topics: one line naming the 
       { args: ['up'], env: { KAFKA_BROKERS: '192.0.2.1:9092' }, says: /no Kafka broker answers at 192\.0\.2\.1:9092/ },
       { args: ['train'], env: noRedis, says: redisDown },
       { args: ['evaluate', '--data', rows], env: noRedis, says: redisDown },
+      // evaluate has no --skip-bad: its message must not send the user there.
+      { args: ['evaluate', '--data', badRows], says: /line 1: expected 19 columns.*\(fix or remove the row[^-]*\)$/ },
       { args: ['models'], env: noRedis, says: redisDown },
       { args: ['models', 'delete', 'susy@1'], env: noRedis, says: redisDown },
       { args: ['online'], env: noRedis, says: redisDown },
@@ -145,6 +152,8 @@ test('unreachable Kafka, unreachable Redis, missing topics: one line naming the 
       { args: ['online'], env: { ...env, STREAMFIT_TRAIN_TOPIC: uniqueName('nope') }, says: /topic .*nope.* does not exist/ },
       { args: ['score'], env: { ...env, STREAMFIT_TEST_TOPIC: uniqueName('nope') }, says: /topic .*nope.* does not exist/ },
       { args: ['lag', '--group', 'g', '--topic', 'nope-topic'], says: /topic nope-topic does not exist/ },
+      { args: ['evaluate', '--topic', 'nope-topic'], says: /topic nope-topic does not exist/ },
+      { args: ['evaluate', '--topic', topics.test], env: noKafka, says: kafkaDown },
       { args: ['reset', '--group', 'g', '--to-earliest', '--topic', 'nope-topic'], says: /topic nope-topic does not exist/ }
     ])
   } finally {

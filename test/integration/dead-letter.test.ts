@@ -9,7 +9,7 @@ import { Consumer, Producer } from '@platformatic/kafka'
 import { concat, from, lastValueFrom, tap, toArray } from 'rxjs'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { deleteTopics, endOffsets, ensureTopics } from '../../src/kafka/admin.js'
-import { decodeCsv, DLQ_HEADERS, fromPartition, KafkaDeadLetterSink, loadConfig, readDeadLetterHeaders, toKafkaRecord, type KafkaRecord } from '../../src/index.js'
+import { decodeCsv, DLQ_HEADERS, fromPartition, KafkaDeadLetterSink, loadConfig, readDeadLetterHeaders, toConsumedRecord, type ConsumedRecord } from '../../src/index.js'
 
 const config = loadConfig()
 const suffix = randomBytes(4).toString('hex')
@@ -33,14 +33,14 @@ const BAD: Array<[string, string | null, string | null]> = [
   ['missing-key', null, GOOD]
 ]
 
-async function readTopic (topic: string, count: number): Promise<KafkaRecord[]> {
+async function readTopic (topic: string, count: number): Promise<ConsumedRecord[]> {
   const consumer = new Consumer({ ...connectionOptions(config.kafka, 'ops-test'), groupId: `ops-test-${randomBytes(4).toString('hex')}`, autocommit: false, maxWaitTime: 200 })
-  const records: KafkaRecord[] = []
+  const records: ConsumedRecord[] = []
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false })
     const deadline = setTimeout(() => { stream.close().catch(() => {}) }, 20000)
     for await (const message of stream) {
-      records.push(toKafkaRecord(message))
+      records.push(toConsumedRecord(message))
       if (records.length === count) break
     }
     clearTimeout(deadline)
@@ -70,7 +70,7 @@ test('bad records land in the DLQ topic with reason, detail and source coordinat
   } finally {
     await producer.close()
   }
-  const source: KafkaRecord[] = []
+  const source: ConsumedRecord[] = []
   const sink = new KafkaDeadLetterSink({ topic: DLQ })
   const decode = decodeCsv({ deadLetter: sink })
   let examples
@@ -114,7 +114,7 @@ test('bad records land in the DLQ topic with reason, detail and source coordinat
 })
 
 test('a burst of 2,000 bad records among good ones: every one in the DLQ, once', async () => {
-  const input: KafkaRecord[] = Array.from({ length: 6000 }, (_, i) => ({
+  const input: ConsumedRecord[] = Array.from({ length: 6000 }, (_, i) => ({
     topic: 'burst-source', partition: i % 3, offset: BigInt(i), timestamp: BigInt(i), headers: new Map(),
     key: Buffer.from(i % 2 === 0 ? '1.0' : '0.0'),
     value: Buffer.from(i % 3 === 0 ? field(i % 18, 'x' + i) : GOOD)
@@ -137,7 +137,7 @@ test('a burst of 2,000 bad records among good ones: every one in the DLQ, once',
 
 test('a dead-letter write that cannot be produced fails the stream instead of vanishing', async () => {
   const sink = new KafkaDeadLetterSink({ topic: `ops-missing-${suffix}` }) // does not exist; not auto-created
-  const bad: KafkaRecord = { topic: SOURCE, partition: 0, offset: 0n, key: Buffer.from('1'), value: Buffer.from('x'), timestamp: 0n, headers: new Map() }
+  const bad: ConsumedRecord = { topic: SOURCE, partition: 0, offset: 0n, key: Buffer.from('1'), value: Buffer.from('x'), timestamp: 0n, headers: new Map() }
   try {
     await lastValueFrom(from([bad]).pipe(decodeCsv({ deadLetter: sink }), toArray()))
     assert.unreachable('the stream should fail')

@@ -9,23 +9,16 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig, type KafkaConfig } from '../../src/config.js'
 import { ensureTopics } from '../../src/kafka/admin.js'
-import { portOpen, startKafka, stopKafka } from '../../src/infra/kafka-broker.js'
+import { startKafka, stopKafka } from '../../src/infra/kafka-broker.js'
 import { kafkaPaths } from '../../src/infra/paths.js'
 import { summarize, verifyExactlyOnce } from '../support/eos-verifier.js'
+import { freePortPair } from '../support/private-services.js'
 import { sleep, startScorer, waitForProgress } from '../support/scorer-process.js'
 import { dropTestModels, storeTestModel } from '../support/stored-model.js'
 import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
 
 const config = loadConfig()
-
-async function freePortPair (): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000)
-    if (!(await portOpen('127.0.0.1', port)) && !(await portOpen('127.0.0.1', port + 1))) return port
-  }
-  throw new Error('no free port pair for a private broker')
-}
 
 test('the broker is killed and restarted mid-run: every input scored exactly once', async () => {
   const port = await freePortPair()

@@ -8,13 +8,13 @@ import { Redis } from 'ioredis'
 import { loadConfig } from '../../src/config.js'
 import { deleteTopics, endOffsets, ensureTopics } from '../../src/kafka/admin.js'
 import { ModelRunner } from '../../src/ml/runner.js'
-import { HotSwapPredictor } from '../../src/online/hot-swap.js'
+import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
-import { MODEL_HEADER, parsePrediction } from '../../src/sinks/predictions.js'
+import { MODEL_HEADER, parsePrediction } from '../../src/codec/prediction.js'
 import { runScore } from '../../topologies/score.js'
-import { uniqueName } from '../support/names.js'
 import { produceRows, susyMessages } from '../support/online.js'
 import { readByOutcome, summarize, verifyExactlyOnce } from '../support/eos-verifier.js'
+import { uniqueName } from '../support/names.js'
 
 const config = loadConfig()
 const PHASE = 1600 // rows before and after the new version

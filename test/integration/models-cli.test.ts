@@ -4,10 +4,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
-import { HotSwapPredictor } from '../../src/online/hot-swap.js'
+import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
-import { dropRegistry, saveSeededModel } from '../support/stored-model.js'
 import { runCli } from '../support/cli.js'
+import { dropRegistry, saveSeededModel } from '../support/stored-model.js'
 import { waitFor } from '../support/wait.js'
 import { uniqueName } from '../support/names.js'
 

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
-import { lineageChain, recordOffsets, runOnlineCli, spawnOnline, waitForLine, type OnlineFixture } from '../support/online.js'
+import { assertLineageTiles, lineageChain, runOnlineCli, spawnOnline, waitForLine, type OnlineFixture } from '../support/online.js'
 import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
 
@@ -40,21 +40,6 @@ test.after(async () => {
   await redis.quit()
 })
 
-/** The ranges of the chain tile partition 0 from its first offset to its end, each row once. */
-async function assertTiles (f: OnlineFixture): Promise<void> {
-  const offsets = await recordOffsets(config.kafka, f.topic)
-  const chain = await lineageChain(f)
-  let next = offsets[0]!
-  for (const link of chain) {
-    for (const r of link.online.ranges) {
-      assert.is(BigInt(r.from), next, `${link.ref} starts where its parent ended`)
-      next = BigInt(r.to)
-    }
-  }
-  assert.is(next, offsets.at(-1)! + 1n, 'the chain reaches the end of the topic')
-  assert.is(chain.at(-1)!.online.rows, ROWS, 'every row trained once')
-}
-
 test('the registry lost every version: online refuses (exit 2); --from-scratch retrains from the beginning', async () => {
   const f = await fixture('reg-lost')
   const first = await runOnlineCli(f, [...COMMON, '--json'])
@@ -73,7 +58,7 @@ test('the registry lost every version: online refuses (exit 2); --from-scratch r
   const again = await runOnlineCli(f, [...COMMON, '--from-scratch', '--json'])
   assert.is(again.code, 0, again.stderr)
   assert.is(again.json.rows, ROWS, 'told to, it retrains the whole topic')
-  await assertTiles(f)
+  await assertLineageTiles(f, ROWS)
 })
 
 test('the lineage\'s head was deleted: online refuses (exit 2)', async () => {
@@ -109,7 +94,7 @@ test('a rebalance rewinds the stream below the learner\'s position: those record
   assert.is(result.code, 0, result.stderr.slice(-3000))
   assert.match(result.stderr, /already learnt \(the stream was rewound\)/)
   assert.is(result.json.rows, ROWS)
-  await assertTiles(f)
+  await assertLineageTiles(f, ROWS)
 })
 
 test.run()

@@ -3,23 +3,14 @@
 // private Redis on a free port with up's own start function, kills it, starts it again.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createServer } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startRedis, stopRedis } from '../../src/infra/redis-server.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { ModelRunner } from '../../src/ml/runner.js'
+import { freePort } from '../support/private-services.js'
 import { SMALL_MODEL } from '../support/stored-model.js'
-
-function freePort (): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    }).on('error', reject)
-  })
-}
 
 test('versions saved just before a SIGKILL of up\'s Redis are all there after it restarts', async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'streamfit-redis-restart-'))

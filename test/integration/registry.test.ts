@@ -7,7 +7,8 @@ import { firstValueFrom, take, toArray } from 'rxjs'
 import { loadConfig } from '../../src/config.js'
 import { RegistryConflictError, UsageError } from '../../src/errors.js'
 import { ModelRunner } from '../../src/ml/runner.js'
-import { ModelRegistry, type Announcement } from '../../src/registry/registry.js'
+import { ModelRegistry } from '../../src/registry/registry.js'
+import type { Announcement } from '../../src/registry/version.js'
 import { parseModelRef } from '../../src/registry/refs.js'
 
 const { redisUrl } = loadConfig()

@@ -4,6 +4,8 @@
 // terminal and JSON lines when piped or with --log-format json; a failure prints no level-50
 // JSON stack before its one-line message.
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
@@ -14,6 +16,7 @@ import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
 
 const { kafka } = loadConfig()
+const README = fileURLToPath(new URL('../../README.md', import.meta.url)) // dist/test -> repo root
 const ROWS = 3000
 const IDLE_MS = 2000
 
@@ -60,7 +63,11 @@ test('--json: recordsPerSecond over busySeconds, wallSeconds includes the idle t
   const run = await score(['--group', group, '--json'])
   assert.is(run.code, 0, run.stderr)
   const json = lastJson(run.stdout)
-  assert.equal(Object.keys(json), ['records', 'batches', 'transactions', 'aborted', 'wallSeconds', 'busySeconds', 'recordsPerSecond', 'model', 'predictions', 'deadLettered'])
+  assert.equal(Object.keys(json), ['records', 'batches', 'transactions', 'aborted', 'wallSeconds', 'busySeconds', 'recordsPerSecond', 'model', 'predictions', 'deadLettered', 'backend'])
+  // The README's --json table lists exactly these fields, in this order.
+  const row = readFileSync(README, 'utf8').split('\n').find(l => l.startsWith('| `score` | one line:'))
+  assert.ok(row !== undefined, 'the README has the score --json row')
+  assert.equal([...row.matchAll(/`(\w+)`/g)].map(m => m[1]).slice(1), Object.keys(json))
   assert.is(json.records, ROWS)
   assert.is(json.model, model)
   const wall = json.wallSeconds as number
@@ -79,7 +86,7 @@ test('--json: recordsPerSecond over busySeconds, wallSeconds includes the idle t
   assert.is(idleJson.model, model)
   assert.is(idleJson.recordsPerSecond, 0)
   const text = await score(['--group', group])
-  assert.match(text.stdout, new RegExp(`model ${model}\\n$`))
+  assert.match(text.stdout, new RegExp(`, model ${model}\\b`))
 })
 
 test('logs: JSON lines when piped, readable lines on a terminal, JSON on a terminal with --log-format json', async () => {

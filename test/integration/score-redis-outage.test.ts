@@ -12,11 +12,11 @@ import { startRedis, stopRedis } from '../../src/infra/redis-server.js'
 import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { ModelRunner } from '../../src/ml/runner.js'
-import { parsePrediction } from '../../src/sinks/predictions.js'
-import { freePort, waitFor } from '../support/wait.js'
+import { parsePrediction } from '../../src/codec/prediction.js'
 import { startCli } from '../support/cli.js'
 import { readByOutcome } from '../support/eos-verifier.js'
 import { writeSynthetic } from '../support/synthetic.js'
+import { freePort, waitFor } from '../support/wait.js'
 import { uniqueName } from '../support/names.js'
 
 const { kafka } = loadConfig()

@@ -4,7 +4,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { concatMap, lastValueFrom, tap, type Observable } from 'rxjs'
-import type { KafkaRecord } from '../../src/record.js'
+import type { ConsumedRecord } from '../../src/record.js'
 import { FlowControl, fromGroup, fromPartition } from '../../src/index.js'
 import { dropTopics, kafka, topicWith } from '../support/numbered-topic.js'
 import { uniqueName } from '../support/names.js'
@@ -24,7 +24,7 @@ interface Counts { received: number, maxInFlight: number, duplicates: number }
  * Subscribes with a consumer that finishes one record per event-loop turn (far slower than a
  * local broker delivers them) and counts the records emitted but not yet processed.
  */
-async function readSlowly (source: Observable<KafkaRecord>, flow?: FlowControl, expected = RECORDS): Promise<Counts> {
+async function readSlowly (source: Observable<ConsumedRecord>, flow?: FlowControl, expected = RECORDS): Promise<Counts> {
   let emitted = 0
   let processed = 0
   let maxInFlight = 0

@@ -6,7 +6,7 @@ import { bufferCount, concatMap, defer, lastValueFrom, retry, take, tap, toArray
 import * as streamfit from 'streamfit'
 import { withAdmin } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
-import type { KafkaRecord } from '../../src/record.js'
+import type { ConsumedRecord } from '../../src/record.js'
 import { commitRecords, createGroupConsumer, FlowControl, fromGroup, fromGroupBatches, fromPartition } from '../../src/index.js'
 import { committedOffsets, dropTopics, kafka, topicWith, valueOf } from '../support/numbered-topic.js'
 import { uniqueName } from '../support/names.js'
@@ -21,10 +21,10 @@ async function newTopic (count: number, options: { partitions?: number, valueSiz
   return topic
 }
 
-const idOf = (r: KafkaRecord): string => `${r.partition}:${r.offset}`
-const numberOf = (r: KafkaRecord): number => Number(r.value?.toString())
+const idOf = (r: ConsumedRecord): string => `${r.partition}:${r.offset}`
+const numberOf = (r: ConsumedRecord): number => Number(r.value?.toString())
 
-function assertOffsetOrder (records: KafkaRecord[]): void {
+function assertOffsetOrder (records: ConsumedRecord[]): void {
   const last = new Map<number, bigint>()
   for (const r of records) {
     const previous = last.get(r.partition)
@@ -203,7 +203,7 @@ test('fromGroup: retry() after a failure starts again at the committed offsets',
 test('fromGroupBatches: every record once across batches; acknowledged offsets are committed', async () => {
   const topic = await newTopic(5000, { partitions: 2 })
   const groupId = uniqueName('batches')
-  const batches: KafkaRecord[][] = []
+  const batches: ConsumedRecord[][] = []
   await lastValueFrom(fromGroupBatches({ topics: [topic], groupId, kafka, maxRecords: 300, streamTimeout: 1500 }).pipe(
     concatMap(async batch => {
       batches.push([...batch])

@@ -1,5 +1,6 @@
 // Shared by the online-learning and hot-swap tests: real SUSY rows into a fresh topic, unique
 // names, and a plain (non-group) read of a topic to check what the trainer claims.
+import * as assert from 'uvu/assert'
 import type { ChildProcess } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -172,4 +173,19 @@ export async function committedOffsets (f: OnlineFixture): Promise<bigint[]> {
     const partitions = group?.topics.find(t => t.name === f.topic)?.partitions ?? []
     return partitions.sort((a, b) => a.partitionIndex - b.partitionIndex).map(p => p.committedOffset)
   })
+}
+
+/** The ranges of the fixture group's chain tile partition 0 from its first offset to its end, and `rows` were trained. */
+export async function assertLineageTiles (f: OnlineFixture, rows: number): Promise<void> {
+  const offsets = await recordOffsets(f.config.kafka, f.topic)
+  const chain = await lineageChain(f)
+  let next = offsets[0]!
+  for (const link of chain) {
+    for (const r of link.online.ranges) {
+      assert.is(BigInt(r.from), next, `${link.ref} starts where its parent ended`)
+      next = BigInt(r.to)
+    }
+  }
+  assert.is(next, offsets.at(-1)! + 1n, 'the chain reaches the end of the topic')
+  assert.is(chain.at(-1)!.online.rows, rows, 'every row trained exactly once')
 }

@@ -6,7 +6,7 @@ import { Consumer, FetchIsolationLevels } from '@platformatic/kafka'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import type { KafkaConfig } from '../../src/config.js'
 import { withAdmin } from '../../src/kafka/admin.js'
-import { committedOffsets } from '../../src/kafka/group-offsets.js'
+import { committedOffsets } from '../../src/kafka/offsets.js'
 import { startCli } from './cli.js'
 
 export interface ScorerEnv {

@@ -6,9 +6,9 @@ import { UsageError } from '../../src/errors.js'
 import { rocAuc } from '../../src/ml/evaluation.js'
 import { ConsumedOffsets } from '../../src/online/consumed.js'
 import { faultInjector } from '../../src/online/fault.js'
-import { PrequentialMetrics } from '../../src/online/prequential.js'
+import { PrequentialMetrics, quarterLosses } from '../../src/online/prequential.js'
 import { parseSavePolicy, SaveSchedule } from '../../src/online/save-policy.js'
-import type { KafkaRecord } from '../../src/record.js'
+import type { ConsumedRecord } from '../../src/record.js'
 
 test('prequential accuracy, clipped log loss and a binned AUC close to the exact one', () => {
   const m = new PrequentialMetrics()
@@ -38,6 +38,19 @@ test('prequential totals carry over from a saved version', () => {
   assert.ok(Math.abs(m.accuracy - 71 / 101) < 1e-12)
 })
 
+test('prequential loss by quarter: the mean loss of the first and the last quarter of the rows', () => {
+  const m = new PrequentialMetrics()
+  // Eight mini-batches of 10 rows, label 1, probability p: per-row loss -ln(p).
+  const ps = [0.9, 0.9, 0.8, 0.8, 0.7, 0.7, 0.6, 0.6]
+  for (const p of ps) m.add(new Float32Array(10).fill(p), new Float32Array(10).fill(1), 10)
+  const q = quarterLosses(m.curve)
+  const loss = (p: number): number => -Math.log(Math.fround(p))
+  assert.ok(Math.abs(q.first - loss(0.9)) < 1e-9, `first quarter ${q.first}`)
+  assert.ok(Math.abs(q.last - loss(0.6)) < 1e-9, `last quarter ${q.last}`)
+  assert.ok(q.last > q.first, 'a model getting worse shows as a higher last quarter')
+  assert.equal(quarterLosses([]), { first: NaN, last: NaN })
+})
+
 test('--save-every: batches, durations, both; bad values are usage errors', () => {
   assert.equal(parseSavePolicy('10'), { everyBatches: 10, everyMs: Infinity })
   assert.equal(parseSavePolicy('30s'), { everyBatches: Infinity, everyMs: 30_000 })
@@ -59,7 +72,7 @@ test('save schedule: every M batches or T ms, whichever first, counted from the 
   assert.is(schedule.batchDone(), true)
 })
 
-function records (partition: number, offsets: number[]): KafkaRecord[] {
+function records (partition: number, offsets: number[]): ConsumedRecord[] {
   return offsets.map(o => ({ topic: 't', partition, offset: BigInt(o), key: null, value: null, timestamp: 0n, headers: new Map() }))
 }
 

@@ -3,11 +3,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { from, lastValueFrom, Observable, Subject, toArray } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { batch, CollectingDeadLetterSink, toArrays, type ArrayBatch, decodeCsv, DecodeError, parseFeatures, parseLabel, shuffle, type Example, type KafkaRecord } from '../../src/index.js'
+import { batch, CollectingDeadLetterSink, toArrays, type ArrayBatch, decodeCsv, DecodeError, parseFeatures, parseLabel, shuffle, type Example, type ConsumedRecord } from '../../src/index.js'
 
 import { susyLines } from '../support/paths.js'
 
-function record (key: string | null, value: string | null, offset = 0): KafkaRecord {
+function record (key: string | null, value: string | null, offset = 0): ConsumedRecord {
   return {
     topic: 't',
     partition: 0,
@@ -100,7 +100,7 @@ const BAD: Array<[string, string | null, string | null]> = [
 
 test('decodeCsv: each malformed kind goes to the dead-letter sink with its reason; good records flow on', async () => {
   const dlq = new CollectingDeadLetterSink({ topic: 'dlq-test' })
-  const input: KafkaRecord[] = []
+  const input: ConsumedRecord[] = []
   BAD.forEach(([, key, value], i) => { input.push(record('1.0', GOOD, 2 * i)); input.push(record(key, value, 2 * i + 1)) })
   const decode = decodeCsv({ deadLetter: dlq })
   const examples = await lastValueFrom(from(input).pipe(decode, toArray()))
@@ -156,8 +156,8 @@ test('decodeCsv: completes only after the dead-letter writes, and fails when one
 test('decodeCsv: one operator, interleaved subscriptions, examples never overwritten', () => {
   const dlq = new CollectingDeadLetterSink({ topic: 'dlq-test' })
   const decode = decodeCsv({ deadLetter: dlq })
-  const a = new Subject<KafkaRecord>()
-  const b = new Subject<KafkaRecord>()
+  const a = new Subject<ConsumedRecord>()
+  const b = new Subject<ConsumedRecord>()
   const fromA: Example[] = []
   const fromB: Example[] = []
   a.pipe(decode).subscribe(e => fromA.push(e))

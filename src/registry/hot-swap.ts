@@ -6,8 +6,9 @@
 import type { BackendPreference } from '../ml/backend.js'
 import type { Predictor } from '../ml/predictor.js'
 import { ModelRunner } from '../ml/runner.js'
-import type { Announcement, ModelRegistry } from '../registry/registry.js'
-import { formatModelRef, parseModelRef } from '../registry/refs.js'
+import type { ModelRegistry } from './registry.js'
+import type { Announcement } from './version.js'
+import { formatModelRef, parseModelRef } from './refs.js'
 import type { Logger } from '../runtime/logger.js'
 
 export interface HotSwapOptions {

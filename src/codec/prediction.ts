@@ -1,7 +1,7 @@
 // The prediction record written to the predictions topic: one per scored input record.
 // This format is a contract with downstream consumers (documented in the README).
 import type { MessageToProduce } from '@platformatic/kafka'
-import type { KafkaRecord } from '../record.js'
+import type { ConsumedRecord } from '../record.js'
 
 /** Header carrying the model version that made the prediction (also in the JSON value). */
 export const MODEL_HEADER = 'model'
@@ -30,7 +30,7 @@ export interface Prediction {
   scoredAt: string
 }
 
-export function toPrediction (record: KafkaRecord, score: number, label: 0 | 1 | null, model: string, scoredAt: string): Prediction {
+export function toPrediction (record: ConsumedRecord, score: number, label: 0 | 1 | null, model: string, scoredAt: string): Prediction {
   return {
     source: { topic: record.topic, partition: record.partition, offset: Number(record.offset) },
     score,
@@ -42,7 +42,7 @@ export function toPrediction (record: KafkaRecord, score: number, label: 0 | 1 |
 }
 
 /** The Kafka message for one prediction: keyed like its input so keys keep their partitions. */
-export function toPredictionMessage (topic: string, record: KafkaRecord, prediction: Prediction): MessageToProduce {
+export function toPredictionMessage (topic: string, record: ConsumedRecord, prediction: Prediction): MessageToProduce {
   return {
     topic,
     key: record.key ?? undefined,

@@ -1,0 +1,32 @@
+// The producer both batch writers use: idempotent, Java-compatible partitioning, and quick
+// retries; with a transactional id it is the exactly-once one.
+import { Producer, compatibilityPartitioner } from '@platformatic/kafka'
+import type { KafkaConfig } from '../config.js'
+import { connectionOptions } from './connection.js'
+
+export interface SinkProducerOptions {
+  /** Makes it transactional. */
+  transactionalId?: string
+  /** Request timeout, and the transaction timeout sent with InitProducerId. */
+  timeout: number
+}
+
+export function createSinkProducer (kafka: KafkaConfig, { transactionalId, timeout }: SinkProducerOptions): Producer {
+  return new Producer({
+    ...connectionOptions(kafka, transactionalId !== undefined ? 'eos' : 'alos'),
+    idempotent: true,
+    partitioner: compatibilityPartitioner,
+    timeout,
+    // The next transaction's first request often meets CONCURRENT_TRANSACTIONS while the
+    // coordinator still writes the previous one's markers: retry within milliseconds, not the
+    // client's default second.
+    retries: 10,
+    retryDelay: retryBackoff,
+    ...(transactionalId !== undefined ? { transactionalId } : {})
+  })
+}
+
+/** 10, 20, 40 ... ms, at most 1 s. */
+function retryBackoff (_client: unknown, _operation: string, attempt: number): number {
+  return Math.min(10 * 2 ** (attempt - 1), 1000)
+}

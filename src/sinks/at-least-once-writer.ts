@@ -1,0 +1,61 @@
+// The at-least-once writer: send a batch's output (idempotent producer), then commit its input
+// offsets. A crash between the two re-reads the batch and writes its output again: duplicates,
+// never loss. The baseline the exactly-once writer is measured against (bench/score.ts).
+import type { Consumer, Producer } from '@platformatic/kafka'
+import type { KafkaConfig } from '../config.js'
+import { chunkMessages } from '../kafka/chunk-messages.js'
+import { commitRecords, nextOffsetsByPartition } from '../kafka/offsets.js'
+import { createSinkProducer } from '../kafka/sink-producer.js'
+import type { BatchWriter, CommittedBatch, SinkBatch, WriterSession } from './sink-batch.js'
+
+export interface AtLeastOnceWriterOptions {
+  kafka: KafkaConfig
+  /** The group member that reads the input: its group's offsets are committed. */
+  consumer: Consumer
+  /** Request timeout of the producer, ms (default 10000). */
+  timeoutMs?: number
+}
+
+export class AtLeastOnceWriter implements BatchWriter {
+  readonly guarantee = 'at-least-once'
+  readonly consumer: Consumer
+  /** No transactions: a failed batch is simply re-read (and its output may be written twice). */
+  readonly transactions = 0
+  readonly aborted = 0
+  #kafka: KafkaConfig
+  #timeoutMs: number
+  #producer: Producer | undefined
+  #closed = false
+
+  constructor (options: AtLeastOnceWriterOptions) {
+    this.consumer = options.consumer
+    this.#kafka = options.kafka
+    this.#timeoutMs = options.timeoutMs ?? 10_000
+  }
+
+  async start (): Promise<void> {
+    this.#producer ??= createSinkProducer(this.#kafka, { timeout: this.#timeoutMs })
+  }
+
+  openSession (): WriterSession {
+    return { write: batch => this.write(batch), onRevoked: () => () => {}, dispose: () => {} }
+  }
+
+  async write<B extends SinkBatch> (batch: B): Promise<CommittedBatch<B>> {
+    if (this.#closed) throw new Error('AtLeastOnceWriter is closed')
+    const started = performance.now()
+    await this.start()
+    for (const messages of chunkMessages(batch.messages)) await this.#producer!.send({ messages })
+    await commitRecords(this.consumer, batch.records)
+    const seconds = (performance.now() - started) / 1000
+    return { batch, records: batch.records.length, messages: batch.messages.length, offsets: nextOffsetsByPartition(batch.records), seconds }
+  }
+
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    const producer = this.#producer
+    this.#producer = undefined
+    await Promise.resolve(producer?.close(true)).catch(() => {})
+  }
+}
