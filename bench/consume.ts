@@ -5,18 +5,16 @@
 // Run: npx tsc -p . && node dist/bench/consume.js [--records 1000000] [--rounds 3] [--topic NAME] [--keep]
 //   --topic reuses an existing topic (partition 0) instead of producing one; --keep leaves the
 //   produced topic in place for the next run. Brokers from KAFKA_BROKERS (default 127.0.0.1:9092).
-import { readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import { Consumer, MessagesStreamModes, Producer } from '@platformatic/kafka'
 import { lastValueFrom, tap } from 'rxjs'
+import { readSusySample } from '../src/data/sample.js'
 import { loadConfig, parseNumber } from '../src/config.js'
 import { deleteTopics, endOffsets, ensureTopics } from '../src/kafka/admin.js'
 import { connectionOptions } from '../src/kafka/connection.js'
 import { fromGroup } from '../src/sources/group.js'
 import { fromPartition } from '../src/sources/partition.js'
 
-const DATA = fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
 
 interface Args { records: number, rounds: number, topic?: string, keep: boolean }
 
@@ -44,7 +42,7 @@ function cpuSince (start: NodeJS.CpuUsage): number {
 const kafka = loadConfig().kafka
 
 async function produce (topic: string, records: number): Promise<void> {
-  const rows = readFileSync(DATA, 'utf8').split('\n').filter(Boolean).map(line => {
+  const rows = readSusySample().split('\n').filter(Boolean).map(line => {
     const comma = line.indexOf(',')
     return { key: Buffer.from(line.slice(0, comma)), value: Buffer.from(line.slice(comma + 1)) }
   })

@@ -8,7 +8,7 @@
 // and the idle stream timeout excluded), as rows per second of wall time and of process CPU time.
 //
 // Run: npx tsc -p . && node dist/bench/online.js [--rounds 2] [--max-records 256] [--epochs 3] [--json]
-// Rows: the 4,800-row train split of ../shared/data/susy-8k.csv. KAFKA_BROKERS / REDIS_URL as usual.
+// Rows: the 4,800-row train split of data/susy-8k.csv.gz. KAFKA_BROKERS / REDIS_URL as usual.
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { loadConfig, parseNumber } from '../src/config.js'
@@ -18,7 +18,7 @@ import { ModelRunner } from '../src/ml/runner.js'
 import { HotSwapPredictor } from '../src/registry/hot-swap.js'
 import { ModelRegistry } from '../src/registry/registry.js'
 import { runOnline } from '../topologies/online.js'
-import { produceRows, susyMessages, TRAIN_ROWS } from '../test/online-helpers.js'
+import { produceRows, susyMessages, TRAIN_ROWS } from '../test/support/online.js'
 
 interface Args { rounds: number, maxRecords: number, epochs: number, json: boolean }
 

@@ -7,18 +7,16 @@
 // objects that minor and major GCs already collected): garbage, the thing "no per-record garbage"
 // is about. Off-heap ArrayBuffer stores are not in that figure; the GC column shows their cost.
 // Run: npx tsc -p . && node dist/bench/operators.js [records]   (default 500000)
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { PerformanceObserver } from 'node:perf_hooks'
 import { Session } from 'node:inspector/promises'
 import { from, map, Observable, type OperatorFunction } from 'rxjs'
+import { readSusySample } from '../src/data/sample.js'
 import { batch, decodeCsv, parseFeatures, parseLabel, shuffle, toArrays, type Example, type ConsumedRecord } from '../src/index.js'
 
-const DATA = fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
 const N = Number(process.argv[2] ?? 500_000)
 const ROUNDS = 5
 
-const rows = readFileSync(DATA, 'utf8').split('\n').filter(Boolean)
+const rows = readSusySample().split('\n').filter(Boolean)
 const records: ConsumedRecord[] = Array.from({ length: N }, (_, i) => {
   const line = rows[i % rows.length]
   const comma = line.indexOf(',')

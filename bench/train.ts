@@ -5,11 +5,11 @@
 //
 // Run: npx tsc -p . && node dist/bench/train.js [--epochs 3] [--rounds 3] [--batch-size 64]
 //        [--backend wasm] [--synthetic N] [--json]
-// Rows: the train split of ../shared/data/susy-8k.csv (4,800 rows) loaded into a bench topic,
+// Rows: the train split of data/susy-8k.csv.gz (4,800 rows) loaded into a bench topic,
 // or N generated rows with --synthetic. Brokers from KAFKA_BROKERS (default 127.0.0.1:9092).
-import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { lastValueFrom, merge, toArray } from 'rxjs'
+import { SUSY_SAMPLE } from '../src/data/sample.js'
 import { loadConfig, parseNumber, type Config } from '../src/config.js'
 import { FEATURE_COUNT } from '../src/data/susy.js'
 import { loadSusy } from '../src/data/load-susy.js'
@@ -20,7 +20,6 @@ import { fromPartition } from '../src/sources/partition.js'
 import { parseFeatures } from '../src/codec/susy-csv.js'
 import { runTrain } from '../topologies/train.js'
 
-const DATA = fileURLToPath(new URL('../../../shared/data/susy-8k.csv', import.meta.url))
 
 interface Args { epochs: number; rounds: number; batchSize: number; backend: BackendPreference; synthetic?: number; json: boolean }
 
@@ -100,7 +99,7 @@ async function main (): Promise<void> {
   const suffix = randomBytes(3).toString('hex')
   const config: Config = { ...base, topics: { train: `bench-train-${suffix}`, test: `bench-test-${suffix}`, predictions: `bench-pred-${suffix}`, dlq: `bench-dlq-${suffix}` } }
   try {
-    const loaded = await loadSusy(config, args.synthetic !== undefined ? { synthetic: args.synthetic } : { data: DATA })
+    const loaded = await loadSusy(config, args.synthetic !== undefined ? { synthetic: args.synthetic } : { data: SUSY_SAMPLE })
     // The in-memory variant trains on exactly the rows of the train topic.
     const records = await lastValueFrom(merge(fromPartition({ kafka: config.kafka, topic: config.topics.train })).pipe(toArray()))
     const n = records.length

@@ -23,7 +23,8 @@ done
 drained=(); [[ $quick == 1 ]] && drained=(--stop-when-drained)
 py="$here/.venv/bin/python"
 state="$here/.state"
-real="$(cd "$here/../../.." && pwd)/shared/data/susy-8k.csv"
+real="$state/susy-8k.csv"  # the repository's data/susy-8k.csv.gz, unzipped once
+[[ -f "$real" ]] || { mkdir -p "$state"; gunzip -c "$here/../../data/susy-8k.csv.gz" > "$real"; }
 
 synthetic() {  # rows -> path of a cached seeded synthetic CSV
   local file="$state/susy-synth-$1-seed7.csv"

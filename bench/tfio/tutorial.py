@@ -7,7 +7,7 @@ with KafkaBatchIODataset. Each stage is its own subcommand (so `all` can run eac
 process and peak RSS is per stage) and prints ONE JSON line on stdout; logs go to stderr.
 
     tutorial.py gen    --rows 100000 --seed 7 --out /tmp/susy-100k.csv
-    tutorial.py load   --csv ../../../shared/data/susy-8k.csv --prefix tfio-susy
+    tutorial.py load   --csv .state/susy-8k.csv --prefix tfio-susy   (the default: data/susy-8k.csv.gz unzipped)
     tutorial.py train  --prefix tfio-susy --epochs 10
     tutorial.py score  --prefix tfio-susy
     tutorial.py online --prefix tfio-susy
@@ -33,6 +33,7 @@ Deviations from the tutorial, each forced or a bug fix (also reported in every J
 from __future__ import annotations
 
 import argparse
+import gzip
 import gc
 import json
 import os
@@ -44,8 +45,19 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parent.parent
-DEFAULT_CSV = REPO_ROOT.parent / "shared" / "data" / "susy-8k.csv"
 DEFAULT_STATE = HERE / ".state"
+# The repository's 8k real SUSY rows (data/README.md), unzipped once: the tutorial reads plain CSV.
+DEFAULT_CSV = DEFAULT_STATE / "susy-8k.csv"
+
+
+def ensure_default_csv() -> None:
+    if not DEFAULT_CSV.exists():
+        DEFAULT_STATE.mkdir(parents=True, exist_ok=True)
+        with gzip.open(REPO_ROOT / "data" / "susy-8k.csv.gz", "rb") as src, open(DEFAULT_CSV, "wb") as out:
+            out.write(src.read())
+
+
+ensure_default_csv()
 NUM_COLUMNS = 18
 # Read from tensorflow-io's own INIT log line ("librdkafka v1.5.0 (0x10500ff) ... initialized").
 TFIO_LIBRDKAFKA = "1.5.0"

@@ -13,13 +13,12 @@ import { endOffsets } from '../kafka/admin.js'
 import { predictionQuality } from '../ml/evaluation.js'
 import { parsePrediction, type Prediction } from '../codec/prediction.js'
 import { fromPartition } from '../sources/partition.js'
+import { SUSY_SAMPLE } from '../data/sample.js'
 import { trainDefaults } from '../../topologies/train.js'
 import { banner, fmt4, formatSummary, num, plotPaths, reachable, runCli, str, type DemoSummary, type Json, type OnlineCheck, type StageRow } from './demo-stages.js'
 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/src/commands -> package root
-/** A local copy of real SUSY rows next to the checkout (present on the project's dev machines). */
-export const LOCAL_SUSY = fileURLToPath(new URL('../shared/data/susy-8k.csv', `file://${ROOT}`))
 
 export interface DemoOptions {
   data?: string
@@ -101,15 +100,15 @@ async function simpleStage (run: DemoRun, stage: 'up' | 'down', note?: string): 
 
 interface DataSource { data: string, loadArgs: string[], synthetic: boolean }
 
-/** The tutorial's UCI file when reachable, else a local copy, else synthetic rows (said loudly). */
+/** The tutorial's UCI file when reachable, else the 8,000 real rows shipped in data/, else synthetic rows (said loudly). */
 async function chooseData (options: DemoOptions): Promise<DataSource> {
   const rows = ['--rows', String(options.rows)]
   if (options.data !== undefined) return { data: options.data, loadArgs: ['--data', options.data, ...rows], synthetic: false }
   // load's default source: streamed, only the first `rows` are read
   if (await reachable(SUSY_URL, options.uciTimeoutMs)) return { data: SUSY_URL, loadArgs: rows, synthetic: false }
-  if (existsSync(LOCAL_SUSY)) {
-    process.stderr.write(`\nUCI SUSY is not reachable from here; using the local copy ${LOCAL_SUSY}\n`)
-    return { data: LOCAL_SUSY, loadArgs: ['--data', LOCAL_SUSY, ...rows], synthetic: false }
+  if (existsSync(SUSY_SAMPLE)) {
+    process.stderr.write(`\nUCI SUSY is not reachable from here; using the 8,000 real rows shipped with streamfit (${SUSY_SAMPLE})\n`)
+    return { data: SUSY_SAMPLE, loadArgs: ['--data', SUSY_SAMPLE, ...rows], synthetic: false }
   }
   process.stderr.write(banner([
     'SYNTHETIC DATA: the UCI SUSY file is not reachable and no local copy was given (--data).',
@@ -215,7 +214,7 @@ export function register (program: Command): void {
   program
     .command('demo')
     .description('run the whole tutorial: up, load, train, exactly-once score, lag, online, then a summary table')
-    .option('--data <path|url>', 'SUSY rows to load (.csv or .csv.gz); default the UCI file when reachable, else ../shared/data/susy-8k.csv, else synthetic rows')
+    .option('--data <path|url>', 'SUSY rows to load (.csv or .csv.gz); default the UCI file when reachable, else the 8,000 rows in data/susy-8k.csv.gz, else synthetic rows')
     .option('--rows <n>', 'first N rows of the data', String(defaults.rows))
     .option('--synthetic <n>', 'rows to generate when no real data is available', String(defaults.synthetic))
     .option('--epochs <n>', 'training epochs', String(defaults.epochs))

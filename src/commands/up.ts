@@ -1,14 +1,16 @@
 // `streamfit up`: a Kafka broker and a Redis that answer, started locally when needed.
 import type { Command } from 'commander'
-import { relative } from 'node:path'
+import { join, relative } from 'node:path'
 import { loadConfig } from '../config.js'
 import { UsageError } from '../errors.js'
 import type { ServiceInfo } from '../infra/kafka-broker.js'
+import { fetchedSoftware } from '../infra/paths.js'
 
 export function register (program: Command): void {
   program.command('up')
     .description('make Kafka (KAFKA_BROKERS, default 127.0.0.1:9092) and Redis (REDIS_URL, default redis://127.0.0.1:6379) answer, starting local ones where nothing answers')
     .option('--heap <size>', 'JVM heap of a broker it starts (-Xmx)', '1g')
+    .addHelpText('after', () => fetchHelp(loadConfig().stateDir))
     .action(async (opts: { heap: string }) => {
       const config = loadConfig()
       // Checked here: the JVM's own complaint comes after Redis was started, as a stack trace.
@@ -18,6 +20,19 @@ export function register (program: Command): void {
       const result = await up(config, { heap: opts.heap, onProgress: progress })
       process.stdout.write(`${describe('kafka', result.kafka)}\n${describe('redis', result.redis)}\n`)
     })
+}
+
+/** What `up` may fetch and where it keeps it, for --help. */
+function fetchHelp (stateDir: string): string {
+  const items = fetchedSoftware(stateDir)
+  return [
+    '',
+    `What up may fetch, once, into the state dir (STREAMFIT_HOME, now ${stateDir}):`,
+    ...items.flatMap(i => [`  ${i.what}`, `    from ${i.from}`, `    into ${i.dir}`]),
+    `Started services keep their data and logs in ${join(stateDir, 'kafka-<port>')} and ${join(stateDir, 'redis-<port>')}`,
+    '(Redis with an append-only file, fsync on every write). The broker needs Java 17+.',
+    '`streamfit down --purge` stops them and removes what was fetched.'
+  ].join('\n')
 }
 
 function describe (name: string, s: ServiceInfo): string {

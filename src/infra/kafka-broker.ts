@@ -153,7 +153,7 @@ function javaCommand (): string {
   const java = process.env.JAVA_HOME ? `${process.env.JAVA_HOME}/bin/java` : 'java'
   const probe = spawnSync(java, ['-version'], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0) {
-    throw new UsageError(`no Java found (${java}): install Java 17+ to let \`streamfit up\` run Kafka, or run it with Docker: \`docker compose up -d\``)
+    throw new UsageError(`no Java found (${java}): the Kafka broker needs Java 17+: install it (Debian/Ubuntu: \`sudo apt-get install openjdk-17-jre-headless\`; macOS: \`brew install openjdk@17\`) or set JAVA_HOME, or run Kafka with Docker: \`docker compose up -d kafka\``)
   }
   const major = Number(/version "(\d+)/.exec(probe.stderr)?.[1] ?? 0)
   if (major > 0 && major < 17) throw new UsageError(`Kafka 4 needs Java 17+, found Java ${major} (${java}); install a newer one, or use \`docker compose up -d\``)

@@ -1,12 +1,13 @@
-// Debian's redis-server on loopback, every write appended and fsynced (AOF) under the state dir: the
-// model registry is the online learner's source of truth and must survive a Redis restart.
-import { spawn, spawnSync } from 'node:child_process'
+// A local redis-server on loopback, with an append-only file synced on every write: the model
+// registry survives a restart or a crash of Redis (its data lives in the state dir, per port).
+import { spawn } from 'node:child_process'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import { UsageError } from '../errors.js'
 import { portOpen, tail, type ServiceInfo } from './kafka-broker.js'
 import { isOurProcess, readPid, removePid, sleep, stopProcess, writePid } from './pidfile.js'
 import { redisAnswers } from './probe.js'
 import { redisPaths } from './paths.js'
+import { redisServerCommand } from './redis-fetch.js'
 
 export interface RedisServerOptions {
   stateDir: string
@@ -20,6 +21,8 @@ export interface RedisServerOptions {
    */
   username?: string
   startTimeoutMs?: number
+  /** Told what is happening (a first fetch of the packages takes a while). */
+  onProgress?: (line: string) => void
 }
 
 const DEFAULTS = { host: '127.0.0.1', port: 6379, startTimeoutMs: 20_000 }
@@ -36,16 +39,16 @@ export async function startRedis (options: RedisServerOptions): Promise<ServiceI
     return { address, started: false, ...(ours ? { pid, log: paths.log } : {}) }
   }
   if (await portOpen(host, port)) throw new UsageError(`port ${host}:${port} is taken by a program that is not Redis: stop it, or set REDIS_URL to another address`)
-  const server = process.env.STREAMFIT_REDIS_SERVER ?? 'redis-server'
-  if (spawnSync(server, ['--version']).error) {
-    throw new UsageError(`no ${server} found: install it (Debian/Ubuntu: \`apt-get install redis-server\`), or run Redis with Docker: \`docker compose up -d redis\``)
-  }
+  const { command: server, env, fetched } = await redisServerCommand(options.stateDir, options.onProgress)
+  if (fetched !== undefined) options.onProgress?.(fetched)
   mkdirSync(paths.dir, { recursive: true })
-  const args = ['--bind', host, '--port', String(port), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
+  // AOF with appendfsync always: an acknowledged write (a saved model version) is on disk.
+  const args = ['--bind', host, '--port', String(port), '--appendonly', 'yes', '--appendfsync', 'always', '--save', '',
+    '--dir', paths.dir, '--logfile', '', '--daemonize', 'no']
   if (options.password) args.push('--requirepass', options.password)
   if (user !== undefined && options.password) args.push('--user', user, 'on', `>${options.password}`, '~*', '&*', '+@all')
   const logFd = openSync(paths.log, 'a')
-  const child = spawn(server, args, { detached: true, stdio: ['ignore', logFd, logFd] })
+  const child = spawn(server, args, { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, ...env } })
   closeSync(logFd)
   child.unref()
   const pid = child.pid

@@ -1,11 +1,12 @@
 // `streamfit up` / `streamfit down`: make Kafka and Redis answer at the configured addresses,
 // starting local ones where nothing answers, and stop only what was started here.
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { maskUrlPassword, type Config } from '../config.js'
 import { startKafka, stopKafka, type ServiceInfo } from './kafka-broker.js'
 import { UsageError } from '../errors.js'
 import { kafkaAnswers, redisAnswers } from './probe.js'
+import { fetchedSoftware } from './paths.js'
 import { startRedis, stopRedis } from './redis-server.js'
 
 export interface UpOptions {
@@ -60,7 +61,7 @@ export async function up (config: Config, options: UpOptions = {}): Promise<UpRe
       if (!redisUp) throw new UsageError(`no Redis answers at ${maskUrlPassword(config.redisUrl)}, and \`up\` starts one only on a loopback redis:// address: start that Redis, or set REDIS_URL to redis://127.0.0.1:PORT`)
       return { address: config.redisUrl, started: false }
     }
-    return startRedis({ stateDir: config.stateDir, ...local })
+    return startRedis({ stateDir: config.stateDir, ...local, onProgress: options.onProgress })
   })()
   const [kafka, redis] = await Promise.allSettled([kafkaTask, redisTask])
   if (kafka.status === 'rejected') throw kafka.reason
@@ -104,4 +105,15 @@ export async function down (config: Config, { all = false } = {}): Promise<DownR
     else result.notOurs.push(`kafka on port ${port}`)
   }
   return result
+}
+
+/** Removes what `up` fetched; returns the directories removed. */
+export function purgeFetched (stateDir: string): string[] {
+  const removed: string[] = []
+  for (const { dir } of fetchedSoftware(stateDir)) {
+    if (!existsSync(dir)) continue
+    rmSync(dir, { recursive: true, force: true })
+    removed.push(dir)
+  }
+  return removed
 }

@@ -14,8 +14,11 @@ import { deleteTopics, ensureTopics, withAdmin } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { committedOffsets } from '../../src/kafka/offsets.js'
 import { summarize, verifyExactlyOnce } from './eos-verifier.js'
-import { syntheticRow, uniqueName } from './synthetic.js'
-import { dropRegistry, saveSeededModel, startCli, waitFor, withTimeout, type CliProcess } from '../service-helpers.js'
+import { syntheticRow } from './synthetic.js'
+import { uniqueName } from './names.js'
+import { startCli, type CliProcess } from './cli.js'
+import { dropRegistry, saveSeededModel } from './stored-model.js'
+import { waitFor, withTimeout } from './wait.js'
 
 export const config = loadConfig()
 const id = uniqueName('scale')

@@ -1,16 +1,13 @@
 // Runs `node bin/streamfit.js score ...` as a child process, the way an operator would, so that
 // tests can SIGKILL it at arbitrary moments.
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { Consumer, FetchIsolationLevels } from '@platformatic/kafka'
 import { connectionOptions } from '../../src/kafka/connection.js'
-import { fileURLToPath } from 'node:url'
 import type { KafkaConfig } from '../../src/config.js'
 import { withAdmin } from '../../src/kafka/admin.js'
 import { committedOffsets } from '../../src/kafka/offsets.js'
-
-// dist/test/support/ -> package root
-const BIN = fileURLToPath(new URL('../../../bin/streamfit.js', import.meta.url))
+import { startCli } from './cli.js'
 
 export interface ScorerEnv {
   brokers: string
@@ -37,30 +34,20 @@ export interface ScorerProcess {
 
 /** `extraEnv` adds to (or overrides) the environment, e.g. STREAMFIT_FAIL for injected failures. */
 export function startScorer (env: ScorerEnv, args: string[], extraEnv: NodeJS.ProcessEnv = {}): ScorerProcess {
-  const child = spawn(process.execPath, [BIN, 'score', '--json', ...args], {
-    env: {
-      ...process.env,
-      KAFKA_BROKERS: env.brokers,
-      REDIS_URL: env.redisUrl,
-      STREAMFIT_REGISTRY_PREFIX: env.registryPrefix,
-      STREAMFIT_TEST_TOPIC: env.input,
-      STREAMFIT_PREDICTIONS_TOPIC: env.predictions,
-      STREAMFIT_DLQ_TOPIC: env.dlq,
-      STREAMFIT_LOG_LEVEL: process.env.STREAMFIT_LOG_LEVEL ?? 'warn',
-      ...extraEnv
-    },
-    stdio: ['ignore', 'pipe', 'pipe']
+  const cli = startCli('score', ['score', '--json', ...args], {
+    KAFKA_BROKERS: env.brokers,
+    REDIS_URL: env.redisUrl,
+    STREAMFIT_REGISTRY_PREFIX: env.registryPrefix,
+    STREAMFIT_TEST_TOPIC: env.input,
+    STREAMFIT_PREDICTIONS_TOPIC: env.predictions,
+    STREAMFIT_DLQ_TOPIC: env.dlq,
+    STREAMFIT_LOG_LEVEL: process.env.STREAMFIT_LOG_LEVEL ?? 'warn',
+    ...extraEnv
   })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (d: Buffer) => { stdout += d.toString() })
-  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString() })
-  const exited = new Promise<ScorerExit>(resolve => {
-    child.once('exit', (code, signal) => {
-      if (process.env.EOS_LOG_DIR) writeFileSync(`${process.env.EOS_LOG_DIR}/scorer-${child.pid}.err`, stderr)
-      // Let the pipes drain before reporting.
-      setImmediate(() => resolve({ code, signal, stdout, stderr }))
-    })
+  const child = cli.child
+  const exited = cli.exited.then(exit => {
+    if (process.env.EOS_LOG_DIR) writeFileSync(`${process.env.EOS_LOG_DIR}/scorer-${child.pid}.err`, exit.stderr)
+    return exit
   })
   return {
     child,

@@ -32,7 +32,3 @@ export async function writeSynthetic (kafka: KafkaConfig, topic: string, count: 
     await producer.close()
   }
 }
-
-export function uniqueName (prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`
-}

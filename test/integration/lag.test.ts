@@ -1,0 +1,84 @@
+// lag and reset against the real broker: per-partition committed/end/lag, and resets that
+// refuse while the group is alive, change nothing on --dry-run, clamp offsets, and find times.
+import { Producer } from '@platformatic/kafka'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { loadConfig } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
+import { deleteTopics, withAdmin } from '../../src/kafka/admin.js'
+import { connectionOptions } from '../../src/kafka/connection.js'
+import { groupLag, resetGroupOffsets } from '../../src/kafka/group-offsets.js'
+import { committedOffsets } from '../../src/kafka/offsets.js'
+import { createGroupConsumer } from '../../src/sources/group-consumer.js'
+import { formatLag } from '../../src/commands/lag.js'
+import { parseTarget } from '../../src/commands/reset.js'
+import { writeSynthetic } from '../support/synthetic.js'
+import { uniqueName } from '../support/names.js'
+
+const { kafka } = loadConfig()
+
+async function commit (group: string, topic: string, offsets: bigint[]): Promise<void> {
+  await withAdmin(kafka, admin => admin.alterConsumerGroupOffsets({ groupId: group, topics: [{ name: topic, partitionOffsets: offsets.map((offset, partition) => ({ partition, offset })) }] }))
+}
+
+test('lag: committed, end and lag per partition; a never-committed partition lags from its beginning', async () => {
+  const topic = uniqueName('lag')
+  const group = `${topic}-g`
+  try {
+    await writeSynthetic(kafka, topic, 30, { partitions: 3 })
+    await commit(group, topic, [4n, 10n])
+    const rows = await groupLag(kafka, group, [topic])
+    assert.equal(rows.map(r => [r.partition, r.committed, r.end, r.lag]), [[0, 4n, 10n, 6n], [1, 10n, 10n, 0n], [2, null, 10n, 10n]])
+    const table = formatLag(group, rows)
+    assert.match(table, /CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG/)
+    assert.match(table, new RegExp(`${topic}\\s+2\\s+-\\s+10\\s+10`))
+  } finally {
+    await deleteTopics(kafka, [topic])
+  }
+})
+
+test('reset: refuses while the group has a live member, --dry-run changes nothing, offsets clamp, datetimes resolve', async () => {
+  const topic = uniqueName('reset')
+  const group = `${topic}-g`
+  try {
+    await writeSynthetic(kafka, topic, 20, { partitions: 2 }) // 10 per partition
+    await commit(group, topic, [7n, 9n])
+
+    const consumer = createGroupConsumer({ groupId: group, kafka })
+    const stream = await consumer.consume({ topics: [topic], autocommit: false })
+    try {
+      await resetGroupOffsets(kafka, group, { to: 'earliest' }).then(() => assert.unreachable('reset with a live member'), (e: Error) => {
+        assert.instance(e, UsageError)
+        assert.match(e.message, /live member/)
+      })
+    } finally {
+      await stream.close()
+      await consumer.close()
+    }
+
+    const dry = await resetGroupOffsets(kafka, group, { to: 'earliest' }, { dryRun: true })
+    assert.equal(dry.map(p => [p.current, p.target]), [[7n, 0n], [9n, 0n]])
+    const read = async (): Promise<bigint[]> => [...((await withAdmin(kafka, a => committedOffsets(a, group))).get(topic)?.values() ?? [])]
+    assert.equal(await read(), [7n, 9n], 'dry run left the offsets alone')
+
+    await resetGroupOffsets(kafka, group, { to: 'offset', offset: 50n })
+    assert.equal(await read(), [10n, 10n], 'an offset past the end clamps to the end')
+
+    // Records written after `cut` are found by time.
+    await new Promise(resolve => setTimeout(resolve, 20))
+    const cut = new Date()
+    const producer = new Producer({ ...connectionOptions(kafka, 'reset-test') })
+    await producer.send({ messages: [{ topic, partition: 1, key: Buffer.from('1'), value: Buffer.from('late') }] })
+    await producer.close()
+    const plan = await resetGroupOffsets(kafka, group, { to: 'datetime', timestamp: cut })
+    assert.equal(plan.map(p => p.target), [10n, 10n], 'partition 0: no record after the time -> its end; partition 1: the late record')
+
+    assert.throws(() => parseTarget({ toEarliest: true, toLatest: true }), /exactly one/)
+    assert.throws(() => parseTarget({ toDatetime: 'yesterday' }), /ISO-8601/)
+    assert.equal(parseTarget({ toOffset: '12' }), { to: 'offset', offset: 12n })
+  } finally {
+    await deleteTopics(kafka, [topic])
+  }
+})
+
+test.run()

@@ -1,0 +1,79 @@
+// Topologies describe what they run: the description is written from the settings a run with
+// the same flags uses, defaults filled from the topology's own defaults.
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { describeApp } from '../../src/commands/describe.js'
+import { loadConfig } from '../../src/config.js'
+import { UsageError } from '../../src/errors.js'
+import { formatSavePolicy, parseSavePolicy } from '../../src/online/save-policy.js'
+import { withDefaults } from '../../src/runtime/topology.js'
+import { scoreDefaults, scoreTopology } from '../../topologies/score.js'
+import { onlineDefaults } from '../../topologies/online.js'
+import { trainDefaults } from '../../topologies/train.js'
+
+const CLI = fileURLToPath(new URL('../../../bin/streamfit.js', import.meta.url))
+const config = loadConfig({})
+
+test('withDefaults takes what is given, defaults the rest, and drops keys it does not know', () => {
+  assert.equal(withDefaults({ a: 1, b: 'x' }, { b: 'y', c: 3 } as { b: string }), { a: 1, b: 'y' })
+  assert.equal(withDefaults({ a: 1 }, { a: undefined }), { a: 1 })
+})
+
+test('score settings: the transactional id follows the group unless given', () => {
+  const input = { topic: 't', predictionsTopic: 'p', dlqTopic: 'd' }
+  const s = scoreTopology.settings({ ...input, groupId: 'g' })
+  assert.is(s.groupId, 'g')
+  assert.is(s.batchSize, scoreDefaults.batchSize)
+  assert.match(s.transactionalId, /^streamfit-score-g-/)
+  assert.is(scoreTopology.settings({ ...input, transactionalId: 'mine' }).transactionalId, 'mine')
+})
+
+test('describe score with flags shows the group and batch size a run with them uses', async () => {
+  const d = await describeApp('score', config, ['--group', 'g', '--batch-size', '2048'])
+  assert.is(d.steps[0]!.detail?.includes('group g,'), true, d.steps[0]!.detail)
+  assert.match(d.steps[1]!.detail ?? '', /^2048 records or 100 ms$/)
+  const defaults = await describeApp('score', config)
+  assert.match(defaults.steps[0]!.detail ?? '', new RegExp(`group ${scoreDefaults.groupId},`))
+  await describeApp('score', config, ['--batch-size', '0']).then(() => assert.unreachable('batch size 0 accepted'), (e: Error) => assert.instance(e, UsageError))
+  await describeApp('score', config, ['--no-such-flag']).then(() => assert.unreachable('unknown flag accepted'), (e: Error) => assert.instance(e, UsageError))
+})
+
+test('describe train with flags shows the epochs, patience and model a run with them uses', async () => {
+  const d = await describeApp('train', config, ['--epochs', '3', '--patience', '0', '--batch-size', '128', '--from', 'other@2'])
+  const step = (name: string): string => d.steps.find(s => s.name === name)?.detail ?? ''
+  assert.match(step('trainBatches'), /^up to 3 epochs, Adam, continuing other@2,/)
+  assert.is(step('batch'), '128 rows')
+  assert.equal(d.steps.find(s => s.name === 'registry.save')!.stores, [`redis:${config.registryPrefix}model:other`])
+  const defaults = await describeApp('train', config)
+  assert.match(defaults.steps.find(s => s.name === 'trainBatches')!.detail ?? '', new RegExp(`^up to ${trainDefaults.epochs} epochs, early stopping \\(patience ${trainDefaults.patience},`))
+  await describeApp('train', config, ['--validation-fraction', '1']).then(() => assert.unreachable('fraction 1 accepted'), (e: Error) => assert.instance(e, UsageError))
+})
+
+test('describe online with flags shows the group, mini-batch and save policy a run with them uses', async () => {
+  const d = await describeApp('online', config, ['--group', 'g', '--max-records', '100', '--save-every', '5', '--epochs-per-batch', '2', '--learning-rate', '0.01'])
+  const step = (name: string): string => d.steps.find(s => s.name === name)?.detail ?? ''
+  assert.match(step('fromGroupBatches'), /^group g, one mini-batch per poll \(<= 100 rows\)/)
+  assert.match(step('fit'), /; 2 epochs at Adam 0\.01;/)
+  assert.match(step('saveVersion'), /, every 5 mini-batches, and at stop$/)
+  const defaults = await describeApp('online', config)
+  assert.match(defaults.steps[0]!.detail ?? '', new RegExp(`^group ${onlineDefaults.groupId}, .*<= ${onlineDefaults.maxRecords} rows`))
+  assert.match(defaults.steps.find(s => s.name === 'saveVersion')!.detail ?? '', /every 10 mini-batches or 30 s/)
+  await describeApp('online', config, ['--group', '']).then(() => assert.unreachable('empty group accepted'), (e: Error) => assert.instance(e, UsageError))
+})
+
+test('`streamfit describe score --group g --batch-size 2048 --json` reports g and 2048', () => {
+  const out = execFileSync(process.execPath, [CLI, 'describe', 'score', '--group', 'g', '--batch-size', '2048', '--json'], { encoding: 'utf8' })
+  const d = JSON.parse(out) as { steps: Array<{ name: string, detail?: string }> }
+  assert.match(d.steps.find(s => s.name === 'fromGroup')!.detail ?? '', /^group g,/)
+  assert.match(d.steps.find(s => s.name === 'batch')!.detail ?? '', /^2048 records/)
+})
+
+test('the --save-every default is the online topology\'s default policy', () => {
+  assert.is(formatSavePolicy(onlineDefaults.savePolicy), '10,30s')
+  assert.equal(parseSavePolicy(formatSavePolicy(onlineDefaults.savePolicy)), onlineDefaults.savePolicy)
+  assert.is(formatSavePolicy({ everyBatches: Infinity, everyMs: 500 }), '500ms')
+})
+
+test.run()
