@@ -15,7 +15,7 @@ import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
 
 const { kafka } = loadConfig()
-const README = fileURLToPath(new URL('../../README.md', import.meta.url)) // dist/test -> repo root
+const README = fileURLToPath(new URL('../../../README.md', import.meta.url)) // dist/test/integration -> repo root
 
 /** The code block after "A downstream service reads predictions like this". */
 function snippet (): string {

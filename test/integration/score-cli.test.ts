@@ -16,7 +16,7 @@ import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
 
 const { kafka } = loadConfig()
-const README = fileURLToPath(new URL('../../README.md', import.meta.url)) // dist/test -> repo root
+const README = fileURLToPath(new URL('../../../README.md', import.meta.url)) // dist/test/integration -> repo root
 const ROWS = 3000
 const IDLE_MS = 2000
 
