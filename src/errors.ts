@@ -96,9 +96,9 @@ export function kafkaUnreachable (kafka: Pick<KafkaConfig, 'brokers'>): UsageErr
   return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
 }
 
-/** The one-line error for a Redis that does not answer; `url` must already be masked. */
-export function redisUnreachable (url: string, detail?: string): UsageError {
-  return new UsageError(`no Redis answers at ${url}${detail ? ` (${detail})` : ''}: start one with \`streamfit up\` (or \`docker compose up -d redis\`), or point REDIS_URL at a running Redis`)
+/** The one-line error for a Redis that does not answer; `url` must already be masked; `then` follows the fix. */
+export function redisUnreachable (url: string, detail?: string, then?: string): UsageError {
+  return new UsageError(`no Redis answers at ${url}${detail ? ` (${detail})` : ''}: start one with \`streamfit up\` (or \`docker compose up -d redis\`), or point REDIS_URL at a running Redis${then ? `; ${then}` : ''}`)
 }
 
 /** The one-line error for topics that do not exist. */

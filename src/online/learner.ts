@@ -195,7 +195,7 @@ export class OnlineLearner {
       logger?.warn({ err: error }, `committing offsets to Kafka failed (the next save commits them): ${(error as Error).message}`)
     }
     if (this.#o.keepVersions > 0) {
-      const pruned = await store.prune(lineage, this.#o.keepVersions)
+      const pruned = await store.prune(lineage, this.#o.keepVersions, version)
       if (pruned.length > 0) logger?.debug({ pruned }, `deleted ${pruned.length} old version(s) of this lineage`)
     }
   }

@@ -2,7 +2,8 @@
 // to continue, and saving a version together with its lineage (the offsets it consumed) in one
 // atomic registry save, fenced so that two trainers on one group never both extend a lineage.
 import type { ModelSnapshot } from '../ml/protocol.js'
-import { LineageConflictError, RegistryConflictError } from '../errors.js'
+import { maskUrlPassword } from '../config.js'
+import { LineageConflictError, RegistryConflictError, redisUnreachable } from '../errors.js'
 import { ModelRegistry } from '../registry/registry.js'
 import type { VersionInfo } from '../registry/version.js'
 import { sameLineage, type OnlineLineage, type ResumePoint } from './lineage.js'
@@ -31,16 +32,18 @@ export function lineageOf (version: Pick<VersionInfo, 'info'>): OnlineLineage | 
 export class OnlineStore {
   readonly registry: ModelRegistry
   readonly model: string
+  readonly #url: string
   // Rows behind the weights a lineage started from (e.g. a `train` version), counted in `rows`.
   #baseRows = 0
 
-  private constructor (registry: ModelRegistry, model: string) {
+  private constructor (registry: ModelRegistry, model: string, url: string) {
     this.registry = registry
     this.model = model
+    this.#url = url
   }
 
   static async open (options: OnlineStoreOptions): Promise<OnlineStore> {
-    return new OnlineStore(await ModelRegistry.connect({ url: options.redisUrl, prefix: options.prefix }), options.model)
+    return new OnlineStore(await ModelRegistry.connect({ url: options.redisUrl, prefix: options.prefix }), options.model, options.redisUrl)
   }
 
   /**
@@ -76,6 +79,10 @@ export class OnlineStore {
    * if it was, this trainer is a zombie and gets a LineageConflictError.
    */
   async save (snapshot: ModelSnapshot, info: SaveInfo): Promise<string> {
+    return this.#stopIfUnreachable(() => this.#save(snapshot, info), info.lineage.parent)
+  }
+
+  async #save (snapshot: ModelSnapshot, info: SaveInfo): Promise<string> {
     const { lineage } = info
     const offsets = { [lineage.topic]: Object.fromEntries(lineage.positions.map((o, p) => [p, BigInt(o)])) }
     for (let attempt = 0; ; attempt++) {
@@ -115,12 +122,32 @@ export class OnlineStore {
    * Deletes this lineage's versions older than its newest `keep` (a trainer saving every 30 s
    * would otherwise add ~270 kB to Redis each time, forever). Returns the refs deleted.
    */
-  async prune (lineage: Pick<OnlineLineage, 'group' | 'topic' | 'topicId'>, keep: number): Promise<string[]> {
+  async prune (lineage: Pick<OnlineLineage, 'group' | 'topic' | 'topicId'>, keep: number, newest: string): Promise<string[]> {
     if (!(keep >= 1)) return []
+    return this.#stopIfUnreachable(() => this.#prune(lineage, keep), newest)
+  }
+
+  async #prune (lineage: Pick<OnlineLineage, 'group' | 'topic' | 'topicId'>, keep: number): Promise<string[]> {
     const ours = (await this.registry.list(this.model)).filter(v => sameLineage(lineageOf(v), lineage.group, lineage.topic, lineage.topicId))
     const old = ours.slice(0, Math.max(0, ours.length - keep)).map(v => v.ref)
     for (const ref of old) await this.registry.delete(ref)
     return old
+  }
+
+  /**
+   * Runs a registry step; Redis not answering turns its error into the one-line UsageError
+   * (exit 2). The trainer stops there: Kafka's offsets were committed only up to `resumeFrom`
+   * (commits follow saves), so a rerun once Redis is back resumes from it, losing nothing.
+   */
+  async #stopIfUnreachable<T> (step: () => Promise<T>, resumeFrom: string | null): Promise<T> {
+    try {
+      return await step()
+    } catch (error) {
+      const cause = this.registry.unreachable
+      if (cause === null) throw error
+      const resume = resumeFrom === null ? 'to start this lineage again (no version of it was saved)' : `to resume from ${resumeFrom}, its last saved version (no Kafka offset past it was committed)`
+      throw redisUnreachable(maskUrlPassword(this.#url), cause.message, `then rerun \`streamfit online\` ${resume}`)
+    }
   }
 
   async close (): Promise<void> {

@@ -77,6 +77,11 @@ export class ModelRegistry {
     return registry
   }
 
+  /** Why Redis does not answer now (its last connection error), or null while connected. */
+  get unreachable (): Error | null {
+    return this.#redis.status === 'ready' ? null : (this.#lastError ?? new Error(`connection ${this.#redis.status}`))
+  }
+
   /** Saves a new version (number from INCR), makes it latest and announces it: one atomic step. */
   async save (input: SaveInput): Promise<VersionInfo> {
     const name = input.name ?? DEFAULT_MODEL_NAME
