@@ -13,15 +13,11 @@
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
 import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
 import type { KafkaConfig } from '../src/config.js'
-import { beginningOffsets, withAdmin } from '../src/kafka/admin.js'
-import { committedOffsets } from '../src/kafka/offsets.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { OnlineLearner, type BatchProgress } from '../src/online/learner.js'
-import type { ResumePoint } from '../src/online/lineage.js'
 import { OnlineStore } from '../src/online/store.js'
-import { positionGroup } from '../src/online/position-group.js'
-import { registryGapError, registryGaps } from '../src/online/registry-gap.js'
+import { resumeGroup } from '../src/online/resume-group.js'
 import type { PrequentialPoint } from '../src/online/prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import { decodeCsv } from '../src/operators/decode-csv.js'
@@ -290,41 +286,3 @@ async function learnStream (
 
 // What a mini-batch of only bad records packs into.
 const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
-
-/**
- * Finds where this group's lineage stands, refuses when Kafka's committed offsets are ahead of
- * it (unless fromScratch), and writes those offsets as the group's committed ones.
- */
-async function resumeGroup (o: { kafka: KafkaConfig, topic: string, groupId: string, sessionTimeout: number, fromScratch: boolean, logger?: Logger | undefined }, store: OnlineStore): Promise<{ topicId: string, start: ResumePoint }> {
-  const { kafka, topic, groupId, logger } = o
-  const { id: topicId } = await describeTopic(kafka, topic)
-  const start = await store.resumePoint({ group: groupId, topic, topicId, beginning: await beginningOffsets(kafka, topic) })
-  // Kafka's committed offsets trail the registry's; ahead of it, the registry lost versions.
-  const committed = await withAdmin(kafka, admin => committedOffsets(admin, groupId, { topics: [topic] }))
-  const gaps = registryGaps(committed.get(topic), start)
-  if (gaps.length > 0) {
-    if (!o.fromScratch) throw registryGapError(gaps, { group: groupId, topic, start })
-    logger?.warn({ gaps: gaps.map(g => ({ ...g, committed: String(g.committed), registry: String(g.registry) })) }, '--from-scratch: Kafka\'s committed offsets are ahead of the registry; retraining from the registry\'s position')
-  }
-  logger?.info({ version: start.version, positions: start.positions.map(String), lineage: start.lineage !== null }, start.lineage !== null
-    ? `resuming ${start.version} at offsets ${start.positions.join(',')}`
-    : start.version !== null ? `continuing the weights of ${start.version}, reading ${topic} from the beginning` : `new model, reading ${topic} from the beginning`)
-  const waitForEmptyMs = o.sessionTimeout + 5000
-  await positionGroup(kafka, {
-    groupId,
-    topic,
-    offsets: start.positions,
-    waitForEmptyMs,
-    onWait: members => logger?.info({ members }, `group ${groupId} still has ${members} member(s) (a stopped trainer's session?); waiting up to ${waitForEmptyMs} ms`)
-  })
-  return { topicId, start }
-}
-
-async function describeTopic (kafka: KafkaConfig, topic: string): Promise<{ id: string, partitions: number }> {
-  return withAdmin(kafka, async admin => {
-    const metadata = await admin.metadata({ topics: [topic] })
-    const info = metadata.topics.get(topic)
-    if (info === undefined) throw new Error(`topic ${topic} does not exist (run streamfit load first)`)
-    return { id: info.id, partitions: info.partitionsCount }
-  })
-}

@@ -15,7 +15,8 @@ import { runApp } from '../runtime/app.js'
 import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
 import { backendFlag, registerApp, seedFlag } from './flags.js'
-import { keptEpoch, plotTraining, runTrain, saveTrained, trainDefaults, trainHistory, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
+import { runTrain, trainDefaults, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
+import { keptEpoch, plotTraining, saveTrained, trainHistory } from '../../topologies/train-result.js'
 
 interface TrainFlags {
   epochs: string
