@@ -13,10 +13,9 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { lastValueFrom, merge, toArray } from 'rxjs'
 import { Redis } from 'ioredis'
-import { parseFeatures } from '../src/codec/susy-csv.js'
+import { labelledArrays } from './labelled-arrays.js'
 import { loadConfig, parseNumber, type Config } from '../src/config.js'
 import { loadSusy } from '../src/data/load-susy.js'
-import { FEATURE_COUNT } from '../src/data/susy.js'
 import { deleteTopics } from '../src/kafka/admin.js'
 import type { BinaryMetrics } from '../src/ml/evaluation.js'
 import { ModelRunner } from '../src/ml/runner.js'
@@ -73,14 +72,7 @@ async function readTopic (config: Config, topic: string): Promise<Rows> {
     fromPartition({ kafka: config.kafka, topic, partition: 0 }),
     fromPartition({ kafka: config.kafka, topic, partition: 1 })
   ).pipe(toArray()))
-  const n = records.length
-  const xs = new Float32Array(n * FEATURE_COUNT)
-  const ys = new Float32Array(n)
-  records.forEach((r, i) => {
-    if (parseFeatures(r.value, xs, i * FEATURE_COUNT, FEATURE_COUNT) !== null) throw new Error(`bad row at offset ${r.offset}`)
-    ys[i] = Number(r.key?.toString())
-  })
-  return { xs, ys, n }
+  return labelledArrays(records)
 }
 
 interface TrainRow { setting: string; seed: number; valAccuracy: number; valAuc: number; accuracy: number; auc: number; epochs: number; bestEpoch: number; seconds: number }

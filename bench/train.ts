@@ -11,13 +11,12 @@ import { randomBytes } from 'node:crypto'
 import { lastValueFrom, merge, toArray } from 'rxjs'
 import { SUSY_SAMPLE } from '../src/data/sample.js'
 import { loadConfig, parseNumber, type Config } from '../src/config.js'
-import { FEATURE_COUNT } from '../src/data/susy.js'
 import { loadSusy } from '../src/data/load-susy.js'
 import { deleteTopics } from '../src/kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { fromPartition } from '../src/sources/partition.js'
-import { parseFeatures } from '../src/codec/susy-csv.js'
+import { labelledArrays } from './labelled-arrays.js'
 import { runTrain } from '../topologies/train.js'
 
 
@@ -102,13 +101,7 @@ async function main (): Promise<void> {
     const loaded = await loadSusy(config, args.synthetic !== undefined ? { synthetic: args.synthetic } : { data: SUSY_SAMPLE })
     // The in-memory variant trains on exactly the rows of the train topic.
     const records = await lastValueFrom(merge(fromPartition({ kafka: config.kafka, topic: config.topics.train })).pipe(toArray()))
-    const n = records.length
-    const xs = new Float32Array(n * FEATURE_COUNT)
-    const ys = new Float32Array(n)
-    records.forEach((r, i) => {
-      if (parseFeatures(r.value, xs, i * FEATURE_COUNT, FEATURE_COUNT) !== null) throw new Error(`bad row at offset ${r.offset}`)
-      ys[i] = Number(r.key?.toString())
-    })
+    const { xs, ys, n } = labelledArrays(records)
     process.stderr.write(`bench/train: ${n} rows (${loaded.train} loaded), ${args.epochs} epochs, batch ${args.batchSize}, backend ${args.backend}, ${args.rounds} rounds\n`)
 
     const variants: Variant[] = ['in-memory model.fit', 'kafka, re-read each epoch', 'kafka, epoch cache']

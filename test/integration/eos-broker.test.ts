@@ -13,7 +13,7 @@ import { startKafka, stopKafka } from '../../src/infra/kafka-broker.js'
 import { kafkaPaths } from '../../src/infra/paths.js'
 import { summarize, verifyExactlyOnce } from '../support/eos-verifier.js'
 import { freePortPair } from '../support/private-services.js'
-import { sleep, startScorer, waitForProgress } from '../support/scorer-process.js'
+import { scorerEnv, sleep, startScorer, waitForProgress } from '../support/scorer-process.js'
 import { dropTestModels, storeTestModel } from '../support/stored-model.js'
 import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
@@ -29,14 +29,7 @@ test('the broker is killed and restarted mid-run: every input scored exactly onc
   await startKafka({ stateDir, port, heap: '512m' })
   try {
     const id = uniqueName('eosb')
-    const env = {
-      brokers: kafka.brokers.join(','),
-      redisUrl: config.redisUrl,
-      registryPrefix: `streamfit-test:${id}:`,
-      input: `${id}-in`,
-      predictions: `${id}-pred`,
-      dlq: `${id}-dlq`
-    }
+    const env = scorerEnv(id, kafka.brokers.join(','), config.redisUrl)
     const total = 40_000
     const group = `${id}-g`
     await writeSynthetic(kafka, env.input, total, { partitions: 4 })

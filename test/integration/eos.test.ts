@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
 import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { summarize, verifyExactlyOnce } from '../support/eos-verifier.js'
-import { assignments, committedCount, sleep, startScorer, waitForMembers, waitForOpenTransaction, waitForPartitionsProgress, waitForProgress, type ScorerEnv, type ScorerProcess } from '../support/scorer-process.js'
+import { assignments, committedCount, scorerEnv, sleep, startScorer, waitForMembers, waitForOpenTransaction, waitForPartitionsProgress, waitForProgress, type ScorerEnv, type ScorerProcess } from '../support/scorer-process.js'
 import { dropTestModels, storeTestModel } from '../support/stored-model.js'
 import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
@@ -19,15 +19,7 @@ const kafka = config.kafka
 
 async function setup (records: number, partitions: number): Promise<ScorerEnv & { group: string, topics: string[] }> {
   const id = uniqueName('eos')
-  const env = {
-    brokers: kafka.brokers.join(','),
-    redisUrl: config.redisUrl,
-    registryPrefix: `streamfit-test:${id}:`,
-    input: `${id}-in`,
-    predictions: `${id}-pred`,
-    dlq: `${id}-dlq`,
-    group: `${id}-g`
-  }
+  const env = { ...scorerEnv(id, kafka.brokers.join(','), config.redisUrl), group: `${id}-g` }
   await writeSynthetic(kafka, env.input, records, { partitions, bad: [17, 60_001] })
   await ensureTopics(kafka, [{ name: env.predictions, partitions }, { name: env.dlq, partitions: 1 }])
   await storeTestModel(env.redisUrl, env.registryPrefix)

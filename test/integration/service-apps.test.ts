@@ -11,6 +11,7 @@ import { uniqueName } from '../support/names.js'
 import { lastJson, startCli, type CliProcess } from '../support/cli.js'
 import { dropRegistry } from '../support/stored-model.js'
 import { freePort, waitFor, withTimeout } from '../support/wait.js'
+import { sample } from '../support/prometheus.js'
 
 const config = loadConfig()
 const id = uniqueName('svc-apps')
@@ -28,11 +29,6 @@ test.after(async () => {
   await deleteTopics(config.kafka, Object.values(topics))
   await dropRegistry(prefix)
 })
-
-function sample (body: string, name: string, labels: string): number | undefined {
-  const line = body.split('\n').find(l => l.startsWith(`${name}{${labels}}`))
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
 
 async function metricsOf (port: number): Promise<string> {
   return (await fetch(`http://127.0.0.1:${port}/metrics`)).text()

@@ -12,6 +12,7 @@ import { uniqueName } from '../support/names.js'
 import { startCli } from '../support/cli.js'
 import { dropRegistry, saveSeededModel } from '../support/stored-model.js'
 import { freePort, waitFor, withTimeout } from '../support/wait.js'
+import { sample } from '../support/prometheus.js'
 
 const config = loadConfig()
 const id = uniqueName('svc-score')
@@ -36,12 +37,6 @@ test.after(async () => {
   await deleteTopics(config.kafka, Object.values(topics))
   await dropRegistry(prefix)
 })
-
-/** A sample's value in Prometheus text, or undefined when the series is absent. */
-function sample (body: string, name: string, labels: string): number | undefined {
-  const line = body.split('\n').find(l => l.startsWith(`${name}{${labels}}`))
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
-}
 
 test('a scorer with --metrics-port serves streamfit_ metrics while it runs and exits 0 on SIGTERM', async () => {
   const port = await freePort()

@@ -9,6 +9,11 @@ import { withAdmin } from '../../src/kafka/admin.js'
 import { committedOffsets } from '../../src/kafka/offsets.js'
 import { startCli } from './cli.js'
 
+/** A scorer's topics and registry prefix, all named after `id`, on the given broker and Redis. */
+export function scorerEnv (id: string, brokers: string, redisUrl: string): ScorerEnv {
+  return { brokers, redisUrl, registryPrefix: `streamfit-test:${id}:`, input: `${id}-in`, predictions: `${id}-pred`, dlq: `${id}-dlq` }
+}
+
 export interface ScorerEnv {
   brokers: string
   redisUrl: string
