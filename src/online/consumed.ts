@@ -1,7 +1,7 @@
 // The input a model version has learnt from, as offset ranges per partition. A version stores
 // the ranges consumed since its parent version plus the next offset per partition, so the chain of
 // versions of one trainer tiles each partition: no record trained twice, none skipped, and
-// anyone can check it (test/online-resume.test.ts does) without trusting the trainer's counters.
+// anyone can check it (test/integration/online-resume.test.ts does) without trusting the trainer's counters.
 import type { ConsumedRecord } from '../record.js'
 
 /** Offsets [from, to) of one partition consumed for one version; `to` is the next offset to read. */
