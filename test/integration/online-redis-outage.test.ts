@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
 import { startRedis, stopRedis } from '../../src/infra/redis-server.js'
 import { assertLineageTiles, committedOffsets, lineageChain, runOnlineCli, spawnOnline, startOnlineFixture, stopFixtures, waitForLine } from '../support/online.js'
-import { freePort } from '../support/private-services.js'
+import { freePort } from '../support/wait.js'
 
 const ROWS = 2400
 const COMMON = ['--max-records', '100', '--save-every', '2', '--stream-timeout', '4000']

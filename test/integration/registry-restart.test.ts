@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { startRedis, stopRedis } from '../../src/infra/redis-server.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { ModelRunner } from '../../src/ml/runner.js'
-import { freePort } from '../support/private-services.js'
+import { freePort } from '../support/wait.js'
 import { SMALL_MODEL } from '../support/stored-model.js'
 
 test('versions saved just before a SIGKILL of up\'s Redis are all there after it restarts', async () => {

@@ -48,8 +48,9 @@ export async function freePortPair (): Promise<number> {
   const free = (port: number): Promise<boolean> => new Promise(resolve => {
     const s = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
   })
-  for (;;) {
+  for (let i = 0; i < 50; i++) {
     const port = 20_000 + Math.floor(Math.random() * 8_000)
     if (await free(port) && await free(port + 1)) return port
   }
+  throw new Error('no free port pair below the ephemeral range')
 }
