@@ -89,15 +89,6 @@ function lastJsonLine (stdout: string): Json {
   return {}
 }
 
-/** True when `url` answers within the timeout (any HTTP status below 400). */
-export async function reachable (url: string, timeoutMs: number): Promise<boolean> {
-  try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) })
-    return res.ok
-  } catch {
-    return false
-  }
-}
 
 export const num = (v: unknown): number | undefined => typeof v === 'number' && Number.isFinite(v) ? v : undefined
 export const str = (v: unknown): string | undefined => typeof v === 'string' ? v : undefined

@@ -15,7 +15,8 @@ import { parsePrediction, type Prediction } from '../codec/prediction.js'
 import { fromPartition } from '../sources/partition.js'
 import { SUSY_SAMPLE } from '../data/sample.js'
 import { trainDefaults } from '../../topologies/train.js'
-import { banner, fmt4, formatSummary, num, plotPaths, reachable, runCli, str, type DemoSummary, type Json, type OnlineCheck, type StageRow } from './demo-stages.js'
+import { reachable } from '../infra/probe.js'
+import { banner, fmt4, formatSummary, num, plotPaths, runCli, str, type DemoSummary, type Json, type OnlineCheck, type StageRow } from './demo-stages.js'
 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/src/commands -> package root

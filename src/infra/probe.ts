@@ -87,3 +87,13 @@ export async function requireServices (config: Pick<Config, 'kafka' | 'redisUrl'
 export function requireGroup (group: string, flag = '--group'): void {
   if (group.trim() === '') throw new UsageError(`${flag} must not be empty: give a consumer group name`)
 }
+
+/** True when `url` answers within the timeout (any HTTP status below 400). */
+export async function reachable (url: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) })
+    return res.ok
+  } catch {
+    return false
+  }
+}

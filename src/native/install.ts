@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { UsageError } from '../errors.js'
+import { reachable } from '../infra/probe.js'
 import { bindingHeaders, buildBinding, linkLibraries } from './binding.js'
 import { downloadWheels, extraRequirements, resolveWheels } from './pip.js'
 import { checkToolchain, type Toolchain } from './prerequisites.js'
@@ -148,14 +149,6 @@ export function libtensorflowUrl (spec: VariantSpec, env: NodeJS.ProcessEnv = pr
   return `${base}${spec.variant}-linux-x86_64-2.9.1.tar.gz`
 }
 
-export async function reachable (url: string, timeoutMs: number): Promise<boolean> {
-  try {
-    const response = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) })
-    return response.ok
-  } catch {
-    return false
-  }
-}
 
 async function backendLoads (spec: VariantSpec, root: string): Promise<boolean> {
   return (await loadCheck(spec, root)).ok
