@@ -1,9 +1,9 @@
-// Scoring throughput: exactly-once (one Kafka transaction per batch) against the same pipeline
-// at-least-once (idempotent send, then an offset commit), at batch sizes 256, 1024 and 4096, in
+// Scoring throughput: exactly-once (one Kafka transaction per commit interval, or per batch with
+// --commit-interval-ms 0) against the same pipeline at-least-once (idempotent send, then an offset commit), at batch sizes 256, 1024 and 4096, in
 // the same run, rounds interleaved so machine noise hits both. Same topology code (runScore);
 // only the processing guarantee differs.
 //
-// Run: npx tsc -p . && node dist/bench/score.js [--records 200000] [--rounds 2] [--predictor model|fixed] [--batches 256,1024,4096] [--backend wasm|node]
+// Run: npx tsc -p . && node dist/bench/score.js [--records 200000] [--rounds 2] [--predictor model|fixed] [--batches 256,1024,4096] [--backend wasm|node] [--commit-interval-ms 100]
 //   --predictor model (default): the tutorial's MLP in a worker thread (--backend, default wasm)
 //   --predictor fixed: a trivial in-process function, to show what the Kafka side alone costs
 // Brokers from KAFKA_BROKERS (default 127.0.0.1:9092). Topics are created and deleted.
@@ -14,14 +14,14 @@ import type { Predictor } from '../src/ml/predictor.js'
 import { parseBackend, type BackendPreference } from '../src/ml/backend.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import type { ProcessingGuarantee } from '../src/sinks/sink-batch.js'
-import { runScore } from '../topologies/score.js'
+import { runScore, scoreDefaults } from '../topologies/score.js'
 import { FixedPredictor } from '../test/support/fixed-predictor.js'
 import { writeSynthetic } from '../test/support/synthetic.js'
 
-interface Args { records: number, rounds: number, predictor: 'model' | 'fixed', batches: number[], backend: BackendPreference }
+interface Args { records: number, rounds: number, predictor: 'model' | 'fixed', batches: number[], backend: BackendPreference, commitIntervalMs: number }
 
 function parseArgs (argv: string[]): Args {
-  const args: Args = { records: 200_000, rounds: 2, predictor: 'model', batches: [256, 1024, 4096], backend: 'wasm' }
+  const args: Args = { records: 200_000, rounds: 2, predictor: 'model', batches: [256, 1024, 4096], backend: 'wasm', commitIntervalMs: scoreDefaults.commitIntervalMs }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
     if (flag === '--records') args.records = parseNumber(flag, argv[++i] ?? '', { min: 1 })
@@ -31,6 +31,7 @@ function parseArgs (argv: string[]): Args {
       if (p !== 'model' && p !== 'fixed') throw new Error('--predictor is model or fixed')
       args.predictor = p
     } else if (flag === '--batches') args.batches = (argv[++i] ?? '').split(',').map(b => parseNumber('--batches', b, { min: 1 }))
+    else if (flag === '--commit-interval-ms') args.commitIntervalMs = parseNumber(flag, argv[++i] ?? '', { min: 0 })
     else if (flag === '--backend') args.backend = parseBackend(argv[++i] ?? '')
     else throw new Error(`unknown argument ${flag}`)
   }
@@ -61,7 +62,7 @@ async function main (): Promise<void> {
         // Alternate which guarantee goes first, so neither always runs on a warmer broker.
         const order: ProcessingGuarantee[] = (round + batchSize) % 2 === 0 ? ['exactly-once', 'at-least-once'] : ['at-least-once', 'exactly-once']
         for (const guarantee of order) {
-          const run = await measure(kafka, { input, output, dlq, group: `${id}-g${group++}`, batchSize, guarantee, predictor, records: args.records })
+          const run = await measure(kafka, { input, output, dlq, group: `${id}-g${group++}`, batchSize, guarantee, predictor, records: args.records, commitIntervalMs: args.commitIntervalMs })
           const key = `${guarantee} ${batchSize}`
           results.set(key, [...(results.get(key) ?? []), run])
         }
@@ -82,7 +83,7 @@ async function main (): Promise<void> {
   process.stdout.write('(best of the rounds; rec/s from the first to the last committed batch, so start-up and the stream timeout are excluded)\n')
 }
 
-async function measure (kafka: ReturnType<typeof loadConfig>['kafka'], o: { input: string, output: string, dlq: string, group: string, batchSize: number, guarantee: ProcessingGuarantee, predictor: Predictor, records: number }): Promise<Run> {
+async function measure (kafka: ReturnType<typeof loadConfig>['kafka'], o: { input: string, output: string, dlq: string, group: string, batchSize: number, guarantee: ProcessingGuarantee, predictor: Predictor, records: number, commitIntervalMs: number }): Promise<Run> {
   let first = 0
   let firstRecords = 0
   let last = 0
@@ -98,6 +99,7 @@ async function measure (kafka: ReturnType<typeof loadConfig>['kafka'], o: { inpu
     predictor: o.predictor,
     batchSize: o.batchSize,
     maxWaitMs: 100,
+    commitIntervalMs: o.commitIntervalMs,
     streamTimeout: 1000,
     guarantee: o.guarantee,
     onBatch: (batch, totals) => {
@@ -111,7 +113,7 @@ async function measure (kafka: ReturnType<typeof loadConfig>['kafka'], o: { inpu
   batchMs.sort((a, b) => a - b)
   const steadyPerSecond = last > first ? (result.records - firstRecords) / ((last - first) / 1000) : NaN
   process.stdout.write(`  ${o.guarantee.padEnd(13)} batch ${String(o.batchSize).padStart(4)}: ${fmt(steadyPerSecond)} rec/s steady, ` +
-    `${result.batches} batches, sink p50 ${batchMs[batchMs.length >> 1]!.toFixed(1)} ms, total ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
+    `${result.batches} batches in ${result.transactions} transactions, sink p50 ${batchMs[batchMs.length >> 1]!.toFixed(1)} ms, total ${((performance.now() - started) / 1000).toFixed(1)} s\n`)
   return { records: result.records, steadyPerSecond, totalSeconds: result.seconds, transactions: result.transactions, p50BatchMs: batchMs[batchMs.length >> 1]! }
 }
 

@@ -18,6 +18,7 @@ interface ScoreFlags {
   group: string
   batchSize: string
   maxWaitMs: string
+  commitIntervalMs: string
   streamTimeout: string
   model: string
   transactionalId?: string
@@ -35,8 +36,9 @@ export const EXIT_FENCED = 3
 
 export function declareFlags (command: Command): Command {
   groupFlag(command, 'consumer group of the scorers', scoreDefaults.groupId)
-    .option('--batch-size <n>', 'records per batch (and per transaction)', String(scoreDefaults.batchSize))
-    .option('--max-wait-ms <n>', 'close a batch after this many ms even if not full', String(scoreDefaults.maxWaitMs))
+    .option('--batch-size <n>', 'records per batch (the unit predicted at once)', String(scoreDefaults.batchSize))
+    .option('--max-wait-ms <n>', 'close a batch after this many ms even if not full (it then commits at once)', String(scoreDefaults.maxWaitMs))
+    .option('--commit-interval-ms <ms>', 'full batches gather this long into one transaction (Kafka Streams\' commit.interval.ms); 0: one transaction per batch', String(scoreDefaults.commitIntervalMs))
   streamTimeoutFlag(command, scoreDefaults.streamTimeout)
     .option('--model <ref>', 'model version from the registry: susy@latest or susy@N', 'susy@latest')
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
@@ -60,6 +62,7 @@ export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
     groupId: flags.group,
     batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
     maxWaitMs: parseNumber('--max-wait-ms', flags.maxWaitMs, { min: 0 }),
+    commitIntervalMs: parseNumber('--commit-interval-ms', flags.commitIntervalMs, { min: 0 }),
     streamTimeout: parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 }),
     sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
     guarantee,
@@ -70,7 +73,7 @@ export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
 export const topology = scoreTopology
 
 export function register (program: Command): void {
-  const description = 'score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per batch'
+  const description = 'score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per commit interval'
   registerApp(program, description, { declareFlags, topologyInput, topology }, async ({ flags, config, settings, app }) => {
     const backend = parseBackend(flags.backend)
     const { transactionalId } = settings

@@ -16,7 +16,7 @@ import { requireTopics } from '../kafka/admin.js'
 import { AtLeastOnceWriter } from '../sinks/at-least-once-writer.js'
 import type { BatchWriter, CommittedBatch, ProcessingGuarantee, SinkBatch } from '../sinks/sink-batch.js'
 import { TransactionalWriter } from '../sinks/transactional-writer.js'
-import { transactionalSink } from '../sinks/transactional-sink.js'
+import { transactionalSink, type SinkOptions } from '../sinks/transactional-sink.js'
 import { createGroupConsumer } from '../sources/group-consumer.js'
 import type { Logger } from './logger.js'
 import { retryBatches } from './retry-batches.js'
@@ -36,6 +36,8 @@ export interface TransactionalRunOptions {
   maxRetries: number
   /** Appended to the client ids, to tell clients apart in broker logs. */
   clientSuffix: string
+  /** How the sink gathers batches into transactions (commit interval, full batch size). */
+  sink?: SinkOptions
   signal?: AbortSignal
   logger?: Logger
 }
@@ -85,7 +87,7 @@ export async function runTransactional<B extends SinkBatch> (options: Transactio
     // A missing topic would otherwise surface as a retried send failure per batch.
     await requireTopics(kafka, [options.input, ...options.outputs])
     await writer.start()
-    const sink = transactionalSink<B>(writer)
+    const sink = transactionalSink<B>(writer, options.sink)
     const run$ = defer(() => hooks.attempt({ consumer, sink })).pipe(
       retryBatches({ maxRetries: options.maxRetries, signal: options.signal, logger, onFailure: counters }),
       tap(committed => hooks.committed?.(committed, writer))

@@ -4,9 +4,9 @@
 import type { Consumer, Producer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.js'
 import { chunkMessages } from '../kafka/chunk-messages.js'
-import { commitRecords, nextOffsetsByPartition } from '../kafka/offsets.js'
+import { commitRecords } from '../kafka/offsets.js'
 import { createSinkProducer } from '../kafka/sink-producer.js'
-import type { BatchWriter, CommittedBatch, SinkBatch, WriterSession } from './sink-batch.js'
+import { combine, committedBatches, type BatchWriter, type CommittedBatch, type SinkBatch, type WriterSession } from './sink-batch.js'
 
 export interface AtLeastOnceWriterOptions {
   kafka: KafkaConfig
@@ -38,17 +38,18 @@ export class AtLeastOnceWriter implements BatchWriter {
   }
 
   openSession (): WriterSession {
-    return { write: batch => this.write(batch), onRevoked: () => () => {}, dispose: () => {} }
+    return { write: batches => this.write(batches), onRevoked: () => () => {}, dispose: () => {} }
   }
 
-  async write<B extends SinkBatch> (batch: B): Promise<CommittedBatch<B>> {
+  /** Sends every batch's output, then commits the input offsets of all of them at once. */
+  async write<B extends SinkBatch> (batches: readonly B[]): Promise<Array<CommittedBatch<B>>> {
     if (this.#closed) throw new Error('AtLeastOnceWriter is closed')
     const started = performance.now()
     await this.start()
-    for (const messages of chunkMessages(batch.messages)) await this.#producer!.send({ messages })
-    await commitRecords(this.consumer, batch.records)
-    const seconds = (performance.now() - started) / 1000
-    return { batch, records: batch.records.length, messages: batch.messages.length, offsets: nextOffsetsByPartition(batch.records), seconds }
+    const { records, messages } = combine(batches)
+    for (const chunk of chunkMessages(messages)) await this.#producer!.send({ messages: chunk })
+    await commitRecords(this.consumer, records)
+    return committedBatches(batches, (performance.now() - started) / 1000)
   }
 
   async close (): Promise<void> {

@@ -2,6 +2,7 @@
 // TransactionalWriter and the AtLeastOnceWriter share this shape, so transactionalSink and the
 // scoring runtime take either.
 import type { MessageToProduce } from '@platformatic/kafka'
+import { nextOffsetsByPartition } from '../kafka/offsets.js'
 import type { ConsumedRecord } from '../record.js'
 
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
@@ -22,8 +23,10 @@ export interface CommittedBatch<B extends SinkBatch = SinkBatch> {
   messages: number
   /** "topic:partition" -> next offset to read, as committed. */
   offsets: Map<string, bigint>
-  /** Time spent in the sink for this batch (transaction or send + commit). */
+  /** Time spent in the sink for the write that committed this batch (transaction or send + commit). */
   seconds: number
+  /** Batches committed by that same write (1 when each batch has its own transaction). */
+  together: number
 }
 
 /** Writes batches with their input offsets; outlives subscriptions (a retry reuses it). */
@@ -42,11 +45,33 @@ export interface BatchWriter {
 
 /** One subscription's writing: batches in order, and a signal when it must stop. */
 export interface WriterSession {
-  write<B extends SinkBatch>(batch: B): Promise<CommittedBatch<B>>
+  /**
+   * Writes `batches` together: one transaction for all of them (exactly-once), or one offset
+   * commit after all their sends (at-least-once). All commit, or none does.
+   */
+  write<B extends SinkBatch>(batches: readonly B[]): Promise<Array<CommittedBatch<B>>>
   /**
    * Calls `listener` once when the group moves under the session (exactly-once only: the open
    * batch can no longer commit); returns the unsubscribe.
    */
   onRevoked(listener: (reason: string) => void): () => void
   dispose(): void
+}
+
+/** The records and messages of several batches, in order, as one. */
+export function combine (batches: readonly SinkBatch[]): SinkBatch {
+  if (batches.length === 1) return batches[0]!
+  return { records: batches.flatMap(b => b.records), messages: batches.flatMap(b => b.messages) }
+}
+
+/** What each of `batches`, committed together in `seconds`, reports. */
+export function committedBatches<B extends SinkBatch> (batches: readonly B[], seconds: number): Array<CommittedBatch<B>> {
+  return batches.map(batch => ({
+    batch,
+    records: batch.records.length,
+    messages: batch.messages.length,
+    offsets: nextOffsetsByPartition(batch.records),
+    seconds,
+    together: batches.length
+  }))
 }

@@ -1,9 +1,11 @@
 // The exactly-once writer: each batch's output and the offsets of the input it consumed commit
 // in one Kafka transaction, or neither does.
 //
-// - One transaction per batch: send the output, AddOffsetsToTxn for the group, then one
-//   TxnOffsetCommit per partition for the LAST record of that partition in the batch (carrying
-//   the group generation and member id, so the group coordinator rejects a zombie), EndTxn.
+// - One transaction per write, which holds one batch or several (transactionalSink gathers full
+//   batches for up to a commit interval, as Kafka Streams does): send the output,
+//   AddOffsetsToTxn for the group, then one TxnOffsetCommit per partition for the LAST record of
+//   that partition (carrying the group generation and member id, so the group coordinator
+//   rejects a zombie), EndTxn.
 // - Before it, the batch is checked against the reader's GroupSession (kafka/group-session.ts):
 //   no rebalance, partitions still assigned, offsets moving forward, start offsets stable.
 // - Any failure aborts. If even the abort fails (broker gone), the producer is replaced: the new
@@ -14,13 +16,13 @@ import type { Consumer, Producer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.js'
 import { chunkMessages } from '../kafka/chunk-messages.js'
 import { GroupSession, StartOffsetCheck } from '../kafka/group-session.js'
-import { addOffsetsToTransaction, lastPerPartition, nextOffsetsByPartition } from '../kafka/offsets.js'
+import { addOffsetsToTransaction, lastPerPartition } from '../kafka/offsets.js'
 import { createSinkProducer } from '../kafka/sink-producer.js'
 import { RebalanceError } from '../errors.js'
 import { classifyTransactionError, epochError, isFenced } from '../kafka/transaction-errors.js'
 import { failureInjector, stallInjector } from '../faults.js'
 import type { Logger } from '../runtime/logger.js'
-import type { BatchWriter, CommittedBatch, SinkBatch, WriterSession } from './sink-batch.js'
+import { combine, committedBatches, type BatchWriter, type CommittedBatch, type SinkBatch, type WriterSession } from './sink-batch.js'
 
 export interface TransactionalWriterOptions {
   kafka: KafkaConfig
@@ -102,16 +104,17 @@ export class TransactionalWriter implements BatchWriter {
   openSession (): WriterSession {
     const session = new GroupSession(this.consumer)
     return {
-      write: batch => this.write(batch, session),
+      write: batches => this.write(batches, session),
       onRevoked: listener => session.onRevoked(listener),
       dispose: () => session.dispose()
     }
   }
 
-  /** Writes `batch` in one transaction, checked against the reader's `session`. */
-  async write<B extends SinkBatch> (batch: B, session: GroupSession): Promise<CommittedBatch<B>> {
+  /** Writes `batches` in one transaction, checked against the reader's `session`. */
+  async write<B extends SinkBatch> (batches: readonly B[], session: GroupSession): Promise<Array<CommittedBatch<B>>> {
     if (this.#closed) throw new Error('TransactionalWriter is closed')
     const started = performance.now()
+    const batch = combine(batches)
     session.check(batch.records)
     await this.#startOffsets.verify(session, batch.records)
     session.check([])
@@ -148,8 +151,7 @@ export class TransactionalWriter implements BatchWriter {
       await session.rejoinIfForgotten(classified, this.#logger)
       throw classified
     }
-    const seconds = (performance.now() - started) / 1000
-    return { batch, records: batch.records.length, messages: batch.messages.length, offsets: nextOffsetsByPartition(batch.records), seconds }
+    return committedBatches(batches, (performance.now() - started) / 1000)
   }
 
   /** Replaces the producer with one that continues its producer id (or learns it was fenced). */

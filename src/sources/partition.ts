@@ -29,7 +29,11 @@ export interface FromPartitionOptions {
   kafka?: KafkaConfig
   /** Skip records of aborted transactions and stop at the last stable offset (default true). */
   readCommitted?: boolean
-  /** Upper bound of one fetch response in bytes (default 10 MiB, as the platformatic consumer). */
+  /**
+   * Upper bound of one fetch response in bytes (default 1 MiB, as the Java consumer's
+   * max.partition.fetch.bytes). The client decodes a whole response before the first record is
+   * emitted: 10 MiB held the first record of every epoch back by ~0.5 s here.
+   */
   maxBytes?: number
   /** How long the broker may hold a fetch while waiting for records, in ms (default 500). */
   maxWaitTime?: number
@@ -44,7 +48,7 @@ const defaults = {
   partition: 0,
   start: 0n,
   readCommitted: true,
-  maxBytes: 10 * 1024 * 1024,
+  maxBytes: 1024 * 1024,
   maxWaitTime: 500
 }
 

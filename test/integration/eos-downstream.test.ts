@@ -27,7 +27,9 @@ test('a scorer whose batches fail twice and three times in a row feeds a second 
   await writeSynthetic(kafka, first.input, total, { partitions: 1 })
   await ensureTopics(kafka, [{ name: first.predictions, partitions: 1 }, { name: first.dlq, partitions: 1 }, { name: second.predictions, partitions: 1 }, { name: second.dlq, partitions: 1 }])
   await storeTestModel(first.redisUrl, first.registryPrefix)
-  const common = ['--batch-size', '200', '--max-wait-ms', '50', '--session-timeout', '6000', '--stream-timeout', '3000', '--backend', 'wasm']
+  // One transaction per batch (--commit-interval-ms 0), so the injected failures fall on known
+  // transaction attempts: 7 of them, 2 and 3 in a row.
+  const common = ['--batch-size', '200', '--max-wait-ms', '50', '--commit-interval-ms', '0', '--session-timeout', '6000', '--stream-timeout', '3000', '--backend', 'wasm']
   try {
     const upstream = await startScorer(first, ['--group', `${id}-g1`, '--transactional-id', `${id}-tx1`, ...common],
       { STREAMFIT_FAIL: 'after-send@3x2,9x3,20x2' }).result()

@@ -25,7 +25,7 @@ test('a batch stalled past the transaction timeout: the producer is replaced, no
   await storeTestModel(env.redisUrl, env.registryPrefix)
   try {
     const scorer = startScorer(env, ['--group', `${id}-g`, '--transactional-id', `${id}-tx`, '--batch-size', '200', '--max-wait-ms', '50',
-      '--session-timeout', '60000', '--stream-timeout', '3000', '--backend', 'wasm'], { STREAMFIT_STALL: 'after-send@3:25000', STREAMFIT_LOG_LEVEL: 'info' })
+      '--session-timeout', '60000', '--stream-timeout', '3000', '--backend', 'wasm'], { STREAMFIT_STALL: 'after-send@1:25000', STREAMFIT_LOG_LEVEL: 'info' })
     const exit = await scorer.exited
     assert.is(exit.code, 0, `not fenced: the scorer went on and ended normally (exit ${exit.code}): ${exit.stderr.slice(-3000)}`)
     assert.match(exit.stderr, /rejected this producer's epoch \((INVALID_PRODUCER_EPOCH|PRODUCER_FENCED)\)/)
@@ -49,7 +49,8 @@ test('a second live instance with the same transactional id: the first stops wit
   await writeSynthetic(kafka, env.input, total, { partitions: 2 })
   await ensureTopics(kafka, [{ name: env.predictions, partitions: 2 }, { name: env.dlq, partitions: 1 }])
   await storeTestModel(env.redisUrl, env.registryPrefix)
-  const args = ['--group', `${id}-g`, '--transactional-id', `${id}-tx`, '--batch-size', '100', '--max-wait-ms', '50', '--session-timeout', '10000', '--stream-timeout', '4000', '--backend', 'wasm']
+  // Small transactions, one per batch (--commit-interval-ms 0), keep the first instance busy until the second starts.
+  const args = ['--group', `${id}-g`, '--transactional-id', `${id}-tx`, '--batch-size', '100', '--max-wait-ms', '50', '--commit-interval-ms', '0', '--session-timeout', '10000', '--stream-timeout', '4000', '--backend', 'wasm']
   try {
     const first = startScorer(env, args)
     await waitForProgress(kafka, `${id}-g`, env.input, 2_000, first)

@@ -75,7 +75,10 @@ test('two scorers share the group while partitions move between them: exactly on
   const common = ['--group', env.group, '--batch-size', '200', '--max-wait-ms', '50', '--session-timeout', '6000', '--backend', 'wasm']
   const idA = `${env.group}-a`
   const idB = `${env.group}-b`
-  const a = startScorer(env, [...common, '--transactional-id', idA, '--stream-timeout', '4000'])
+  // A commits each 50-record batch alone (--commit-interval-ms 0): slow enough to be mid-input when
+  // B has started and joined (alone, A would finish 60,000 records in a few seconds). B gathers
+  // batches into a transaction per commit interval (the default). Both ways share the group.
+  const a = startScorer(env, [...common, '--batch-size', '50', '--commit-interval-ms', '0', '--transactional-id', idA, '--stream-timeout', '4000'])
   let b: ScorerProcess | undefined
   let b2: ScorerProcess | undefined
   try {

@@ -22,6 +22,30 @@ function topics (): { input: string, predictions: string, dlq: string, group: st
   return { ...t, all: [t.input, t.predictions, t.dlq] }
 }
 
+test('full batches share a transaction per commit interval, exactly once; a commit interval of 0 gives each batch its own', async () => {
+  for (const commitIntervalMs of [100, 0]) {
+    const t = topics()
+    try {
+      // All input is there before the scorer starts, so every batch but the last is full.
+      await writeSynthetic(kafka, t.input, 20_000, { partitions: 2, bad: [7] })
+      await ensureTopics(kafka, [{ name: t.predictions, partitions: 2 }, { name: t.dlq, partitions: 1 }])
+      const result = await runScore({
+        kafka, topic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq, groupId: t.group, commitIntervalMs,
+        predictor: new FixedPredictor('fixed@1'), batchSize: 500, maxWaitMs: 50, streamTimeout: 1500, transactionalId: `${t.group}-tx`
+      })
+      assert.is(result.records, 20_000)
+      assert.ok(result.batches >= 40, `${result.batches} batches`)
+      if (commitIntervalMs === 0) assert.is(result.transactions, result.batches)
+      else assert.ok(result.transactions <= result.batches / 2, `${result.transactions} transactions for ${result.batches} full batches`)
+      const report = await verifyExactlyOnce(kafka, { inputTopic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq })
+      assert.is(report.duplicates.length + report.missing.length + report.unexpected.length + report.wrongKeys + report.open, 0, summarize(report))
+      assert.is(report.outputs, 20_000)
+    } finally {
+      await deleteTopics(kafka, t.all)
+    }
+  }
+})
+
 test('scores every record exactly once, in the documented format, dead letters in the same transactions', async () => {
   const t = topics()
   try {
@@ -29,12 +53,12 @@ test('scores every record exactly once, in the documented format, dead letters i
     await ensureTopics(kafka, [{ name: t.predictions, partitions: 3 }, { name: t.dlq, partitions: 1 }])
     const result = await runScore({
       kafka, topic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq, groupId: t.group,
-      predictor: new FixedPredictor('fixed@7'), batchSize: 256, maxWaitMs: 50, streamTimeout: 1500, transactionalId: `${t.group}-tx`
+      predictor: new FixedPredictor('fixed@7'), batchSize: 256, maxWaitMs: 50, commitIntervalMs: 0, streamTimeout: 1500, transactionalId: `${t.group}-tx`
     })
     assert.is(result.records, 3000)
     assert.is(result.predictions, 2998)
     assert.is(result.deadLettered, 2)
-    assert.is(result.transactions, result.batches)
+    assert.is(result.transactions, result.batches, 'commit interval 0: one transaction per batch')
     assert.is(result.model, 'fixed@7')
     assert.ok(result.batches >= 12, `3000 records in batches of 256 need >= 12 transactions, got ${result.batches}`)
 

@@ -49,7 +49,9 @@ test('a scorer with --metrics-port serves streamfit_ metrics while it runs and e
       return sample(text, 'streamfit_records_in_total', `app="score",topic="${topics.in}"`) === ROWS ? text : undefined
     }, { timeoutMs: 90_000, everyMs: 250 })
     assert.is(sample(body, 'streamfit_records_out_total', `app="score",topic="${topics.out}"`), ROWS)
-    assert.ok((sample(body, 'streamfit_transactions_total', 'app="score",outcome="committed"') ?? 0) >= ROWS / 500)
+    // Full batches of 500 share transactions (one per commit interval): at least one, at most one per batch.
+    const committedTransactions = sample(body, 'streamfit_transactions_total', 'app="score",outcome="committed"') ?? 0
+    assert.ok(committedTransactions >= 1 && committedTransactions <= Math.ceil(ROWS / 500), `${committedTransactions} transactions`)
     assert.is(sample(body, 'streamfit_model_version', `app="score",model="${model}"`), 1)
     assert.match(body, /streamfit_batch_duration_seconds_bucket\{le="[\d.]+",app="score"\}/)
     assert.match(body, /streamfit_process_cpu_seconds_total/)
@@ -68,8 +70,9 @@ test('a scorer with --metrics-port serves streamfit_ metrics while it runs and e
     const { code, signal } = await withTimeout(scorer.exited, 20_000, 'scorer to exit after SIGTERM')
     assert.is(signal, null)
     assert.is(code, 0, `exit code after SIGTERM, stderr:\n${scorer.stderr().slice(-2000)}`)
-    const result = JSON.parse(scorer.stdout().trim().split('\n').pop()!) as { records: number, model: string }
+    const result = JSON.parse(scorer.stdout().trim().split('\n').pop()!) as { records: number, model: string, transactions: number }
     assert.is(result.records, ROWS)
+    assert.is(result.transactions, committedTransactions, 'the metric counts each shared transaction once')
     assert.is(result.model, model)
     // Structured logs on stderr: JSON lines with a level, the start and the stop.
     const logs = scorer.stderr().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l) as { level: number, msg: string, name: string })
