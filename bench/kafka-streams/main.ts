@@ -24,6 +24,7 @@ import { ModelRegistry } from '../../src/registry/registry.js'
 import { syntheticRow, writeSynthetic } from '../../test/support/synthetic.js'
 import { processCpuSeconds } from '../side-by-side/machine.js'
 import { buildJava, createLogAppendTopic, probeLatency, startKafkaStreams, type Guarantee, type LatencyFigures } from './java.js'
+import { cliNodeFlags } from '../cli-node-flags.js'
 import { followGroup, rssMiB, stop } from './follow.js'
 import { insertSection, renderSection, type Results } from './report.js'
 
@@ -100,7 +101,8 @@ function start (system: System, guarantee: Guarantee, input: string, output: str
     return { child, group, ready: running }
   }
   const dlq = name(`dlq-${group.slice(-4)}`)
-  const child = spawn(process.execPath, [CLI, 'score', '--group', group, '--transactional-id', `${group}-tx`, '--batch-size', String(batchSize),
+  // With the Node flags of the CLI's shebang, as `npx streamfit` runs it.
+  const child = spawn(process.execPath, [...cliNodeFlags(), CLI, 'score', '--group', group, '--transactional-id', `${group}-tx`, '--batch-size', String(batchSize),
     '--backend', system.backend, '--guarantee', STREAMFIT_GUARANTEE[guarantee], '--stream-timeout', '-1', '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, STREAMFIT_TEST_TOPIC: input, STREAMFIT_PREDICTIONS_TOPIC: output, STREAMFIT_DLQ_TOPIC: dlq, STREAMFIT_REGISTRY_PREFIX: prefix, STREAMFIT_LOG_LEVEL: 'warn' }

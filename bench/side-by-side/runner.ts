@@ -7,6 +7,7 @@ import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { susyTopics } from '../../src/data/load-susy.js'
 import { SPLIT_SEED, TEST_FRACTION, type Dataset } from './datasets.js'
 import { loadAverage, localBrokerPid, processCpuSeconds } from './machine.js'
+import { cliNodeFlags } from '../cli-node-flags.js'
 import { runMeasured, StageFailed } from './measure.js'
 import type { StageResult, System } from './report-figures.js'
 
@@ -103,7 +104,7 @@ export class Runner {
   }
 
   streamfit (ds: Dataset, stage: string, args: string[]): Promise<StageResult> {
-    return this.stage(ds, 'streamfit', stage, process.execPath, args, this.sfEnv(ds))
+    return this.stage(ds, 'streamfit', stage, process.execPath, [...cliNodeFlags(), ...args], this.sfEnv(ds))
   }
 
   /** Runs the two systems' versions of a stage, in the given order. */

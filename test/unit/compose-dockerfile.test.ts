@@ -105,7 +105,11 @@ test('the runtime stage holds the CLI, its compiled code and production dependen
   assert.ok(instructions.some(i => i.stage === 0 && i.op === 'RUN' && /npm prune --omit=dev/.test(i.args)), 'dev dependencies pruned')
   assert.ok(runtime.some(i => i.op === 'USER' && i.args !== 'root'), 'runs as an unprivileged user')
   const entrypoint = JSON.parse(runtime.find(i => i.op === 'ENTRYPOINT')!.args) as string[]
-  assert.equal(entrypoint, ['node', '/app/bin/streamfit.js'])
+  // The image runs node with the flags of the CLI's shebang (what `npx streamfit` runs with).
+  const shebang = readFileSync(join(ROOT, 'bin/streamfit.js'), 'utf8').split('\n')[0]!
+  const flags = /^#!\/usr\/bin\/env -S node((?: --[a-z-]+=\S+)*)$/.exec(shebang)
+  assert.ok(flags, `shebang: ${shebang}`)
+  assert.equal(entrypoint, ['node', ...flags[1]!.trim().split(' ').filter(Boolean), '/app/bin/streamfit.js'])
   assert.ok(existsSync(join(ROOT, 'bin/streamfit.js')))
   assert.match(readFileSync(join(ROOT, 'bin/streamfit.js'), 'utf8'), /\.\.\/dist\/src\/cli\.js/)
   assert.ok(runtime.some(i => i.op === 'EXPOSE' && i.args.split(/\s+/).includes('9464')), 'metrics port exposed')
