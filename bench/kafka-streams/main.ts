@@ -216,7 +216,8 @@ function train (): Results['train'] {
   const out: Results['train'] = []
   for (const batchSize of [64, 1024]) {
     log(`training: Kafka-fed vs in-memory, native backend, batch ${batchSize}`)
-    const stdout = execFileSync(process.execPath, [join(ROOT, 'dist/bench/train.js'), '--backend', 'node', '--batch-size', String(batchSize), '--synthetic', '100000', '--epochs', '3', '--rounds', '2', '--json'],
+    // The CLI's Node flags, as `npx streamfit train` runs with them.
+    const stdout = execFileSync(process.execPath, [...cliNodeFlags(), join(ROOT, 'dist/bench/train.js'), '--backend', 'node', '--batch-size', String(batchSize), '--synthetic', '100000', '--epochs', '3', '--rounds', '3', '--json'],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 << 20 })
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as { rows: number, results: Array<{ variant: string, rowsPerSecond: number, ratio: number }> }
     for (const r of result.results) out.push({ batchSize, rows: result.rows, variant: r.variant, rowsPerSecond: r.rowsPerSecond, ratio: r.ratio })

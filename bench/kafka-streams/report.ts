@@ -79,7 +79,7 @@ export function renderSection (r: Results): string {
       `Samples (s: MiB): ${thin(s.samples).map(x => `${x.seconds}: ${x.rssMiB}`).join(', ')}.`, '')
   }
   if (r.train.length > 0) {
-    lines.push('### Training from Kafka vs in memory, native backend', '', '`node dist/bench/train.js --backend node --synthetic 100000 --epochs 3 --rounds 2` (median of 2 rounds, order rotated).', '',
+    lines.push('### Training from Kafka vs in memory, native backend', '', '`node --max-semi-space-size=32 dist/bench/train.js --backend node --synthetic 100000 --epochs 3 --rounds 3` (with the CLI\'s Node flags; median of 3 rounds, order rotated).', '',
       '| batch | variant | rows/s | vs in-memory fit | target |', '| ---: | --- | ---: | ---: | --- |')
     for (const t of r.train) {
       const target = t.batchSize === 1024 && t.variant === 'kafka, re-read each epoch' ? `≥ ${TARGET.train}×: ${verdict(t.ratio >= TARGET.train)}` : ''
