@@ -96,6 +96,13 @@ function thin<T> (xs: T[], n = 12): T[] {
   return Array.from({ length: n }, (_, i) => xs[Math.round(i * (xs.length - 1) / (n - 1))]!)
 }
 
+/** This section as it stands in `text` (markers included), or null. */
+export function sectionOf (text: string): string | null {
+  const start = text.indexOf(START)
+  const end = text.indexOf(END)
+  return start >= 0 && end > start ? text.slice(start, end + END.length) + '\n' : null
+}
+
 /** Replaces this section of results.md (or appends it). */
 export function insertSection (file: string, section: string): void {
   const text = existsSync(file) ? readFileSync(file, 'utf8') : ''

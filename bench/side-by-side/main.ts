@@ -9,6 +9,7 @@
 // Brokers and Redis: KAFKA_BROKERS, REDIS_URL (bench/run makes sure they answer).
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { insertSection, sectionOf } from '../kafka-streams/report.js'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../src/config.js'
@@ -142,7 +143,11 @@ async function main (): Promise<void> {
 }
 
 async function writeOutputs (results: Results, out: string): Promise<void> {
-  writeFileSync(join(out, 'results.md'), renderReport(results))
+  const md = join(out, 'results.md')
+  // The Kafka Streams section (bench/versus) survives a re-render of this report.
+  const versus = existsSync(md) ? sectionOf(readFileSync(md, 'utf8')) : null
+  writeFileSync(md, renderReport(results))
+  if (versus !== null) insertSection(md, versus)
   const subtitle = `${results.machine.cores} cores (${results.machine.cpuModel}), load average ${results.loadAverageStart[0]} at start; ${results.date.slice(0, 16).replace('T', ' ')} UTC; ${results.command}`
   await writeChartPng(join(out, 'results.png'), chartBars(results), 'streamfit vs the TensorFlow I/O tutorial: same broker, same rows', subtitle)
   process.stdout.write(renderReport(results).split('\n## ')[0] + '\n')

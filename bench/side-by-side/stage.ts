@@ -72,7 +72,8 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       streamTimeout: parseNumber('--stream-timeout', flags['stream-timeout'] ?? '3000', { min: 100 }),
       batchSize: parseNumber('--batch-size', flags['batch-size'] ?? String(scoreDefaults.batchSize), { min: 1 }),
       onBatch: committed => {
-        sinkSeconds += committed.seconds
+        // Batches that shared a transaction share its time.
+        sinkSeconds += committed.seconds / committed.together
         last = performance.now()
         if (first === 0) { first = last; firstRecords = committed.records }
       }
@@ -93,7 +94,8 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       recordsPerSecond: rate(result.records, active),
       totalSeconds: round3(result.seconds),
       firstBatchSeconds: round3((first - started) / 1000),
-      steadyRecordsPerSecond: rate(result.records - firstRecords, (last - first) / 1000),
+      // After the first commit (group join and first batch excluded); none when there was one commit.
+      steadyRecordsPerSecond: last > first ? rate(result.records - firstRecords, (last - first) / 1000) : null,
       model: result.model,
       backend: model.backend,
       breakdown: {
