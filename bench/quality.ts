@@ -62,7 +62,11 @@ const TRAIN_SETTINGS: TrainSetting[] = [
   { name: '≤30, 10%, patience 5, dropout 0.3/0.5/0.5, weight average 0.99 (the defaults)', options: { ...P5, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99 } },
   { name: '≤30, 10%, patience 5, dropout 0.3/0.5/0.5, weight average 0.995', options: { ...P5, dropout: [0.3, 0.5, 0.5], weightAverage: 0.995 } },
   { name: '≤30, 10%, patience 5, dropout 0.3/0.5/0.5, weight average 0.998', options: { ...P5, dropout: [0.3, 0.5, 0.5], weightAverage: 0.998 } },
-  { name: '≤50, 10%, patience 10, dropout 0.3/0.5/0.5, weight average 0.99', options: { ...P5, epochs: 50, patience: 10, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99 } }
+  { name: '≤50, 10%, patience 10, dropout 0.3/0.5/0.5, weight average 0.99', options: { ...P5, epochs: 50, patience: 10, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99 } },
+  // Stacking a third change on the defaults.
+  { name: '≤30, 10%, patience 5, dropout 0.3/0.5/0.5, weight average 0.99, LR 0.0005', options: { ...P5, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99, learningRate: 0.0005 } },
+  { name: '≤30, 10%, patience 5, dropout 0.3/0.5/0.5, weight average 0.99, batch 128', options: { ...P5, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99, batchSize: 128 } },
+  { name: '≤30, 10%, patience 5, dropout 0.3/0.5/0.5, weight average 0.99, L2 0.0001', options: { ...P5, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99, l2: 0.0001 } }
 ]
 
 const ONLINE_SETTINGS: OnlineSetting[] = [
