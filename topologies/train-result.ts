@@ -53,7 +53,7 @@ export async function saveTrained (registry: ModelRegistry, result: TrainResult,
     info: {
       trainer: 'train', parent: run.parent, topic: Object.keys(result.offsets)[0], batchSize: run.batchSize, shuffleBuffer: run.shuffleBuffer, standardize: run.standardize, cache: run.cache, seed: run.seed,
       validation: { fraction: run.validationFraction, seed: run.holdoutSeed, rows: result.validationRows },
-      patience: run.patience, reduceLrPatience: run.reduceLrPatience, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
+      patience: run.patience, reduceLrPatience: run.reduceLrPatience, dropout: run.from === undefined ? run.dropout : null, weightAverage: run.weightAverage, bestEpoch: result.bestEpoch, stoppedEarly: result.stoppedEarly,
       deadLettered: result.deadLettered, interrupted: result.interrupted, history: trainHistory(result)
     }
   })

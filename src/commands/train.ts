@@ -8,6 +8,7 @@ import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
+import { SUSY_MODEL } from '../ml/model.js'
 import { ModelRunner } from '../ml/runner.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
@@ -23,6 +24,8 @@ interface TrainFlags {
   validationFraction: string
   patience: string
   reduceLrPatience: string
+  dropout: string
+  weightAverage: string
   learningRate?: string
   from?: string
   batchSize: string
@@ -46,6 +49,8 @@ export function declareFlags (command: Command): Command {
     .option('--validation-fraction <f>', 'share of the train topic held out for validation (by a hash of offset and seed: the same rows every epoch); 0 trains on all', String(d.validationFraction))
     .option('--patience <n>', 'stop when validation loss has not improved for N epochs and keep the best epoch\'s weights; 0 runs every epoch', String(d.patience))
     .option('--reduce-lr-patience <n>', 'halve the learning rate when validation loss has not improved for N epochs; 0 never', String(d.reduceLrPatience))
+    .option('--dropout <rates>', 'dropout after each hidden layer of a new model, comma-separated (the tutorial\'s: 0.2,0.4,0.4)', d.dropout.join(','))
+    .option('--weight-average <decay>', 'validate and save a moving average of the weights with this decay per step; 0 keeps the weights as trained (the tutorial)', String(d.weightAverage))
     .option('--learning-rate <lr>', 'Adam learning rate (default 0.001, or the stored one with --from)')
     .option('--from <ref>', 'continue a stored version (susy@N, susy@latest): its weights, optimiser state, scaler and hold-out; saved as a new version naming it as parent')
     .option('--batch-size <n>', 'rows per gradient step', String(d.batchSize))
@@ -60,8 +65,7 @@ export function declareFlags (command: Command): Command {
 
 /** The topology the flags describe (and run). */
 export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
-  const validationFraction = parseNumber('--validation-fraction', flags.validationFraction, { integer: false, min: 0 })
-  if (validationFraction >= 1) throw new UsageError(`--validation-fraction expects a number from 0 to below 1, got "${flags.validationFraction}"`)
+  const validationFraction = parseFraction('--validation-fraction', flags.validationFraction)
   return {
     topic: config.topics.train,
     dlqTopic: config.topics.dlq,
@@ -69,6 +73,8 @@ export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
     validationFraction,
     patience: parseNumber('--patience', flags.patience, { min: 0 }),
     reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
+    dropout: parseDropout(flags.dropout),
+    weightAverage: parseFraction('--weight-average', flags.weightAverage),
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
     batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
     shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
@@ -78,6 +84,20 @@ export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
     model: parseModelRef(flags.from !== undefined && flags.name === 'susy' ? flags.from : flags.name).name,
     ...(flags.from !== undefined ? { from: flags.from } : {})
   }
+}
+
+/** A number from 0 to below 1. */
+function parseFraction (flag: string, text: string): number {
+  const value = parseNumber(flag, text, { integer: false, min: 0 })
+  if (value >= 1) throw new UsageError(`${flag} expects a number from 0 to below 1, got "${text}"`)
+  return value
+}
+
+/** One rate per hidden layer of the SUSY model, each from 0 to below 1. */
+function parseDropout (text: string): number[] {
+  const rates = text.split(',').map(part => parseFraction('--dropout', part.trim()))
+  if (rates.length !== SUSY_MODEL.hidden.length) throw new UsageError(`--dropout expects ${SUSY_MODEL.hidden.length} comma-separated rates (one per hidden layer), got "${text}"`)
+  return rates
 }
 
 export const topology = trainTopology

@@ -14,6 +14,8 @@ export interface ModelSpec {
   dropout: number[]
   /** Adam learning rate. */
   learningRate: number
+  /** L2 penalty on every Dense kernel (Keras' kernel_regularizer=l2(λ)); 0 or absent: none. */
+  l2?: number
 }
 
 /** Dense 128 / Dropout 0.2 / Dense 256 / Dropout 0.4 / Dense 128 / Dropout 0.4 / Dense 1: 68,481 weights. */
@@ -28,12 +30,16 @@ export function buildModel (tf: TF, spec: ModelSpec = SUSY_MODEL): import('@tens
   if (spec.hidden.length !== spec.dropout.length) throw new Error('ModelSpec: hidden and dropout need the same length')
   const model = tf.sequential({ name: 'susy' })
   spec.hidden.forEach((units, i) => {
-    model.add(tf.layers.dense({ units, activation: 'relu', ...(i === 0 ? { inputShape: [spec.inputs] } : {}) }))
+    model.add(tf.layers.dense({ units, activation: 'relu', ...regularizer(tf, spec), ...(i === 0 ? { inputShape: [spec.inputs] } : {}) }))
     if (spec.dropout[i] > 0) model.add(tf.layers.dropout({ rate: spec.dropout[i] }))
   })
-  model.add(tf.layers.dense({ units: 1, activation: 'sigmoid' }))
+  model.add(tf.layers.dense({ units: 1, activation: 'sigmoid', ...regularizer(tf, spec) }))
   compile(tf, model, spec.learningRate)
   return model
+}
+
+function regularizer (tf: TF, spec: ModelSpec): { kernelRegularizer?: ReturnType<TF['regularizers']['l2']> } {
+  return spec.l2 !== undefined && spec.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: spec.l2 }) } : {}
 }
 
 export function compile (tf: TF, model: import('@tensorflow/tfjs').LayersModel, learningRate: number): void {

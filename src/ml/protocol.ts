@@ -47,6 +47,8 @@ export type Request =
   | { op: 'predict'; xs: Float32Array; n: number }
   | { op: 'snapshot' }
   | { op: 'freezeScaler' }
+  | { op: 'average'; decay: number }
+  | { op: 'swapAverage' }
   | { op: 'setLearningRate'; learningRate: number }
   | { op: 'getLearningRate' }
   | { op: 'paramCount' }

@@ -113,6 +113,19 @@ export class ModelRunner implements Predictor {
     return this.#call({ op: 'freezeScaler' })
   }
 
+  /**
+   * Keeps an exponential moving average of the weights from now on, updated after every
+   * `trainBatch` (decay 0 stops it). Loading a model stops it too.
+   */
+  averageWeights (decay: number): Promise<void> {
+    return this.#call({ op: 'average', decay })
+  }
+
+  /** Exchanges the model's weights with their average: predictions and snapshots then use the average; call again to go back. */
+  swapAverage (): Promise<void> {
+    return this.#call({ op: 'swapAverage' })
+  }
+
   /** Tensors and bytes tfjs holds in the worker (steady between requests: nothing leaks). */
   memory (): Promise<{ numTensors: number; numBytes: number }> {
     return this.#call({ op: 'memory' })

@@ -2,7 +2,7 @@
 // before the next starts (a serial queue), so fit, predict and snapshots never interleave.
 // Kafka I/O stays on the main thread, whose event loop this compute can no longer stall.
 import { parentPort, workerData } from 'node:worker_threads'
-import type { LayersModel, Tensor } from '@tensorflow/tfjs'
+import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
 import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
 import { buildModel, compile, type ModelSpec } from './model.js'
@@ -23,6 +23,8 @@ let model: LayersModel | null = null
 let scaler: StreamingScaler | null = null
 let learnScaler = false
 let queue: Promise<void> = Promise.resolve()
+// An exponential moving average of the weights (Polyak averaging), updated after every step.
+let average: { decay: number; shadow: Variable[]; updates: number } | null = null
 
 try {
   const loaded = await loadBackend(init.backend)
@@ -72,6 +74,7 @@ async function handle (request: Request): Promise<Handled> {
       const y = tf.tensor2d(request.ys, [request.n, 1])
       try {
         const [loss, accuracy] = await m.trainOnBatch(x, y) as number[]
+        updateAverage(m)
         return { value: { loss, accuracy } satisfies StepResult }
       } finally {
         tf.dispose([x, y])
@@ -112,6 +115,12 @@ async function handle (request: Request): Promise<Handled> {
       const snapshot = await takeSnapshot(need())
       return { value: snapshot, transfer: [snapshot.weights.buffer as ArrayBuffer] }
     }
+    case 'average':
+      startAverage(need(), request.decay)
+      return { value: null }
+    case 'swapAverage':
+      swapAverage(need())
+      return { value: null }
     case 'freezeScaler':
       return { value: scaler?.freeze() ?? null }
     case 'setLearningRate': {
@@ -131,6 +140,7 @@ async function handle (request: Request): Promise<Handled> {
 }
 
 function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapshot | undefined, learn: boolean): void {
+  stopAverage()
   // LayersModel.dispose() leaves a loaded model's optimizer (and its Adam moments) behind.
   model?.optimizer?.dispose()
   model?.dispose()
@@ -138,6 +148,39 @@ function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapsho
   learnScaler = learn
   // A stored scaler is frozen; a new one learns from the training rows when asked to.
   scaler = snapshot?.scaler ? new StreamingScaler(inputs, snapshot.scaler) : learn ? new StreamingScaler(inputs) : null
+}
+
+/** Starts averaging from the current weights (decay 0: stops). */
+function startAverage (m: LayersModel, decay: number): void {
+  stopAverage()
+  if (decay <= 0) return
+  average = { decay, shadow: m.weights.map(w => tf.variable(w.read().clone(), false)), updates: 0 }
+}
+
+function stopAverage (): void {
+  if (average !== null) tf.dispose(average.shadow)
+  average = null
+}
+
+function updateAverage (m: LayersModel): void {
+  if (average === null) return
+  const a = average
+  a.updates++
+  // Bias-corrected like Adam's moments: exactly the weighted mean of the weights after each
+  // step so far with weights decay^age, so the starting weights do not linger in the average.
+  const rate = (1 - a.decay) / (1 - a.decay ** a.updates)
+  tf.tidy(() => m.weights.forEach((w, i) => a.shadow[i].assign(tf.add(a.shadow[i], tf.mul(tf.sub(w.read(), a.shadow[i]), rate)))))
+}
+
+/** Exchanges the model's weights with the average's (twice restores them). */
+function swapAverage (m: LayersModel): void {
+  if (average === null) throw new Error('no weight average: start one first')
+  const a = average
+  tf.tidy(() => m.weights.forEach((w, i) => {
+    const trained = w.read().clone()
+    w.write(a.shadow[i])
+    a.shadow[i].assign(trained)
+  }))
 }
 
 /** Applies the scaler (learning from the rows first when training and still learning). */

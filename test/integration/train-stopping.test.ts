@@ -126,6 +126,7 @@ test('early stopping: stops `patience` epochs after the best validation loss and
   const t = await topicsFor('stopping', 800, 4)
   const split = await splitRows(t.train, 0.25, 5)
   // A high learning rate on few rows overfits fast, so validation loss turns up within the epochs.
+  // The default weight average is on: what is validated, and restored, is the average.
   const result = await runTrain({ kafka, topic: t.train, dlqTopic: t.dlq, epochs: 40, validationFraction: 0.25, patience: 3, learningRate: 0.01, batchSize: 32, backend: 'wasm', seed: 5 })
   try {
     const losses = result.epochs.map(e => e.validation!.loss)

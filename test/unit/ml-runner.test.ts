@@ -78,6 +78,32 @@ for (const backend of TEST_BACKENDS) test(`no tensor leaks in the worker on ${ba
   }
 })
 
+test('a weight average: the bias-corrected mean of the weights after each step, swapped in and out exactly', async () => {
+  const { xs, ys } = readSusyRows()
+  const runner = await ModelRunner.create({ backend: 'wasm', seed: 3, model: { inputs: 18, hidden: [8], dropout: [0], learningRate: 0.05 } })
+  try {
+    const weights = async (): Promise<Float32Array> => {
+      const s = await runner.snapshot()
+      const bytes = s.weightSpecs.filter(w => w.group !== 'optimizer').reduce((n, w) => n + 4 * w.shape.reduce((a, b) => a * b, 1), 0)
+      return new Float32Array(s.weights.slice(0, bytes).buffer)
+    }
+    await runner.averageWeights(0.5)
+    await runner.trainBatch(xs.subarray(0, 64 * 18), ys.subarray(0, 64), 64)
+    const first = await weights()
+    await runner.trainBatch(xs.subarray(64 * 18, 128 * 18), ys.subarray(64, 128), 64)
+    const second = await weights()
+    assert.ok(second.some((w, i) => w !== first[i]), 'the second step moved the weights')
+    await runner.swapAverage()
+    // Decay 0.5, bias-corrected: weights 0.5 and 1 for the two steps, nothing of the initial weights.
+    const average = await weights()
+    average.forEach((w, i) => assert.ok(Math.abs(w - (0.5 * first[i] + second[i]) / 1.5) < 1e-6, `weight ${i}: ${w}`))
+    await runner.swapAverage()
+    assert.equal(await weights(), second, 'swapping back restores the weights as trained')
+  } finally {
+    await runner.close()
+  }
+})
+
 test('a closed runner rejects further requests', async () => {
   const runner = await ModelRunner.create({ backend: 'wasm' })
   await runner.close()

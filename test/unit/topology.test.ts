@@ -43,11 +43,17 @@ test('describe score with flags shows the group and batch size a run with them u
 test('describe train with flags shows the epochs, patience and model a run with them uses', async () => {
   const d = await describeApp('train', config, ['--epochs', '3', '--patience', '0', '--batch-size', '128', '--from', 'other@2'])
   const step = (name: string): string => d.steps.find(s => s.name === name)?.detail ?? ''
-  assert.match(step('trainBatches'), /^up to 3 epochs, Adam, continuing other@2,/)
+  // A continued version keeps its stored dropout; the weight average applies to any run.
+  assert.match(step('trainBatches'), /^up to 3 epochs, weight average 0\.99 validated and saved, Adam, continuing other@2,/)
   assert.is(step('batch'), '128 rows')
   assert.equal(d.steps.find(s => s.name === 'registry.save')!.stores, [`redis:${config.registryPrefix}model:other`])
   const defaults = await describeApp('train', config)
-  assert.match(defaults.steps.find(s => s.name === 'trainBatches')!.detail ?? '', new RegExp(`^up to ${trainDefaults.epochs} epochs, early stopping \\(patience ${trainDefaults.patience},`))
+  assert.match(defaults.steps.find(s => s.name === 'trainBatches')!.detail ?? '', new RegExp(`^up to ${trainDefaults.epochs} epochs, early stopping \\(patience ${trainDefaults.patience}, best weights kept\\), dropout 0\\.3/0\\.5/0\\.5, weight average 0\\.99 validated and saved,`))
+  const tutorial = await describeApp('train', config, ['--epochs', '10', '--patience', '0', '--validation-fraction', '0', '--dropout', '0.2,0.4,0.4', '--weight-average', '0'])
+  assert.match(tutorial.steps.find(s => s.name === 'trainBatches')!.detail ?? '', /^up to 10 epochs, dropout 0\.2\/0\.4\/0\.4, Adam,/, 'the tutorial\'s run is one set of flags away')
+  for (const bad of [['--dropout', '0.2,0.4'], ['--dropout', '0.2,0.4,1'], ['--weight-average', '1']]) {
+    await describeApp('train', config, bad).then(() => assert.unreachable(`${bad.join(' ')} accepted`), (e: Error) => assert.instance(e, UsageError))
+  }
   await describeApp('train', config, ['--validation-fraction', '1']).then(() => assert.unreachable('fraction 1 accepted'), (e: Error) => assert.instance(e, UsageError))
 })
 
