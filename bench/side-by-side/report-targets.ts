@@ -90,15 +90,13 @@ export function scoringSection (r: Results): string {
     const share = (x: number): string => `${fixed(x, 2)} s (${Math.round(x / active * 100)}%)`
     const batches = num(j.batches)
     const predict = num(b.predictSeconds)
-    // Writes are serial, so their time cannot exceed the stage's: a larger figure counted a shared
-    // transaction once per batch (results of runs before stage.ts divided it), and is left out.
-    const sink = num(b.sinkSeconds) <= active ? num(b.sinkSeconds) : Number.NaN
+    const sink = num(b.sinkSeconds)
     const tfRate = tf !== undefined && tf.error === undefined ? num(tf.json.steadyRecordsPerSecond) : Number.NaN
     if (stage === 'score') { modelCeiling = num(j.records) / predict / tfRate; sinkCeiling = num(j.records) / sink / tfRate; scoreBackend = String(j.backend ?? scoreBackend) }
     out.push(`- streamfit ${String(j.guarantee)} on ${judged}: ${int(num(j.records))} records in ${fixed(active, 2)} s (first batch done after ${fixed(num(j.firstBatchSeconds), 2)} s), ${int(batches)} batches` +
       `${num(j.transactions) > 0 ? ` and ${int(num(j.transactions))} transactions` : ''}. Inside the model (forward pass on tfjs ${String(j.backend ?? '')}): ${share(predict)}, ` +
       `i.e. ${int(num(j.records) / predict)} records/s for prediction alone; ` +
-      (Number.isFinite(sink) ? `inside the sink (produce${j.guarantee === 'exactly-once' ? ' + commit the transaction' : ' + commit offsets'}): ${share(sink)}, ${fixed(sink / batches * 1000, 0)} ms per batch. ` : 'time inside the sink: not recorded in this run. ') +
+      `inside the sink (produce${j.guarantee === 'exactly-once' ? ' + commit the transaction' : ' + commit offsets'}): ${share(sink)}, ${fixed(sink / batches * 1000, 0)} ms per batch. ` +
       `The two overlap (a batch is predicted while the previous one commits); process CPU ${fixed(num(b.cpuSeconds), 1)} s.`)
   }
   if (tf !== undefined && tf.error === undefined) {

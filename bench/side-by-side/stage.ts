@@ -43,6 +43,8 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
   let first = 0
   let last = 0
   let firstRecords = 0
+  let writes = 0
+  let leftInWrite = 0
   // Where the time goes: model calls and the sink (produce + transaction) are timed around the
   // same calls the CLI makes (they overlap: the next batch is predicted while one commits).
   let predictSeconds = 0
@@ -72,10 +74,17 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       streamTimeout: parseNumber('--stream-timeout', flags['stream-timeout'] ?? '3000', { min: 100 }),
       batchSize: parseNumber('--batch-size', flags['batch-size'] ?? String(scoreDefaults.batchSize), { min: 1 }),
       onBatch: committed => {
-        // Batches that shared a transaction share its time.
+        // Batches that shared a transaction share its time, and its commit: the first commit's
+        // records are all of its batches'.
         sinkSeconds += committed.seconds / committed.together
-        last = performance.now()
-        if (first === 0) { first = last; firstRecords = committed.records }
+        if (leftInWrite === 0) {
+          writes++
+          leftInWrite = committed.together
+          last = performance.now()
+          if (first === 0) first = last
+        }
+        leftInWrite--
+        if (writes === 1) firstRecords += committed.records
       }
     })
     const active = ((last || performance.now()) - started) / 1000
@@ -94,8 +103,8 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
       recordsPerSecond: rate(result.records, active),
       totalSeconds: round3(result.seconds),
       firstBatchSeconds: round3((first - started) / 1000),
-      // After the first commit (group join and first batch excluded); none when there was one commit.
-      steadyRecordsPerSecond: last > first ? rate(result.records - firstRecords, (last - first) / 1000) : null,
+      // After the first commit (group join and first transaction excluded); none with one commit.
+      steadyRecordsPerSecond: writes > 1 ? rate(result.records - firstRecords, (last - first) / 1000) : null,
       model: result.model,
       backend: model.backend,
       breakdown: {
