@@ -3,7 +3,7 @@
 // never loss. The baseline the exactly-once writer is measured against (bench/score.ts).
 import type { Consumer, Producer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.js'
-import { chunkMessages } from '../kafka/chunk-messages.js'
+import { chunkForProducer } from '../kafka/chunk-messages.js'
 import { commitRecords } from '../kafka/offsets.js'
 import { createSinkProducer } from '../kafka/sink-producer.js'
 import { combine, committedBatches, type BatchWriter, type CommittedBatch, type SinkBatch, type WriterSession } from './sink-batch.js'
@@ -47,7 +47,7 @@ export class AtLeastOnceWriter implements BatchWriter {
     const started = performance.now()
     await this.start()
     const { records, messages } = combine(batches)
-    for (const chunk of chunkMessages(messages)) await this.#producer!.send({ messages: chunk })
+    for (const chunk of await chunkForProducer(this.#producer!, messages)) await this.#producer!.send({ messages: chunk })
     await commitRecords(this.consumer, records)
     return committedBatches(batches, (performance.now() - started) / 1000)
   }

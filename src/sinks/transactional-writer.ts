@@ -14,7 +14,7 @@
 //   committed offsets: reading on from memory after an abort would silently drop records.
 import type { Consumer, Producer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.js'
-import { chunkMessages } from '../kafka/chunk-messages.js'
+import { chunkForProducer } from '../kafka/chunk-messages.js'
 import { GroupSession, StartOffsetCheck } from '../kafka/group-session.js'
 import { addOffsetsToTransaction, lastPerPartition } from '../kafka/offsets.js'
 import { createSinkProducer } from '../kafka/sink-producer.js'
@@ -124,7 +124,7 @@ export class TransactionalWriter implements BatchWriter {
     try {
       tx = await producer.beginTransaction()
       // Several requests in one transaction when the batch is larger than the broker takes at once.
-      for (const messages of chunkMessages(batch.messages)) await tx.send({ messages })
+      for (const messages of await chunkForProducer(producer, batch.messages)) await tx.send({ messages })
       this.#fail('after-send')
       await this.#stall('after-send')
       await addOffsetsToTransaction(tx, this.consumer, session, batch.records)
