@@ -46,9 +46,34 @@ export function toPredictionMessage (topic: string, record: ConsumedRecord, pred
   return {
     topic,
     key: record.key ?? undefined,
-    value: Buffer.from(JSON.stringify(prediction)),
+    value: Buffer.from(predictionJson(prediction)),
     headers: modelHeaders(prediction.model)
   }
+}
+
+/**
+ * JSON.stringify(prediction), byte for byte, without walking the object: the scorer writes one
+ * per input record. The strings that repeat across a batch (topic, model, time) are quoted once.
+ */
+export function predictionJson (p: Prediction): string {
+  return `{"source":{"topic":${quoted(p.source.topic)},"partition":${p.source.partition},"offset":${p.source.offset}},` +
+    `"score":${jsonNumber(p.score)},"predicted":${p.predicted},"label":${p.label},"model":${quoted(p.model)},"scoredAt":${quoted(p.scoredAt)}}`
+}
+
+const quotedCache = new Map<string, string>()
+
+function quoted (text: string): string {
+  let json = quotedCache.get(text)
+  if (json === undefined) {
+    json = JSON.stringify(text)
+    if (quotedCache.size >= 64) quotedCache.clear()
+    quotedCache.set(text, json)
+  }
+  return json
+}
+
+function jsonNumber (n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null'
 }
 
 const MODEL_HEADER_BYTES = Buffer.from(MODEL_HEADER)

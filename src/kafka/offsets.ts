@@ -26,13 +26,18 @@ export type GroupOffsets = Map<string, Map<number, bigint>>
 
 /** The record with the highest offset of each topic-partition, in first-seen order. */
 export function lastPerPartition<R extends RecordPosition> (records: Iterable<R>): R[] {
-  const last = new Map<string, R>()
+  // Keyed by topic, then partition number: no string built per record (this runs for every
+  // record of every transaction).
+  const byTopic = new Map<string, Map<number, R>>()
+  const order: Array<[Map<number, R>, number]> = []
   for (const r of records) {
-    const key = `${r.topic}\u0000${r.partition}`
-    const seen = last.get(key)
-    if (seen === undefined || r.offset > seen.offset) last.set(key, r)
+    let last = byTopic.get(r.topic)
+    if (last === undefined) byTopic.set(r.topic, last = new Map())
+    const seen = last.get(r.partition)
+    if (seen === undefined) order.push([last, r.partition])
+    if (seen === undefined || r.offset > seen.offset) last.set(r.partition, r)
   }
-  return [...last.values()]
+  return order.map(([last, partition]) => last.get(partition)!)
 }
 
 /** What to commit for `records`: per topic-partition, the last offset + 1 (the next to read). */
