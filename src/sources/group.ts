@@ -2,9 +2,9 @@
 // KafkaGroupIODataset), without its commit-on-fetch: offsets move only when the caller commits.
 import { Observable } from 'rxjs'
 import type { ConsumedRecord } from '../record.js'
-import { toConsumedRecord } from '../record.js'
 import type { FlowControl } from './flow-control.js'
-import { closeGroupStream, groupConsumerFor, subscribeGroupStream, validateGroupOptions, type GroupMessagesStream, type GroupSourceOptions } from './group-stream.js'
+import { GroupFetcher } from './group-fetcher.js'
+import { closeGroupStream, groupConsumerFor, validateGroupOptions, type GroupSourceOptions } from './group-stream.js'
 import { StreamTimeout } from './stream-timeout.js'
 
 export interface FromGroupOptions extends GroupSourceOptions {
@@ -42,49 +42,61 @@ export function fromGroup (options: FromGroupOptions): Observable<ConsumedRecord
 
   return new Observable<ConsumedRecord>(subscriber => {
     const { consumer, owned } = groupConsumerFor(options, 'group')
-    let stream: GroupMessagesStream | undefined
+    const fetcher = new GroupFetcher(consumer, topics)
     let closed = false
-    let pumping = false
+    let stopWaiting: (() => void) | null = null
     const timeout = new StreamTimeout(streamTimeout, () => subscriber.complete())
+    // A caller-owned consumer closed under the subscription ends it.
+    const onConsumerClose = (): void => { if (!closed) subscriber.complete() }
+    consumer.once('client:close', onConsumerClose)
 
-    // Paused-mode reading: records stay in the platformatic stream until we read() them, and
-    // the stream fetches again only when its buffer is below its high-water mark. While the
-    // credits are used up we simply stop reading, so at most one buffer plus one fetch wait there.
-    const pump = (): void => {
-      if (stream === undefined || closed || pumping) return
-      pumping = true
-      try {
-        while (!closed && flow?.full !== true) {
-          const message = stream.read() as Parameters<typeof toConsumedRecord>[0] | null
-          if (message === null) break
+    // Waiting on a slow consumer is not a quiet topic: the clock stops meanwhile.
+    const waitForRoom = async (): Promise<void> => {
+      timeout.pause()
+      await new Promise<void>(resolve => {
+        const off = flow!.onDrain(() => { stopWaiting = null; off(); resolve() })
+        stopWaiting = () => { off(); resolve() }
+      })
+      timeout.resume()
+    }
+
+    const read = async (): Promise<void> => {
+      await fetcher.open()
+      if (closed) return
+      timeout.start()
+      let pending = prefetch(fetcher)
+      while (!closed) {
+        const records = await pending
+        if (closed) return
+        // The next round trip overlaps with emitting this one: at most two responses are held.
+        pending = prefetch(fetcher)
+        for (const record of records) {
+          if (flow?.full === true) await waitForRoom()
+          if (closed) return
           timeout.touch()
           flow?.emitted(1)
-          subscriber.next(toConsumedRecord(message))
+          subscriber.next(record)
         }
-      } finally {
-        pumping = false
       }
-      // Waiting on a slow consumer is not a quiet topic.
-      if (flow?.full === true) timeout.pause()
     }
-    const offDrain = flow?.onDrain(() => {
-      timeout.resume()
-      pump()
-    })
 
-    subscribeGroupStream(consumer, topics, owned, subscriber, {
-      isClosed: () => closed,
-      open: opened => { stream = opened; timeout.start() },
-      readable: pump,
-      // The stream only ends by itself when its consumer is closed under it (a caller-owned one).
-      end: () => subscriber.complete()
-    })
+    read().catch(error => { if (!closed) subscriber.error(error) })
 
     return () => {
       closed = true
       timeout.stop()
-      offDrain?.()
-      if (stream !== undefined || owned) closeGroupStream(stream, consumer, owned).catch(() => {})
+      stopWaiting?.()
+      consumer.removeListener('client:close', onConsumerClose)
+      fetcher.close()
+      if (owned) closeGroupStream(undefined, consumer, owned).catch(() => {})
     }
   })
+}
+
+function prefetch (fetcher: GroupFetcher): Promise<ConsumedRecord[]> {
+  const pending = fetcher.fetch()
+  // Handled where it is awaited; this only keeps a fetch failing after teardown from becoming an
+  // unhandled rejection.
+  pending.catch(() => {})
+  return pending
 }
