@@ -1,5 +1,7 @@
-// What fromGroup and fromGroupBatches share: opening a platformatic stream that starts at the
-// group's committed offsets, and closing it (and the consumer, when the source owns it).
+// What the group sources share: their options, the consumer a subscription uses, and closing it
+// (leaving the group when the source owns it). fromGroupBatches reads a platformatic stream that
+// starts at the group's committed offsets, opened here; fromGroup fetches for itself
+// (group-fetcher.ts).
 import { FetchIsolationLevels, MessagesStreamFallbackModes, MessagesStreamModes, type Consumer, type MessagesStream } from '@platformatic/kafka'
 import type { Subscriber } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
