@@ -85,11 +85,16 @@ export class FlowControl {
     return () => { this.#drainListeners.delete(listener) }
   }
 
-  /** Resolves at once when there is room, else on the next drain. */
-  whenReady (): Promise<void> {
-    if (!this.full) return Promise.resolve()
+  /**
+   * Resolves at once when there is room, else on the next drain, or when `signal` aborts (a
+   * source torn down while it waits: the caller checks whether it is closed).
+   */
+  whenReady (signal?: AbortSignal): Promise<void> {
+    if (!this.full || signal?.aborted === true) return Promise.resolve()
     return new Promise(resolve => {
-      const off = this.onDrain(() => { off(); resolve() })
+      const done = (): void => { off(); signal?.removeEventListener('abort', done); resolve() }
+      const off = this.onDrain(done)
+      signal?.addEventListener('abort', done, { once: true })
     })
   }
 }

@@ -44,19 +44,16 @@ export function fromGroup (options: FromGroupOptions): Observable<ConsumedRecord
     const { consumer, owned } = groupConsumerFor(options, 'group')
     const fetcher = new GroupFetcher(consumer, topics)
     let closed = false
-    let stopWaiting: (() => void) | null = null
+    const teardown = new AbortController()
     const timeout = new StreamTimeout(streamTimeout, () => subscriber.complete())
     // A caller-owned consumer closed under the subscription ends it.
     const onConsumerClose = (): void => { if (!closed) subscriber.complete() }
     consumer.once('client:close', onConsumerClose)
 
     // Waiting on a slow consumer is not a quiet topic: the clock stops meanwhile.
-    const waitForRoom = async (): Promise<void> => {
+    const waitForRoom = async (flow: FlowControl): Promise<void> => {
       timeout.pause()
-      await new Promise<void>(resolve => {
-        const off = flow!.onDrain(() => { stopWaiting = null; off(); resolve() })
-        stopWaiting = () => { off(); resolve() }
-      })
+      await flow.whenReady(teardown.signal)
       timeout.resume()
     }
 
@@ -71,7 +68,7 @@ export function fromGroup (options: FromGroupOptions): Observable<ConsumedRecord
         // The next round trip overlaps with emitting this one: at most two responses are held.
         pending = prefetch(fetcher)
         for (const record of records) {
-          if (flow?.full === true) await waitForRoom()
+          if (flow?.full === true) await waitForRoom(flow)
           if (closed) return
           timeout.touch()
           flow?.emitted(1)
@@ -85,7 +82,7 @@ export function fromGroup (options: FromGroupOptions): Observable<ConsumedRecord
     return () => {
       closed = true
       timeout.stop()
-      stopWaiting?.()
+      teardown.abort()
       consumer.removeListener('client:close', onConsumerClose)
       fetcher.close()
       if (owned) closeGroupStream(undefined, consumer, owned).catch(() => {})

@@ -69,15 +69,7 @@ export function fromPartition (options: FromPartitionOptions): Observable<Consum
   return new Observable<ConsumedRecord>(subscriber => {
     const fetcher = new PartitionFetcher(options.kafka ?? loadConfig().kafka, o)
     let closed = false
-    let stopWaiting: (() => void) | null = null
-
-    const waitForRoom = (): Promise<void> | undefined => {
-      if (flow === undefined || !flow.full) return undefined
-      return new Promise(resolve => {
-        const off = flow.onDrain(() => { stopWaiting = null; off(); resolve() })
-        stopWaiting = () => { off(); resolve() }
-      })
-    }
+    const teardown = new AbortController()
 
     const read = async (): Promise<void> => {
       const [earliest, end] = await Promise.all([
@@ -103,7 +95,7 @@ export function fromPartition (options: FromPartitionOptions): Observable<Consum
             if (offset < requested) continue
             if (offset >= end) break
             if (flow?.full === true) {
-              await waitForRoom()
+              await flow.whenReady(teardown.signal)
               if (closed) return
             }
             flow?.emitted(1)
@@ -119,7 +111,7 @@ export function fromPartition (options: FromPartitionOptions): Observable<Consum
 
     return () => {
       closed = true
-      stopWaiting?.()
+      teardown.abort()
       fetcher.close()
     }
   })

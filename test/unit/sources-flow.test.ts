@@ -36,6 +36,22 @@ test('whenReady resolves at once with room, else on the drain', async () => {
   assert.is(ready, true)
 })
 
+test('whenReady also resolves when its signal aborts (a source torn down while it waits)', async () => {
+  const flow = new FlowControl(2)
+  flow.emitted(2)
+  const teardown = new AbortController()
+  let ready = false
+  const waiting = flow.whenReady(teardown.signal).then(() => { ready = true })
+  await Promise.resolve()
+  assert.is(ready, false)
+  teardown.abort()
+  await waiting
+  assert.is(ready, true)
+  // An aborted signal does not wait at all.
+  await flow.whenReady(teardown.signal)
+  assert.ok(flow.full, 'still full: it was the signal that ended the waits')
+})
+
 test('releasing more than was emitted is a bug, reported as such', () => {
   const flow = new FlowControl(10)
   flow.emitted(1)
