@@ -4,7 +4,7 @@
 // partition it writes. Every request is a round trip a transaction waits for, so fewer is
 // faster: predictions over two partitions take one request per ~1.8 MB, not per 512 KB.
 import type { MessageToProduce, Producer } from '@platformatic/kafka'
-import { javaKeyHash } from './partitioner.js'
+import { javaPartition } from './partitioner.js'
 
 /** Estimated bytes of one partition's records in a request, at most (under 1 MiB, with margin). */
 export const BATCH_BUDGET = 900 * 1024
@@ -19,20 +19,24 @@ export type PartitionOf<M> = (message: M) => number
 export function chunkMessages<M extends MessageToProduce> (messages: readonly M[], partitionOf: PartitionOf<M>, budget = BATCH_BUDGET, requestBudget = REQUEST_BUDGET): M[][] {
   const chunks: M[][] = []
   let chunk: M[] = []
-  let perPartition = new Map<string, number>()
+  // Bytes so far in this request, per topic and partition (no string built per message).
+  let perPartition = new Map<string, Map<number, number>>()
   let total = 0
   for (const m of messages) {
-    const destination = `${m.topic}\u0000${partitionOf(m)}`
+    const partition = partitionOf(m)
     const size = recordSize(m)
-    const bytes = perPartition.get(destination) ?? 0
+    let bytes = perPartition.get(m.topic)?.get(partition) ?? 0
     if (chunk.length > 0 && (bytes + size > budget || total + size > requestBudget)) {
       chunks.push(chunk)
       chunk = []
       perPartition = new Map()
       total = 0
+      bytes = 0
     }
     chunk.push(m)
-    perPartition.set(destination, (perPartition.get(destination) ?? 0) + size)
+    let topic = perPartition.get(m.topic)
+    if (topic === undefined) perPartition.set(m.topic, topic = new Map())
+    topic.set(partition, bytes + size)
     total += size
   }
   if (chunk.length > 0) chunks.push(chunk)
@@ -50,7 +54,7 @@ export async function chunkForProducer<M extends MessageToProduce> (producer: Pr
   const partitionOf = (m: M): number => {
     if (typeof m.partition === 'number') return m.partition
     const count = metadata.topics.get(m.topic)?.partitionsCount ?? 1
-    return Buffer.isBuffer(m.key) ? javaKeyHash(m.key) % count : 0
+    return Buffer.isBuffer(m.key) ? javaPartition(m.key, count) : 0
   }
   return chunkMessages(messages, partitionOf)
 }
