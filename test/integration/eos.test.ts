@@ -28,7 +28,12 @@ async function setup (records: number, partitions: number): Promise<ScorerEnv & 
 
 test('SIGKILLed at random moments 6 times during a 100,000-record run and restarted: every input scored exactly once', async () => {
   const total = 100_000
-  const env = await setup(total, 4)
+  // The first 20,000 rows are there from the start; the rest arrive at about 10,000 rows/s while the
+  // scorers are killed, as a live input would. The scorer now outruns a fixed input: it used to
+  // finish the last slice (73-79% of the rows to the end) before the sixth kill could follow.
+  const head = 20_000
+  const env = await setup(head, 4)
+  const feeding = feed(env.input, head, total)
   const args = ['--group', env.group, '--transactional-id', `${env.group}-tx`, '--batch-size', '500', '--max-wait-ms', '50',
     '--session-timeout', '6000', '--stream-timeout', '3000', '--backend', 'wasm']
   try {
@@ -50,6 +55,7 @@ test('SIGKILLed at random moments 6 times during a 100,000-record run and restar
     }
     const committedBeforeLast = await committedCount(kafka, env.group, env.input)
     assert.ok(committedBeforeLast < total, `the kills happened mid-run (committed ${committedBeforeLast} of ${total})`)
+    await feeding
     const last = await startScorer(env, args).result()
     assert.is(Number(last.records), total - committedBeforeLast, 'the last run scores exactly what was left')
 
@@ -64,10 +70,19 @@ test('SIGKILLed at random moments 6 times during a 100,000-record run and restar
     // they were aborted (by the restarted scorer fencing its predecessor), never committed.
     assert.ok(report.aborted > 0, `aborted prediction records must exist after SIGKILLs: ${summarize(report)} (kills at ${kills.join(', ')})`)
   } finally {
+    await feeding.catch(() => {})
     await deleteTopics(kafka, env.topics)
     await dropTestModels(env.redisUrl, env.registryPrefix)
   }
 })
+
+/** Writes rows `from` to `to`, 2,500 at a time with 250 ms between (at most 10,000 rows/s); row 60,001 is bad. */
+async function feed (topic: string, from: number, to: number): Promise<void> {
+  for (let start = from; start < to; start += 2500) {
+    await writeSynthetic(kafka, topic, Math.min(2500, to - start), { partitions: 4, from: start, bad: [60_001] })
+    await sleep(250)
+  }
+}
 
 test('two scorers share the group while partitions move between them: exactly once', async () => {
   const total = 60_000

@@ -12,17 +12,17 @@ export function syntheticRow (i: number): { key: string, value: string } {
 }
 
 /**
- * Writes `count` rows to `topic` (created with `partitions` if missing). `bad` lists row indexes
- * written with a broken value, to exercise the dead-letter path.
+ * Writes `count` rows to `topic` (created with `partitions` if missing), rows `from` onwards. `bad`
+ * lists row indexes written with a broken value, to exercise the dead-letter path.
  */
-export async function writeSynthetic (kafka: KafkaConfig, topic: string, count: number, { partitions = 4, bad = [] as number[], chunk = 5000 } = {}): Promise<void> {
+export async function writeSynthetic (kafka: KafkaConfig, topic: string, count: number, { partitions = 4, bad = [] as number[], chunk = 5000, from = 0 } = {}): Promise<void> {
   await ensureTopics(kafka, [{ name: topic, partitions }])
   const producer = new Producer({ ...connectionOptions(kafka, 'synthetic'), idempotent: true })
   const badSet = new Set(bad)
   try {
-    for (let start = 0; start < count; start += chunk) {
+    for (let start = from; start < from + count; start += chunk) {
       const messages = []
-      for (let i = start; i < Math.min(count, start + chunk); i++) {
+      for (let i = start; i < Math.min(from + count, start + chunk); i++) {
         const row = syntheticRow(i)
         messages.push({ topic, partition: i % partitions, key: Buffer.from(row.key), value: Buffer.from(badSet.has(i) ? 'not,a,row' : row.value) })
       }
