@@ -9,12 +9,27 @@ export interface ConsumedRecord {
   key: Buffer | null
   value: Buffer | null
   timestamp: bigint
-  headers: Map<string, Buffer>
+  /** Read-only: records without headers share one empty map. */
+  headers: ReadonlyMap<string, Buffer>
 }
 
+// Most records have no headers, and a Map per record was a tenth of what a scorer allocated.
+class NoHeaders extends Map<string, Buffer> {
+  override set (): this {
+    throw new TypeError('a consumed record\'s headers are read-only')
+  }
+}
+
+/** The headers of every consumed record that has none. */
+export const NO_HEADERS: ReadonlyMap<string, Buffer> = new NoHeaders()
+
 export function toConsumedRecord (message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedRecord {
-  const headers = new Map<string, Buffer>()
-  for (const [k, v] of message.headers) headers.set(k.toString(), v)
+  let headers = NO_HEADERS
+  if (message.headers.size > 0) {
+    const map = new Map<string, Buffer>()
+    for (const [k, v] of message.headers) map.set(k.toString(), v)
+    headers = map
+  }
   return {
     topic: message.topic,
     partition: message.partition,

@@ -16,7 +16,7 @@ import type { ConsumedRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
 import { metrics } from '../src/runtime/metrics.js'
 import { CollectingDeadLetterSink } from '../src/sinks/dead-letter.js'
-import { toPrediction, toPredictionMessage } from '../src/codec/prediction.js'
+import { predictionMessages } from '../src/codec/prediction-batch.js'
 import { runTransactional, transactionalIdFor } from '../src/runtime/exactly-once.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
@@ -235,17 +235,13 @@ async function predictBatch (decoded: DecodedBatch, predictor: Predictor, topic:
   const { examples, deadLetters, records } = decoded
   const n = examples.length
   const model = predictor.version
-  const messages: SinkBatch['messages'] = []
+  let messages: SinkBatch['messages'] = []
   if (n > 0) {
     const width = examples[0]!.features.length
     const xs = new Float32Array(n * width)
     for (let i = 0; i < n; i++) xs.set(examples[i]!.features, i * width)
     const scores = await predictor.predict(xs, n)
-    const scoredAt = new Date().toISOString()
-    for (let i = 0; i < n; i++) {
-      const { record, label } = examples[i]!
-      messages.push(toPredictionMessage(topic, record, toPrediction(record, scores[i]!, label, model, scoredAt)))
-    }
+    messages = predictionMessages(topic, examples, scores, model, new Date().toISOString())
   }
   for (const d of deadLetters) messages.push(d)
   return { records, messages, model, deadLetters: deadLetters.length }

@@ -41,39 +41,17 @@ export function toPrediction (record: ConsumedRecord, score: number, label: 0 | 
   }
 }
 
-/** The Kafka message for one prediction: keyed like its input so keys keep their partitions. */
+/**
+ * The Kafka message for one prediction: keyed like its input so keys keep their partitions.
+ * The scorer writes whole batches with predictionMessages (prediction-batch.ts), byte for byte the same.
+ */
 export function toPredictionMessage (topic: string, record: ConsumedRecord, prediction: Prediction): MessageToProduce {
   return {
     topic,
     key: record.key ?? undefined,
-    value: Buffer.from(predictionJson(prediction)),
+    value: Buffer.from(JSON.stringify(prediction)),
     headers: modelHeaders(prediction.model)
   }
-}
-
-/**
- * JSON.stringify(prediction), byte for byte, without walking the object: the scorer writes one
- * per input record. The strings that repeat across a batch (topic, model, time) are quoted once.
- */
-export function predictionJson (p: Prediction): string {
-  return `{"source":{"topic":${quoted(p.source.topic)},"partition":${p.source.partition},"offset":${p.source.offset}},` +
-    `"score":${jsonNumber(p.score)},"predicted":${p.predicted},"label":${p.label},"model":${quoted(p.model)},"scoredAt":${quoted(p.scoredAt)}}`
-}
-
-const quotedCache = new Map<string, string>()
-
-function quoted (text: string): string {
-  let json = quotedCache.get(text)
-  if (json === undefined) {
-    json = JSON.stringify(text)
-    if (quotedCache.size >= 64) quotedCache.clear()
-    quotedCache.set(text, json)
-  }
-  return json
-}
-
-function jsonNumber (n: number): string {
-  return Number.isFinite(n) ? String(n) : 'null'
 }
 
 const MODEL_HEADER_BYTES = Buffer.from(MODEL_HEADER)
@@ -81,7 +59,8 @@ const MODEL_HEADER_BYTES = Buffer.from(MODEL_HEADER)
 // instead of allocating a map and two buffers per record in the scoring hot path.
 let lastHeaders: { model: string, headers: Map<Buffer, Buffer> } | undefined
 
-function modelHeaders (model: string): Map<Buffer, Buffer> {
+/** The headers of a prediction made by `model` (one shared map per model version). */
+export function modelHeaders (model: string): Map<Buffer, Buffer> {
   if (lastHeaders?.model !== model) lastHeaders = { model, headers: new Map([[MODEL_HEADER_BYTES, Buffer.from(model)]]) }
   return lastHeaders.headers
 }

@@ -22,9 +22,16 @@ export function chunkMessages<M extends MessageToProduce> (messages: readonly M[
   // Bytes so far in this request, per topic and partition (no string built per message).
   let perPartition = new Map<string, Map<number, number>>()
   let total = 0
+  // Predictions share one header map per model version: size it once per run of messages.
+  let headers: MessageToProduce['headers'] | null = null
+  let headersSize = 0
   for (const m of messages) {
     const partition = partitionOf(m)
-    const size = recordSize(m)
+    if (m.headers !== headers) {
+      headers = m.headers
+      headersSize = sizeOfHeaders(headers)
+    }
+    const size = byteLength(m.key) + byteLength(m.value) + RECORD_OVERHEAD + headersSize
     let bytes = perPartition.get(m.topic)?.get(partition) ?? 0
     if (chunk.length > 0 && (bytes + size > budget || total + size > requestBudget)) {
       chunks.push(chunk)
@@ -59,12 +66,12 @@ export async function chunkForProducer<M extends MessageToProduce> (producer: Pr
   return chunkMessages(messages, partitionOf)
 }
 
-function recordSize (m: MessageToProduce): number {
-  let size = byteLength(m.key) + byteLength(m.value) + RECORD_OVERHEAD
-  if (m.headers instanceof Map) {
-    for (const [k, v] of m.headers) size += byteLength(k) + byteLength(v) + 4
-  } else if (m.headers !== undefined && m.headers !== null) {
-    for (const [k, v] of Object.entries(m.headers)) size += byteLength(k) + byteLength(v) + 4
+function sizeOfHeaders (headers: MessageToProduce['headers']): number {
+  let size = 0
+  if (headers instanceof Map) {
+    for (const [k, v] of headers) size += byteLength(k) + byteLength(v) + 4
+  } else if (headers !== undefined && headers !== null) {
+    for (const [k, v] of Object.entries(headers)) size += byteLength(k) + byteLength(v) + 4
   }
   return size
 }

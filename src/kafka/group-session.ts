@@ -61,24 +61,36 @@ export class GroupSession implements GroupMembership {
     if (this.#revoked !== null) throw new RebalanceError(`${this.#revoked}; aborting the batch and re-reading from the committed offsets`)
     if (consumer.generationId !== this.generation) throw new RebalanceError(`group generation moved from ${this.generation} to ${consumer.generationId}`)
     const assigned = consumer.assignments ?? []
+    // Records come in runs of one partition: the key string is built once a run, not per record.
     const seen = new Map<string, bigint>()
+    let run: RecordPosition | undefined
+    let key = ''
+    let previous: bigint | undefined
     for (const r of records) {
-      const key = `${r.topic}:${r.partition}`
-      const previous = seen.get(key) ?? this.#positions.get(key)
+      const first = run === undefined || r.partition !== run.partition || r.topic !== run.topic
+      if (first) {
+        if (run !== undefined) seen.set(key, previous!)
+        run = r
+        key = `${r.topic}:${r.partition}`
+        previous = seen.get(key) ?? this.#positions.get(key)
+      }
       if (previous !== undefined && r.offset <= previous) {
         throw new RebalanceError(`${key} went back from offset ${previous} to ${r.offset} (the client re-read after a rebalance)`)
       }
-      if (!seen.has(key) && !assigned.some(a => a.topic === r.topic && a.partitions.includes(r.partition))) {
+      if (first && !seen.has(key) && !assigned.some(a => a.topic === r.topic && a.partitions.includes(r.partition))) {
         throw new RebalanceError(`${key} is no longer assigned to this member`)
       }
-      seen.set(key, r.offset)
+      previous = r.offset
     }
   }
 
   /** First records of partitions not yet checked against the stable committed offsets. */
   unverified<R extends RecordPosition> (records: readonly R[]): R[] {
     const first = new Map<string, R>()
+    let run: R | undefined
     for (const r of records) {
+      if (run !== undefined && r.partition === run.partition && r.topic === run.topic) continue
+      run = r
       const key = `${r.topic}:${r.partition}`
       if (!this.#verified.has(key) && !first.has(key)) first.set(key, r)
     }
@@ -97,6 +109,7 @@ export class GroupSession implements GroupMembership {
       if (seen === undefined || r.offset > seen) this.#positions.set(key, r.offset)
     }
   }
+
 
   /**
    * After the coordinator rejected this membership while the client still believes in it (a

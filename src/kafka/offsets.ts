@@ -103,7 +103,7 @@ function transactionalOffset (record: ConsumedRecord, metadata: Record<string, u
     key,
     value,
     timestamp,
-    headers,
+    headers: headers as Map<string, Buffer>, // the client never changes it
     metadata,
     commit () {
       throw new Error('a record added to a transaction commits with the transaction')

@@ -1,8 +1,9 @@
 // The producer both batch writers use: idempotent, Java-compatible partitioning, and quick
 // retries; with a transactional id it is the exactly-once one.
-import { Producer, compatibilityPartitioner } from '@platformatic/kafka'
+import { Producer } from '@platformatic/kafka'
 import type { KafkaConfig } from '../config.js'
 import { connectionOptions } from './connection.js'
+import { javaCompatiblePartitioner } from './partitioner.js'
 
 export interface SinkProducerOptions {
   /** Makes it transactional. */
@@ -15,7 +16,7 @@ export function createSinkProducer (kafka: KafkaConfig, { transactionalId, timeo
   return new Producer({
     ...connectionOptions(kafka, transactionalId !== undefined ? 'eos' : 'alos'),
     idempotent: true,
-    partitioner: compatibilityPartitioner,
+    partitioner: javaCompatiblePartitioner,
     timeout,
     // The next transaction's first request often meets CONCURRENT_TRANSACTIONS while the
     // coordinator still writes the previous one's markers: retry within milliseconds, not the

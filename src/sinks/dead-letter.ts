@@ -82,7 +82,7 @@ export function toDeadLetterMessage (record: ConsumedRecord, reason: string, { t
 }
 
 /** Reads the `streamfit.*` headers back from a consumed dead-letter record. */
-export function readDeadLetterHeaders (headers: Map<string, Buffer>): { reason?: string; detail?: string; topic?: string; partition?: number; offset?: bigint } {
+export function readDeadLetterHeaders (headers: ReadonlyMap<string, Buffer>): { reason?: string; detail?: string; topic?: string; partition?: number; offset?: bigint } {
   const text = (name: string): string | undefined => headers.get(name)?.toString()
   const partition = text(DLQ_HEADERS.partition)
   const offset = text(DLQ_HEADERS.offset)

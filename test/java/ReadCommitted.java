@@ -1,7 +1,8 @@
 // The referee: what Kafka's Java consumer delivers under read_committed.
 // Usage: java -cp 'libs/*' ReadCommitted.java <brokers> <topic> [maxPartitionFetchBytes]
 // Reads every partition from the beginning to its end offset (the last stable offset under
-// read_committed) and prints "<partition> <offset> <value>" per record, in offset order.
+// read_committed) and prints "<partition> <offset> <value>" per record, in offset order; with
+// REFEREE_HEADERS=1 in the environment, each line ends with " headers=" and the record's headers as k=v,k=v.
 import java.time.Duration;
 import java.util.*;
 import org.apache.kafka.clients.consumer.*;
@@ -23,12 +24,19 @@ public class ReadCommitted {
       c.assign(parts);
       c.seekToBeginning(parts);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
+      boolean headers = "1".equals(System.getenv("REFEREE_HEADERS"));
       StringBuilder out = new StringBuilder();
       long deadline = System.currentTimeMillis() + 60_000;
       while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
         if (System.currentTimeMillis() > deadline) throw new RuntimeException("did not reach the end offsets " + end);
         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-          out.append(r.partition()).append(' ').append(r.offset()).append(' ').append(r.value()).append('\n');
+          out.append(r.partition()).append(' ').append(r.offset()).append(' ').append(r.value());
+          if (headers) {
+            StringJoiner h = new StringJoiner(",", " headers=", "");
+            for (var header : r.headers()) h.add(header.key() + "=" + new String(header.value(), java.nio.charset.StandardCharsets.UTF_8));
+            out.append(h);
+          }
+          out.append('\n');
         }
       }
       System.out.print(out);

@@ -10,10 +10,10 @@ import { kafkaLibsDir } from '../../src/infra/paths.js'
 // dist/test/support/ -> package root
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 
-function java (program: string, args: string[]): Promise<string> {
+function java (program: string, args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('java', ['-cp', `${kafkaLibsDir(resolvePath(ROOT, loadConfig().stateDir))}/*`, `${ROOT}test/java/${program}.java`, ...args],
-      { cwd: ROOT, maxBuffer: 256 << 20, timeout: 120_000 },
+      { cwd: ROOT, maxBuffer: 256 << 20, timeout: 120_000, env: { ...process.env, ...env } },
       (error, stdout, stderr) => error ? reject(new Error(`${program} failed: ${error.message}\n${stderr.slice(-2000)}`)) : resolve(stdout))
   })
 }
@@ -23,8 +23,11 @@ export async function javaTransactions (brokers: string, topic: string, steps: s
   await java('TxnScript', [brokers, topic, ...steps])
 }
 
-/** "<partition> <offset> <value>" for every record a Java read_committed consumer delivers, in order. */
-export async function javaReadCommitted (brokers: string, topic: string, maxFetchBytes?: number): Promise<string[]> {
-  const out = await java('ReadCommitted', [brokers, topic, ...(maxFetchBytes === undefined ? [] : [String(maxFetchBytes)])])
+/**
+ * "<partition> <offset> <value>" for every record a Java read_committed consumer delivers, in
+ * order; with `headers`, followed by " headers=k=v,k=v".
+ */
+export async function javaReadCommitted (brokers: string, topic: string, maxFetchBytes?: number, { headers = false } = {}): Promise<string[]> {
+  const out = await java('ReadCommitted', [brokers, topic, ...(maxFetchBytes === undefined ? [] : [String(maxFetchBytes)])], headers ? { REFEREE_HEADERS: '1' } : {})
   return out.split('\n').filter(line => /^\d+ \d+ /.test(line))
 }

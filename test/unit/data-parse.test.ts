@@ -8,7 +8,9 @@ import { isRowError, looksLikeHeader, parseSusyRow, type SusyRow, type RowError 
 import { shuffledSplit, streamingSplit, testCount } from '../../src/data/split.js'
 import { syntheticRows } from '../../src/data/synthetic.js'
 import { syntheticBatches } from '../../src/data/synthetic-batches.js'
-import { javaPartition } from '../../src/kafka/partitioner.js'
+import { compatibilityPartitioner, type MessageToProduce } from '@platformatic/kafka'
+import { javaKeyHash, javaPartition } from '../../src/kafka/partitioner.js'
+import { seededRandom } from '../../src/random.js'
 
 const FEATURES = '0.5147738456726073,1.0648096799850464,-0.4306025505065917,0.6434211134910583,1.365856647491455,1.415268301963806,0.7693983316421508,-0.799468159675598,0.7271212935447693,1.0767310857772827,0.4780502617359161,0.6003792285919188,1.114469051361084,0.0,0.4997004866600036,0.40645432472229,1.551685810089111,0.2222750037908554'
 
@@ -144,6 +146,15 @@ test('keys go where a Java client puts them: label 0 on partition 0, label 1 on 
   assert.is(javaPartition(Buffer.from('1'), 1), 0)
   // Kafka's Utils.murmur2 test vector: murmur2("21") = -973932308, toPositive → 1173551340.
   assert.is(javaPartition(Buffer.from('21'), 2 ** 31), 1173551340)
+})
+
+test('the key hash is the client\'s compatibilityPartitioner (a port of Java\'s murmur2) on any bytes', () => {
+  const random = seededRandom(11)
+  const message = {} as MessageToProduce<Buffer, Buffer, Buffer, Buffer>
+  for (let i = 0; i < 2000; i++) {
+    const key = Buffer.from(Array.from({ length: i % 67 }, () => Math.floor(random() * 256)))
+    assert.is(javaKeyHash(key), compatibilityPartitioner(message, key), `key ${key.toString('hex')}`)
+  }
 })
 
 test.run()
