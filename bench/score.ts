@@ -12,7 +12,7 @@ import { loadConfig, parseNumber } from '../src/config.js'
 import { deleteTopics, ensureTopics } from '../src/kafka/admin.js'
 import type { Predictor } from '../src/ml/predictor.js'
 import { parseBackend, type BackendPreference } from '../src/ml/backend.js'
-import { ModelRunner } from '../src/ml/runner.js'
+import { ModelRunner, SCORE_COMPUTE_THREADS } from '../src/ml/runner.js'
 import type { ProcessingGuarantee } from '../src/sinks/sink-batch.js'
 import { runScore, scoreDefaults } from '../topologies/score.js'
 import { FixedPredictor } from '../test/support/fixed-predictor.js'
@@ -48,7 +48,7 @@ async function main (): Promise<void> {
   const output = `${id}-out`
   const dlq = `${id}-dlq`
   const predictor: Predictor & { close?: () => Promise<void> } = args.predictor === 'model'
-    ? await ModelRunner.create({ backend: args.backend, version: 'bench@1' })
+    ? await ModelRunner.create({ backend: args.backend, version: 'bench@1', computeThreads: SCORE_COMPUTE_THREADS })
     : new FixedPredictor('bench@1')
   process.stdout.write(`scoring ${args.records} synthetic SUSY rows (2 partitions), predictor ${args.predictor}` +
     `${args.predictor === 'model' ? ` (tutorial MLP, ${(predictor as ModelRunner).backend})` : ''}, ${args.rounds} round(s)\n`)

@@ -13,6 +13,7 @@ import { endOffsets } from '../../src/kafka/admin.js'
 import { HotSwapPredictor } from '../../src/registry/hot-swap.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import type { Predictor } from '../../src/ml/predictor.js'
+import { SCORE_COMPUTE_THREADS } from '../../src/ml/runner.js'
 import type { ProcessingGuarantee } from '../../src/sinks/sink-batch.js'
 import { onlineDefaults, runOnline } from '../../topologies/online.js'
 import { runScore, scoreDefaults } from '../../topologies/score.js'
@@ -39,7 +40,7 @@ async function score (flags: Flags): Promise<Record<string, unknown>> {
   const group = flags.group ?? `score-${Date.now()}`
   const expected = Object.values(await endOffsets(config.kafka, config.topics.test)).reduce((s, n) => s + Number(n), 0)
   const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
-  const model = await HotSwapPredictor.start({ registry, model: 'susy@latest' })
+  const model = await HotSwapPredictor.start({ registry, model: 'susy@latest', computeThreads: SCORE_COMPUTE_THREADS })
   let first = 0
   let last = 0
   let firstRecords = 0

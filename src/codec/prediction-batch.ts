@@ -32,37 +32,59 @@ export function predictionMessages (topic: string, scored: readonly Scored[], sc
   if (n === 0) return messages
   const headers = modelHeaders(model)
   const tail = Buffer.from(`,"model":${JSON.stringify(model)},"scoredAt":${JSON.stringify(scoredAt)}}`)
-  let head = sourceHead(scored[0]!.record)
+  const heads = new SourceHeads()
+  let head = heads.of(scored[0]!.record)
   const fixed = SCORE_PREFIX.length + VERDICTS[0]![0]!.length + tail.length + OFFSET_MAX + SCORE_MAX
-  let out = Buffer.allocUnsafe(n * (head.bytes.length + fixed))
+  let out = Buffer.allocUnsafe(n * (head.length + fixed))
   let at = 0
   for (let i = 0; i < n; i++) {
     const { record, label } = scored[i]!
-    if (record.partition !== head.partition || record.topic !== head.topic) head = sourceHead(record)
+    head = heads.of(record)
     // A head longer than the first record's (another topic) may not fit what is left: start a new buffer.
-    if (out.length - at < head.bytes.length + fixed) {
-      out = Buffer.allocUnsafe((n - i) * (head.bytes.length + fixed))
+    if (out.length - at < head.length + fixed) {
+      out = Buffer.allocUnsafe((n - i) * (head.length + fixed))
       at = 0
     }
     const start = at
-    at += head.bytes.copy(out, at)
+    at = put(out, at, head)
     at = writeInteger(out, at, Number(record.offset))
-    at += SCORE_PREFIX.copy(out, at)
+    at = put(out, at, SCORE_PREFIX)
     const score = scores[i]!
-    at += out.write(Number.isFinite(score) ? String(score) : 'null', at, 'latin1')
-    at += VERDICTS[score >= DECISION_THRESHOLD ? 1 : 0]![label === null ? 0 : label + 1]!.copy(out, at)
-    at += tail.copy(out, at)
+    at = writeAscii(out, at, Number.isFinite(score) ? String(score) : 'null')
+    at = put(out, at, VERDICTS[score >= DECISION_THRESHOLD ? 1 : 0]![label === null ? 0 : label + 1]!)
+    at = put(out, at, tail)
     messages[i] = { topic, key: record.key ?? undefined, value: out.subarray(start, at), headers }
   }
   return messages
 }
 
-interface SourceHead { topic: string, partition: number, bytes: Buffer }
+/** `{"source":{"topic":T,"partition":P,"offset":` per topic and partition, built once each. */
+class SourceHeads {
+  readonly #byTopic = new Map<string, Buffer[]>()
+  #last: { topic: string, partition: number, bytes: Buffer } | undefined
 
-/** `{"source":{"topic":T,"partition":P,"offset":` for the record's topic and partition. */
-function sourceHead (record: ConsumedRecord): SourceHead {
-  const bytes = Buffer.from(`{"source":{"topic":${JSON.stringify(record.topic)},"partition":${record.partition},"offset":`)
-  return { topic: record.topic, partition: record.partition, bytes }
+  of (record: ConsumedRecord): Buffer {
+    const last = this.#last
+    if (last !== undefined && last.partition === record.partition && last.topic === record.topic) return last.bytes
+    let partitions = this.#byTopic.get(record.topic)
+    if (partitions === undefined) this.#byTopic.set(record.topic, partitions = [])
+    const bytes = partitions[record.partition] ??=
+      Buffer.from(`{"source":{"topic":${JSON.stringify(record.topic)},"partition":${record.partition},"offset":`)
+    this.#last = { topic: record.topic, partition: record.partition, bytes }
+    return bytes
+  }
+}
+
+// A few dozen bytes at a time: TypedArray#set and a loop, where Buffer#copy and #write call into C++.
+function put (out: Buffer, at: number, bytes: Buffer): number {
+  out.set(bytes, at)
+  return at + bytes.length
+}
+
+/** `text` is ASCII (a number's digits): one byte per character. */
+function writeAscii (out: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i)
+  return at + text.length
 }
 
 /** Writes a non-negative safe integer's decimal digits at `at`; returns the position after them. */

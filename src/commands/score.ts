@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import { maskUrlPassword, parseNumber, type Config } from '../config.js'
 import { FencedError, UsageError } from '../errors.js'
 import { parseBackend } from '../ml/backend.js'
+import { SCORE_COMPUTE_THREADS } from '../ml/runner.js'
 import { HotSwapPredictor } from '../registry/hot-swap.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { ModelRegistry } from '../registry/registry.js'
@@ -24,6 +25,7 @@ interface ScoreFlags {
   transactionalId?: string
   sessionTimeout: string
   backend: string
+  computeThreads: string
   guarantee: string
   json?: boolean
   metricsPort?: string
@@ -44,6 +46,7 @@ export function declareFlags (command: Command): Command {
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
   sessionTimeoutFlag(command, 'how soon a crashed scorer\'s partitions move to the others', scoreDefaults.sessionTimeout)
   return backendFlag(command)
+    .option('--compute-threads <n>', 'threads TensorFlow uses per operation on the native backend (TF_NUM_INTRAOP_THREADS wins); 1 leaves the other cores to the Kafka side', String(SCORE_COMPUTE_THREADS))
     .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', scoreDefaults.guarantee)
     .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, wallSeconds, busySeconds, recordsPerSecond, model, backend, predictions, deadLettered')
 }
@@ -76,6 +79,7 @@ export function register (program: Command): void {
   const description = 'score the test topic with a stored model, exactly once: predictions and input offsets commit in one Kafka transaction per commit interval'
   registerApp(program, description, { declareFlags, topologyInput, topology }, async ({ flags, config, settings, app }) => {
     const backend = parseBackend(flags.backend)
+    const computeThreads = parseNumber('--compute-threads', flags.computeThreads, { min: 1 })
     const { transactionalId } = settings
     // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
     await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
@@ -102,7 +106,7 @@ export function register (program: Command): void {
           logger.info(`registry at ${maskUrlPassword(config.redisUrl)} answers again`)
         }
       })
-      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, computeThreads, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
       computesOn = model.backend
       logger.info({ model: model.version, backend: model.backend, following: model.following, group: settings.groupId, transactionalId }, `scoring ${settings.topic} with ${model.version} on ${model.backend}`)
       try {

@@ -16,6 +16,8 @@ export interface HotSwapOptions {
   /** "susy@latest" (default) follows new versions; "susy@3" pins one version (no swapping). */
   model?: string
   backend?: BackendPreference
+  /** TensorFlow's threads per operation on the native backend (ModelRunnerOptions.computeThreads). */
+  computeThreads?: number
   logger?: Logger
   /** Called when a loaded version becomes the active one (at a batch boundary). */
   onSwap?: (from: string, to: string) => void
@@ -58,7 +60,7 @@ export class HotSwapPredictor {
     const ref = parseModelRef(options.model ?? 'susy@latest')
     const following = ref.version === 'latest'
     const stored = await options.registry.load(formatRef(ref.name, ref.version))
-    const runner = await ModelRunner.create({ backend: options.backend, snapshot: stored.snapshot, version: stored.ref })
+    const runner = await ModelRunner.create({ backend: options.backend, computeThreads: options.computeThreads, snapshot: stored.snapshot, version: stored.ref })
     const model = new HotSwapPredictor(options, ref.name, following, slot(runner, stored.ref))
     if (following) {
       model.#wanted = stored.version
@@ -171,7 +173,7 @@ export class HotSwapPredictor {
         this.#standby = null
         let next: ModelRunner
         if (runner === null || runner === undefined) {
-          next = await ModelRunner.create({ backend: this.#options.backend, snapshot: stored.snapshot, version: stored.ref })
+          next = await ModelRunner.create({ backend: this.#options.backend, computeThreads: this.#options.computeThreads, snapshot: stored.snapshot, version: stored.ref })
         } else {
           await runner.load(stored.snapshot, stored.ref)
           next = runner

@@ -115,4 +115,19 @@ test('a closed runner rejects further requests', async () => {
   }
 })
 
+test('computeThreads becomes TensorFlow\'s TF_NUM_INTRAOP_THREADS, unless the environment already has one', async () => {
+  const saved = process.env.TF_NUM_INTRAOP_THREADS
+  try {
+    delete process.env.TF_NUM_INTRAOP_THREADS
+    await (await ModelRunner.create({ backend: 'wasm', computeThreads: 3 })).close()
+    assert.is(process.env.TF_NUM_INTRAOP_THREADS, '3')
+    process.env.TF_NUM_INTRAOP_THREADS = '2'
+    await (await ModelRunner.create({ backend: 'wasm', computeThreads: 1 })).close()
+    assert.is(process.env.TF_NUM_INTRAOP_THREADS, '2', 'the user\'s setting wins')
+  } finally {
+    if (saved === undefined) delete process.env.TF_NUM_INTRAOP_THREADS
+    else process.env.TF_NUM_INTRAOP_THREADS = saved
+  }
+})
+
 test.run()
