@@ -110,7 +110,6 @@ export class GroupSession implements GroupMembership {
     }
   }
 
-
   /**
    * After the coordinator rejected this membership while the client still believes in it (a
    * broker restart, an expired session): rejoin now, or every retry is rejected the same way.
