@@ -23,13 +23,18 @@ class NoHeaders extends Map<string, Buffer> {
 /** The headers of every consumed record that has none. */
 export const NO_HEADERS: ReadonlyMap<string, Buffer> = new NoHeaders()
 
-export function toConsumedRecord (message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedRecord {
-  let headers = NO_HEADERS
-  if (message.headers.size > 0) {
-    const map = new Map<string, Buffer>()
-    for (const [k, v] of message.headers) map.set(k.toString(), v)
-    headers = map
+/** A record's headers from the client's (name, value) bytes; a null name is skipped, a null value is empty. */
+export function consumedHeaders (entries: Iterable<[Buffer | null, Buffer | null | undefined]>, count: number): ReadonlyMap<string, Buffer> {
+  if (count === 0) return NO_HEADERS
+  const headers = new Map<string, Buffer>()
+  for (const [k, v] of entries) {
+    if (k !== null) headers.set(k.toString(), v ?? Buffer.alloc(0))
   }
+  return headers
+}
+
+export function toConsumedRecord (message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedRecord {
+  const headers = consumedHeaders(message.headers, message.headers.size)
   return {
     topic: message.topic,
     partition: message.partition,

@@ -4,7 +4,7 @@
 // partition it writes. Every request is a round trip a transaction waits for, so fewer is
 // faster: predictions over two partitions take one request per ~1.8 MB, not per 512 KB.
 import type { MessageToProduce, Producer } from '@platformatic/kafka'
-import { javaPartition } from './partitioner.js'
+import { javaCompatiblePartitioner } from './partitioner.js'
 
 /** Estimated bytes of one partition's records in a request, at most (under 1 MiB, with margin). */
 export const BATCH_BUDGET = 900 * 1024
@@ -51,9 +51,9 @@ export function chunkMessages<M extends MessageToProduce> (messages: readonly M[
 }
 
 /**
- * Chunks for `producer`, which must partition as the sink producer does (compatibilityPartitioner:
- * Java's murmur2 of the key, partition 0 without a key, unless the message names one).
- * Partition counts come from the producer's metadata, which it keeps cached.
+ * Chunks for `producer`, which must partition with javaCompatiblePartitioner, as the sink producer
+ * does (unless a message names its partition). Partition counts come from the producer's
+ * metadata, which it keeps cached.
  */
 export async function chunkForProducer<M extends MessageToProduce> (producer: Producer, messages: readonly M[]): Promise<M[][]> {
   const topics = [...new Set(messages.map(m => m.topic))]
@@ -61,7 +61,7 @@ export async function chunkForProducer<M extends MessageToProduce> (producer: Pr
   const partitionOf = (m: M): number => {
     if (typeof m.partition === 'number') return m.partition
     const count = metadata.topics.get(m.topic)?.partitionsCount ?? 1
-    return Buffer.isBuffer(m.key) ? javaPartition(m.key, count) : 0
+    return javaCompatiblePartitioner(m, Buffer.isBuffer(m.key) ? m.key : undefined) % count
   }
   return chunkMessages(messages, partitionOf)
 }

@@ -1,6 +1,6 @@
 // Turning the record batches of a raw Fetch response into ConsumedRecords.
 import { IS_CONTROL, type KafkaRecord as RawRecord, type RecordsBatch } from '@platformatic/kafka'
-import { NO_HEADERS, type ConsumedRecord } from '../record.js'
+import { consumedHeaders, type ConsumedRecord } from '../record.js'
 
 /** Transaction markers (commit/abort) occupy offsets but carry no user record. */
 export function isControlBatch (batch: RecordsBatch): boolean {
@@ -8,14 +8,7 @@ export function isControlBatch (batch: RecordsBatch): boolean {
 }
 
 export function recordFromBatch (topic: string, partition: number, batch: RecordsBatch, raw: RawRecord, offset: bigint): ConsumedRecord {
-  let headers = NO_HEADERS
-  if (raw.headers.length > 0) {
-    const map = new Map<string, Buffer>()
-    for (const [k, v] of raw.headers) {
-      if (k !== null) map.set(k.toString(), v ?? Buffer.alloc(0))
-    }
-    headers = map
-  }
+  const headers = consumedHeaders(raw.headers, raw.headers.length)
   return {
     topic,
     partition,
