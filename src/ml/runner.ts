@@ -41,7 +41,7 @@ export interface ModelRunnerOptions {
 /**
  * The scorer's compute threads. Its main thread decodes, encodes and commits while the model
  * predicts: with TensorFlow's default pool on both cores of a 2-core machine, the two competed,
- * and one thread scored 8% faster (181-187k against 161-173k records/s, 4 runs each).
+ * and one thread scored faster: 190-229k against 166-194k records/s exactly-once in bench/score.ts.
  */
 export const SCORE_COMPUTE_THREADS = 1
 
