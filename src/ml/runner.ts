@@ -13,7 +13,7 @@ import { metrics } from '../runtime/metrics.js'
 import type { BackendName, BackendPreference } from './backend.js'
 import { SUSY_MODEL, type ModelSpec } from './model.js'
 import type { Predictor } from './predictor.js'
-import type { FitOptions, FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
+import type { FitOptions, FitResult, ModelShape, ModelSnapshot, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
 import type { ScalerState } from './scaler.js'
 import { binaryMetrics, type BinaryMetrics } from './evaluation.js'
 
@@ -52,6 +52,8 @@ export class ModelRunner implements Predictor {
   version: string
   /** Weights in the model (68,481 for the tutorial's MLP). */
   params = 0
+  /** Columns in, units out and the task of the model held (read off it after every create or load). */
+  shape: ModelShape = { inputs: 0, outputs: 1, task: 'binary' }
   readonly #worker: Worker
   readonly #pending = new Map<number, Pending>()
   #nextId = 0
@@ -87,6 +89,7 @@ export class ModelRunner implements Predictor {
     runner.params = options.snapshot
       ? await runner.#call<number>({ op: 'load', snapshot: options.snapshot, learnScaler }, [])
       : await runner.#call<number>({ op: 'create', spec: options.model ?? SUSY_MODEL, learnScaler })
+    runner.shape = await runner.#call<ModelShape>({ op: 'shape' })
     return runner
   }
 
@@ -100,7 +103,7 @@ export class ModelRunner implements Predictor {
     return this.#call({ op: 'fit', xs: copy(xs), ys: copy(ys), n, options })
   }
 
-  /** Probabilities of class 1 for n rows. The caller's arrays are never detached. */
+  /** n rows of outputs (row-major, shape.outputs each): P(class 1), class probabilities or values. The caller's arrays are never detached. */
   predict (xs: Float32Array, n: number): Promise<Float32Array> {
     if (n === 0) return Promise.resolve(new Float32Array(0))
     return this.#call({ op: 'predict', xs: copy(xs), n })
@@ -119,6 +122,7 @@ export class ModelRunner implements Predictor {
   /** Replaces the model with a stored one (e.g. a newer registry version). */
   async load (snapshot: ModelSnapshot, version?: string): Promise<void> {
     this.params = await this.#call<number>({ op: 'load', snapshot, learnScaler: false }, [])
+    this.shape = await this.#call<ModelShape>({ op: 'shape' })
     if (version) this.version = version
   }
 
