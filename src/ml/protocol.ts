@@ -3,6 +3,7 @@
 import type { BackendName, BackendPreference } from './backend.js'
 import type { ModelSpec, ModelTask } from './model.js'
 import type { ScalerState } from './scaler.js'
+import type { ResolvedSpec } from '../spec/types.js'
 
 /** Everything needed to rebuild a model elsewhere: what the registry stores. */
 export interface ModelSnapshot {
@@ -18,6 +19,11 @@ export interface ModelSnapshot {
   scaler?: ScalerState
   /** Regression only: the label's standardisation (the model predicts standardised values). */
   target?: ScalerState
+  /**
+   * The data set the model reads (format, features with their vocabularies, task): a scorer
+   * decodes with it, so it reads records exactly as the trainer did. Absent: SUSY's layout.
+   */
+  spec?: ResolvedSpec
 }
 
 /** A model's shape: columns in, units out, and what the output means. */

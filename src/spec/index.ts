@@ -1,5 +1,5 @@
 export * from './types.js'
 export { susySpec, SUSY_COLUMNS } from './susy.js'
-export { readSpec, specFor } from './load-spec.js'
+export { readSpec, specFor, withSpecTopics } from './load-spec.js'
 export { validateSpec, SpecError } from './validate.js'
 export { specSchema } from './schema.js'

@@ -28,3 +28,9 @@ export async function readSpec (file: string): Promise<DatasetSpec> {
 export async function specFor (file: string | undefined, config: Pick<Config, 'topics'>): Promise<DatasetSpec> {
   return file === undefined ? susySpec(config) : await readSpec(file)
 }
+
+/** `config` with the spec's topics: every command reads and writes the spec's topics through it. */
+export function withSpecTopics<C extends Pick<Config, 'topics'>> (config: C, spec: DatasetSpec): C {
+  const t = spec.topics
+  return { ...config, topics: { train: t.train.name, test: t.test.name, predictions: t.predictions.name, dlq: t.deadLetters.name } }
+}
