@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerates data/seattle-weather.csv, data/cars.jsonl and data/phishing.csv.gz byte for byte
+"""Regenerates data/seattle-weather.csv, data/segment.csv, data/cars.jsonl and
+data/phishing.csv.gz byte for byte
 from the PyPI wheels that bundle them (these machines reach PyPI, not the data sets' own sites).
 
 Usage: python3 data/fetch-datasets.py [--check]
@@ -10,6 +11,7 @@ by version, platform and SHA-256, and each file written is checked against its S
 changed wheel or a changed conversion fails here instead of silently changing the data.
 """
 import hashlib
+import io
 import json
 import subprocess
 import sys
@@ -41,6 +43,13 @@ def copy(data: bytes) -> bytes:
     return data
 
 
+def unzip_only(data: bytes) -> bytes:
+    """The one file inside a zip archive (River zips segment.csv), unchanged."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        [name] = z.namelist()
+        return z.read(name)
+
+
 def json_array_to_lines(data: bytes) -> bytes:
     """A JSON array of objects as JSON lines: one compact object per line, fields in their
     original order, values (nulls included) unchanged."""
@@ -62,6 +71,8 @@ OUTPUTS = {
                             '62f0609f787158128aa2bd102967173a4953122dd4f872bf1d502cae1037df0b'),
     'cars.jsonl': ('vega_datasets', 'vega_datasets/_data/cars.json', json_array_to_lines,
                    'f7bc7ce67da380c0066d82f0bcb51d94d63ec6fab4f74fe90c98bbb93cbd952d'),
+    'segment.csv': ('river', 'river/datasets/segment.csv.zip', unzip_only,
+                    'd8845cf5ab6738e136069b37d4587d41553739088639c50ac97672d4aa04f366'),
     'phishing.csv.gz': ('river', 'river/datasets/phishing.csv.gz', copy,
                         'd8a6d44bd9672e852b8a53ad2c64229f81972158a77d981073a98b17c27af7a9'),
 }
