@@ -1,13 +1,15 @@
-// `streamfit models`: the registry's versions (list, the default) and their removal (delete).
+// `streamfit models`: the registry's versions (list, the default), their removal (delete, prune),
+// and models to and from elsewhere (import, export: TensorFlow.js LayersModels).
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
 import { ModelRegistry } from '../registry/registry.js'
 import type { VersionInfo } from '../registry/version.js'
 import { formatModelRef, parseModelRef } from '../registry/refs.js'
+import { registerTransfer } from './models-transfer.js'
 
 export function register (program: Command): void {
-  const models = program.command('models').description('list or delete model versions in the registry (Redis)')
+  const models = program.command('models').description('list, delete, import or export model versions in the registry (Redis)')
   models.command('list', { isDefault: true })
     .description('versions of a model, oldest first, with their metrics and the offsets they consumed')
     .option('--name <model>', 'model name', 'susy')
@@ -48,6 +50,7 @@ export function register (program: Command): void {
       })
     })
   registerPrune(models)
+  registerTransfer(models, withRegistry)
 }
 
 function registerPrune (models: Command): void {
@@ -64,7 +67,7 @@ function registerPrune (models: Command): void {
     })
 }
 
-async function withRegistry (fn: (registry: ModelRegistry) => Promise<void>): Promise<void> {
+export async function withRegistry (fn: (registry: ModelRegistry) => Promise<void>): Promise<void> {
   const config = loadConfig()
   const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
   try {

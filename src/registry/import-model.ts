@@ -1,0 +1,142 @@
+// `streamfit models import`: a TensorFlow.js LayersModel trained elsewhere (Keras through the
+// `tensorflowjs` converter, or tfjs itself) becomes a registry version like any trained one, so
+// `score` and `online` use it unchanged. Its weights are stored byte for byte as given; the model
+// is built once with tfjs first, exactly as a scorer's worker will build it, so a file tfjs cannot
+// load, or one of the wrong shape, fails here in one line instead of in every scorer.
+import { readFileSync } from 'node:fs'
+import { UsageError } from '../errors.js'
+import { loadBackend } from '../ml/backend.js'
+import { SUSY_FEATURES } from '../ml/model.js'
+import type { ModelSnapshot } from '../ml/protocol.js'
+import type { ScalerState } from '../ml/scaler.js'
+import { readLayersModel, type LayersModelFiles } from './layers-model-files.js'
+import type { ModelRegistry } from './registry.js'
+import type { VersionInfo } from './version.js'
+
+/** The input width and output units the data set's rows and predictions need. */
+export interface ExpectedShape {
+  inputs: number
+  outputs: number
+}
+
+/** SUSY's: 18 features in, one sigmoid probability out (until a dataset spec says otherwise). */
+export const SUSY_SHAPE: ExpectedShape = { inputs: SUSY_FEATURES, outputs: 1 }
+
+/** The `backend` a stored import names: no streamfit backend trained it. */
+export const IMPORTED_BACKEND = 'imported'
+
+export interface ImportOptions {
+  /** Registry model name (default "susy"). */
+  name?: string
+  expected?: ExpectedShape
+  /** Standardisation to apply before the model; else the one streamfit's export put in model.json, else none. */
+  scaler?: ScalerState
+}
+
+export interface PreparedImport {
+  snapshot: ModelSnapshot
+  info: Record<string, unknown>
+  /** The model's shapes as tfjs built them, e.g. [[null, 18]] and [[null, 1]]. */
+  inputShapes: Array<Array<number | null>>
+  outputShapes: Array<Array<number | null>>
+}
+
+/** Reads, builds and checks a LayersModel; nothing is stored. */
+export async function prepareImport (path: string, { expected = SUSY_SHAPE, scaler }: Omit<ImportOptions, 'name'> = {}): Promise<PreparedImport> {
+  const files = readLayersModel(path)
+  const { inputShapes, outputShapes } = await buildShapes(files)
+  checkShapes(files.path, inputShapes, outputShapes, expected)
+  const stored = scaler ?? exportedScaler(files)
+  if (stored !== undefined) checkScaler(stored, expected.inputs, scaler !== undefined ? 'the scaler given' : `${files.path}'s userDefinedMetadata.streamfit.scaler`)
+  return {
+    snapshot: {
+      topology: files.modelTopology,
+      ...(files.trainingConfig ? { trainingConfig: files.trainingConfig } : {}),
+      weightSpecs: files.weightSpecs,
+      weights: files.weights,
+      ...(stored !== undefined ? { scaler: stored } : {})
+    },
+    info: {
+      importedFrom: files.path,
+      format: 'tfjs-layers-model',
+      ...(files.generatedBy !== undefined ? { generatedBy: files.generatedBy } : {}),
+      ...(files.convertedBy ? { convertedBy: files.convertedBy } : {}),
+      scaler: stored === undefined ? 'none' : scaler !== undefined ? 'given' : 'from model.json'
+    },
+    inputShapes,
+    outputShapes
+  }
+}
+
+/** Imports `path` as the newest version of `options.name`. */
+export async function importModel (registry: ModelRegistry, path: string, options: ImportOptions = {}): Promise<VersionInfo> {
+  const prepared = await prepareImport(path, options)
+  return await registry.save({ name: options.name, snapshot: prepared.snapshot, backend: IMPORTED_BACKEND, rows: 0, epochs: 0, info: prepared.info })
+}
+
+/** One line naming both shapes when the model's do not match the expected ones. */
+export function checkShapes (file: string, inputs: Array<Array<number | null>>, outputs: Array<Array<number | null>>, expected: ExpectedShape): void {
+  const want = { in: [null, expected.inputs], out: [null, expected.outputs] }
+  const fits = (shapes: Array<Array<number | null>>, target: Array<number | null>): boolean =>
+    shapes.length === 1 && shapes[0].length === 2 && shapes[0][1] === target[1]
+  if (fits(inputs, want.in) && fits(outputs, want.out)) return
+  throw new UsageError(`${file}: the model takes ${shapesText(inputs)} and gives ${shapesText(outputs)}; ` +
+    `expected ${shapeText(want.in)} in (${expected.inputs} features) and ${shapeText(want.out)} out (${expected.outputs} output unit${expected.outputs === 1 ? '' : 's'})`)
+}
+
+/** Reads a scaler file: JSON {mean: number[], std: number[], rows?: number}. */
+export function readScalerFile (file: string): ScalerState {
+  let state: Partial<ScalerState>
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8')) as Partial<ScalerState>
+  } catch (error) {
+    throw new UsageError(`--scaler ${file}: ${(error as Error).message}`)
+  }
+  return { mean: state.mean as number[], std: state.std as number[], rows: typeof state.rows === 'number' ? state.rows : 0 }
+}
+
+async function buildShapes (files: LayersModelFiles): Promise<{ inputShapes: Array<Array<number | null>>, outputShapes: Array<Array<number | null>> }> {
+  // The pure-JS kernels: building a model needs no speed, and every install has them.
+  const { tf } = await loadBackend('cpu')
+  const weightData = files.weights.buffer.slice(files.weights.byteOffset, files.weights.byteOffset + files.weights.byteLength)
+  let model
+  try {
+    // The same artifacts the scorer's worker hands tfjs (src/ml/worker.ts, loadSnapshot).
+    model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: files.modelTopology,
+      weightSpecs: files.weightSpecs as never,
+      weightData: weightData as ArrayBuffer,
+      trainingConfig: files.trainingConfig as never
+    }))
+  } catch (error) {
+    throw new UsageError(`${files.path}: TensorFlow.js cannot build this LayersModel: ${(error as Error).message.split('\n')[0]}`)
+  }
+  try {
+    return {
+      inputShapes: model.inputs.map(t => [...t.shape]),
+      outputShapes: model.outputs.map(t => [...t.shape])
+    }
+  } finally {
+    model.dispose()
+  }
+}
+
+function exportedScaler (files: LayersModelFiles): ScalerState | undefined {
+  const streamfit = files.userDefinedMetadata?.streamfit as { scaler?: ScalerState } | undefined
+  return streamfit?.scaler
+}
+
+function checkScaler (state: ScalerState, inputs: number, what: string): void {
+  const ok = (xs: unknown): boolean => Array.isArray(xs) && xs.length === inputs && xs.every(x => typeof x === 'number' && Number.isFinite(x))
+  if (!ok(state.mean) || !ok(state.std) || state.std.some(s => s <= 0)) {
+    throw new UsageError(`${what} needs "mean" and "std": ${inputs} finite numbers each, every std > 0`)
+  }
+}
+
+function shapeText (shape: Array<number | null>): string {
+  return `[${shape.map(d => d === null ? 'null' : String(d)).join(',')}]`
+}
+
+function shapesText (shapes: Array<Array<number | null>>): string {
+  return shapes.length === 1 ? shapeText(shapes[0]) : `${shapes.length} tensors ${shapes.map(shapeText).join(' ')}`
+}
