@@ -1,6 +1,8 @@
 // Prequential ("test then train") validation: every row is scored by the model as it was before
 // it learnt from that row, so the running accuracy is an honest held-out estimate on a stream
-// that is never split into train and test sets.
+// that is never split into train and test sets. This is the binary meter; task-prequential.ts
+// has the multiclass and regression ones and prequentialMeter, which picks one for a task.
+import type { BinaryTaskMetrics } from '../ml/task-metrics.js'
 
 /** Binary cross-entropy clips probabilities like Keras does, so one confident miss is finite. */
 const EPSILON = 1e-7
@@ -35,6 +37,7 @@ export interface BatchScore {
  * ```
  */
 export class PrequentialMetrics {
+  readonly task = 'binary'
   #rows = 0
   #correct = 0
   #lossSum = 0
@@ -43,7 +46,8 @@ export class PrequentialMetrics {
   readonly #negatives = new Float64Array(BINS)
 
   /** Continues totals carried over from a saved version (rows, accuracy, loss over those rows). */
-  constructor (start: { rows: number, accuracy: number, loss: number } = { rows: 0, accuracy: 0, loss: 0 }) {
+  constructor (start: BinaryPrequentialState = { rows: 0, accuracy: 0, loss: 0 }) {
+    if (start.rows === 0) return // (a state of no rows has NaN figures)
     this.#rows = start.rows
     this.#correct = Math.round(start.accuracy * start.rows)
     this.#lossSum = start.loss * start.rows
@@ -99,6 +103,23 @@ export class PrequentialMetrics {
 
   /** The running totals after each mini-batch, for the learning-curve plot. */
   get curve (): readonly PrequentialPoint[] { return this.#curve }
+
+  /** The running figures (accuracy and loss include carried-over totals, AUC does not; see auc). */
+  figures (): BinaryTaskMetrics {
+    return { task: 'binary', rows: this.rows, accuracy: this.accuracy, auc: this.auc, loss: this.loss }
+  }
+
+  /** What a saved version keeps to continue these totals (the constructor's `start`). */
+  state (): BinaryPrequentialState {
+    return { rows: this.rows, accuracy: this.accuracy, loss: this.loss }
+  }
+}
+
+/** Totals a binary meter continues from: a saved version's lineage keeps them. */
+export interface BinaryPrequentialState {
+  rows: number
+  accuracy: number
+  loss: number
 }
 
 /**
