@@ -32,7 +32,7 @@ import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
 import { isSusyLayout } from '../src/spec/decoder.js'
 import { SpecLearner } from '../src/spec/learn.js'
-import { inputWidth, isResolved, outputUnits, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
+import { inputWidth, isResolved, outputUnits, type DatasetSpec, type MlpModel, type ResolvedSpec } from '../src/spec/types.js'
 import { decodeValidation, trainEpoch } from './train-epoch.js'
 
 export interface TrainOptions {
@@ -274,7 +274,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
 
 /** The new model a spec calls for: its inputs and task, the MLP's settings from the spec, then from train's. */
 function modelFor (spec: ResolvedSpec, o: { dropout: number[], l2?: number }): ModelSpec {
-  const m = spec.model.type === 'mlp' ? spec.model : {}
+  const m: Omit<MlpModel, 'type'> = spec.model.type === 'mlp' ? spec.model : {}
   const hidden = m.hidden ?? SUSY_MODEL.hidden
   return {
     inputs: inputWidth(spec),

@@ -18,7 +18,7 @@ import { metrics } from '../runtime/metrics.js'
 import { backendFlag, registerApp, seedFlag, specFlag } from './flags.js'
 import { susySpec } from '../spec/susy.js'
 import { kerasFigures, prefixedFigures, validationFigures } from '../ml/validation-figures.js'
-import type { DatasetSpec } from '../spec/types.js'
+import type { DatasetSpec, MlpModel } from '../spec/types.js'
 import { runTrain, trainDefaults, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
 import { keptEpoch, plotTraining, saveTrained, trainHistory } from '../../topologies/train-result.js'
 
@@ -70,7 +70,7 @@ export function declareFlags (command: Command): Command {
 /** The topology the flags describe (and run). */
 export function topologyInput (flags: TrainFlags, config: Config, spec: DatasetSpec = susySpec(config)): TrainInput {
   const validationFraction = parseFraction('--validation-fraction', flags.validationFraction)
-  const mlp = spec.model.type === 'mlp' ? spec.model : {}
+  const mlp: Omit<MlpModel, 'type'> = spec.model.type === 'mlp' ? spec.model : {}
   const hidden = mlp.hidden ?? SUSY_MODEL.hidden
   const name = flags.name ?? spec.name
   return {
