@@ -29,9 +29,9 @@ export class MulticlassTally {
   }
 
   /**
-   * Adds `n` rows of `classes` probabilities (row-major) against class indices. The true class's
-   * probability is taken after dividing by the row's sum, as Keras and scikit-learn do (a softmax
-   * row sums to 1 within float32 rounding), then clipped to [ε, 1-ε].
+   * Adds `n` rows of `classes` probabilities (row-major) against class indices. The loss is
+   * -ln p(true class), p clipped to [ε, 1-ε]; rows are not renormalised (scikit-learn's log_loss
+   * no longer does; a softmax row sums to 1 within float32 rounding, ~1e-7 of the loss).
    */
   add (outputs: ArrayLike<number>, labels: ArrayLike<number>, n: number): void {
     const k = this.classes
@@ -44,9 +44,7 @@ export class MulticlassTally {
       const predicted = argmax(outputs, i, k)
       this.confusion[y]![predicted]!++
       if (predicted === y) this.correct++
-      let sum = 0
-      for (let c = 0; c < k; c++) sum += outputs[i * k + c]!
-      const p = outputs[i * k + y]! / (sum > 0 ? sum : 1)
+      const p = outputs[i * k + y]!
       this.lossSum -= Math.log(Math.min(1 - LOSS_EPSILON, Math.max(LOSS_EPSILON, p)))
     }
     this.rows += n

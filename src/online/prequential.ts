@@ -125,13 +125,15 @@ export interface BinaryPrequentialState {
 /**
  * Mean prequential loss over the first and the last quarter of a run's rows, from its curve
  * (cut at the mini-batch nearest each quarter): on a stationary stream the last should be no
- * higher than the first, or learning is making the model worse.
+ * higher than the first, or learning is making the model worse. Any task's curve will do (its
+ * loss is a per-row mean: log loss, or the squared error of a regression).
  */
-export function quarterLosses (curve: readonly PrequentialPoint[]): { first: number, last: number } {
+export function quarterLosses (curve: ReadonlyArray<Pick<PrequentialPoint, 'rows' | 'loss'>>): { first: number, last: number } {
   const end = curve.at(-1)
   if (end === undefined) return { first: NaN, last: NaN }
-  const sumAt = (p: PrequentialPoint | undefined): { rows: number, sum: number } => p === undefined ? { rows: 0, sum: 0 } : { rows: p.rows, sum: p.loss * p.rows }
-  const nearest = (rows: number): PrequentialPoint => curve.reduce((a, b) => Math.abs(b.rows - rows) < Math.abs(a.rows - rows) ? b : a)
+  type Point = Pick<PrequentialPoint, 'rows' | 'loss'>
+  const sumAt = (p: Point | undefined): { rows: number, sum: number } => p === undefined ? { rows: 0, sum: 0 } : { rows: p.rows, sum: p.loss * p.rows }
+  const nearest = (rows: number): Point => curve.reduce((a, b) => Math.abs(b.rows - rows) < Math.abs(a.rows - rows) ? b : a)
   const q1 = sumAt(nearest(end.rows / 4))
   const q3 = sumAt(nearest(end.rows * 3 / 4))
   const total = sumAt(end)
