@@ -20,7 +20,6 @@ import type { BackendPreference } from '../src/ml/backend.js'
 import { EarlyStopping } from '../src/ml/early-stopping.js'
 import type { EpochProgress } from '../src/ml/epoch-meter.js'
 import type { ModelSnapshot } from '../src/ml/protocol.js'
-import { SUSY_MODEL, type ModelSpec } from '../src/ml/model.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { headline, type TaskMetrics } from '../src/ml/task-metrics.js'
 import { shuffle } from '../src/operators/shuffle.js'
@@ -32,7 +31,8 @@ import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
 import { isSusyLayout } from '../src/spec/decoder.js'
 import { SpecLearner } from '../src/spec/learn.js'
-import { inputWidth, isResolved, outputUnits, type DatasetSpec, type MlpModel, type ResolvedSpec } from '../src/spec/types.js'
+import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
+import { modelForSpec } from '../src/spec/model.js'
 import { decodeValidation, trainEpoch } from './train-epoch.js'
 
 export interface TrainOptions {
@@ -195,7 +195,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const started = performance.now()
   const end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
   const spec = o.runner?.spec ?? await resolveSpec(o.spec ?? susySpec({ topics: { train: o.topic, test: '', predictions: '', dlq: o.dlqTopic } }), { ...o, end })
-  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelFor(spec, o), spec })
+  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelForSpec(spec, o), spec })
   const averaging = o.weightAverage > 0
   o.onStart?.(runner.backend, runner.skippedBackends)
   let learningRate: number
@@ -271,21 +271,6 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-
-/** The new model a spec calls for: its inputs and task, the MLP's settings from the spec, then from train's. */
-function modelFor (spec: ResolvedSpec, o: { dropout: number[], l2?: number }): ModelSpec {
-  const m: Omit<MlpModel, 'type'> = spec.model.type === 'mlp' ? spec.model : {}
-  const hidden = m.hidden ?? SUSY_MODEL.hidden
-  return {
-    inputs: inputWidth(spec),
-    hidden,
-    dropout: o.dropout.length === hidden.length ? o.dropout : hidden.map(() => o.dropout[0] ?? 0),
-    learningRate: m.learningRate ?? SUSY_MODEL.learningRate,
-    ...(o.l2 !== undefined ? { l2: o.l2 } : m.l2 !== undefined ? { l2: m.l2 } : {}),
-    task: spec.task.type,
-    outputs: outputUnits(spec)
-  }
-}
 
 /** The spec with the vocabularies and classes it leaves open learnt from the topic (one read before training). */
 async function resolveSpec (spec: DatasetSpec, o: { kafka: KafkaConfig, topic: string, partition: number, end: bigint }): Promise<ResolvedSpec> {
