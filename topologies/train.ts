@@ -31,7 +31,7 @@ import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
 import { isSusyLayout } from '../src/spec/decoder.js'
 import { SpecLearner } from '../src/spec/learn.js'
-import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
+import { imputesMean, isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { decodeValidation, trainEpoch } from './train-epoch.js'
 
@@ -277,5 +277,8 @@ async function resolveSpec (spec: DatasetSpec, o: { kafka: KafkaConfig, topic: s
   if (isResolved(spec)) return spec
   const learner = new SpecLearner(spec)
   await lastValueFrom(fromPartition({ kafka: o.kafka, topic: o.topic, partition: o.partition, stop: o.end }).pipe(tap(record => learner.observe(record))), { defaultValue: undefined })
-  return learner.resolve()
+  // The means imputed are written into the spec, which the model is stored with: scoring imputes the same.
+  const means = learner.means()
+  const resolved = learner.resolve()
+  return { ...resolved, features: resolved.features.map(f => f.type === 'numeric' && imputesMean(f) ? { ...f, impute: means[f.name] ?? 0 } : f) }
 }

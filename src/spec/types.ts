@@ -153,8 +153,13 @@ export function outputUnits (spec: ResolvedSpec): number {
   return spec.task.type === 'multiclass' ? spec.task.classes.length : 1
 }
 
-/** Whether every vocabulary and class list is known. */
+/** Whether every vocabulary, class list and imputed mean is known. */
 export function isResolved (spec: DatasetSpec): spec is ResolvedSpec {
-  return spec.features.every(f => f.type !== 'categorical' || f.vocabulary !== undefined) &&
+  return spec.features.every(f => f.type === 'categorical' ? f.vocabulary !== undefined : !imputesMean(f)) &&
     (spec.task.type !== 'multiclass' || spec.task.classes !== undefined)
+}
+
+/** A numeric feature that imputes the train mean, not yet learnt. */
+export function imputesMean (f: FeatureSpec): boolean {
+  return f.type === 'numeric' && f.onMissing === 'impute' && (f.impute === undefined || f.impute === 'mean')
 }
