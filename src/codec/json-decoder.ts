@@ -5,7 +5,7 @@
 import type { FieldSource, ResolvedSpec } from '../spec/types.js'
 import { BOOLEAN, booleanOf, CATEGORICAL, categoryOf, failure, LabelEncoder, missing, NUMERIC, oneHot, parseNumberText, show, type CompileOptions, type FeaturePlan, planFeatures } from './feature-encoder.js'
 import { compilePath, exactDigits, parseObject, type PathReader } from './json-fields.js'
-import { ABSENT, FALSE, FlatJsonScanner, NULL, NUMBER, STRING, TRUE } from './json-scan.js'
+import { ABSENT, FALSE, FlatJsonScanner, NULL, NUMBER, PARSED, STRING, TRUE } from './json-scan.js'
 import type { Decoded } from './record-decoder.js'
 import { NUMBER_EMPTY, NUMBER_NOT_FINITE, NUMBER_OK, parsedNumber, parseNumberRange, type DecodeFailure } from './susy-csv.js'
 import type { ConsumedRecord } from '../record.js'
@@ -84,7 +84,12 @@ export class JsonRecordDecoder {
       const plan = plans[f]
       const at = offset + plan.column
       const k = slots[f]
-      if (kinds[k] === NUMBER && plan.kind === NUMERIC) {
+      const kind = kinds[k]
+      if (kind === PARSED && plan.kind === NUMERIC) {
+        out[at] = this.scanner.values[k]
+        continue
+      }
+      if (kind === NUMBER && plan.kind === NUMERIC) {
         // A JSON number is valid for this parser too, and rounds as Math.fround(JSON.parse(text)).
         if (parseNumberRange(bytes, starts[k], ends[k]) === NUMBER_OK) { out[at] = parsedNumber(); continue }
         return failure('not-finite', `feature "${plan.name}" (${this.wheres[f]}) ${show(this.scannedValue(bytes, k))} is not a finite float32`)
@@ -94,7 +99,7 @@ export class JsonRecordDecoder {
     }
     if (this.idSlot >= 0 && present(this.scanner, this.idSlot)) {
       const value = this.scannedValue(bytes, this.idSlot)
-      const digits = typeof value === 'number' ? bytes.toString('latin1', starts[this.idSlot], ends[this.idSlot]) : ''
+      const digits = typeof value === 'number' ? bytes.toString('latin1', starts[this.idSlot], ends[this.idSlot]).trim() : ''
       result.id = idText(value, () => /^-?\d+$/.test(digits) ? digits : null)
     } else if (this.idSlot === KEY) result.id = keyText(record)
     return result
@@ -104,7 +109,7 @@ export class JsonRecordDecoder {
     const { kinds, starts, ends } = this.scanner
     switch (kinds[k]) {
       case STRING: return bytes.toString('utf8', starts[k], ends[k])
-      case NUMBER: return Number(bytes.toString('latin1', starts[k], ends[k]))
+      case NUMBER: case PARSED: return Number(bytes.toString('latin1', starts[k], ends[k]))
       case TRUE: return true
       case FALSE: return false
       default: return null

@@ -1,3 +1,5 @@
+import { parsedNumber, parseNumberToComma } from './susy-csv.js'
+
 // A one-pass scan of a flat JSON object's bytes: where the value of each wanted top-level key
 // starts and ends, and what kind it is, without JSON.parse building an object (18 boxed numbers
 // and a string per record for SUSY's features, half the decoder's time in bench/operators.ts).
@@ -13,6 +15,7 @@ export const NUMBER = 2
 export const TRUE = 3
 export const FALSE = 4
 export const NULL = 5
+export const PARSED = 6 // a number whose value is in values[] already (its range may include trailing blanks)
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -38,18 +41,26 @@ export class FlatJsonScanner {
   readonly kinds: Uint8Array
   readonly starts: Int32Array
   readonly ends: Int32Array
+  readonly values: Float64Array
   private readonly keys: Uint8Array[]
+  // False when a key could only appear escaped in JSON (a quote, a backslash, a control
+  // character): every value then goes to JSON.parse.
+  private readonly usable: boolean
 
   constructor (keys: string[]) {
     this.keys = keys.map(k => Buffer.from(k))
+    this.usable = keys.every(k => !/["\\\u0000-\u001f]/.test(k))
     this.kinds = new Uint8Array(keys.length)
     this.starts = new Int32Array(keys.length)
     this.ends = new Int32Array(keys.length)
+    this.values = new Float64Array(keys.length)
   }
 
   /** Scans bytes; false when they are not a flat object this scan accepts (ask JSON.parse then). */
   scan (bytes: Uint8Array): boolean {
+    if (!this.usable) return false
     this.kinds.fill(ABSENT)
+    const keys = this.keys
     const end = bytes.length
     let i = skip(bytes, 0, end)
     if (i === end || bytes[i] !== OPEN) return false
@@ -59,9 +70,18 @@ export class FlatJsonScanner {
     for (;;) {
       if (i === end || bytes[i] !== QUOTE) return false
       const keyStart = i + 1
-      i = stringEnd(bytes, keyStart, end)
-      if (i < 0) return false
-      const wanted = this.find(bytes, keyStart, i, expected)
+      let wanted = -1
+      // The expected key, compared in place: its bytes hold no quote or backslash (usable()).
+      if (expected < keys.length) {
+        const key = keys[expected]
+        const stop = keyStart + key.length
+        if (stop < end && bytes[stop] === QUOTE && same(bytes, keyStart, stop, key)) { wanted = expected; i = stop }
+      }
+      if (wanted < 0) {
+        i = stringEnd(bytes, keyStart, end)
+        if (i < 0) return false
+        wanted = this.find(bytes, keyStart, i, expected)
+      }
       i = skip(bytes, i + 1, end)
       if (i === end || bytes[i] !== COLON) return false
       i = skip(bytes, i + 1, end)
@@ -77,9 +97,18 @@ export class FlatJsonScanner {
         kind = STRING
         stop = i++
       } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
-        i = numberEnd(bytes, i, end)
-        if (i < 0) return false
-        kind = NUMBER
+        // Most numbers end at a comma: parsed here, in the pass that finds them. The last one
+        // (before "}") and anything unusual are delimited here and parsed by the caller.
+        const status = isDigit(bytes, c === MINUS ? i + 1 : i) ? parseNumberToComma(bytes, i, end) : -1
+        if (status >= 0 && status < end && strictJson(bytes, i)) {
+          kind = PARSED
+          if (wanted >= 0) this.values[wanted] = parsedNumber()
+          i = status
+        } else {
+          i = numberEnd(bytes, i, end)
+          if (i < 0) return false
+          kind = NUMBER
+        }
       } else if (c === 0x74) { if (!literal(bytes, i, end, TRUE_BYTES)) return false; kind = TRUE; i += 4 } // t
       else if (c === 0x66) { if (!literal(bytes, i, end, FALSE_BYTES)) return false; kind = FALSE; i += 5 } // f
       else if (c === 0x6e) { if (!literal(bytes, i, end, NULL_BYTES)) return false; kind = NULL; i += 4 } // n
@@ -150,6 +179,23 @@ function numberEnd (bytes: Uint8Array, i: number, end: number): number {
     if (i === digits) return -1
   }
   return i
+}
+
+function isDigit (bytes: Uint8Array, i: number): boolean {
+  return i < bytes.length && bytes[i] >= ZERO && bytes[i] <= NINE
+}
+
+// What JSON asks of a number beyond what parseNumberToComma checked (a digit first, blanks
+// around): no leading zero before another digit, a digit after the decimal point.
+function strictJson (bytes: Uint8Array, i: number): boolean {
+  if (bytes[i] === MINUS) i++
+  if (bytes[i] === ZERO) {
+    i++
+    if (isDigit(bytes, i)) return false
+  } else {
+    while (isDigit(bytes, i)) i++
+  }
+  return bytes[i] !== DOT || isDigit(bytes, i + 1)
 }
 
 function literal (bytes: Uint8Array, i: number, end: number, word: Uint8Array): boolean {

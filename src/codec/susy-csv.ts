@@ -197,6 +197,15 @@ export function parseNumberRange (bytes: Uint8Array, start: number, end: number)
   return status === EMPTY && !blank ? NOT_A_NUMBER : status
 }
 
+/**
+ * Parses the number starting at bytes[start] that runs to the next comma (blanks around it
+ * allowed), or to `end`: returns the comma's index (or `end`), the value then in parsedNumber(),
+ * or a negative status. For scanners that find fields and numbers in one pass (json-scan.ts).
+ */
+export function parseNumberToComma (bytes: Uint8Array, start: number, end: number): number {
+  return parseNumber(bytes, start, end)
+}
+
 /** The double that the last successful parseNumberRange (or parseLabel) read. */
 export function parsedNumber (): number {
   return parsed[0]
