@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { parse } from 'yaml'
+import { nameOf } from '../../src/commands/init.js'
 import { UsageError } from '../../src/errors.js'
 import { inferSpec, inferTask, type ColumnDecision, type Inference } from '../../src/spec/infer.js'
 import { sampleData } from '../../src/spec/sample-data.js'
@@ -169,6 +170,20 @@ test('the YAML written validates, names the schema and comments each decision; -
   await assert.not.throws(() => infer(path, 'amount'))
   assert.is((await infer(path, 'amount')).spec.task.type, 'regression')
   try { await infer(path, 'nope'); assert.unreachable() } catch (e) { assert.match((e as Error).message, /--label nope: no such column/) }
+})
+
+test('a header with an empty first name (pandas\' index) is a header; the column is named column0', async () => {
+  const r = await infer(file('pandas.csv', ',size,label\n0,1.5,a\n1,2.5,b\n2,3.5,a\n3,4.5,b\n'))
+  assert.is(r.header, true)
+  assert.equal((r.spec.format as { columns: string[] }).columns, ['column0', 'size', 'label'])
+  assert.equal(r.spec.task, { type: 'binary', classes: ['a', 'b'] })
+})
+
+test('the default name: the file\'s base name without its extensions, in topic-name characters', () => {
+  assert.is(nameOf('/data/My Sales 2024.csv.gz'), 'my-sales-2024')
+  assert.is(nameOf('events.jsonl'), 'events')
+  assert.is(nameOf('https://example.org/x/iris.data.csv?raw=1'), 'iris.data')
+  assert.is(nameOf('.csv'), 'dataset')
 })
 
 test.run()
