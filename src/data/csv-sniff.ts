@@ -47,18 +47,25 @@ function fieldCounts (text: string, delimiter: string, quote: string): number[] 
 export function looksLikeHeader (rows: string[][]): boolean {
   const [first, ...rest] = rows
   if (first === undefined || first.length === 0) return false
-  if (new Set(first.map(f => f.trim())).size !== first.length) return false
-  if (first.some(f => isMissingText(f) || isNumberText(f) || booleanText(f) !== undefined)) return false
+  // An empty name is allowed (pandas writes its index column so); the others must be names.
+  const names = first.map(f => f.trim()).filter(f => f !== '')
+  if (names.length === 0 || new Set(names).size !== names.length) return false
+  if (names.some(f => isMissingText(f) || isNumberText(f) || booleanText(f) !== undefined)) return false
   if (rest.length === 0) return true
   for (let c = 0; c < first.length; c++) {
     const present = rest.map(r => r[c]).filter((v): v is string => v !== undefined && !isMissingText(v))
     if (present.length > 0 && present.every(isNumberText)) return true
   }
-  return first.every((name, c) => !rest.some(r => r[c]?.trim() === name.trim()))
+  return first.every((name, c) => name.trim() === '' || !rest.some(r => r[c]?.trim() === name.trim()))
+}
+
+/** A header's column names: trimmed, an empty one named column<index> (as a headerless file's are). */
+export function headerNames (row: string[]): string[] {
+  return row.map((f, i) => f.trim() === '' ? `column${i}` : f.trim())
 }
 
 /** Rows that are all of `names` in some order contain a header naming them (extra columns allowed). */
 export function namesEveryColumn (row: string[], names: string[]): boolean {
-  const fields = new Set(row.map(f => f.trim()))
+  const fields = new Set(headerNames(row))
   return names.every(n => fields.has(n))
 }

@@ -92,7 +92,8 @@ async function * csvRows (stream: Readable, delimiter: string, quote: string): A
   pipeline(stream, parser, () => {})
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[], info: { lines: number } }>) {
-      while (skipped.length > 0) yield skipped.shift()!
+      // csv-parse reads a whole chunk before the first record comes out: errors wait their line.
+      while (skipped.length > 0 && skipped[0]!.line <= info.lines) yield skipped.shift()!
       yield { line: info.lines, fields: record }
     }
     while (skipped.length > 0) yield skipped.shift()!

@@ -14,7 +14,7 @@
 // label column empty) and the stream's decoder dead-letters it with its reason.
 import { BadRowError, UsageError } from '../errors.js'
 import type { DatasetSpec, FieldSource } from '../spec/types.js'
-import { looksLikeHeader, namesEveryColumn } from './csv-sniff.js'
+import { headerNames, looksLikeHeader, namesEveryColumn } from './csv-sniff.js'
 import { isRowError, openTable, type CsvRow, type JsonRow, type RowError } from './read-table.js'
 import { isMissingText } from './value-text.js'
 
@@ -82,11 +82,11 @@ function csvShaper (spec: DatasetSpec, first: string[][], o: ReadRecordsOptions)
   const head = first[0] ?? []
   const header = columns !== undefined ? namesEveryColumn(head, columns) : looksLikeHeader(first)
   if (!header && columns !== undefined && looksLikeHeader(first)) {
-    const trimmed = head.map(f => f.trim())
+    const trimmed = headerNames(head)
     throw new UsageError(`line 1 looks like a header but lacks ${columns.filter(c => !trimmed.includes(c)).join(', ')} of format.columns: rename the file's columns or fix format.columns`)
   }
   const labelIsKey = 'key' in spec.label
-  const names = header ? head.map(f => f.trim()) : null
+  const names = header ? headerNames(head) : null
   o.onNote?.(header ? 'line 1 is a header: columns are taken by name' : `no header: columns are taken in ${columns !== undefined ? 'format.columns\'' : 'the file\'s'} order${labelIsKey ? ', the label first' : ''}`)
   // The file's column holding the label (when it is the key), and the value's columns in order.
   let labelIndex = -1

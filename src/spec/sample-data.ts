@@ -2,7 +2,7 @@
 // CSV cells stay text (missing-value texts become null); JSON objects are flattened into dotted
 // field paths ("payer.country"), JSON null and absent fields are missing.
 import { isMissingText } from '../data/value-text.js'
-import { looksLikeHeader } from '../data/csv-sniff.js'
+import { headerNames, looksLikeHeader } from '../data/csv-sniff.js'
 import { isRowError, openTable, type CsvRow, type JsonRow, type RowError } from '../data/read-table.js'
 import type { Cell, Sample, SampledColumn } from './infer.js'
 
@@ -35,7 +35,7 @@ export async function sampleData (source: string, rows = DEFAULT_SAMPLE_ROWS): P
   const header = looksLikeHeader(raw.slice(0, 200).map(r => r.fields))
   const data = header ? raw.slice(1, rows + 1) : raw.slice(0, rows)
   const width = header ? raw[0]!.fields.length : commonest(data.map(r => r.fields.length))
-  const names = header ? raw[0]!.fields.map(f => f.trim()) : Array.from({ length: width }, (_, i) => `column${i}`)
+  const names = header ? headerNames(raw[0]!.fields) : Array.from({ length: width }, (_, i) => `column${i}`)
   const good = data.filter(r => {
     if (r.fields.length === width) return true
     skipped.push({ line: r.line, reason: `expected ${width} columns, got ${r.fields.length}` })
