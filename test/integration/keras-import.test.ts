@@ -3,7 +3,7 @@
 // rows, saved as HDF5 and converted by the `tensorflowjs` converter; imported with `streamfit models
 // import`; scored exactly once by `streamfit score` on each test backend; the predictions read by
 // Kafka's Java read_committed consumer equal the Keras model's own probabilities within 1e-5.
-// Then `models export`: tfjs-node's `tf.loadLayersModel('file://…')` reads it back, and the
+// `online` then continues it. Then `models export`: tfjs-node's `tf.loadLayersModel('file://…')` reads it back, and the
 // converter turns a streamfit-trained export (scaler in userDefinedMetadata) back into Keras,
 // whose probabilities equal streamfit's.
 // The Python environment comes from test/python/setup-keras-env.sh; without it this suite FAILS
@@ -41,7 +41,8 @@ const TOLERANCE = 1e-5
 
 const prefix = `${uniqueName('keras-import')}:`
 const input = uniqueName('keras-import-in')
-const topics: string[] = [input]
+const train = uniqueName('keras-import-train')
+const topics: string[] = [input, train]
 const work = mkdtempSync(join(tmpdir(), 'streamfit-keras-'))
 const env = { STREAMFIT_REGISTRY_PREFIX: prefix, STREAMFIT_TEST_TOPIC: input }
 
@@ -52,30 +53,34 @@ let imported = ''
 let nativeExport = ''
 let nativeScores: Float32Array
 
-function python (args: string[]): Promise<string> {
+function requirePython (): void {
   if (!existsSync(PYTHON)) {
     throw new Error(`the Keras import proof needs its Python environment (TensorFlow 2.16.2, tf-keras, tensorflowjs) at ${VENV}: ` +
       'create it with test/python/setup-keras-env.sh (STREAMFIT_KERAS_VENV chooses the place; CI runs it before the tests)')
   }
+}
+
+function python (args: string[]): Promise<string> {
+  requirePython()
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [SCRIPT, ...args], { maxBuffer: 64 << 20, timeout: 300_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } },
       (error, stdout, stderr) => error ? reject(new Error(`keras_susy.py ${args[0]} failed: ${error.message}\n${stderr.slice(-3000)}`)) : resolve(stdout))
   })
 }
 
-function scoredRows (): Array<{ key: string, value: string }> {
-  return susyLines().slice(SCORE_FROM, SCORE_FROM + SCORE_ROWS).map(line => {
+function scoredRows (from = SCORE_FROM): Array<{ key: string, value: string }> {
+  return susyLines().slice(from, from + SCORE_ROWS).map(line => {
     const comma = line.indexOf(',')
     return { key: line.slice(0, comma), value: line.slice(comma + 1) }
   })
 }
 
 /** Row i goes to partition i % 2, in order: its offset there is i >> 1. */
-async function writeRows (topic: string): Promise<void> {
+async function writeRows (topic: string, from = SCORE_FROM): Promise<void> {
   await ensureTopics(kafka, [{ name: topic, partitions: 2 }])
   const producer = new Producer({ ...connectionOptions(kafka, 'keras-import'), idempotent: true })
   try {
-    await producer.send({ messages: scoredRows().map((row, i) => ({ topic, partition: i % 2, key: Buffer.from(row.key), value: Buffer.from(row.value) })) })
+    await producer.send({ messages: scoredRows(from).map((row, i) => ({ topic, partition: i % 2, key: Buffer.from(row.key), value: Buffer.from(row.value) })) })
   } finally {
     await producer.close()
   }
@@ -116,6 +121,7 @@ async function storeNativeModel (): Promise<string> {
 }
 
 test.before(async () => {
+  requirePython()
   // The streamfit model goes out first, so one Python process (one TensorFlow start, the slow
   // part here) trains the Keras model, converts it, and converts the export back.
   const native = await storeNativeModel()
@@ -126,6 +132,7 @@ test.before(async () => {
     '--score-from', String(SCORE_FROM), '--score-rows', String(SCORE_ROWS), '--out', join(work, 'keras'), '--from-tfjs', nativeExport])
   keras = JSON.parse(out.trim().split('\n').at(-1)!) as KerasRun
   await writeRows(input)
+  await writeRows(train, SCORE_FROM + SCORE_ROWS)
 })
 
 test.after(async () => {
@@ -186,6 +193,25 @@ test('the tutorial\'s Keras model, converted and imported, scores exactly once t
     const delta = maxDelta(scores, keras.probabilities)
     console.log(`  keras-import: ${backend}: max |streamfit - Keras| over ${SCORE_ROWS} rows = ${delta.toExponential(2)}`)
     assert.ok(delta <= TOLERANCE, `${backend}: max |Δ| ${delta} > ${TOLERANCE}`)
+  }
+})
+
+test('online continues the imported model like any other version', async () => {
+  const run = await runCli(['online', '--backend', 'wasm', '--group', uniqueName('keras-import-online'), '--stream-timeout', '3000', '--save-every', '2', '--seed', '3', '--json'],
+    { ...env, STREAMFIT_TRAIN_TOPIC: train })
+  assert.is(run.json.resumedFrom, imported)
+  assert.is(run.json.rows, SCORE_ROWS)
+  assert.ok((run.json.versions as string[]).length >= 1 && run.json.model === (run.json.versions as string[]).at(-1), JSON.stringify(run.json))
+  // Each mini-batch is scored before it is learnt: the first ones by the Keras model as imported.
+  assert.ok((run.json.prequentialAccuracy as number) > 0.65, `prequential accuracy ${String(run.json.prequentialAccuracy)}`)
+  const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix })
+  try {
+    const latest = await registry.load('susy@latest')
+    assert.is(latest.ref, run.json.model)
+    assert.is(latest.rows, SCORE_ROWS)
+    assert.ok(!Buffer.from(latest.snapshot.weights).equals(readFileSync(join(work, 'keras', 'tfjs', 'group1-shard1of1.bin'))), 'the weights moved')
+  } finally {
+    await registry.close()
   }
 })
 
