@@ -92,7 +92,7 @@ test('a missing weights file, or a short one, is named', async () => {
   assert.is(await usageError(() => prepareImport(short)), `${join(short, 'model.json')}: the weights files hold 100 bytes, its weightsManifest describes ${(18 * 8 + 8 + 8 + 1) * 4}`)
 })
 
-test('a GraphModel, a SavedModel, a directory without model.json, a path that does not exist', async () => {
+test('a GraphModel, a SavedModel, a directory without model.json, a Keras file, a path that does not exist', async () => {
   const graph = join(work, 'graph')
   mkdirSync(graph)
   // What the converter writes for --output_format tfjs_graph_model.
@@ -103,6 +103,9 @@ test('a GraphModel, a SavedModel, a directory without model.json, a path that do
   writeFileSync(join(saved, 'saved_model.pb'), '')
   assert.match(await usageError(() => prepareImport(saved)), /is a TensorFlow SavedModel; streamfit stores TensorFlow\.js LayersModels: convert a Keras SavedModel with `tensorflowjs_converter --input_format keras_saved_model /)
   assert.match(await usageError(() => prepareImport(work)), /has no model\.json: give a TensorFlow\.js LayersModel/)
+  const h5 = join(work, 'model.h5')
+  writeFileSync(h5, 'HDF')
+  assert.match(await usageError(() => prepareImport(h5)), /model\.h5 is a Keras file: convert it first with `tensorflowjs_converter --input_format keras /)
   assert.match(await usageError(() => prepareImport(join(work, 'nowhere'))), /nowhere does not exist/)
 })
 
