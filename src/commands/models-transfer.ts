@@ -2,7 +2,7 @@
 // stored versions out, both as TensorFlow.js LayersModels (src/registry/import-model.ts, export-model.ts).
 import type { Command } from 'commander'
 import { exportModel } from '../registry/export-model.js'
-import { importModel, readScalerFile, SUSY_SHAPE, type ExpectedShape } from '../registry/import-model.js'
+import { prepareImport, readScalerFile, saveImport, SUSY_SHAPE, type ExpectedShape } from '../registry/import-model.js'
 import type { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
 
@@ -26,8 +26,10 @@ export function registerTransfer (models: Command, withRegistry: WithRegistry): 
       const name = parseModelRef(flags.name).name
       const expected = expectedShape()
       const scaler = flags.scaler === undefined ? undefined : readScalerFile(flags.scaler)
+      // Checked before Redis is asked anything: a wrong file fails the same with the services down.
+      const prepared = await prepareImport(path, { expected, scaler })
       await withRegistry(async registry => {
-        const saved = await importModel(registry, path, { name, expected, scaler })
+        const saved = await saveImport(registry, prepared, name)
         const line = { ref: saved.ref, importedFrom: saved.info.importedFrom, inputShape: [null, expected.inputs], outputShape: [null, expected.outputs], params: saved.params, scaler: saved.info.scaler }
         process.stdout.write(flags.json === true
           ? JSON.stringify(line) + '\n'

@@ -70,8 +70,12 @@ export async function prepareImport (path: string, { expected = SUSY_SHAPE, scal
 
 /** Imports `path` as the newest version of `options.name`. */
 export async function importModel (registry: ModelRegistry, path: string, options: ImportOptions = {}): Promise<VersionInfo> {
-  const prepared = await prepareImport(path, options)
-  return await registry.save({ name: options.name, snapshot: prepared.snapshot, backend: IMPORTED_BACKEND, rows: 0, epochs: 0, info: prepared.info })
+  return await saveImport(registry, await prepareImport(path, options), options.name)
+}
+
+/** Stores a prepared import: rows 0, epochs 0, info.importedFrom naming the model.json. */
+export async function saveImport (registry: ModelRegistry, prepared: PreparedImport, name?: string): Promise<VersionInfo> {
+  return await registry.save({ name, snapshot: prepared.snapshot, backend: IMPORTED_BACKEND, rows: 0, epochs: 0, info: prepared.info })
 }
 
 /** One line naming both shapes when the model's do not match the expected ones. */

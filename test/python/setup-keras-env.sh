@@ -15,7 +15,8 @@ stamp="$venv/.requirements.sha256"
 python="${PYTHON:-python3}"
 
 want="$(sha256sum "$req" | cut -d' ' -f1)"
-if [[ "${1:-}" != "--force" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && "$venv/bin/python" -c 'import tf_keras' 2>/dev/null; then
+if [[ "${1:-}" != "--force" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] \
+   && "$venv/bin/python" -c 'import importlib.metadata as m; [m.version(p) for p in ("tensorflow-cpu", "tf-keras", "tensorflowjs")]' 2>/dev/null; then
   echo "keras venv ready: $venv"
   exit 0
 fi
