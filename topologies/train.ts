@@ -274,7 +274,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
 
 /** The spec with the vocabularies and classes it leaves open learnt from the topic (one read before training). */
 async function resolveSpec (spec: DatasetSpec, o: { kafka: KafkaConfig, topic: string, partition: number, end: bigint }): Promise<ResolvedSpec> {
-  if (isResolved(spec)) return spec
+  if (isResolved(spec) && !spec.features.some(imputesMean)) return spec
   const learner = new SpecLearner(spec)
   await lastValueFrom(fromPartition({ kafka: o.kafka, topic: o.topic, partition: o.partition, stop: o.end }).pipe(tap(record => learner.observe(record))), { defaultValue: undefined })
   // The means imputed are written into the spec, which the model is stored with: scoring imputes the same.

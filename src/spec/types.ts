@@ -153,9 +153,9 @@ export function outputUnits (spec: ResolvedSpec): number {
   return spec.task.type === 'multiclass' ? spec.task.classes.length : 1
 }
 
-/** Whether every vocabulary, class list and imputed mean is known. */
+/** Whether every vocabulary and class list is known (means to impute may still be learnt: imputesMean). */
 export function isResolved (spec: DatasetSpec): spec is ResolvedSpec {
-  return spec.features.every(f => f.type === 'categorical' ? f.vocabulary !== undefined : !imputesMean(f)) &&
+  return spec.features.every(f => f.type !== 'categorical' || f.vocabulary !== undefined) &&
     (spec.task.type !== 'multiclass' || spec.task.classes !== undefined)
 }
 
