@@ -32,8 +32,8 @@ export function register (program: Command): void {
     .action(async (flags: InitFlags) => {
       const name = flags.name ?? nameOf(flags.data)
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new UsageError(`--name "${name}": use letters, digits, ".", "_" or "-" (it names the topics)`)
-      const out = flags.out ?? `${name}.spec.yaml`
-      if (existsSync(out) && flags.force !== true) throw new UsageError(`${out} exists: pass --force to overwrite it, or --out another file`)
+      const file = flags.out ?? `${name}.spec.yaml`
+      if (existsSync(file) && flags.force !== true) throw new UsageError(`${file} exists: pass --force to overwrite it, or --out another file`)
       const rows = parseNumber('--sample', flags.sample, { min: 1 })
       const { sampleData } = await import('../spec/sample-data.js')
       const { inferSpec } = await import('../spec/infer.js')
@@ -43,23 +43,25 @@ export function register (program: Command): void {
       for (const row of skipped.slice(0, 10)) process.stderr.write(`skipped line ${row.line}: ${row.reason}\n`)
       if (skipped.length > 10) process.stderr.write(`… and ${skipped.length - 10} more unreadable rows\n`)
       const inference = inferSpec(sample, { name, ...(flags.label !== undefined ? { label: flags.label } : {}) })
-      const text = specYaml(inference, { file: out, data: flags.data, rows: sample.rows })
+      const text = specYaml(inference, { file, data: flags.data, rows: sample.rows })
       // What is written must read back as a valid spec, or nothing is written.
-      validateSpec(parse(text), out)
-      await writeFile(out, text)
+      validateSpec(parse(text), file)
+      await writeFile(file, text)
       const format = sample.format.type === 'csv'
         ? `CSV, delimiter ${JSON.stringify(sample.format.delimiter)}, ${sample.header ? 'a header naming' : 'no header:'} ${sample.columns.length} columns${sample.header ? '' : ' named column0…'}`
         : `JSON lines, ${sample.columns.length} fields`
       const width = Math.max(...inference.columns.map(c => c.column.length))
-      process.stdout.write([
+      // With --json stdout carries the JSON line alone (as every command's --json), the account goes to stderr.
+      const out = flags.json === true ? process.stderr : process.stdout
+      out.write([
         `read ${sample.rows} rows of ${flags.data} (${format})${skipped.length > 0 ? `, ${skipped.length} unreadable skipped` : ''}`,
         ...inference.columns.map(c => decisionLine(c, width)),
         `task: ${inference.task.reason}`,
-        `wrote ${out}: edit it, then \`streamfit load --spec ${out} --data ${flags.data}\``
+        `wrote ${file}: edit it, then \`streamfit load --spec ${file} --data ${flags.data}\``
       ].join('\n') + '\n')
       if (flags.json === true) {
         process.stdout.write(JSON.stringify({
-          spec: resolve(out),
+          spec: resolve(file),
           name,
           rows: sample.rows,
           skipped: skipped.length,

@@ -4,6 +4,7 @@
 // decides whether one stops the run.
 import { Readable, pipeline } from 'node:stream'
 import { parse } from 'csv-parse'
+import { UsageError } from '../errors.js'
 import type { RowError } from './parse-row.js'
 import { readLines } from './lines.js'
 import { openSusyData } from './open-data.js'
@@ -40,6 +41,19 @@ const HEAD_BYTES = 64 * 1024
  * `quote` is the CSV quote character (the spec's; '"' by default).
  */
 export async function openTable (source: string, { quote = '"' } = {}): Promise<Table> {
+  try {
+    return await open(source, quote)
+  } catch (error) {
+    throw unreadable(source, error)
+  }
+}
+
+/** A failure to read `source` as the one-line error a user sees (a UsageError passes as it is). */
+export function unreadable (source: string, error: unknown): Error {
+  return error instanceof UsageError ? error : new UsageError(`cannot read ${source}: ${(error as Error).message}`)
+}
+
+async function open (source: string, quote: string): Promise<Table> {
   const { head, rest, complete } = await readHead(await openSusyData(source), HEAD_BYTES)
   const text = head.toString('utf8')
   const kind = kindByName(source) ?? (/^\s*\{/.test(text) ? 'json' : 'csv')

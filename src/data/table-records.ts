@@ -15,7 +15,7 @@
 import { BadRowError, UsageError } from '../errors.js'
 import type { DatasetSpec, FieldSource } from '../spec/types.js'
 import { headerNames, looksLikeHeader, namesEveryColumn } from './csv-sniff.js'
-import { isRowError, openTable, type CsvRow, type JsonRow, type RowError } from './read-table.js'
+import { isRowError, openTable, unreadable, type CsvRow, type JsonRow, type RowError } from './read-table.js'
 import { isMissingText } from './value-text.js'
 
 export interface KeyedValue { key: Buffer | null, value: Buffer }
@@ -45,9 +45,13 @@ export async function readTableRecords (spec: DatasetSpec, source: string, o: Re
   if (table.kind === 'csv' && spec.format.type === 'json') throw new UsageError(`${source} holds CSV, but the spec's format is json: give a JSON-lines file, or run \`streamfit init\` on this file`)
   const limit = o.rows ?? Infinity
   const raw: Array<CsvRow | JsonRow | RowError> = []
-  for await (const row of table.rows as AsyncGenerator<CsvRow | JsonRow | RowError>) {
-    raw.push(row)
-    if (raw.length > limit) break // one more: the first may be a header
+  try {
+    for await (const row of table.rows as AsyncGenerator<CsvRow | JsonRow | RowError>) {
+      raw.push(row)
+      if (raw.length > limit) break // one more: the first may be a header
+    }
+  } catch (error) {
+    throw unreadable(source, error)
   }
   const skipped: RowError[] = []
   const bad = (row: RowError): void => {

@@ -3,7 +3,7 @@
 // field paths ("payer.country"), JSON null and absent fields are missing.
 import { isMissingText } from '../data/value-text.js'
 import { headerNames, looksLikeHeader } from '../data/csv-sniff.js'
-import { isRowError, openTable, type CsvRow, type JsonRow, type RowError } from '../data/read-table.js'
+import { isRowError, openTable, unreadable, type CsvRow, type JsonRow, type RowError } from '../data/read-table.js'
 import type { Cell, Sample, SampledColumn } from './infer.js'
 
 export const DEFAULT_SAMPLE_ROWS = 10_000
@@ -15,6 +15,14 @@ export interface SampleResult {
 }
 
 export async function sampleData (source: string, rows = DEFAULT_SAMPLE_ROWS): Promise<SampleResult> {
+  try {
+    return await sample(source, rows)
+  } catch (error) {
+    throw unreadable(source, error)
+  }
+}
+
+async function sample (source: string, rows: number): Promise<SampleResult> {
   const table = await openTable(source)
   const skipped: RowError[] = []
   if (table.kind === 'json') {

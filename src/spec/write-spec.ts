@@ -19,7 +19,9 @@ export interface WriteContext {
 
 export function specYaml (inference: Inference, { file, data, rows }: WriteContext): string {
   const { spec, columns, task } = inference
-  const doc = new Document(spec)
+  // Written as YAML 1.1 so that texts 1.1 reads as booleans (no, yes, on, y) come out quoted: the
+  // file then means the same to every YAML reader, not only to 1.2 ones such as ours.
+  const doc = new Document(spec, { version: '1.1' })
   const schema = relative(dirname(file), SCHEMA_FILE) || SCHEMA_FILE
   doc.commentBefore = [
     ` yaml-language-server: $schema=${schema}`,

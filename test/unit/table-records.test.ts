@@ -80,6 +80,12 @@ test('bad rows stop the read with their line, or with skipBad are skipped and re
   assert.equal(reasons, ['2: bad JSON: Unexpected tok', '3: expected a JSON object, '])
 })
 
+test('a corrupt gzip file: a one-line UsageError naming it', async () => {
+  const path = join(dir, 'broken.csv.gz')
+  writeFileSync(path, Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x67, 0x61, 0x72, 0x62, 0x61, 0x67, 0x65, 0x21]))
+  try { await readTableRecords(csvSpec(), path); assert.unreachable() } catch (e) { assert.ok(e instanceof UsageError && e.message.startsWith(`cannot read ${path}: `), (e as Error).message) }
+})
+
 test('a file of the other format is refused with the fix', async () => {
   try { await readTableRecords(csvSpec(), file('x.jsonl', '{"a":1}\n')); assert.unreachable() } catch (e) { assert.match((e as Error).message, /holds JSON lines, but the spec's format is csv/) }
 })
