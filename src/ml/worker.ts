@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
 import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
-import { buildModel, compile, type ModelSpec } from './model.js'
+import { buildModel, compile, modelTask, type ModelSpec, type ModelTask } from './model.js'
 import { StreamingScaler } from './scaler.js'
 import type { FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
@@ -21,6 +21,10 @@ if (init.seed !== undefined) Math.random = mulberry32(init.seed)
 let tf: TF
 let model: LayersModel | null = null
 let scaler: StreamingScaler | null = null
+// What the model's output means, read off its output layer; a regression model's labels are
+// standardised by `target` (learnt with the feature scaler), so one learning rate fits any unit.
+let task: { task: ModelTask, outputs: number } = { task: 'binary', outputs: 1 }
+let target: StreamingScaler | null = null
 let learnScaler = false
 let queue: Promise<void> = Promise.resolve()
 // An exponential moving average of the weights (Polyak averaging), updated after every step.
@@ -53,7 +57,7 @@ async function loadSnapshot (snapshot: ModelSnapshot, learn: boolean): Promise<n
     weightData,
     trainingConfig: snapshot.trainingConfig as never
   }))
-  if (!loaded.optimizer) compile(tf, loaded, 0.001)
+  if (!loaded.optimizer) compile(tf, loaded, 0.001, modelTask(loaded).task)
   const inputs = (loaded.inputs[0].shape as number[])[1]
   replaceModel(loaded, inputs, snapshot, learn)
   return loaded.countParams()
@@ -71,9 +75,9 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       const xs = prepare(request.xs, request.n, true)
       const x = tf.tensor2d(xs, [request.n, xs.length / request.n])
-      const y = tf.tensor2d(request.ys, [request.n, 1])
+      const y = labels(request.ys, request.n, true)
       try {
-        const [loss, accuracy] = await m.trainOnBatch(x, y) as number[]
+        const [loss, accuracy = NaN] = [await m.trainOnBatch(x, y)].flat() as number[]
         updateAverage(m)
         return { value: { loss, accuracy } satisfies StepResult }
       } finally {
@@ -85,7 +89,7 @@ async function handle (request: Request): Promise<Handled> {
       const { n, options } = request
       const xs = prepare(request.xs, n, true)
       const x = tf.tensor2d(xs, [n, xs.length / n])
-      const y = tf.tensor2d(request.ys, [n, 1])
+      const y = labels(request.ys, n, true)
       try {
         const history = await m.fit(x, y, {
           epochs: options.epochs ?? 1,
@@ -94,7 +98,7 @@ async function handle (request: Request): Promise<Handled> {
           verbose: 0
         })
         const h = history.history
-        return { value: { loss: h.loss as number[], accuracy: (h.acc ?? h.accuracy) as number[] } satisfies FitResult }
+        return { value: { loss: h.loss as number[], accuracy: (h.acc ?? h.accuracy ?? h.loss.map(() => NaN)) as number[] } satisfies FitResult }
       } finally {
         tf.dispose([x, y])
       }
@@ -106,6 +110,7 @@ async function handle (request: Request): Promise<Handled> {
       const scores = tf.tidy(() => m.predict(tf.tensor2d(xs, [request.n, xs.length / request.n]), { batchSize: Math.max(1, request.n) }) as Tensor)
       try {
         const out = await scores.data() as Float32Array
+        if (target !== null && target.rows > 0) untransformTarget(out)
         return { value: out, transfer: [out.buffer as ArrayBuffer] }
       } finally {
         scores.dispose()
@@ -122,6 +127,7 @@ async function handle (request: Request): Promise<Handled> {
       swapAverage(need())
       return { value: null }
     case 'freezeScaler':
+      target?.freeze()
       return { value: scaler?.freeze() ?? null }
     case 'setLearningRate': {
       const optimizer = need().optimizer as unknown as { learningRate: number }
@@ -132,6 +138,8 @@ async function handle (request: Request): Promise<Handled> {
       return { value: (need().optimizer as unknown as { learningRate: number }).learningRate }
     case 'paramCount':
       return { value: need().countParams() }
+    case 'shape':
+      return { value: { inputs: (need().inputs[0].shape as number[])[1], ...task } }
     case 'memory': {
       const { numTensors, numBytes } = tf.memory()
       return { value: { numTensors, numBytes } }
@@ -145,9 +153,28 @@ function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapsho
   model?.optimizer?.dispose()
   model?.dispose()
   model = next
+  task = modelTask(next)
   learnScaler = learn
   // A stored scaler is frozen; a new one learns from the training rows when asked to.
   scaler = snapshot?.scaler ? new StreamingScaler(inputs, snapshot.scaler) : learn ? new StreamingScaler(inputs) : null
+  target = task.task !== 'regression' ? null : snapshot?.target ? new StreamingScaler(1, snapshot.target) : learn ? new StreamingScaler(1) : null
+}
+
+/** The labels as the loss wants them: a column of 0/1 or numbers, or one-hot rows over the classes. */
+function labels (ys: Float32Array, n: number, training: boolean): Tensor {
+  if (task.task === 'multiclass') return tf.tidy(() => tf.oneHot(tf.tensor1d(ys.subarray(0, n), 'int32'), task.outputs))
+  if (task.task === 'regression' && target !== null) {
+    const scaled = ys.slice(0, n)
+    if (training && learnScaler) target.observe(scaled, n)
+    return tf.tensor2d(target.transform(scaled, n), [n, 1])
+  }
+  return tf.tensor2d(ys, [n, 1])
+}
+
+/** Standardised predictions back in the label's units. */
+function untransformTarget (out: Float32Array): void {
+  const { mean, std } = target!.state()
+  for (let i = 0; i < out.length; i++) out[i] = out[i] * std[0] + mean[0]
 }
 
 /** Starts averaging from the current weights (decay 0: stops). */
@@ -216,7 +243,8 @@ async function save (m: LayersModel, done: (snapshot: ModelSnapshot) => void): P
       trainingConfig: artifacts.trainingConfig as object | undefined,
       weightSpecs: (artifacts.weightSpecs ?? []) as ModelSnapshot['weightSpecs'],
       weights,
-      scaler: scaler && scaler.rows > 0 ? scaler.state() : undefined
+      scaler: scaler && scaler.rows > 0 ? scaler.state() : undefined,
+      ...(target !== null && target.rows > 0 ? { target: target.state() } : {})
     })
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
   }), { includeOptimizer: true })

@@ -1,0 +1,6 @@
+export * from './types.js'
+export { susySpec, SUSY_COLUMNS } from './susy.js'
+export { readSpec, specFor, withSpecTopics } from './load-spec.js'
+export { validateSpec, SpecError } from './validate.js'
+export { specSchema } from './schema.js'
+export { SpecLearner, sortValues, type LearnOptions } from './learn.js'

@@ -1,0 +1,20 @@
+// The model a dataset spec calls for: its inputs and its task's output, the MLP's settings from
+// the spec's model section, then the tutorial's.
+import { SUSY_MODEL, type ModelSpec } from '../ml/model.js'
+import { inputWidth, outputUnits, type MlpModel, type ResolvedSpec } from './types.js'
+
+/** The new model a spec calls for: its inputs and task, the MLP's settings from the spec, then from train's. */
+export function modelForSpec (spec: ResolvedSpec, o: { dropout?: number[], l2?: number } = {}): ModelSpec {
+  const m: Omit<MlpModel, 'type'> = spec.model.type === 'mlp' ? spec.model : {}
+  const hidden = m.hidden ?? SUSY_MODEL.hidden
+  return {
+    inputs: inputWidth(spec),
+    hidden,
+    dropout: o.dropout?.length === hidden.length ? o.dropout : m.dropout ?? hidden.map((_, i) => SUSY_MODEL.dropout[i] ?? 0),
+    learningRate: m.learningRate ?? SUSY_MODEL.learningRate,
+    ...(o.l2 !== undefined ? { l2: o.l2 } : m.l2 !== undefined ? { l2: m.l2 } : {}),
+    task: spec.task.type,
+    outputs: outputUnits(spec)
+  }
+}
+
