@@ -97,13 +97,13 @@ export async function prepareImport (path: string, options: Omit<ImportOptions, 
   }
 }
 
-/** Imports `path` as the newest version of `options.name`. */
+/** Imports `path` as the newest version of `options.name` (default: its spec's name, else "susy"). */
 export async function importModel (registry: ModelRegistry, path: string, options: ImportOptions = {}): Promise<VersionInfo> {
   return await saveImport(registry, await prepareImport(path, options), options.name)
 }
 
 /** Stores a prepared import: rows 0, epochs 0, info.importedFrom naming the model.json. */
-export async function saveImport (registry: ModelRegistry, prepared: PreparedImport, name?: string): Promise<VersionInfo> {
+export async function saveImport (registry: ModelRegistry, prepared: PreparedImport, name = prepared.snapshot.spec?.name): Promise<VersionInfo> {
   return await registry.save({ name, snapshot: prepared.snapshot, backend: IMPORTED_BACKEND, rows: 0, epochs: 0, info: prepared.info })
 }
 
@@ -114,7 +114,7 @@ export function checkShapes (file: string, inputs: Array<Array<number | null>>, 
     shapes.length === 1 && shapes[0].length === 2 && shapes[0][1] === target[1]
   if (fits(inputs, want.in) && fits(outputs, want.out)) return
   throw new UsageError(`${file}: the model takes ${shapesText(inputs)} and gives ${shapesText(outputs)}; ` +
-    `expected ${shapeText(want.in)} in (${expected.inputs} features) and ${shapeText(want.out)} out (${expected.outputs} output unit${expected.outputs === 1 ? '' : 's'})`)
+    `expected ${shapeText(want.in)} in (${expected.inputs} feature columns) and ${shapeText(want.out)} out (${expected.outputs} output unit${expected.outputs === 1 ? '' : 's'})`)
 }
 
 /** One line when streamfit would read the model's output as another task than the expected one. */

@@ -264,7 +264,7 @@ test('models import refuses in one line (exit 2), before Redis is asked: a Graph
   const base = susySpec({ topics: { train: 't', test: 's', predictions: 'p', dlq: 'd' } })
   const spec = join(work, 'three.json')
   writeFileSync(spec, JSON.stringify({ ...base, name: 'three', features: base.features.slice(0, 3) }))
-  await refused([join(work, 'keras', 'tfjs'), '--spec', spec], /^streamfit: \S+model\.json: the model takes \[null,18\] and gives \[null,1\]; expected \[null,3\] in \(3 features\) and \[null,1\] out \(1 output unit\)\n$/)
+  await refused([join(work, 'keras', 'tfjs'), '--spec', spec], /^streamfit: \S+model\.json: the model takes \[null,18\] and gives \[null,1\]; expected \[null,3\] in \(3 feature columns\) and \[null,1\] out \(1 output unit\)\n$/)
 })
 
 async function tfjsNode (): Promise<typeof import('@tensorflow/tfjs')> {

@@ -72,13 +72,13 @@ test('a LayersModel of the expected shape imports with its weights byte for byte
 test('wrong input width: one line naming both shapes', async () => {
   const dir = await writeModel(17, 1)
   const message = await usageError(() => prepareImport(dir))
-  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,17] and gives [null,1]; expected [null,18] in (18 features) and [null,1] out (1 output unit)`)
+  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,17] and gives [null,1]; expected [null,18] in (18 feature columns) and [null,1] out (1 output unit)`)
 })
 
 test('wrong output units: one line naming both shapes', async () => {
   const dir = await writeModel(18, 3)
   const message = await usageError(() => prepareImport(dir))
-  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,18] and gives [null,3]; expected [null,18] in (18 features) and [null,1] out (1 output unit)`)
+  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,18] and gives [null,3]; expected [null,18] in (18 feature columns) and [null,1] out (1 output unit)`)
 })
 
 test('the expected shape is an argument: a 17-feature, 3-unit model passes when that is expected', async () => {
@@ -112,7 +112,7 @@ test('a spec sets the expected shape and task, and is stored with the model', as
   assert.is(prepared.info.spec, 'given')
   assert.is(prepared.task, 'multiclass')
   assert.is((await prepareImport(await writeModel(5, 3, {}, 'softmax layer'), { spec })).activation, 'softmax')
-  assert.match(await usageError(async () => prepareImport(await writeModel(5, 2), { spec })), /gives \[null,2\]; expected \[null,5\] in \(5 features\) and \[null,3\] out \(3 output units\)/)
+  assert.match(await usageError(async () => prepareImport(await writeModel(5, 2), { spec })), /gives \[null,2\]; expected \[null,5\] in \(5 feature columns\) and \[null,3\] out \(3 output units\)/)
   // Without a spec: SUSY's layout, nothing stored.
   const susy = await prepareImport(await writeModel(18, 1))
   assert.is(susy.snapshot.spec, undefined)
