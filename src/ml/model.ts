@@ -29,8 +29,8 @@ export interface ModelSpec {
   /** Output units: the number of classes for multiclass; 1 otherwise (the default). */
   outputs?: number
   /**
-   * Categorical features learnt as embeddings: each reads one more input column (after the
-   * `inputs` ones) holding its category's index, 0 for a value outside the vocabulary.
+   * Categorical features learnt as embeddings: each reads `categories` more one-hot input columns
+   * (after the `inputs` ones), mapped to `dim` numbers by a learnt matrix.
    */
   embeddings?: Array<{ name: string, categories: number, dim: number }>
 }
@@ -62,16 +62,18 @@ export function buildModel (tf: TF, spec: ModelSpec = SUSY_MODEL): LayersModel {
   return model
 }
 
-/** Name prefix of the inputs that carry a category's index to its embedding. */
+/** Name prefix of the inputs that carry a category's one-hot columns to its embedding. */
 export const EMBEDDING_INPUT = 'category_'
 
 // The same MLP over the numeric inputs concatenated with each embedded category (the functional
-// API: an embedding needs an input of its own).
+// API: an embedding needs an input of its own). An embedding lookup is the one-hot row times a
+// matrix: written as a bias-free Dense layer it trains on every backend (tfjs' Embedding layer
+// needs a kernel the WASM backend lacks).
 function buildEmbeddingModel (tf: TF, spec: ModelSpec, embeddings: NonNullable<ModelSpec['embeddings']>): LayersModel {
   const task = spec.task ?? 'binary'
   const dense = spec.inputs > 0 ? [tf.input({ shape: [spec.inputs], name: 'features' })] : []
-  const indexes = embeddings.map(e => tf.input({ shape: [1], name: `${EMBEDDING_INPUT}${e.name.replace(/[^A-Za-z0-9_]/g, '_')}` }))
-  const embedded = embeddings.map((e, i) => tf.layers.flatten().apply(tf.layers.embedding({ inputDim: e.categories, outputDim: e.dim }).apply(indexes[i]!)) as SymbolicTensor)
+  const indexes = embeddings.map(e => tf.input({ shape: [e.categories], name: `${EMBEDDING_INPUT}${e.name.replace(/[^A-Za-z0-9_]/g, '_')}` }))
+  const embedded = embeddings.map((e, i) => tf.layers.dense({ units: e.dim, useBias: false }).apply(indexes[i]!) as SymbolicTensor)
   const joined = [...dense, ...embedded]
   let h = (joined.length === 1 ? joined[0]! : tf.layers.concatenate().apply(joined)) as SymbolicTensor
   spec.hidden.forEach((units, i) => {

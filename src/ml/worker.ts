@@ -25,8 +25,10 @@ let scaler: StreamingScaler | null = null
 // standardised by `target` (learnt with the feature scaler), so one learning rate fits any unit.
 let task: { task: ModelTask, outputs: number } = { task: 'binary', outputs: 1 }
 let target: StreamingScaler | null = null
-// Input columns per row: `dense` numbers for the first input, then one index per embedded category.
-let columns = { dense: 0, embedded: 0 }
+// Columns of each model input, in row order: the numbers, then each embedded category's one-hot
+// block; `scaled` of them (the first input's, unless every input is a category) are standardised.
+let widths: number[] = []
+let scaled = 0
 let learnScaler = false
 let queue: Promise<void> = Promise.resolve()
 // An exponential moving average of the weights (Polyak averaging), updated after every step.
@@ -140,7 +142,7 @@ async function handle (request: Request): Promise<Handled> {
     case 'paramCount':
       return { value: need().countParams() }
     case 'shape':
-      return { value: { inputs: columns.dense + columns.embedded, ...task } }
+      return { value: { inputs: widths.reduce((a, b) => a + b, 0), ...task } }
     case 'memory': {
       const { numTensors, numBytes } = tf.memory()
       return { value: { numTensors, numBytes } }
@@ -155,33 +157,27 @@ function replaceModel (next: LayersModel, snapshot: ModelSnapshot | undefined, l
   model?.dispose()
   model = next
   task = modelTask(next)
-  const embedded = next.inputs.filter(i => i.name.startsWith(EMBEDDING_INPUT)).length
-  columns = { dense: next.inputs.length > embedded ? (next.inputs[0].shape as number[])[1]! : 0, embedded }
+  widths = next.inputs.map(i => (i.shape as number[])[1]!)
+  scaled = next.inputs[0]!.name.startsWith(EMBEDDING_INPUT) ? 0 : widths[0]!
   learnScaler = learn
   // A stored scaler is frozen; a new one learns from the training rows when asked to.
-  const stride = columns.dense + columns.embedded
-  scaler = snapshot?.scaler ? new StreamingScaler(columns.dense, snapshot.scaler, stride) : learn && columns.dense > 0 ? new StreamingScaler(columns.dense, undefined, stride) : null
+  const stride = widths.reduce((a, b) => a + b, 0)
+  scaler = snapshot?.scaler ? new StreamingScaler(scaled, snapshot.scaler, stride) : learn && scaled > 0 ? new StreamingScaler(scaled, undefined, stride) : null
   target = task.task !== 'regression' ? null : snapshot?.target ? new StreamingScaler(1, snapshot.target) : learn ? new StreamingScaler(1) : null
 }
 
-/** The model's input tensors: the rows as they are, or split into the numbers and each category's index. */
+/** The model's input tensors: the rows as they are, or cut into each input's block of columns. */
 function inputs (xs: Float32Array, n: number): Tensor | Tensor[] {
-  const { dense, embedded } = columns
-  if (embedded === 0) return tf.tensor2d(xs, [n, xs.length / n])
-  const width = dense + embedded
+  if (widths.length <= 1) return tf.tensor2d(xs, [n, xs.length / n])
+  const width = widths.reduce((a, b) => a + b, 0)
   if (xs.length !== n * width) throw new Error(`bad batch: ${xs.length} values for ${n} rows of ${width}`)
-  const out: Tensor[] = []
-  if (dense > 0) {
-    const numbers = new Float32Array(n * dense)
-    for (let r = 0; r < n; r++) numbers.set(xs.subarray(r * width, r * width + dense), r * dense)
-    out.push(tf.tensor2d(numbers, [n, dense]))
-  }
-  for (let j = 0; j < embedded; j++) {
-    const index = new Float32Array(n)
-    for (let r = 0; r < n; r++) index[r] = xs[r * width + dense + j]!
-    out.push(tf.tensor2d(index, [n, 1]))
-  }
-  return out
+  let at = 0
+  return widths.map(w => {
+    const block = new Float32Array(n * w)
+    for (let r = 0; r < n; r++) block.set(xs.subarray(r * width + at, r * width + at + w), r * w)
+    at += w
+    return tf.tensor2d(block, [n, w])
+  })
 }
 
 /** The labels as the loss wants them: a column of 0/1 or numbers, or one-hot rows over the classes. */
