@@ -179,6 +179,7 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     totals.aborted = writer.aborted
   }
 
+  decoderFor(current()) // a spec that cannot decode fails here, in one line, before any Kafka work
   await runTransactional<ScoredBatch>({
     kafka: o.kafka,
     groupId: o.groupId,

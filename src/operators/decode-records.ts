@@ -11,11 +11,16 @@ export interface DecodeRecordsOptions {
   deadLetter?: DeadLetterSink
   /** When false, a record without a label decodes with `label: null` (for scoring). */
   requireLabel?: boolean
+  /**
+   * Whether examples carry the decoded id (default true). False leaves `id` undefined, so a
+   * spec without an id writes predictions without one (and binary ones take the fast path).
+   */
+  ids?: boolean
 }
 
 export type DecodeRecordsOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
-const DEFAULTS = { requireLabel: true }
+const DEFAULTS = { requireLabel: true, ids: true }
 // As decodeCsv: features go into shared slabs that start small and double up to MAX_SLAB_ROWS.
 const FIRST_SLAB_ROWS = 32
 const MAX_SLAB_ROWS = 1024
@@ -33,7 +38,7 @@ const MAX_SLAB_ROWS = 1024
  * // decode.stats -> { decoded: 9998, deadLettered: 2, byReason: { 'bad-json': 1, 'unknown-category': 1, ... } }
  */
 export function decodeRecords (decoder: RecordDecoder, options: DecodeRecordsOptions = {}): DecodeRecordsOperator {
-  const { deadLetter, requireLabel } = { ...DEFAULTS, ...options }
+  const { deadLetter, requireLabel, ids } = { ...DEFAULTS, ...options }
   const width = decoder.width
   if (!Number.isInteger(width) || width < 1) throw new RangeError(`decodeRecords: the decoder's width must be a positive integer, got ${width}`)
   const stats: DecodeStats = {
@@ -83,7 +88,7 @@ export function decodeRecords (decoder: RecordDecoder, options: DecodeRecordsOpt
           if ('reason' in result) return reject(record, result.reason, result.detail) // the row is reused
           const label = result.label
           if (label === null && requireLabel) return reject(record, decoder.missingLabel.reason, decoder.missingLabel.detail)
-          const example: Example = { features: slab.subarray(offset, offset + width), label, id: result.id, record }
+          const example: Example = { features: slab.subarray(offset, offset + width), label, id: ids ? result.id : undefined, record }
           row++
           stats.decoded++
           subscriber.next(example)

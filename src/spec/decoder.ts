@@ -7,7 +7,8 @@ import { decodeCsv, type DecodeStats, type Example } from '../operators/decode-c
 import { decodeRecords } from '../operators/decode-records.js'
 import type { ConsumedRecord } from '../record.js'
 import type { DeadLetterSink } from '../sinks/dead-letter.js'
-import type { ResolvedSpec } from './types.js'
+import { UsageError } from '../errors.js'
+import { imputesMean, type ResolvedSpec } from './types.js'
 
 export type SpecDecodeOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
@@ -18,10 +19,15 @@ export interface SpecDecodeOptions {
   requireLabel?: boolean
 }
 
-/** Decodes records laid out as `spec` says into examples (features, label, id). */
+/**
+ * Decodes records laid out as `spec` says into examples (features, label, id). Throws a
+ * UsageError at once when the spec cannot decode yet (a mean to impute not learnt).
+ */
 export function specDecoder (spec: ResolvedSpec, options: SpecDecodeOptions = {}): SpecDecodeOperator {
+  const unlearnt = spec.features.find(imputesMean)
+  if (unlearnt !== undefined) throw new UsageError(`feature ${unlearnt.name} of spec ${spec.name} imputes the train mean, which only a trained model knows: score or learn with a model trained on the spec (streamfit train --spec), or give impute a number`)
   if (isSusyLayout(spec)) return decodeCsv({ ...options, features: spec.features.length })
-  return decodeRecords(compileDecoder(spec), options)
+  return decodeRecords(compileDecoder(spec), { ...options, ids: spec.id !== undefined })
 }
 
 /** Whether the byte-level SUSY decoder reads `spec`'s records exactly as the generic one would. */

@@ -74,6 +74,7 @@ for (const [tag, c] of Object.entries(CASES)) {
       assert.is(source.topic, t.test.name)
       count(`${source.partition}:${source.offset}`)
       assertShape(c.task, p, parsed.task.type === 'multiclass' ? parsed.task.classes ?? [] : [])
+      assert.is('id' in p, parsed.id !== undefined, 'an id only when the spec names one')
     }
     for (const line of deadLetters) {
       const h = Object.fromEntries(line.slice(line.lastIndexOf(' headers=') + 9).split(',').map(kv => kv.split('=')))
