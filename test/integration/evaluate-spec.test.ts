@@ -95,6 +95,11 @@ test('multiclass CSV: accuracy, macro-F1, log-loss and the confusion matrix with
   assert.is(matrix.join('\n'), formatConfusion(kinds, m.confusion))
   assert.match(matrix[0]!, /true \\ predicted\s+east\s+north\s+west$/)
   assert.match(text.stderr, /note: left out 1 record of topic .* that do not decode/)
+  // models list and prune name the spec's models with --spec.
+  const listed = (await runCli(['models', 'list', '--spec', spec, '--json'], env)).stdout.trim().split('\n').map(l => JSON.parse(l) as { ref: string, latest: boolean })
+  assert.equal(listed.map(v => [v.ref, v.latest]), [[`${name}@1`, true]])
+  assert.match((await runCli(['models', '--spec', spec], env)).stdout, new RegExp(`^${name}@1\\*`, 'm'))
+  assert.is((await runCli(['models', 'prune', '--spec', spec, '--keep', '1'], env)).stdout, 'nothing to delete\n')
 })
 
 test('regression JSON lines with a categorical feature: RMSE, MAE, R², from the test topic and from --data', async () => {
