@@ -98,7 +98,8 @@ export class CsvSplitter {
 
   /** Field `i` as text: a quoted field unescaped, an unquoted one trimmed of spaces and tabs. */
   text (bytes: Uint8Array, i: number): string {
-    const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', this.starts[i], this.ends[i])
+    const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    const raw = buffer.toString('utf8', this.starts[i], this.ends[i])
     if ((this.flags[i] & QUOTED) === 0) return raw.trim()
     return (this.flags[i] & ESCAPED) === 0 ? raw : raw.replace(this.unescape, this.quoteText)
   }

@@ -112,7 +112,7 @@ export interface FeaturePlan {
   name: string
   /** Its first encoded column (within the record's row). */
   column: number
-  /** Encoded columns: 1, or the vocabulary's size. */
+  /** Encoded columns: 1, or the vocabulary's size (one-hot). */
   width: number
   /** Category text -> its column offset (categorical only). */
   vocabulary: Map<string, number>
@@ -132,22 +132,31 @@ export interface CompileOptions {
 }
 
 export function planFeatures (features: ResolvedFeature[], options: CompileOptions): FeaturePlan[] {
+  // The model's first input takes the numbers (numeric, boolean, one-hot, in spec order), then
+  // each embedded category has an input of its own: its one-hot columns come after the numbers.
   let column = 0
+  let embeddedColumn = features.reduce((n, f) => n + (isEmbedded(f) ? 0 : f.type === 'categorical' ? f.vocabulary.length : 1), 0)
   return features.map(f => {
+    const embedded = isEmbedded(f)
     const width = f.type === 'categorical' ? f.vocabulary.length : 1
     const plan: FeaturePlan = {
       kind: f.type === 'numeric' ? NUMERIC : f.type === 'boolean' ? BOOLEAN : CATEGORICAL,
       name: f.name,
-      column,
+      column: embedded ? embeddedColumn : column,
       width,
       vocabulary: new Map(f.type === 'categorical' ? f.vocabulary.map((v, i) => [v, i]) : []),
       other: f.type === 'categorical' && f.onUnknown === 'other',
       imputes: f.onMissing === 'impute',
       impute: f.onMissing === 'impute' ? imputeValue(f, options) : 0
     }
-    column += width
+    if (embedded) embeddedColumn += width
+    else column += width
     return plan
   })
+}
+
+function isEmbedded (f: ResolvedFeature): boolean {
+  return f.type === 'categorical' && f.encoding === 'embedding'
 }
 
 function imputeValue (f: ResolvedFeature, options: CompileOptions): number {
@@ -163,7 +172,8 @@ function imputeValue (f: ResolvedFeature, options: CompileOptions): number {
 
 /** Encoded column names: a numeric or boolean feature's name, "name=value" per category. */
 export function columnNames (features: ResolvedFeature[]): string[] {
-  return features.flatMap(f => f.type === 'categorical' ? f.vocabulary.map(v => `${f.name}=${v}`) : [f.name])
+  const names = (f: ResolvedFeature): string[] => f.type === 'categorical' ? f.vocabulary.map(v => `${f.name}=${v}`) : [f.name]
+  return [...features.filter(f => !isEmbedded(f)).flatMap(names), ...features.filter(isEmbedded).flatMap(names)]
 }
 
 /** Writes a missing value's impute into out, or returns why the record fails. */

@@ -54,8 +54,9 @@ const LONG_INTEGER = /([:[,]\s*)(-?\d{16,})(?=\s*[,}\]])/g
 /**
  * The value at `path` with long integer literals read as their digits: for an id such as
  * 12345678901234567890, which JSON.parse turns into 12345678901234567000. Slow; only called
- * when a parsed id is an integer beyond 2^53. (A string that happens to contain ":1234…," is
- * rewritten too, which can only make its digits a string of themselves; the id is read, not the string.)
+ * when a parsed id is an integer beyond 2^53. Text inside a string that looks like such a
+ * member (":1234…,") is rewritten too; that breaks the text's JSON at worst, and then the
+ * caller keeps JSON.parse's number.
  */
 export function exactDigits (text: string, read: PathReader): string | null {
   let parsed: unknown

@@ -33,7 +33,7 @@ const FALSE_BYTES = Buffer.from('false')
 const NULL_BYTES = Buffer.from('null')
 
 function isSpace (c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+  return c <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) // one comparison for the usual non-space
 }
 
 export class FlatJsonScanner {
@@ -82,9 +82,11 @@ export class FlatJsonScanner {
         if (i < 0) return false
         wanted = this.find(bytes, keyStart, i, expected)
       }
-      i = skip(bytes, i + 1, end)
+      i++ // past the closing quote; the usual case, ":" with no space around it, skips no calls
+      if (i < end && bytes[i] !== COLON) i = skip(bytes, i, end)
       if (i === end || bytes[i] !== COLON) return false
-      i = skip(bytes, i + 1, end)
+      i++
+      if (i < end && isSpace(bytes[i])) i = skip(bytes, i, end)
       if (i === end) return false
       let start = i
       let stop = i
@@ -121,11 +123,12 @@ export class FlatJsonScanner {
         this.ends[wanted] = stop
         expected = wanted + 1
       }
-      i = skip(bytes, i, end)
+      if (i < end && isSpace(bytes[i])) i = skip(bytes, i, end)
       if (i === end) return false
       if (bytes[i] === CLOSE) return skip(bytes, i + 1, end) === end
       if (bytes[i] !== COMMA) return false
-      i = skip(bytes, i + 1, end)
+      i++
+      if (i < end && isSpace(bytes[i])) i = skip(bytes, i, end)
     }
   }
 
@@ -187,15 +190,22 @@ function isDigit (bytes: Uint8Array, i: number): boolean {
 
 // What JSON asks of a number beyond what parseNumberToComma checked (a digit first, blanks
 // around): no leading zero before another digit, a digit after the decimal point.
+// Called only on a number parseNumberToComma accepted, which ends at a comma before `end`:
+// every index read here is inside the bytes.
 function strictJson (bytes: Uint8Array, i: number): boolean {
   if (bytes[i] === MINUS) i++
-  if (bytes[i] === ZERO) {
-    i++
-    if (isDigit(bytes, i)) return false
-  } else {
-    while (isDigit(bytes, i)) i++
+  let c = bytes[i]
+  if (c === ZERO) {
+    c = bytes[i + 1]
+    return !(c >= ZERO && c <= NINE) && (c !== DOT || digitAt(bytes, i + 2))
   }
-  return bytes[i] !== DOT || isDigit(bytes, i + 1)
+  while (c >= ZERO && c <= NINE) c = bytes[++i]
+  return c !== DOT || digitAt(bytes, i + 1)
+}
+
+function digitAt (bytes: Uint8Array, i: number): boolean {
+  const c = bytes[i]
+  return c >= ZERO && c <= NINE
 }
 
 function literal (bytes: Uint8Array, i: number, end: number, word: Uint8Array): boolean {

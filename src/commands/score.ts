@@ -15,6 +15,7 @@ import { perSecond, timing } from './figures.js'
 import { runScore, scoreDefaults, scoreTopology, type ScoreInput, type ScoreResult } from '../../topologies/score.js'
 import { backendFlag, groupFlag, registerApp, sessionTimeoutFlag, specFlag, streamTimeoutFlag } from './flags.js'
 import type { DatasetSpec } from '../spec/types.js'
+import { layoutMismatch } from '../spec/compatible.js'
 
 interface ScoreFlags {
   group: string
@@ -112,6 +113,14 @@ export function register (program: Command): void {
       })
       model = await HotSwapPredictor.start({ registry, model: modelRef, backend, computeThreads, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
       computesOn = model.backend
+      // A spec given on the command line must describe what the model reads (it decodes with its own).
+      const trainedOn = model.current().spec
+      const mismatch = flags.spec !== undefined && settings.spec !== undefined && trainedOn !== undefined ? layoutMismatch(settings.spec, trainedOn) : null
+      if (mismatch !== null) {
+        await model.close()
+        await registry.close()
+        throw new UsageError(`--spec ${flags.spec} does not describe what ${model.version} was trained on: ${mismatch}; score with a model trained on this spec (streamfit train --spec)`)
+      }
       logger.info({ model: model.version, backend: model.backend, following: model.following, group: settings.groupId, transactionalId }, `scoring ${settings.topic} with ${model.version} on ${model.backend}`)
       try {
         return await runScore({ ...settings, kafka: config.kafka, predictor: model.current, signal, logger })

@@ -200,7 +200,7 @@ function trainSummary (result: TrainResult, model: string, parent: string | null
     bestEpoch: result.bestEpoch,
     stoppedEarly: result.stoppedEarly,
     loss: round4(kept.loss),
-    accuracy: round4(kept.accuracy),
+    ...(Number.isNaN(kept.accuracy) ? {} : { accuracy: round4(kept.accuracy) }),
     ...(val !== undefined ? { ...prefixedFigures('val', val, round4), validationRows: result.validationRows } : {}),
     parent,
     history: trainHistory(result),
@@ -219,7 +219,7 @@ function formatResult (result: TrainResult, model: string, parent: string | null
   const val = kept.validation
   return `saved ${model}${parent !== null ? ` (from ${parent})` : ''}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
     `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
-    `loss ${kept.loss.toFixed(4)}, accuracy ${kept.accuracy.toFixed(4)}` +
+    `loss ${kept.loss.toFixed(4)}${accuracyText(kept.accuracy, ', accuracy ')}` +
     `${val !== undefined ? `, validation (${result.validationRows} rows) ${validationFigures(val).map(f => `${f.label} ${f.value.toFixed(4)}`).join(', ')}` : ''}` +
     `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.backend}` +
     `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`
@@ -247,7 +247,7 @@ const quietProgress: Progress = {
 function lineProgress (epochs: number): Progress {
   return {
     ...quietProgress,
-    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)} - accuracy: ${p.accuracy.toFixed(4)}${validationText(p, ' - ')} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
+    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)}${accuracyText(p.accuracy, ' - accuracy: ')}${validationText(p, ' - ')} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
   }
 }
 
@@ -267,7 +267,7 @@ async function barProgress (epochs: number): Promise<Progress> {
         bar.start(total ?? p.step, 0, { loss: '-', accuracy: '-', rps: 0 })
       }
       if (total === undefined && bar !== null && bar.getTotal() < p.step) bar.setTotal(p.step)
-      bar?.update(p.step, { loss: p.loss.toFixed(4), accuracy: p.accuracy.toFixed(4), rps: Math.round(p.rowsPerSecond) })
+      bar?.update(p.step, { loss: p.loss.toFixed(4), accuracy: Number.isNaN(p.accuracy) ? '-' : p.accuracy.toFixed(4), rps: Math.round(p.rowsPerSecond) })
     },
     epoch (p) {
       bar?.setTotal(p.step)
@@ -278,6 +278,11 @@ async function barProgress (epochs: number): Promise<Progress> {
     },
     stop () { bar?.stop() }
   }
+}
+
+/** A classifier's training accuracy after `label`; nothing for regression, which has none (NaN). */
+function accuracyText (accuracy: number, label: string): string {
+  return Number.isNaN(accuracy) ? '' : `${label}${accuracy.toFixed(4)}`
 }
 
 /** Keras' val_ figures, as " - val_loss: … - val_accuracy: … - val_auc: …". */

@@ -3,7 +3,7 @@
 // output for regression). Differences from the tutorial, on purpose: the loss is plain binary
 // cross-entropy on the sigmoid's probability (the tutorial's `from_logits=True` on a sigmoid
 // output is a bug).
-import type { LayersModel } from '@tensorflow/tfjs'
+import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs'
 import type { TF } from './backend.js'
 
 export const SUSY_FEATURES = 18
@@ -28,6 +28,11 @@ export interface ModelSpec {
   name?: string
   /** Output units: the number of classes for multiclass; 1 otherwise (the default). */
   outputs?: number
+  /**
+   * Categorical features learnt as embeddings: each reads `categories` more one-hot input columns
+   * (after the `inputs` ones), mapped to `dim` numbers by a learnt matrix.
+   */
+  embeddings?: Array<{ name: string, categories: number, dim: number }>
 }
 
 const OUTPUT_ACTIVATION = { binary: 'sigmoid', multiclass: 'softmax', regression: 'linear' } as const
@@ -43,6 +48,7 @@ export const SUSY_MODEL: ModelSpec = {
 
 export function buildModel (tf: TF, spec: ModelSpec = SUSY_MODEL): LayersModel {
   if (spec.hidden.length !== spec.dropout.length) throw new Error('ModelSpec: hidden and dropout need the same length')
+  if (spec.embeddings !== undefined && spec.embeddings.length > 0) return buildEmbeddingModel(tf, spec, spec.embeddings)
   const model = tf.sequential({ name: spec.name ?? 'susy' })
   spec.hidden.forEach((units, i) => {
     model.add(tf.layers.dense({ units, activation: 'relu', ...regularizer(tf, spec), ...(i === 0 ? { inputShape: [spec.inputs] } : {}) }))
@@ -52,6 +58,30 @@ export function buildModel (tf: TF, spec: ModelSpec = SUSY_MODEL): LayersModel {
   const outputs = spec.outputs ?? 1
   if ((task === 'multiclass') !== (outputs > 1)) throw new Error(`ModelSpec: a ${task} model needs ${task === 'multiclass' ? 'more than one output' : 'one output'}, got ${outputs}`)
   model.add(tf.layers.dense({ units: outputs, activation: OUTPUT_ACTIVATION[task], ...regularizer(tf, spec) }))
+  compile(tf, model, spec.learningRate, task)
+  return model
+}
+
+/** Name prefix of the inputs that carry a category's one-hot columns to its embedding. */
+export const EMBEDDING_INPUT = 'category_'
+
+// The same MLP over the numeric inputs concatenated with each embedded category (the functional
+// API: an embedding needs an input of its own). An embedding lookup is the one-hot row times a
+// matrix: written as a bias-free Dense layer it trains on every backend (tfjs' Embedding layer
+// needs a kernel the WASM backend lacks).
+function buildEmbeddingModel (tf: TF, spec: ModelSpec, embeddings: NonNullable<ModelSpec['embeddings']>): LayersModel {
+  const task = spec.task ?? 'binary'
+  const dense = spec.inputs > 0 ? [tf.input({ shape: [spec.inputs], name: 'features' })] : []
+  const indexes = embeddings.map(e => tf.input({ shape: [e.categories], name: `${EMBEDDING_INPUT}${e.name.replace(/[^A-Za-z0-9_]/g, '_')}` }))
+  const embedded = embeddings.map((e, i) => tf.layers.dense({ units: e.dim, useBias: false }).apply(indexes[i]!) as SymbolicTensor)
+  const joined = [...dense, ...embedded]
+  let h = (joined.length === 1 ? joined[0]! : tf.layers.concatenate().apply(joined)) as SymbolicTensor
+  spec.hidden.forEach((units, i) => {
+    h = tf.layers.dense({ units, activation: 'relu', ...regularizer(tf, spec) }).apply(h) as SymbolicTensor
+    if (spec.dropout[i]! > 0) h = tf.layers.dropout({ rate: spec.dropout[i]! }).apply(h) as SymbolicTensor
+  })
+  const out = tf.layers.dense({ units: spec.outputs ?? 1, activation: OUTPUT_ACTIVATION[task], ...regularizer(tf, spec) }).apply(h) as SymbolicTensor
+  const model = tf.model({ inputs: [...dense, ...indexes], outputs: out, name: spec.name ?? 'susy' })
   compile(tf, model, spec.learningRate, task)
   return model
 }

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
 import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
-import { buildModel, compile, modelTask, type ModelSpec, type ModelTask } from './model.js'
+import { buildModel, compile, EMBEDDING_INPUT, modelTask, type ModelSpec, type ModelTask } from './model.js'
 import { StreamingScaler } from './scaler.js'
 import type { FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
@@ -25,6 +25,10 @@ let scaler: StreamingScaler | null = null
 // standardised by `target` (learnt with the feature scaler), so one learning rate fits any unit.
 let task: { task: ModelTask, outputs: number } = { task: 'binary', outputs: 1 }
 let target: StreamingScaler | null = null
+// Columns of each model input, in row order: the numbers, then each embedded category's one-hot
+// block; `scaled` of them (the first input's, unless every input is a category) are standardised.
+let widths: number[] = []
+let scaled = 0
 let learnScaler = false
 let queue: Promise<void> = Promise.resolve()
 // An exponential moving average of the weights (Polyak averaging), updated after every step.
@@ -58,15 +62,14 @@ async function loadSnapshot (snapshot: ModelSnapshot, learn: boolean): Promise<n
     trainingConfig: snapshot.trainingConfig as never
   }))
   if (!loaded.optimizer) compile(tf, loaded, 0.001, modelTask(loaded).task)
-  const inputs = (loaded.inputs[0].shape as number[])[1]
-  replaceModel(loaded, inputs, snapshot, learn)
+  replaceModel(loaded, snapshot, learn)
   return loaded.countParams()
 }
 
 async function handle (request: Request): Promise<Handled> {
   switch (request.op) {
     case 'create': {
-      replaceModel(buildModel(tf, request.spec), request.spec.inputs, undefined, request.learnScaler)
+      replaceModel(buildModel(tf, request.spec), undefined, request.learnScaler)
       return { value: model!.countParams() }
     }
     case 'load':
@@ -74,7 +77,7 @@ async function handle (request: Request): Promise<Handled> {
     case 'trainBatch': {
       const m = need()
       const xs = prepare(request.xs, request.n, true)
-      const x = tf.tensor2d(xs, [request.n, xs.length / request.n])
+      const x = inputs(xs, request.n)
       const y = labels(request.ys, request.n, true)
       try {
         const [loss, accuracy = NaN] = [await m.trainOnBatch(x, y)].flat() as number[]
@@ -88,7 +91,7 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       const { n, options } = request
       const xs = prepare(request.xs, n, true)
-      const x = tf.tensor2d(xs, [n, xs.length / n])
+      const x = inputs(xs, n)
       const y = labels(request.ys, n, true)
       try {
         const history = await m.fit(x, y, {
@@ -107,7 +110,7 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       const xs = prepare(request.xs, request.n, false)
       // An explicit batchSize: tfjs' default splits into 32-row batches, which halves the native backend's speed.
-      const scores = tf.tidy(() => m.predict(tf.tensor2d(xs, [request.n, xs.length / request.n]), { batchSize: Math.max(1, request.n) }) as Tensor)
+      const scores = tf.tidy(() => m.predict(inputs(xs, request.n), { batchSize: Math.max(1, request.n) }) as Tensor)
       try {
         const out = await scores.data() as Float32Array
         if (target !== null && target.rows > 0) untransformTarget(out)
@@ -139,7 +142,7 @@ async function handle (request: Request): Promise<Handled> {
     case 'paramCount':
       return { value: need().countParams() }
     case 'shape':
-      return { value: { inputs: (need().inputs[0].shape as number[])[1], ...task } }
+      return { value: { inputs: widths.reduce((a, b) => a + b, 0), ...task } }
     case 'memory': {
       const { numTensors, numBytes } = tf.memory()
       return { value: { numTensors, numBytes } }
@@ -147,17 +150,34 @@ async function handle (request: Request): Promise<Handled> {
   }
 }
 
-function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapshot | undefined, learn: boolean): void {
+function replaceModel (next: LayersModel, snapshot: ModelSnapshot | undefined, learn: boolean): void {
   stopAverage()
   // LayersModel.dispose() leaves a loaded model's optimizer (and its Adam moments) behind.
   model?.optimizer?.dispose()
   model?.dispose()
   model = next
   task = modelTask(next)
+  widths = next.inputs.map(i => (i.shape as number[])[1]!)
+  scaled = next.inputs[0]!.name.startsWith(EMBEDDING_INPUT) ? 0 : widths[0]!
   learnScaler = learn
   // A stored scaler is frozen; a new one learns from the training rows when asked to.
-  scaler = snapshot?.scaler ? new StreamingScaler(inputs, snapshot.scaler) : learn ? new StreamingScaler(inputs) : null
+  const stride = widths.reduce((a, b) => a + b, 0)
+  scaler = snapshot?.scaler ? new StreamingScaler(scaled, snapshot.scaler, stride) : learn && scaled > 0 ? new StreamingScaler(scaled, undefined, stride) : null
   target = task.task !== 'regression' ? null : snapshot?.target ? new StreamingScaler(1, snapshot.target) : learn ? new StreamingScaler(1) : null
+}
+
+/** The model's input tensors: the rows as they are, or cut into each input's block of columns. */
+function inputs (xs: Float32Array, n: number): Tensor | Tensor[] {
+  if (widths.length <= 1) return tf.tensor2d(xs, [n, xs.length / n])
+  const width = widths.reduce((a, b) => a + b, 0)
+  if (xs.length !== n * width) throw new Error(`bad batch: ${xs.length} values for ${n} rows of ${width}`)
+  let at = 0
+  return widths.map(w => {
+    const block = new Float32Array(n * w)
+    for (let r = 0; r < n; r++) block.set(xs.subarray(r * width + at, r * width + at + w), r * w)
+    at += w
+    return tf.tensor2d(block, [n, w])
+  })
 }
 
 /** The labels as the loss wants them: a column of 0/1 or numbers, or one-hot rows over the classes. */

@@ -2,7 +2,8 @@
 // `tf.loadLayersModel('file://DIR/model.json')` and the `tensorflowjs` converter
 // (`--input_format tfjs_layers_model --output_format keras`) read back. The feature scaler, which
 // streamfit applies before the model, goes in model.json's userDefinedMetadata (tfjs keeps it,
-// other readers ignore it; `models import` restores it), since a LayersModel has no place for it.
+// other readers ignore it; `models import` restores it), since a LayersModel has no place for it;
+// so do a regression model's label standardisation (target) and the dataset spec it reads.
 import { createRequire } from 'node:module'
 import type { ModelSnapshot } from '../ml/protocol.js'
 import { tensorBytes, writeLayersModel, type WeightSpec } from './layers-model-files.js'
@@ -30,7 +31,7 @@ const VERSION = (createRequire(import.meta.url)('../../../package.json') as { ve
 export async function exportModel (registry: ModelRegistry, ref: string, dir: string, { includeOptimizer = false }: ExportOptions = {}): Promise<ExportResult> {
   const stored = await registry.load(ref)
   const { weightSpecs, weights } = includeOptimizer ? stored.snapshot : modelWeightsOnly(stored.snapshot)
-  const { scaler } = stored.snapshot
+  const { scaler, target, spec } = stored.snapshot
   const path = writeLayersModel(dir, {
     generatedBy: `streamfit v${VERSION}`,
     convertedBy: null,
@@ -38,7 +39,7 @@ export async function exportModel (registry: ModelRegistry, ref: string, dir: st
     ...(stored.snapshot.trainingConfig ? { trainingConfig: stored.snapshot.trainingConfig } : {}),
     weightSpecs,
     weights,
-    userDefinedMetadata: { streamfit: { model: stored.ref, createdAt: stored.createdAt, rows: stored.rows, epochs: stored.epochs, ...(scaler ? { scaler } : {}) } }
+    userDefinedMetadata: { streamfit: { model: stored.ref, createdAt: stored.createdAt, rows: stored.rows, epochs: stored.epochs, ...(scaler ? { scaler } : {}), ...(target ? { target } : {}), ...(spec ? { spec } : {}) } }
   })
   return { ref: stored.ref, path, tensors: weightSpecs.length, bytes: weights.byteLength, scaler: scaler !== undefined }
 }

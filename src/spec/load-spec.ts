@@ -1,11 +1,11 @@
 // Reads a dataset spec file (YAML or JSON: YAML is a superset of JSON, so one parser reads both).
+// The parser and the validator (Ajv compiles the schema) load only when a file is read: a command
+// run without --spec does not pay for them.
 import { readFile } from 'node:fs/promises'
-import { parse } from 'yaml'
 import type { Config } from '../config.js'
 import { UsageError } from '../errors.js'
 import { susySpec } from './susy.js'
 import type { DatasetSpec } from './types.js'
-import { SpecError, validateSpec } from './validate.js'
 
 /** The spec in `file`, validated, defaults filled in. */
 export async function readSpec (file: string): Promise<DatasetSpec> {
@@ -15,6 +15,7 @@ export async function readSpec (file: string): Promise<DatasetSpec> {
   } catch (error) {
     throw new UsageError(`--spec ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the path of a spec file (streamfit init writes one)`)
   }
+  const [{ parse }, { SpecError, validateSpec }] = await Promise.all([import('yaml'), import('./validate.js')])
   let parsed: unknown
   try {
     parsed = parse(text, { prettyErrors: true })

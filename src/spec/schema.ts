@@ -81,7 +81,9 @@ export const specSchema = {
                 ...featureBase,
                 type: { const: 'categorical' },
                 vocabulary: { type: 'array', items: { type: 'string' }, minItems: 1, uniqueItems: true },
-                onUnknown: { enum: ['dead-letter', 'other'], default: 'dead-letter' }
+                onUnknown: { enum: ['dead-letter', 'other'], default: 'dead-letter' },
+                encoding: { enum: ['one-hot', 'embedding'], default: 'one-hot' },
+                embeddingDim: { type: 'integer', minimum: 1, maximum: 1024 }
               }
             }
           },

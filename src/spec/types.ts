@@ -71,6 +71,14 @@ export interface CategoricalFeature extends FeatureBase {
   vocabulary?: string[]
   /** What a value outside the vocabulary does: dead-letter, or count as "other" (an all-zero row). */
   onUnknown: 'dead-letter' | 'other'
+  /**
+   * one-hot (default): a column per category into the MLP. embedding: the category's one-hot
+   * columns go through a learnt linear map to `embeddingDim` numbers first (an embedding lookup,
+   * written as a matrix product so that every backend can train it); "other" maps to zeros.
+   */
+  encoding?: 'one-hot' | 'embedding'
+  /** Size of an embedding's vectors (default: about the square root of the categories, 2 to 32). */
+  embeddingDim?: number
 }
 
 /** true/false, 1/0, yes/no (any case), as 1 or 0. */

@@ -21,6 +21,7 @@ import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { ModelRunner } from '../../src/ml/runner.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
+import { susySpec } from '../../src/spec/susy.js'
 import { TEST_BACKENDS } from '../support/backends.js'
 import { runCli, startCli } from '../support/cli.js'
 import { javaReadCommitted } from '../support/java-referee.js'
@@ -154,6 +155,7 @@ test('the tutorial\'s Keras model, converted and imported, scores exactly once t
   assert.is(imported, 'susy@1')
   assert.equal(result.json.inputShape, [null, 18])
   assert.equal(result.json.outputShape, [null, 1])
+  assert.is(result.json.task, 'binary')
   assert.is(result.json.params, 68_481)
   const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix })
   try {
@@ -215,7 +217,14 @@ test('online continues the imported model like any other version', async () => {
   }
 })
 
-test('models export: tf.loadLayersModel(file://) reads both exports back, the converter turns streamfit\'s into Keras', async () => {
+test('models export: the converter turns a streamfit-trained export into Keras, tf.loadLayersModel(file://) reads exports back', async () => {
+  // The streamfit-trained model: the converter's Keras model on standardised rows gives streamfit's.
+  const fromKeras = keras.fromTfjs[nativeExport]
+  assert.ok(fromKeras !== undefined, 'the converter read the streamfit export')
+  const delta = maxDelta(fromKeras, nativeScores)
+  console.log(`  keras-import: streamfit model -> export -> tensorflowjs converter -> Keras: max |Δ| = ${delta.toExponential(2)}`)
+  assert.ok(delta <= TOLERANCE, `max |Δ| ${delta}`)
+
   const tf = await tfjsNode()
   const xs = features()
   // The imported Keras model, exported: tfjs-node's own file reader gives the Keras probabilities.
@@ -225,13 +234,7 @@ test('models export: tf.loadLayersModel(file://) reads both exports back, the co
   const scores = await (back.predict(tf.tensor2d(xs, [SCORE_ROWS, 18])) as import('@tensorflow/tfjs').Tensor).data()
   assert.ok(maxDelta(scores, keras.probabilities) <= TOLERANCE, 'the export of the import predicts as Keras')
 
-  // The streamfit-trained model: the converter's Keras model on standardised rows gives streamfit's.
-  const fromKeras = keras.fromTfjs[nativeExport]
-  assert.ok(fromKeras !== undefined, 'the converter read the streamfit export')
-  const delta = maxDelta(fromKeras, nativeScores)
-  console.log(`  keras-import: streamfit model -> export -> tensorflowjs converter -> Keras: max |Δ| = ${delta.toExponential(2)}`)
-  assert.ok(delta <= TOLERANCE, `max |Δ| ${delta}`)
-  // And tfjs reads it (scaler applied by hand from userDefinedMetadata), with the optimizer's state too.
+  // And tfjs reads the streamfit export (scaler applied by hand from userDefinedMetadata), with the optimizer's state too.
   const withOptimizer = await runCli(['models', 'export', 'native@latest', join(work, 'native-opt'), '--include-optimizer', '--json'], env)
   assert.ok((withOptimizer.json.tensors as number) > (JSON.parse(readFileSync(nativeExport, 'utf8')).weightsManifest[0].weights as unknown[]).length, 'Adam\'s moments included')
   for (const path of [nativeExport, withOptimizer.json.path as string]) {
@@ -245,15 +248,23 @@ test('models export: tf.loadLayersModel(file://) reads both exports back, the co
   }
 })
 
-test('models import: a GraphModel is refused in one line (exit 2), before Redis is asked', async () => {
+test('models import refuses in one line (exit 2), before Redis is asked: a GraphModel; the Keras model against a 3-feature --spec', async () => {
+  const refused = async (args: string[], message: RegExp): Promise<void> => {
+    const run = startCli('import', ['models', 'import', ...args], { ...env, REDIS_URL: 'redis://127.0.0.1:1' })
+    const exit = await run.exited
+    assert.is(exit.code, 2, exit.stderr)
+    assert.is(exit.stdout, '')
+    assert.match(exit.stderr, message)
+  }
   const dir = join(work, 'graph')
   mkdirSync(dir, { recursive: true })
   writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }))
-  const run = startCli('import', ['models', 'import', dir], { ...env, REDIS_URL: 'redis://127.0.0.1:1' })
-  const exit = await run.exited
-  assert.is(exit.code, 2, exit.stderr)
-  assert.is(exit.stdout, '')
-  assert.match(exit.stderr, /^streamfit: \S+model\.json is a TensorFlow\.js GraphModel \(an inference-only graph\), not a LayersModel: convert .*\n$/)
+  await refused([dir], /^streamfit: \S+model\.json is a TensorFlow\.js GraphModel \(an inference-only graph\), not a LayersModel: convert .*\n$/)
+  // A spec file as a user writes one (JSON here), with three of SUSY's columns.
+  const base = susySpec({ topics: { train: 't', test: 's', predictions: 'p', dlq: 'd' } })
+  const spec = join(work, 'three.json')
+  writeFileSync(spec, JSON.stringify({ ...base, name: 'three', features: base.features.slice(0, 3) }))
+  await refused([join(work, 'keras', 'tfjs'), '--spec', spec], /^streamfit: \S+model\.json: the model takes \[null,18\] and gives \[null,1\]; expected \[null,3\] in \(3 feature columns\) and \[null,1\] out \(1 output unit\)\n$/)
 })
 
 async function tfjsNode (): Promise<typeof import('@tensorflow/tfjs')> {

@@ -33,6 +33,6 @@ logging.disable(logging.WARNING)  # TF-DF's version note: its ops are never used
 import tensorflow as tf, tf_keras, tensorflowjs
 print(f"tensorflow {tf.__version__}, tf-keras {tf_keras.__version__}, tensorflowjs {tensorflowjs.__version__}")
 PY
-"$venv/bin/tensorflowjs_converter" --version >/dev/null
+TF_CPP_MIN_LOG_LEVEL=3 "$venv/bin/tensorflowjs_converter" --version >/dev/null
 echo "$want" > "$stamp"
 echo "keras venv ready: $venv ($((SECONDS - started)) s, $(du -sh "$venv" | cut -f1))"

@@ -12,16 +12,21 @@ import { UsageError } from '../../src/errors.js'
 import { loadBackend } from '../../src/ml/backend.js'
 import type { ModelSnapshot } from '../../src/ml/protocol.js'
 import { modelWeightsOnly } from '../../src/registry/export-model.js'
-import { prepareImport, readScalerFile, SUSY_SHAPE } from '../../src/registry/import-model.js'
+import { expectedFor, prepareImport, readScalerFile, SUSY_SHAPE } from '../../src/registry/import-model.js'
+import { susySpec } from '../../src/spec/susy.js'
+import type { ResolvedSpec } from '../../src/spec/types.js'
 import { WEIGHTS_BIN, writeLayersModel, type LayersModelFiles } from '../../src/registry/layers-model-files.js'
 
 const work = mkdtempSync(join(tmpdir(), 'streamfit-import-'))
 let fixtures = 0
 
 /** A tfjs MLP `inputs` → 8 → `outputs`, saved as model.json + one shard in a new directory. */
-async function writeModel (inputs: number, outputs: number, extra: Partial<LayersModelFiles> = {}): Promise<string> {
+async function writeModel (inputs: number, outputs: number, extra: Partial<LayersModelFiles> = {}, activation: 'sigmoid' | 'softmax' | 'linear' | 'softmax layer' = outputs === 1 ? 'sigmoid' : 'softmax'): Promise<string> {
   const { tf } = await loadBackend('cpu')
-  const model = tf.sequential({ layers: [tf.layers.dense({ units: 8, activation: 'relu', inputShape: [inputs] }), tf.layers.dense({ units: outputs, activation: outputs === 1 ? 'sigmoid' : 'softmax' })] })
+  const layers: Array<ReturnType<typeof tf.layers.dense> | ReturnType<typeof tf.layers.softmax>> = [tf.layers.dense({ units: 8, activation: 'relu', inputShape: [inputs] }), tf.layers.dense({ units: outputs, activation: activation === 'softmax layer' ? 'linear' : activation })]
+  // Keras' other spelling: Dense(n) then a Softmax layer.
+  if (activation === 'softmax layer') layers.push(tf.layers.softmax())
+  const model = tf.sequential({ layers })
   const dir = join(work, `model-${++fixtures}`)
   await model.save(tf.io.withSaveHandler(async artifacts => {
     writeLayersModel(dir, {
@@ -67,13 +72,13 @@ test('a LayersModel of the expected shape imports with its weights byte for byte
 test('wrong input width: one line naming both shapes', async () => {
   const dir = await writeModel(17, 1)
   const message = await usageError(() => prepareImport(dir))
-  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,17] and gives [null,1]; expected [null,18] in (18 features) and [null,1] out (1 output unit)`)
+  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,17] and gives [null,1]; expected [null,18] in (18 feature columns) and [null,1] out (1 output unit)`)
 })
 
 test('wrong output units: one line naming both shapes', async () => {
   const dir = await writeModel(18, 3)
   const message = await usageError(() => prepareImport(dir))
-  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,18] and gives [null,3]; expected [null,18] in (18 features) and [null,1] out (1 output unit)`)
+  assert.is(message, `${join(dir, 'model.json')}: the model takes [null,18] and gives [null,3]; expected [null,18] in (18 feature columns) and [null,1] out (1 output unit)`)
 })
 
 test('the expected shape is an argument: a 17-feature, 3-unit model passes when that is expected', async () => {
@@ -81,6 +86,49 @@ test('the expected shape is an argument: a 17-feature, 3-unit model passes when 
   const prepared = await prepareImport(dir, { expected: { inputs: 17, outputs: 3 } })
   assert.equal(prepared.outputShapes, [[null, 3]])
   assert.match(await usageError(() => prepareImport(dir, { expected: SUSY_SHAPE })), /takes \[null,17\] and gives \[null,3\]/)
+})
+
+/** SUSY's layout with `features` numeric columns and another task. */
+function specWith (features: number, task: ResolvedSpec['task']): ResolvedSpec {
+  const base = susySpec({ topics: { train: 't', test: 's', predictions: 'p', dlq: 'd' } })
+  return { ...base, name: 'other', features: base.features.slice(0, features), task }
+}
+
+test('binary needs one sigmoid unit: a linear one (logits, or a regression) is refused in one line', async () => {
+  const dir = await writeModel(18, 1, {}, 'linear')
+  assert.is(await usageError(() => prepareImport(dir)),
+    `${join(dir, 'model.json')}: the model ends in 1 linear unit, which streamfit reads as a regression value; the task is binary: it needs one sigmoid unit (a model trained on logits needs its sigmoid added)`)
+  // Three linear units (logits) would be read as class probabilities: refused too.
+  const logits = await writeModel(18, 3, {}, 'linear')
+  assert.is(await usageError(() => prepareImport(logits, { spec: specWith(18, { type: 'multiclass', classes: ['a', 'b', 'c'] }) })),
+    `${join(logits, 'model.json')}: the model ends in 3 linear units, which streamfit reads as class probabilities; the task is multiclass: it needs one softmax unit per class`)
+})
+
+test('a spec sets the expected shape and task, and is stored with the model', async () => {
+  const spec = specWith(5, { type: 'multiclass', classes: ['a', 'b', 'c'] })
+  assert.equal(expectedFor(spec), { inputs: 5, outputs: 3, task: 'multiclass' })
+  const prepared = await prepareImport(await writeModel(5, 3), { spec })
+  assert.equal(prepared.snapshot.spec, spec)
+  assert.is(prepared.info.spec, 'given')
+  assert.is(prepared.task, 'multiclass')
+  assert.is((await prepareImport(await writeModel(5, 3, {}, 'softmax layer'), { spec })).activation, 'softmax')
+  assert.match(await usageError(async () => prepareImport(await writeModel(5, 2), { spec })), /gives \[null,2\]; expected \[null,5\] in \(5 feature columns\) and \[null,3\] out \(3 output units\)/)
+  // Without a spec: SUSY's layout, nothing stored.
+  const susy = await prepareImport(await writeModel(18, 1))
+  assert.is(susy.snapshot.spec, undefined)
+  assert.is(susy.info.spec, 'none')
+})
+
+test('what export put in model.json comes back: a regression model\'s spec and label standardisation', async () => {
+  const spec = specWith(4, { type: 'regression' })
+  const target = { mean: [120], std: [30], rows: 900 }
+  const dir = await writeModel(4, 1, { userDefinedMetadata: { streamfit: { model: 'other@2', spec, target } } }, 'linear')
+  // The expected shape comes from that spec (4 features), not SUSY's.
+  const prepared = await prepareImport(dir)
+  assert.equal(prepared.snapshot.spec, spec)
+  assert.equal(prepared.snapshot.target, target)
+  assert.is(prepared.info.spec, 'from model.json')
+  assert.is(prepared.task, 'regression')
 })
 
 test('a missing weights file, or a short one, is named', async () => {
