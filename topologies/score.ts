@@ -19,6 +19,7 @@ import { UsageError } from '../src/errors.js'
 import type { Logger } from '../src/runtime/logger.js'
 import { metrics } from '../src/runtime/metrics.js'
 import { CollectingDeadLetterSink } from '../src/sinks/dead-letter.js'
+import { deadLetterReasons } from '../src/sinks/dead-letter-reasons.js'
 import { taskPredictionMessages } from '../src/codec/task-prediction.js'
 import { isSusyLayout, specDecoder, type SpecDecodeOperator } from '../src/spec/decoder.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -226,7 +227,11 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
       }
       metrics.recordsIn.inc({ ...labels, topic: o.topic }, committed.records)
       metrics.recordsOut.inc({ ...labels, topic: o.predictionsTopic }, committed.messages - deadLetters)
-      if (deadLetters > 0) metrics.deadLettered.inc({ ...labels, reason: 'decode' }, deadLetters)
+      if (deadLetters > 0) {
+        // The dead-letter topic is a sink too; dead letters go last in a batch's messages.
+        metrics.recordsOut.inc({ ...labels, topic: o.dlqTopic }, deadLetters)
+        for (const [reason, n] of deadLetterReasons(committed.batch.messages.slice(-deadLetters))) metrics.deadLettered.inc({ ...labels, reason }, n)
+      }
       // Batches that shared a transaction count it once, and share its time.
       if (o.guarantee === 'exactly-once') {
         if (writer.transactions > totals.transactions) metrics.transactions.inc({ ...labels, outcome: 'committed' }, writer.transactions - totals.transactions)

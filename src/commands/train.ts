@@ -15,6 +15,7 @@ import { parseModelRef } from '../registry/refs.js'
 import { runApp } from '../runtime/app.js'
 import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
+import { setTaskFigures } from '../runtime/task-gauges.js'
 import { backendFlag, registerApp, seedFlag, specFlag } from './flags.js'
 import { susySpec } from '../spec/susy.js'
 import { kerasFigures, prefixedFigures, validationFigures } from '../ml/validation-figures.js'
@@ -177,6 +178,7 @@ function trainMetrics (settings: TrainSettings, progress: Progress): Pick<TrainO
       progress.epoch(p)
       metrics.trainingLoss.set({ app: 'train' }, p.loss)
       metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)
+      if (p.validation !== undefined) setTaskFigures('train', p.validation)
     }
   }
 }

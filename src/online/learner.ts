@@ -6,6 +6,7 @@ import type { KafkaRecord } from '../record.js'
 import type { ArrayBatch } from '../operators/to-arrays.js'
 import type { Logger } from '../runtime/logger.js'
 import { metrics } from '../runtime/metrics.js'
+import { setTaskFigures } from '../runtime/task-gauges.js'
 import type { RecordBatch } from '../sources/group-batches.js'
 import { ConsumedOffsets } from './consumed.js'
 import { faultInjector } from './fault.js'
@@ -141,6 +142,7 @@ export class OnlineLearner {
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
       metrics.trainingAccuracy.set({ app: 'online' }, accuracyOf(this.run))
       metrics.prequentialLoss.set({ app: 'online' }, this.run.loss)
+      setTaskFigures('online', this.run.figures())
     }
     const trained = countByPartition([...examples])
     const read = countByPartition(fresh.map(record => ({ record })))
