@@ -15,6 +15,11 @@ export interface KafkaConfig {
   /** TLS on the broker connections (KAFKA_TLS=1, or a CA file in KAFKA_TLS_CA). */
   tls?: { ca?: string; rejectUnauthorized: boolean }
   sasl?: SaslConfig
+  /**
+   * Replicas of the topics streamfit creates (STREAMFIT_REPLICATION_FACTOR or --replication-factor);
+   * -1, the default, takes the cluster's default.replication.factor (Kafka Streams' replication.factor=-1).
+   */
+  replicationFactor?: number
 }
 
 export interface Config {
@@ -46,6 +51,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
     brokers: parseBrokers(overrides.brokers ?? env.KAFKA_BROKERS ?? DEFAULT_BROKERS),
     clientId: env.KAFKA_CLIENT_ID ?? 'streamfit'
   }
+  if (env.STREAMFIT_REPLICATION_FACTOR) kafka.replicationFactor = parseReplicationFactor('STREAMFIT_REPLICATION_FACTOR', env.STREAMFIT_REPLICATION_FACTOR)
   if (env.KAFKA_TLS === '1' || env.KAFKA_TLS_CA) {
     if (env.KAFKA_TLS_CA && !isReadableFile(env.KAFKA_TLS_CA)) {
       throw new UsageError(`KAFKA_TLS_CA=${env.KAFKA_TLS_CA}: no readable file there: give the path of the CA certificate (PEM) that signed the broker's certificate, or unset it`)
@@ -74,6 +80,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
       dlq: env.STREAMFIT_DLQ_TOPIC ?? 'susy-dlq'
     }
   }
+}
+
+/** -1 (the cluster's default) or a positive replica count. */
+export function parseReplicationFactor (name: string, text: string): number {
+  const n = parseNumber(name, text, { min: -1 })
+  if (n === 0) throw new UsageError(`${name} expects -1 (the cluster's default.replication.factor) or a replica count >= 1, got "${text}"`)
+  return n
 }
 
 /** Parses a CLI number with a message that names the flag. */

@@ -4,6 +4,7 @@ import type { Command } from 'commander'
 import { loadConfig } from '../config.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { groupLag, type PartitionLag } from '../kafka/group-offsets.js'
+import { replicationWarnings } from '../kafka/replication.js'
 
 export function register (program: Command): void {
   program
@@ -18,18 +19,19 @@ export function register (program: Command): void {
       await requireServices(config, { topics: flags.topic === undefined ? [] : [flags.topic] })
       const rows = await groupLag(config.kafka, flags.group, flags.topic === undefined ? undefined : [flags.topic])
       process.stdout.write(flags.json === true ? JSON.stringify(rows.map(toJson)) + '\n' : formatLag(flags.group, rows))
+      for (const warning of replicationWarnings(rows)) process.stderr.write(warning + '\n')
     })
 }
 
 function toJson (r: PartitionLag): Record<string, unknown> {
-  return { topic: r.topic, partition: r.partition, committed: r.committed === null ? null : Number(r.committed), end: Number(r.end), lag: Number(r.lag) }
+  return { topic: r.topic, partition: r.partition, committed: r.committed === null ? null : Number(r.committed), end: Number(r.end), lag: Number(r.lag), replicas: r.replicas, inSync: r.inSync, leader: r.leader }
 }
 
 /** A table like kafka-consumer-groups.sh --describe. */
 export function formatLag (group: string, rows: PartitionLag[]): string {
   if (rows.length === 0) return `group ${group} has no committed offsets\n`
-  const table = [['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG'],
-    ...rows.map(r => [group, r.topic, String(r.partition), r.committed === null ? '-' : String(r.committed), String(r.end), String(r.lag)])]
+  const table = [['GROUP', 'TOPIC', 'PARTITION', 'CURRENT-OFFSET', 'LOG-END-OFFSET', 'LAG', 'REPLICAS', 'IN-SYNC'],
+    ...rows.map(r => [group, r.topic, String(r.partition), r.committed === null ? '-' : String(r.committed), String(r.end), String(r.lag), String(r.replicas), r.inSync < r.replicas ? `${r.inSync} (under-replicated)` : String(r.inSync)])]
   const widths = table[0]!.map((_, i) => Math.max(...table.map(row => row[i]!.length)))
   return table.map(row => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n'
 }

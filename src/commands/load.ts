@@ -1,6 +1,6 @@
 // `streamfit load`: the tutorial's write_to_kafka. SUSY rows into susy-train / susy-test.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, parseNumber, parseReplicationFactor } from '../config.js'
 import { UsageError } from '../errors.js'
 import type { LoadOptions, LoadResult } from '../data/load-susy.js'
 import { timing } from './figures.js'
@@ -31,8 +31,10 @@ export function register (program: Command): void {
     .option('--json', 'end with one JSON line of counts and speed')
     .option('--batch-size <n>', 'records per produce request', '4096')
     .option('--compression <codec>', 'none, lz4, snappy or gzip', 'none')
-    .action(async (flags: LoadFlags) => {
+    .option('--replication-factor <n>', 'replicas of the topics it creates; -1 takes the cluster\'s default (env STREAMFIT_REPLICATION_FACTOR)')
+    .action(async (flags: LoadFlags & { replicationFactor?: string }) => {
       const config = loadConfig()
+      if (flags.replicationFactor !== undefined) config.kafka.replicationFactor = parseReplicationFactor('--replication-factor', flags.replicationFactor)
       const options = toOptions(flags)
       const { loadSusy } = await import('../data/load-susy.js')
       const progress = await progressReporter(flags.json === true)
