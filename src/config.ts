@@ -20,7 +20,14 @@ export interface KafkaConfig {
    * -1, the default, takes the cluster's default.replication.factor (Kafka Streams' replication.factor=-1).
    */
   replicationFactor?: number
+  /**
+   * How long the apps keep retrying while Kafka fails (a broker bounce, a coordinator or leader
+   * moving) before they exit 2 (STREAMFIT_BROKER_TIMEOUT_MS; default 300 s, Kafka Streams' task.timeout.ms).
+   */
+  brokerTimeoutMs?: number
 }
+
+export const DEFAULT_BROKER_TIMEOUT_MS = 300_000
 
 export interface Config {
   kafka: KafkaConfig
@@ -51,6 +58,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
     brokers: parseBrokers(overrides.brokers ?? env.KAFKA_BROKERS ?? DEFAULT_BROKERS),
     clientId: env.KAFKA_CLIENT_ID ?? 'streamfit'
   }
+  if (env.STREAMFIT_BROKER_TIMEOUT_MS) kafka.brokerTimeoutMs = parseNumber('STREAMFIT_BROKER_TIMEOUT_MS', env.STREAMFIT_BROKER_TIMEOUT_MS, { min: 0 })
   if (env.STREAMFIT_REPLICATION_FACTOR) kafka.replicationFactor = parseReplicationFactor('STREAMFIT_REPLICATION_FACTOR', env.STREAMFIT_REPLICATION_FACTOR)
   if (env.KAFKA_TLS === '1' || env.KAFKA_TLS_CA) {
     if (env.KAFKA_TLS_CA && !isReadableFile(env.KAFKA_TLS_CA)) {

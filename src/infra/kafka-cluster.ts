@@ -17,6 +17,8 @@ export interface ClusterOptions extends JarOptions {
   /** JVM heap per node (three nodes share the machine). */
   heap?: string
   startTimeoutMs?: number
+  /** More broker properties, e.g. a shorter broker.session.timeout.ms for failure tests. */
+  extra?: Record<string, string | number>
 }
 
 export interface ClusterInfo {
@@ -37,10 +39,10 @@ export function clusterPorts (first: number, nodes: number): number[] {
  * internal ones on all nodes (at most 3), two in sync for a write with acks=all (one on a
  * two-node cluster), and no unclean leader election (it can lose committed records).
  */
-export function clusterNodeProperties ({ host, ports, index, dataDir }: { host: string, ports: number[], index: number, dataDir: string }): string {
+export function clusterNodeProperties ({ host, ports, index, dataDir, extra = {} }: { host: string, ports: number[], index: number, dataDir: string, extra?: Record<string, string | number> }): string {
   const port = ports[index]!
   const replicas = Math.min(3, ports.length)
-  const minIsr = Math.min(2, replicas)
+  const minIsr = replicas >= 3 ? 2 : 1
   const voters = ports.map((p, i) => `${i + 1}@${host}:${p + 1}`).join(',')
   return [
     `# Written by \`streamfit up --brokers ${ports.length}\`: node ${index + 1} of a local KRaft cluster.`,
@@ -67,6 +69,7 @@ export function clusterNodeProperties ({ host, ports, index, dataDir }: { host: 
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=true',
     'delete.topic.enable=true',
+    ...Object.entries(extra).map(([key, value]) => `${key}=${value}`),
     ''
   ].join('\n')
 }
@@ -85,7 +88,7 @@ export async function startKafkaCluster (options: ClusterOptions): Promise<Clust
   for (const [i, port] of ports.entries()) {
     if (running[i] !== null) continue
     await checkPortsFree(host, [port, port + 1])
-    const properties = clusterNodeProperties({ host, ports, index: i, dataDir: kafkaPaths(stateDir, port).data })
+    const properties = clusterNodeProperties({ host, ports, index: i, dataDir: kafkaPaths(stateDir, port).data, ...(options.extra !== undefined ? { extra: options.extra } : {}) })
     launched.set(port, await launchNode({ ...options, port, heap, properties, clusterId }))
   }
   try {
