@@ -96,7 +96,12 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
     ...connectionOptions(config.kafka, 'loader'),
     partitioner: javaCompatiblePartitioner,
     compression: o.compression,
-    acks: -1
+    acks: -1,
+    // Rides out a broker's loss: idempotent (a retried request is never appended twice) and
+    // retrying for about 35 s, longer than a killed broker's partitions take to get a new leader.
+    idempotent: true,
+    retries: 40,
+    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000)
   })
   const total = read === null ? o.synthetic ?? 0 : read.labels.length
   const writeStarted = performance.now()

@@ -116,6 +116,8 @@ export interface LaunchOptions extends JarOptions {
   /** Cluster id for the first format; a cluster's nodes share one. Default: a new one. */
   clusterId?: string
   heap?: string
+  /** More JVM options, e.g. a quicker start for test clusters. */
+  jvmOptions?: string[]
 }
 
 /**
@@ -137,7 +139,7 @@ export async function launchNode (options: LaunchOptions): Promise<number> {
     if (format.status !== 0) throw new Error(`formatting the KRaft storage in ${paths.data} failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | ')}`)
   }
   const logFd = openSync(paths.log, 'a')
-  const jvm = [`-Xmx${options.heap ?? DEFAULTS.heap}`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', logging]
+  const jvm = [`-Xmx${options.heap ?? DEFAULTS.heap}`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', logging, ...(options.jvmOptions ?? [])]
   const child = spawn(java, [...jvm, ...classpath, 'kafka.Kafka', paths.properties], { detached: true, stdio: ['ignore', logFd, logFd] })
   closeSync(logFd)
   child.unref()

@@ -19,6 +19,7 @@ export interface ClusterOptions extends JarOptions {
   startTimeoutMs?: number
   /** More broker properties, e.g. a shorter broker.session.timeout.ms for failure tests. */
   extra?: Record<string, string | number>
+  jvmOptions?: string[]
 }
 
 export interface ClusterInfo {
@@ -102,9 +103,9 @@ export async function startKafkaCluster (options: ClusterOptions): Promise<Clust
 }
 
 /** Starts one node of a cluster started before (its properties and data are on disk), e.g. after a kill. */
-export async function startClusterNode ({ stateDir, host = DEFAULTS.host, port, heap = DEFAULTS.heap, startTimeoutMs = DEFAULTS.startTimeoutMs }: { stateDir: string, host?: string, port: number, heap?: string, startTimeoutMs?: number }): Promise<number> {
+export async function startClusterNode ({ stateDir, host = DEFAULTS.host, port, heap = DEFAULTS.heap, startTimeoutMs = DEFAULTS.startTimeoutMs, jvmOptions }: { stateDir: string, host?: string, port: number, heap?: string, startTimeoutMs?: number, jvmOptions?: string[] }): Promise<number> {
   if (!existsSync(kafkaPaths(stateDir, port).properties)) throw new Error(`no cluster node was ever started on port ${port} in ${stateDir}`)
-  const pid = await launchNode({ stateDir, port, heap })
+  const pid = await launchNode({ stateDir, port, heap, ...(jvmOptions !== undefined ? { jvmOptions } : {}) })
   await awaitNode({ stateDir, host, port, pid, startTimeoutMs })
   return pid
 }

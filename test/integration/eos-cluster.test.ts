@@ -11,6 +11,9 @@
 //    group coordinator (each found through the admin API), then restarts all three cleanly one
 //    at a time. The scorer never exits; Kafka's Java read_committed consumer, the referee, finds
 //    every input offset exactly once in the output.
+// 3. The online learner trains through kill -9 of its partition's leader and of its group
+//    coordinator without exiting, and its versions' lineage tiles the topic: no row trained twice
+//    or skipped.
 // About 3-4 minutes.
 import { Consumer, Producer } from '@platformatic/kafka'
 import { test } from 'uvu'
@@ -20,6 +23,7 @@ import { ensureTopics, endOffsets, withAdmin } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { topicReplication } from '../../src/kafka/replication.js'
 import { javaReadCommitted } from '../support/java-referee.js'
+import { assertLineageTiles, groupVersions, spawnOnline, startOnlineFixture, stopFixtures } from '../support/online.js'
 import { uniqueName } from '../support/names.js'
 import { committedCount, scorerEnv, startScorer, type ScorerProcess } from '../support/scorer-process.js'
 import { dropTestModels, storeTestModel } from '../support/stored-model.js'
@@ -91,7 +95,7 @@ function feedThroughout (kafka: KafkaConfig, topic: string, partitions: number):
   let i = 0
   const loop = (async () => {
     while (!stopped) {
-      const messages = Array.from({ length: 50 }, (_, k) => {
+      const messages = Array.from({ length: 25 }, (_, k) => {
         const row = syntheticRow(i + k)
         return { topic, partition: (i + k) % partitions, key: Buffer.from(row.key), value: Buffer.from(row.value) }
       })
@@ -185,6 +189,33 @@ test('a scorer rides out kill -9 of leaders and coordinators and a rolling resta
   } finally {
     if (scorer !== undefined && scorer.child.exitCode === null) scorer.child.kill('SIGKILL')
     await dropTestModels(env.redisUrl, env.registryPrefix)
+  }
+})
+
+test('online learning through kill -9 of its partition\'s leader and of its group coordinator: no exit, every row trained exactly once', async () => {
+  const f = await startOnlineFixture({ ...config, kafka: cluster.kafka }, 'online-clu', 8000)
+  try {
+    const online = spawnOnline(f, ['--max-records', '128', '--save-every', '2', '--epochs-per-batch', '3', '--stream-timeout', '10000', '--json'])
+    let exited: string | undefined
+    void online.result.then(r => { exited ??= `online exited with ${r.code ?? r.signal}: ${r.stderr.slice(-1500)}` })
+    const saved = async (what: string): Promise<void> => {
+      const from = (await groupVersions(f)).length
+      await waitFor(`a version saved after ${what}`, async () => {
+        if (exited !== undefined) throw new Error(exited)
+        return (await groupVersions(f)).length > from
+      }, { timeoutMs: 90_000, everyMs: 250 })
+    }
+    await saved('the start')
+    for (const [what, node] of [['the leader of its partition', await cluster.leaderOf(f.topic, 0)], ['its group coordinator', await cluster.coordinatorOf('group', f.group)]] as const) {
+      await cluster.stop(node, 'SIGKILL')
+      await saved(`${what} (node ${node}) was killed`)
+      await cluster.start(node)
+    }
+    const result = await online.result
+    assert.is(result.code, 0, result.stderr.slice(-2000))
+    await assertLineageTiles(f, 8000)
+  } finally {
+    await stopFixtures()
   }
 })
 
