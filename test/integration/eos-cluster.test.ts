@@ -14,6 +14,8 @@
 // 3. The online learner trains through kill -9 of its partition's leader and of its group
 //    coordinator without exiting, and its versions' lineage tiles the topic: no row trained twice
 //    or skipped.
+// 4. `train` reads its topic through the kill -9 of the topic's leader and finishes every epoch
+//    with the same steps (rows) per epoch.
 // About 3-4 minutes.
 import { Consumer, Producer } from '@platformatic/kafka'
 import { test } from 'uvu'
@@ -22,6 +24,7 @@ import { loadConfig, type KafkaConfig } from '../../src/config.js'
 import { ensureTopics, endOffsets, withAdmin } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { topicReplication } from '../../src/kafka/replication.js'
+import { startCli } from '../support/cli.js'
 import { javaReadCommitted } from '../support/java-referee.js'
 import { assertLineageTiles, groupVersions, spawnOnline, startOnlineFixture, stopFixtures } from '../support/online.js'
 import { uniqueName } from '../support/names.js'
@@ -214,6 +217,30 @@ test('online learning through kill -9 of its partition\'s leader and of its grou
     const result = await online.result
     assert.is(result.code, 0, result.stderr.slice(-2000))
     await assertLineageTiles(f, 8000)
+  } finally {
+    await stopFixtures()
+  }
+})
+
+test('train through kill -9 of its topic\'s leader: every epoch, the same steps each epoch, no exit', async () => {
+  const f = await startOnlineFixture({ ...config, kafka: cluster.kafka }, 'train-clu', 8000)
+  const epochs = 12
+  try {
+    const train = startCli('train', ['train', '--epochs', String(epochs), '--patience', '0', '--backend', 'wasm', '--batch-size', '64'], {
+      KAFKA_BROKERS: cluster.brokers, REDIS_URL: config.redisUrl, STREAMFIT_REGISTRY_PREFIX: f.prefix, STREAMFIT_TRAIN_TOPIC: f.topic, STREAMFIT_DLQ_TOPIC: f.dlq
+    })
+    await waitFor('the first epoch', () => {
+      if (train.child.exitCode !== null) throw new Error(`train exited: ${train.stderr().slice(-1500)}`)
+      return /^Epoch 1\//m.test(train.stdout())
+    }, { timeoutMs: 120_000, everyMs: 100 })
+    const node = await cluster.leaderOf(f.topic, 0)
+    await cluster.stop(node, 'SIGKILL')
+    await cluster.start(node)
+    const exit = await train.exited
+    assert.is(exit.code, 0, exit.stderr.slice(-2000))
+    const steps = [...exit.stdout.matchAll(/^Epoch (\d+)\/\d+ - (\d+) steps/gm)].map(m => Number(m[2]))
+    assert.is(steps.length, epochs, exit.stdout)
+    assert.ok(steps.every(s => s === steps[0]), `the same steps every epoch: ${steps.join(', ')}`)
   } finally {
     await stopFixtures()
   }
