@@ -15,7 +15,19 @@ export interface KafkaConfig {
   /** TLS on the broker connections (KAFKA_TLS=1, or a CA file in KAFKA_TLS_CA). */
   tls?: { ca?: string; rejectUnauthorized: boolean }
   sasl?: SaslConfig
+  /**
+   * Replicas of the topics streamfit creates (STREAMFIT_REPLICATION_FACTOR or --replication-factor);
+   * -1, the default, takes the cluster's default.replication.factor (Kafka Streams' replication.factor=-1).
+   */
+  replicationFactor?: number
+  /**
+   * How long the apps keep retrying while Kafka fails (a broker bounce, a coordinator or leader
+   * moving) before they exit 2 (STREAMFIT_BROKER_TIMEOUT_MS; default 300 s, Kafka Streams' task.timeout.ms).
+   */
+  brokerTimeoutMs?: number
 }
+
+export const DEFAULT_BROKER_TIMEOUT_MS = 300_000
 
 export interface Config {
   kafka: KafkaConfig
@@ -46,6 +58,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
     brokers: parseBrokers(overrides.brokers ?? env.KAFKA_BROKERS ?? DEFAULT_BROKERS),
     clientId: env.KAFKA_CLIENT_ID ?? 'streamfit'
   }
+  if (env.STREAMFIT_BROKER_TIMEOUT_MS) kafka.brokerTimeoutMs = parseNumber('STREAMFIT_BROKER_TIMEOUT_MS', env.STREAMFIT_BROKER_TIMEOUT_MS, { min: 0 })
+  if (env.STREAMFIT_REPLICATION_FACTOR) kafka.replicationFactor = parseReplicationFactor('STREAMFIT_REPLICATION_FACTOR', env.STREAMFIT_REPLICATION_FACTOR)
   if (env.KAFKA_TLS === '1' || env.KAFKA_TLS_CA) {
     if (env.KAFKA_TLS_CA && !isReadableFile(env.KAFKA_TLS_CA)) {
       throw new UsageError(`KAFKA_TLS_CA=${env.KAFKA_TLS_CA}: no readable file there: give the path of the CA certificate (PEM) that signed the broker's certificate, or unset it`)
@@ -74,6 +88,13 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { b
       dlq: env.STREAMFIT_DLQ_TOPIC ?? 'susy-dlq'
     }
   }
+}
+
+/** -1 (the cluster's default) or a positive replica count. */
+export function parseReplicationFactor (name: string, text: string): number {
+  const n = parseNumber(name, text, { min: -1 })
+  if (n === 0) throw new UsageError(`${name} expects -1 (the cluster's default.replication.factor) or a replica count >= 1, got "${text}"`)
+  return n
 }
 
 /** Parses a CLI number with a message that names the flag. */

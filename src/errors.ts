@@ -96,6 +96,15 @@ export function kafkaUnreachable (kafka: Pick<KafkaConfig, 'brokers'>): UsageErr
   return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
 }
 
+/**
+ * Kafka kept failing for longer than STREAMFIT_BROKER_TIMEOUT_MS (a broker outage, not a bounce):
+ * one line, exit 2. Nothing is lost: what was not committed is read again by the next run.
+ */
+export function kafkaOutage (kafka: Pick<KafkaConfig, 'brokers'>, seconds: number, last: unknown): UsageError {
+  const detail = String((last as Error)?.message ?? last).split('\n')[0]
+  return new UsageError(`Kafka at ${kafka.brokers.join(',')} kept failing for ${seconds} s (last: ${detail}); nothing uncommitted was lost: start the brokers again and rerun, or raise STREAMFIT_BROKER_TIMEOUT_MS`)
+}
+
 /** The one-line error for a Redis that does not answer; `url` must already be masked; `then` follows the fix. */
 export function redisUnreachable (url: string, detail?: string, then?: string): UsageError {
   return new UsageError(`no Redis answers at ${url}${detail ? ` (${detail})` : ''}: start one with \`streamfit up\` (or \`docker compose up -d redis\`), or point REDIS_URL at a running Redis${then ? `; ${then}` : ''}`)

@@ -2,13 +2,14 @@
 // --spec, any CSV or JSON-lines file into the spec's topics (src/data/load-dataset.ts). Without
 // --spec it is exactly the SUSY load it always was.
 import type { Command } from 'commander'
-import { loadConfig, parseNumber } from '../config.js'
+import { loadConfig, parseNumber, parseReplicationFactor } from '../config.js'
 import { UsageError } from '../errors.js'
 import type { LoadOptions, LoadResult } from '../data/load-susy.js'
 import { timing } from './figures.js'
 
 interface LoadFlags {
   spec?: string
+  replicationFactor?: string
   label?: string
   data?: string
   rows?: string
@@ -37,9 +38,10 @@ export function register (program: Command): void {
     .option('--json', 'end with one JSON line of counts and speed')
     .option('--batch-size <n>', 'records per produce request', '4096')
     .option('--compression <codec>', 'none, lz4, snappy or gzip', 'none')
+    .option('--replication-factor <n>', 'replicas of the topics it creates; -1 takes the cluster\'s default (env STREAMFIT_REPLICATION_FACTOR)')
     .action(async (flags: LoadFlags) => {
       if (flags.spec !== undefined) { await loadWithSpec(flags.spec, flags); return }
-      const config = loadConfig()
+      const config = configFor(flags)
       if (flags.label !== undefined) throw new UsageError('--label goes with --spec (SUSY\'s label is its first column)')
       const options = toOptions(flags)
       const { loadSusy } = await import('../data/load-susy.js')
@@ -59,10 +61,17 @@ export function register (program: Command): void {
     })
 }
 
+/** The configuration, with --replication-factor for the topics load creates. */
+function configFor (flags: LoadFlags): ReturnType<typeof loadConfig> {
+  const config = loadConfig()
+  if (flags.replicationFactor !== undefined) config.kafka.replicationFactor = parseReplicationFactor('--replication-factor', flags.replicationFactor)
+  return config
+}
+
 async function loadWithSpec (file: string, flags: LoadFlags): Promise<void> {
   if (flags.data === undefined) throw new UsageError(`--spec ${file} needs --data FILE: the CSV or JSON-lines file to load into the spec's topics`)
   if (flags.synthetic !== undefined) throw new UsageError('--synthetic generates SUSY rows; with --spec give --data FILE')
-  const config = loadConfig()
+  const config = configFor(flags)
   const { readSpec } = await import('../spec/load-spec.js')
   const spec = await readSpec(file)
   const options = toOptions(flags)

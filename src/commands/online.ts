@@ -9,6 +9,7 @@ import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
+import { rideOut } from '../runtime/ride-out.js'
 import { perSecond, timing } from './figures.js'
 import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, specFlag, streamTimeoutFlag } from './flags.js'
 import type { DatasetSpec } from '../spec/types.js'
@@ -85,7 +86,7 @@ export function register (program: Command): void {
     await requireServices(config, { topics: [settings.topic], redis: true })
     const lag = { kafka: config.kafka, groupId: settings.groupId, topics: [settings.topic] }
     const result = await runApp('online', { ...app, lag }, async ({ signal, logger }) => {
-      return runOnline({ ...settings, kafka: config.kafka, redisUrl: config.redisUrl, registryPrefix: config.registryPrefix, backend, ...seed, signal, logger, ...(tty ? { onBatch: printBatch } : {}) })
+      return rideOut(() => runOnline({ ...settings, kafka: config.kafka, redisUrl: config.redisUrl, registryPrefix: config.registryPrefix, backend, ...seed, signal, logger, ...(tty ? { onBatch: printBatch } : {}) }), { kafka: config.kafka, signal, logger, what: 'online learning' })
     })
     if (result === undefined) return
     const plot = result.curve.length > 0

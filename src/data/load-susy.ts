@@ -96,7 +96,14 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
     ...connectionOptions(config.kafka, 'loader'),
     partitioner: javaCompatiblePartitioner,
     compression: o.compression,
-    acks: -1
+    acks: -1,
+    // Rides out a broker's loss: retries for about 35 s, longer than a killed broker's partitions
+    // take to get a new leader. Not idempotent: with several sends in flight the client's
+    // sequence numbers go out of order (OUT_OF_ORDER_SEQUENCE_NUMBER). A retry re-sends only the
+    // partitions that failed (patches/), so a row is written twice only when a broker died after
+    // replicating a request and before answering it.
+    retries: 40,
+    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000)
   })
   const total = read === null ? o.synthetic ?? 0 : read.labels.length
   const writeStarted = performance.now()

@@ -81,42 +81,83 @@ export function newClusterId (random: (size: number) => Buffer = randomBytes): s
  * first start, waits for a real metadata answer, and records the pid for stopKafka.
  */
 export async function startKafka (options: KafkaBrokerOptions): Promise<ServiceInfo> {
-  const { host, port, heap, startTimeoutMs } = { ...DEFAULTS, ...options }
+  const { host, port, startTimeoutMs } = { ...DEFAULTS, ...options }
   const controllerPort = options.controllerPort ?? port + 1
   const address = `${host}:${port}`
-  const paths = kafkaPaths(options.stateDir, port)
-  const kafka = { brokers: [address], clientId: 'streamfit-up' }
-  if (await kafkaAnswers(kafka, 2000) !== null) {
-    const pid = readPid(paths.pid)
-    const ours = pid !== null && isOurProcess(pid, paths.properties)
-    return { address, started: false, ...(ours ? { pid, log: paths.log } : {}) }
-  }
-  for (const p of [port, controllerPort]) {
+  const running = await alreadyRunning(options.stateDir, host, port)
+  if (running !== null) return running
+  await checkPortsFree(host, [port, controllerPort])
+  const properties = kafkaServerProperties({ host, port, controllerPort, dataDir: kafkaPaths(options.stateDir, port).data })
+  const pid = await launchNode({ ...options, port, properties })
+  await awaitNode({ stateDir: options.stateDir, host, port, pid, startTimeoutMs })
+  return { address, log: kafkaPaths(options.stateDir, port).log, pid, started: true }
+}
+
+/** The broker already answering at host:port (with our pid and log when `up` started it), or null. */
+export async function alreadyRunning (stateDir: string, host: string, port: number): Promise<ServiceInfo | null> {
+  if (await kafkaAnswers({ brokers: [`${host}:${port}`], clientId: 'streamfit-up' }, 2000) === null) return null
+  const paths = kafkaPaths(stateDir, port)
+  const pid = readPid(paths.pid)
+  const ours = pid !== null && isOurProcess(pid, paths.properties)
+  return { address: `${host}:${port}`, started: false, ...(ours ? { pid, log: paths.log } : {}) }
+}
+
+export async function checkPortsFree (host: string, ports: number[]): Promise<void> {
+  for (const p of ports) {
     if (await portStaysOpen(host, p)) throw new UsageError(`port ${host}:${p} is taken by a program that is not a Kafka broker: stop it, or set KAFKA_BROKERS to another address`)
   }
+}
+
+export interface LaunchOptions extends JarOptions {
+  stateDir: string
+  port: number
+  /** server.properties to write (kept as it is when undefined and already written). */
+  properties?: string
+  /** Cluster id for the first format; a cluster's nodes share one. Default: a new one. */
+  clusterId?: string
+  heap?: string
+  /** More JVM options, e.g. a quicker start for test clusters. */
+  jvmOptions?: string[]
+}
+
+/**
+ * Writes the node's server.properties, formats its storage on the first start, and spawns the
+ * JVM detached (it outlives this process and a terminal's Ctrl-C); returns its pid, not waiting.
+ */
+export async function launchNode (options: LaunchOptions): Promise<number> {
+  const paths = kafkaPaths(options.stateDir, options.port)
   const java = javaCommand()
   const libs = await ensureKafkaJars(options.stateDir, options)
   mkdirSync(paths.dir, { recursive: true })
-  writeFileSync(paths.properties, kafkaServerProperties({ host, port, controllerPort, dataDir: paths.data }))
+  if (options.properties !== undefined) writeFileSync(paths.properties, options.properties)
   const classpath = ['-cp', `${libs}/*`]
   const logging = `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`
   if (!existsSync(`${paths.data}/meta.properties`)) {
     // KRaft needs its storage formatted once with a cluster id (a random 16-byte Kafka Uuid).
-    const clusterId = newClusterId()
+    const clusterId = options.clusterId ?? newClusterId()
     const format = spawnSync(java, [logging, ...classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties], { encoding: 'utf8' })
     if (format.status !== 0) throw new Error(`formatting the KRaft storage in ${paths.data} failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | ')}`)
   }
   const logFd = openSync(paths.log, 'a')
-  const jvm = [`-Xmx${heap}`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', logging]
-  // detached: its own session, so the broker outlives this process and a terminal's Ctrl-C.
+  const jvm = [`-Xmx${options.heap ?? DEFAULTS.heap}`, '-Xms128m', '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:+ExitOnOutOfMemoryError', '-Djava.awt.headless=true', logging, ...(options.jvmOptions ?? [])]
   const child = spawn(java, [...jvm, ...classpath, 'kafka.Kafka', paths.properties], { detached: true, stdio: ['ignore', logFd, logFd] })
   closeSync(logFd)
   child.unref()
   const pid = child.pid
   if (pid === undefined) throw new Error(`could not start ${java}`)
   writePid(paths.pid, pid)
+  return pid
+}
+
+/**
+ * Waits until the node answers a metadata request (listing at least `brokers` brokers); stops it
+ * and throws with its log's last lines when it exits or the time runs out.
+ */
+export async function awaitNode ({ stateDir, host, port, pid, startTimeoutMs = DEFAULTS.startTimeoutMs, brokers = 1 }: { stateDir: string, host: string, port: number, pid: number, startTimeoutMs?: number, brokers?: number }): Promise<void> {
+  const paths = kafkaPaths(stateDir, port)
+  const kafka = { brokers: [`${host}:${port}`], clientId: 'streamfit-up' }
   const deadline = Date.now() + startTimeoutMs
-  while (await kafkaAnswers(kafka, 1000) === null) {
+  while (((await kafkaAnswers(kafka, 1000)) ?? 0) < brokers) {
     if (!isOurProcess(pid, paths.properties)) {
       removePid(paths.pid)
       throw new Error(`the Kafka broker exited during start-up; last lines of ${paths.log}:\n${tail(paths.log, 15)}`)
@@ -124,11 +165,10 @@ export async function startKafka (options: KafkaBrokerOptions): Promise<ServiceI
     if (Date.now() > deadline) {
       await stopProcess(pid, paths.properties, { graceMs: 5000 })
       removePid(paths.pid)
-      throw new Error(`the Kafka broker did not answer at ${address} within ${startTimeoutMs / 1000} s; see ${paths.log}`)
+      throw new Error(`the Kafka broker did not answer at ${host}:${port} within ${startTimeoutMs / 1000} s; see ${paths.log}`)
     }
     await sleep(250)
   }
-  return { address, log: paths.log, pid, started: true }
 }
 
 export interface StopOptions {

@@ -7,6 +7,8 @@ import { connectionOptions } from './connection.js'
 export interface TopicSpec {
   name: string
   partitions: number
+  /** Replicas; default the config's replicationFactor, else -1 (the cluster's default). */
+  replicas?: number
 }
 
 export async function withAdmin<T> (kafka: KafkaConfig, fn: (admin: Admin) => Promise<T>): Promise<T> {
@@ -18,14 +20,18 @@ export async function withAdmin<T> (kafka: KafkaConfig, fn: (admin: Admin) => Pr
   }
 }
 
-/** Creates the topics that are missing; existing topics are left as they are. */
+/**
+ * Creates the topics that are missing; existing topics are left as they are. Replicas -1 lets the
+ * broker apply its default.replication.factor: 1 on `streamfit up`'s broker, 3 on a production
+ * cluster, without streamfit knowing which.
+ */
 export async function ensureTopics (kafka: KafkaConfig, specs: TopicSpec[]): Promise<string[]> {
   return withAdmin(kafka, async admin => {
     const existing = new Set(await admin.listTopics())
     const created: string[] = []
     for (const spec of specs) {
       if (existing.has(spec.name)) continue
-      await admin.createTopics({ topics: [spec.name], partitions: spec.partitions, replicas: 1 })
+      await admin.createTopics({ topics: [spec.name], partitions: spec.partitions, replicas: spec.replicas ?? kafka.replicationFactor ?? -1 })
       created.push(spec.name)
     }
     if (created.length > 0) await waitForTopics(admin, created)

@@ -30,6 +30,18 @@ export function findClientError<T extends Error> (error: unknown, match: (e: Err
   return findClientError(error.cause, match, depth + 1)
 }
 
+/**
+ * A client error the client itself would retry (every error in its tree is marked retriable: a
+ * broker away, NOT_COORDINATOR, NOT_LEADER_OR_FOLLOWER ...), or a request timeout: worth trying
+ * again later. Authentication, authorization and unknown-topic errors are not.
+ */
+export function isTransientKafkaError (error: unknown): boolean {
+  if (!isClientError(error)) return false
+  if (findClientError(error, (e): e is AuthenticationError | UserError => e instanceof AuthenticationError || e instanceof UserError)) return false
+  if (findClientError(error, (e): e is TimeoutError => e instanceof TimeoutError)) return true
+  return (error as GenericError).findBy('canRetry', false) === null
+}
+
 // Node's TLS verification failures carry these codes (see tls.checkServerIdentity, OpenSSL).
 const CERT_CODES = /^(UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|CERT_|ERR_TLS_CERT_ALTNAME_INVALID|ERR_SSL_)/
 

@@ -5,6 +5,7 @@ import type { KafkaConfig } from '../config.js'
 import { UsageError } from '../errors.js'
 import { beginningOffsets, endOffsets, withAdmin } from './admin.js'
 import { connectionOptions } from './connection.js'
+import { topicReplication } from './replication.js'
 import { awaitIdleGroup, committedOffsets, writeIdleGroupOffsets, type IdleGroupOptions, type PartitionOffsets } from './offsets.js'
 
 export interface PartitionLag {
@@ -16,18 +17,26 @@ export interface PartitionLag {
   end: bigint
   /** Records the group has still to read (from the beginning when nothing is committed). */
   lag: bigint
+  /** Replicas of the partition, how many are in sync, and its leader (-1: none). */
+  replicas: number
+  inSync: number
+  leader: number
 }
 
 /** Per-partition committed offset, end offset and lag, like `kafka-consumer-groups.sh --describe`. */
 export async function groupLag (kafka: KafkaConfig, groupId: string, topics?: string[]): Promise<PartitionLag[]> {
-  const committed = await withAdmin(kafka, admin => committedOffsets(admin, groupId, { topics }))
+  const { committed, replication } = await withAdmin(kafka, async admin => {
+    const committed = await committedOffsets(admin, groupId, { topics })
+    return { committed, replication: await topicReplication(admin, topics ?? [...committed.keys()]) }
+  })
   const rows: PartitionLag[] = []
   for (const topic of topics ?? [...committed.keys()].sort()) {
     const [ends, starts] = await Promise.all([endOffsets(kafka, topic), beginningOffsets(kafka, topic)])
     ends.forEach((end, partition) => {
       const c = committed.get(topic)?.get(partition) ?? null
       const from = c ?? starts[partition] ?? 0n
-      rows.push({ topic, partition, committed: c, end, lag: end > from ? end - from : 0n })
+      const r = replication.find(x => x.topic === topic && x.partition === partition)
+      rows.push({ topic, partition, committed: c, end, lag: end > from ? end - from : 0n, replicas: r?.replicas ?? 0, inSync: r?.inSync ?? 0, leader: r?.leader ?? -1 })
     })
   }
   return rows

@@ -20,8 +20,9 @@ export function createSinkProducer (kafka: KafkaConfig, { transactionalId, timeo
     timeout,
     // The next transaction's first request often meets CONCURRENT_TRANSACTIONS while the
     // coordinator still writes the previous one's markers: retry within milliseconds, not the
-    // client's default second.
-    retries: 10,
+    // client's default second. 40 attempts span about 35 s: a killed broker is fenced and its
+    // partitions' leaders and coordinators move within that (broker.session.timeout.ms is 9 s).
+    retries: 40,
     retryDelay: retryBackoff,
     ...(transactionalId !== undefined ? { transactionalId } : {})
   })

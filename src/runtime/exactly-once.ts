@@ -11,7 +11,8 @@
 import type { Consumer } from '@platformatic/kafka'
 import { hostname } from 'node:os'
 import { defer, lastValueFrom, tap, type Observable, type OperatorFunction } from 'rxjs'
-import type { KafkaConfig } from '../config.js'
+import { DEFAULT_BROKER_TIMEOUT_MS, type KafkaConfig } from '../config.js'
+import { kafkaOutage } from '../errors.js'
 import { requireTopics } from '../kafka/admin.js'
 import { AtLeastOnceWriter } from '../sinks/at-least-once-writer.js'
 import type { BatchWriter, CommittedBatch, ProcessingGuarantee, SinkBatch } from '../sinks/sink-batch.js'
@@ -89,7 +90,7 @@ export async function runTransactional<B extends SinkBatch> (options: Transactio
     await writer.start()
     const sink = transactionalSink<B>(writer, options.sink)
     const run$ = defer(() => hooks.attempt({ consumer, sink })).pipe(
-      retryBatches({ maxRetries: options.maxRetries, signal: options.signal, logger, onFailure: counters }),
+      retryBatches({ maxRetries: options.maxRetries, outageMs: kafka.brokerTimeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS, outage: (s, last) => kafkaOutage(kafka, s, last), signal: options.signal, logger, onFailure: counters }),
       tap(committed => hooks.committed?.(committed, writer))
     )
     await lastValueFrom(run$, { defaultValue: undefined })

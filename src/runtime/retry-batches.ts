@@ -2,11 +2,19 @@
 // (nothing of it is committed), so resubscribing re-reads it from the group's committed offsets.
 import { EMPTY, retry, throwError, timer, type MonoTypeOperatorFunction } from 'rxjs'
 import { FencedError, RebalanceError } from '../errors.js'
+import { isTransientKafkaError } from '../kafka/client-errors.js'
 import type { Logger } from './logger.js'
 
 export interface RetryBatchesOptions {
   /** Consecutive failed attempts before giving up; a committed batch resets the count. */
   maxRetries: number
+  /**
+   * Transient Kafka failures (a broker away, a leader or coordinator moving) are retried beyond
+   * `maxRetries` for this long since the first failure in a row; then `outage` is thrown.
+   */
+  outageMs?: number
+  /** The error thrown when transient failures outlast `outageMs`. */
+  outage?: (seconds: number, last: unknown) => Error
   /** Once aborted, a failure ends the run cleanly: what failed is read again by the next run. */
   signal?: AbortSignal
   logger?: Logger
@@ -16,16 +24,24 @@ export interface RetryBatchesOptions {
 
 /**
  * Fenced: stop (another instance owns the transactional id). Rebalanced: re-read at once.
- * Anything else: re-read after 100, 200, 400 ... ms (at most 5 s), up to `maxRetries` times.
+ * Anything else: re-read after 100, 200, 400 ... ms (at most 5 s), up to `maxRetries` times, or
+ * for a transient Kafka failure until `outageMs` has passed since the streak began.
  */
-export function retryBatches<T> ({ maxRetries, signal, logger, onFailure }: RetryBatchesOptions): MonoTypeOperatorFunction<T> {
+export function retryBatches<T> ({ maxRetries, outageMs = 0, outage, signal, logger, onFailure }: RetryBatchesOptions): MonoTypeOperatorFunction<T> {
+  let streakStart = 0
   return retry({
     resetOnSuccess: true,
     delay: (error: unknown, n: number) => {
       onFailure?.(error)
+      if (n === 1) streakStart = Date.now()
       if (signal?.aborted === true && !(error instanceof FencedError)) return EMPTY
-      if (error instanceof FencedError || n > maxRetries) return throwError(() => error)
-      const wait = error instanceof RebalanceError ? 0 : Math.min(100 * 2 ** (n - 1), 5_000)
+      if (error instanceof FencedError) return throwError(() => error)
+      const elapsed = Date.now() - streakStart
+      const transient = error instanceof RebalanceError || isTransientKafkaError(error)
+      if (n > maxRetries && !(transient && elapsed < outageMs)) {
+        return throwError(() => transient && outage !== undefined ? outage(Math.round(elapsed / 1000), error) : error)
+      }
+      const wait = error instanceof RebalanceError ? 0 : Math.min(100 * 2 ** (Math.min(n, 20) - 1), 5_000)
       logger?.warn({ err: error, attempt: n, retryInMs: wait }, `batch failed (${(error as Error)?.message}); aborted, re-reading from the committed offsets`)
       return timer(wait)
     }

@@ -5,7 +5,9 @@
 // only while the consumer has credits, which is what keeps memory bounded under a slow subscriber.
 import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka'
 import { Observable } from 'rxjs'
-import { loadConfig, type KafkaConfig } from '../config.js'
+import { DEFAULT_BROKER_TIMEOUT_MS, loadConfig, type KafkaConfig } from '../config.js'
+import { kafkaOutage } from '../errors.js'
+import { isTransientKafkaError } from '../kafka/client-errors.js'
 import { connectionOptions } from '../kafka/connection.js'
 import type { ConsumedRecord } from '../record.js'
 import type { FlowControl } from './flow-control.js'
@@ -149,12 +151,17 @@ function resolveOptions (options: FromPartitionOptions): ResolvedOptions {
   }
 }
 
+/** A partition between leaders: worth another try. */
+class NoLeaderError extends Error {}
+
 /** The three requests one partition is read with: Metadata, ListOffsets and Fetch. */
 class PartitionFetcher {
   readonly #consumer: Consumer
   readonly #o: ResolvedOptions
+  readonly #kafka: KafkaConfig
 
   constructor (kafka: KafkaConfig, options: ResolvedOptions) {
+    this.#kafka = kafka
     // A consumer client is only used for its Metadata, ListOffsets and Fetch calls: it never
     // joins the group named here, so nothing is recorded on the broker under that name.
     this.#consumer = new Consumer({ ...connectionOptions(kafka, 'partition'), groupId: 'streamfit-partition-reader' })
@@ -182,12 +189,32 @@ class PartitionFetcher {
     this.#consumer.close().catch(() => {})
   }
 
+  /**
+   * One fetch, tried again while Kafka fails transiently (the leader's broker died: the next
+   * attempt asks the metadata for the new leader), up to the broker timeout; then one line, exit 2.
+   */
   async #fetchFrom (position: bigint): Promise<FetchResponse> {
+    const started = Date.now()
+    const bound = this.#kafka.brokerTimeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#fetchOnce(position)
+      } catch (error) {
+        if (!(error instanceof NoLeaderError) && !isTransientKafkaError(error)) throw error
+        if (Date.now() - started >= bound) throw kafkaOutage(this.#kafka, Math.round((Date.now() - started) / 1000), error)
+        this.#consumer.clearMetadata()
+        await new Promise(resolve => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2000)))
+      }
+    }
+  }
+
+  async #fetchOnce (position: bigint): Promise<FetchResponse> {
     const { topic, partition, isolationLevel, maxBytes, maxWaitTime } = this.#o
     const metadata = await this.#consumer.metadata({ topics: [topic] })
     const topicMetadata = metadata.topics.get(topic)
     const leader = topicMetadata?.partitions[partition]?.leader
     if (topicMetadata === undefined || leader === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
+    if (leader < 0 || !metadata.brokers.has(leader)) throw new NoLeaderError(`${topic}-${partition} has no leader (an election is under way)`)
     return this.#consumer.fetch({
       node: leader,
       maxBytes,
