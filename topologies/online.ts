@@ -15,6 +15,7 @@ import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } fro
 import type { KafkaConfig } from '../src/config.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import type { ModelSpec } from '../src/ml/model.js'
+import type { TaskMetrics } from '../src/ml/task-metrics.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
@@ -108,6 +109,8 @@ export interface OnlineResult {
   prequentialLoss: number
   /** Area under the ROC curve of this run's prequential scores. */
   prequentialAuc: number
+  /** This run's prequential figures of the model's task (binary: accuracy, AUC, loss; multiclass: macro-F1 too; regression: RMSE, MAE, R²). */
+  prequential: TaskMetrics
   /** The version holding this run's last weights (or the one resumed from when nothing was trained). */
   model: string | null
   /** The version this run continued from (null: a new model). */
@@ -242,6 +245,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       prequentialAccuracy: accuracyOf(run),
       prequentialLoss: run.loss,
       prequentialAuc: run instanceof PrequentialMetrics ? run.auc : NaN,
+      prequential: run.figures(),
       model: learner.model,
       resumedFrom: start.version,
       deadLettered: learner.deadLettered,

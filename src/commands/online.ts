@@ -13,6 +13,8 @@ import { rideOut } from '../runtime/ride-out.js'
 import { perSecond, timing } from './figures.js'
 import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, specFlag, streamTimeoutFlag } from './flags.js'
 import type { DatasetSpec } from '../spec/types.js'
+import { formatMetrics } from '../ml/task-metrics.js'
+import { prefixedFigures } from '../ml/validation-figures.js'
 import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
@@ -106,6 +108,8 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialAccuracy: round4(r.prequentialAccuracy),
     prequentialLoss: round4(r.prequentialLoss),
     prequentialAuc: round4(r.prequentialAuc),
+    // The task's other figures (multiclass: macro-F1; regression: RMSE, MAE, R²), beside SUSY's.
+    ...Object.fromEntries(Object.entries(prefixedFigures('prequential', r.prequential, n => round4(n) ?? NaN)).filter(([k]) => !(k in SUSY_KEYS))),
     // Learning that harms a model on a stationary stream shows as a last quarter above the first.
     prequentialLossFirstQuarter: round4(quarters.first),
     prequentialLossLastQuarter: round4(quarters.last),
@@ -149,9 +153,12 @@ function printBatch (p: BatchProgress): void {
 }
 
 function formatResult (r: OnlineResult): string {
-  return `online: ${r.rows} rows in ${r.batches} mini-batches, prequential accuracy ${fmt(r.prequentialAccuracy)} ` +
-    `(loss ${fmt(r.prequentialLoss)}), ${r.versions.length} version(s) saved, model ${r.model ?? 'none'} on ${r.backend}\n`
+  const figures = r.prequential.task === 'binary' ? `accuracy ${fmt(r.prequentialAccuracy)} (loss ${fmt(r.prequentialLoss)})` : formatMetrics(r.prequential)
+  return `online: ${r.rows} rows in ${r.batches} mini-batches, prequential ${figures}, ${r.versions.length} version(s) saved, model ${r.model ?? 'none'} on ${r.backend}\n`
 }
+
+// The binary figures the --json line has always named.
+const SUSY_KEYS = { prequentialAccuracy: true, prequentialLoss: true, prequentialAuc: true }
 
 function fmt (n: number): string {
   return Number.isNaN(n) ? '  -   ' : n.toFixed(4)

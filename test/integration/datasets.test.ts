@@ -90,6 +90,8 @@ for (const [tag, c] of Object.entries(CASES)) {
     assert.is(online.json.resumedFrom, `${name}@1`, 'online continues the trained version')
     assert.is((online.json.rows as number) + (online.json.deadLettered as number), trainRows, 'online learnt every train record once (or dead-lettered it)')
     assert.is(online.json.model, `${name}@2`)
+    const figure = { binary: 'prequentialAuc', multiclass: 'prequentialMacroF1', regression: 'prequentialRmse' }[c.task]
+    assert.ok(typeof online.json[figure] === 'number' && Number.isFinite(online.json[figure]), `online reports ${figure}: ${JSON.stringify(online.json)}`)
   })
 }
 
