@@ -9,6 +9,7 @@
 // Run: npx tsc -p . && node dist/bench/quality.js --data data/susy-8k.csv.gz [--seeds 3|4-6|1,5] [--backend wasm|node|auto]
 //        [--only train|online] [--match TEXT|=NAME (settings whose name contains TEXT, or is NAME)] [--json]
 // Brokers and Redis from KAFKA_BROKERS / REDIS_URL.
+import type { BinaryTaskMetrics, TaskMetrics } from '../src/ml/task-metrics.js'
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
@@ -135,7 +136,7 @@ async function trainOnce (config: Config, setting: TrainSetting, seed: number, t
   const held = await result.runner.evaluate(test.xs, test.ys, test.n)
   return {
     runner: result.runner,
-    row: { setting: setting.name, seed, valAccuracy: kept.validation?.accuracy ?? NaN, valAuc: kept.validation?.auc ?? NaN, accuracy: held.accuracy, auc: held.auc, epochs, bestEpoch, seconds: setting.refit === true ? seconds + result.seconds : seconds }
+    row: { setting: setting.name, seed, valAccuracy: binary(kept.validation)?.accuracy ?? NaN, valAuc: binary(kept.validation)?.auc ?? NaN, accuracy: held.accuracy, auc: held.auc, epochs, bestEpoch, seconds: setting.refit === true ? seconds + result.seconds : seconds }
   }
 }
 
@@ -238,3 +239,8 @@ async function main (): Promise<void> {
 }
 
 await main()
+
+/** SUSY's figures are binary ones. */
+function binary (m: TaskMetrics | undefined): BinaryTaskMetrics | undefined {
+  return m?.task === 'binary' ? m : undefined
+}

@@ -14,13 +14,20 @@
 import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
 import type { KafkaConfig } from '../src/config.js'
 import type { BackendPreference } from '../src/ml/backend.js'
+import type { ModelSpec } from '../src/ml/model.js'
+import type { TaskMetrics } from '../src/ml/task-metrics.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { OnlineLearner, type BatchProgress } from '../src/online/learner.js'
+import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
 import { resumeGroup } from '../src/online/resume-group.js'
-import type { PrequentialPoint } from '../src/online/prequential.js'
+import { PrequentialMetrics } from '../src/online/prequential.js'
+import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
-import { decodeCsv } from '../src/operators/decode-csv.js'
+import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
+import { modelForSpec } from '../src/spec/model.js'
+import { susySpec } from '../src/spec/susy.js'
+import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
+import { UsageError } from '../src/errors.js'
 import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
@@ -38,6 +45,11 @@ export interface OnlineOptions {
   registryPrefix: string
   /** Registry model name the versions are saved under (default "susy"). */
   model?: string
+  /**
+   * The data set (default SUSY's). A stored version decodes with the spec it was trained on; a new
+   * model needs one whose vocabularies and classes are all given.
+   */
+  spec?: DatasetSpec
   topic: string
   /** Dead-letter topic for records that cannot be decoded. */
   dlqTopic: string
@@ -97,6 +109,8 @@ export interface OnlineResult {
   prequentialLoss: number
   /** Area under the ROC curve of this run's prequential scores. */
   prequentialAuc: number
+  /** This run's prequential figures of the model's task (binary: accuracy, AUC, loss; multiclass: macro-F1 too; regression: RMSE, MAE, R²). */
+  prequential: TaskMetrics
   /** The version holding this run's last weights (or the one resumed from when nothing was trained). */
   model: string | null
   /** The version this run continued from (null: a new model). */
@@ -108,9 +122,9 @@ export interface OnlineResult {
   /** From the first mini-batch's start to the last one's end: the time spent learning. */
   busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
-  curve: PrequentialPoint[]
+  curve: TaskPrequentialPoint[]
   /** With `compareWithStart`: the same curve for the starting version, frozen. */
-  baselineCurve?: PrequentialPoint[]
+  baselineCurve?: TaskPrequentialPoint[]
 }
 
 export const onlineDefaults = {
@@ -131,10 +145,10 @@ export const onlineDefaults = {
 }
 
 /** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
-export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart'>
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart'>
 
 /** The input with every default applied: what runs, and what `describe` prints. */
-export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart'>
+export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'spec'>
 
 export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
   name: 'online',
@@ -144,7 +158,8 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
     ...withDefaults(onlineDefaults, input),
     ...(input.epochsPerBatch !== undefined ? { epochsPerBatch: input.epochsPerBatch } : {}),
     ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
-    ...(input.compareWithStart === true ? { compareWithStart: true } : {})
+    ...(input.compareWithStart === true ? { compareWithStart: true } : {}),
+    ...(input.spec !== undefined ? { spec: input.spec } : {})
   }),
   describe: (s, { registryPrefix }) => ({
     name: 'online',
@@ -155,7 +170,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
     steps: [
       { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms${s.fromScratch ? ', from scratch when versions were lost' : ''}` },
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
@@ -203,7 +218,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     // 2. The model, in a worker thread.
     runner = await ModelRunner.create({
       backend: o.backend, seed,
-      ...(start.version !== null ? { snapshot: await store.snapshot(start.version), version: start.version } : {})
+      ...(start.version !== null ? { snapshot: await store.snapshot(start.version), version: start.version } : newModel(o.spec))
     })
     logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
     if (o.compareWithStart === true && start.version !== null) {
@@ -218,7 +233,8 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     })
 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
-    const busy = await learnStream({ ...o, consumer, highWaterMark, deadLetter, signal, seed }, learner)
+    const spec = runner.spec ?? susySpec({ topics: { train: topic, test: '', predictions: '', dlq: o.dlqTopic } })
+    const busy = await learnStream({ ...o, spec, consumer, highWaterMark, deadLetter, signal, seed }, learner)
     await learner.save()
 
     const { run } = learner
@@ -226,9 +242,10 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       rows: learner.rows,
       batches: learner.batches,
       versions: learner.versions,
-      prequentialAccuracy: run.accuracy,
+      prequentialAccuracy: accuracyOf(run),
       prequentialLoss: run.loss,
-      prequentialAuc: run.auc,
+      prequentialAuc: run instanceof PrequentialMetrics ? run.auc : NaN,
+      prequential: run.figures(),
       model: learner.model,
       resumedFrom: start.version,
       deadLettered: learner.deadLettered,
@@ -254,7 +271,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
 
 /** Learns every mini-batch the group's source yields until it ends or `signal` aborts; returns the seconds spent learning. */
 async function learnStream (
-  p: { topic: string, groupId: string, streamTimeout: number, maxRecords: number, consumer: ReturnType<typeof createGroupConsumer>, highWaterMark: number, deadLetter: DeadLetterSink, signal: AbortSignal, seed: number },
+  p: { spec: ResolvedSpec, topic: string, groupId: string, streamTimeout: number, maxRecords: number, consumer: ReturnType<typeof createGroupConsumer>, highWaterMark: number, deadLetter: DeadLetterSink, signal: AbortSignal, seed: number },
   learner: OnlineLearner
 ): Promise<number> {
   const { signal } = p
@@ -263,7 +280,7 @@ async function learnStream (
   let lastBatchAt: number | undefined
   const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
     shuffle<KafkaRecord>(32, shuffleSeed++),
-    decodeCsv({ deadLetter: p.deadLetter }),
+    specDecoder(p.spec, { deadLetter: p.deadLetter }),
     toArray(),
     toArrays()
   ), { defaultValue: EMPTY_BATCH })
@@ -286,3 +303,10 @@ async function learnStream (
 
 // What a mini-batch of only bad records packs into.
 const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
+
+/** A new model: the spec's (whose vocabularies and classes must be known), or the tutorial's SUSY MLP. */
+function newModel (spec: DatasetSpec | undefined): { model?: ModelSpec, spec?: ResolvedSpec } {
+  if (spec === undefined) return {}
+  if (!isResolved(spec)) throw new UsageError(`the spec ${spec.name} leaves categories or classes to learn from the train topic: train a version first (streamfit train --spec), which online then continues, or list them in the spec`)
+  return { model: modelForSpec(spec), spec }
+}

@@ -2,8 +2,10 @@
 //
 //   fromGroup(test topic, group)      committed offsets, read_committed, stream timeout
 //     → batch(N, maxWaitMs)           bounded by count and time
-//     → decodeCsv                     bad records become dead letters in the same transaction
-//     → predict                       with whichever model is current at the batch boundary
+//     → decode                        as the model's dataset spec says (SUSY's: decodeCsv);
+//                                     bad records become dead letters in the same transaction
+//     → predict                       with whichever model is current at the batch boundary;
+//                                     one prediction per record, shaped by the task
 //     → transactionalSink             predictions + dead letters + input offsets, one transaction
 //                                     per commit interval (full batches gather; a partial one goes at once)
 //     ↺ retry                         after an abort: re-read from the committed offsets
@@ -11,12 +13,17 @@ import { concatMap, from, map, type Observable, tap, toArray } from 'rxjs'
 import type { KafkaConfig } from '../src/config.js'
 import type { Predictor } from '../src/ml/predictor.js'
 import { batch } from '../src/operators/batch.js'
-import { decodeCsv, type DecodeCsvOperator, type Example } from '../src/operators/decode-csv.js'
+import type { Example } from '../src/operators/decode-csv.js'
 import type { ConsumedRecord } from '../src/record.js'
+import { UsageError } from '../src/errors.js'
 import type { Logger } from '../src/runtime/logger.js'
 import { metrics } from '../src/runtime/metrics.js'
 import { CollectingDeadLetterSink } from '../src/sinks/dead-letter.js'
-import { predictionMessages } from '../src/codec/prediction-batch.js'
+import { deadLetterReasons } from '../src/sinks/dead-letter-reasons.js'
+import { taskPredictionMessages } from '../src/codec/task-prediction.js'
+import { isSusyLayout, specDecoder, type SpecDecodeOperator } from '../src/spec/decoder.js'
+import { susySpec } from '../src/spec/susy.js'
+import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
 import { runTransactional, transactionalIdFor } from '../src/runtime/exactly-once.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
@@ -51,10 +58,15 @@ export interface ScoreInput {
   sessionTimeout?: number
   /** Consecutive failed attempts (each aborted and re-read) before giving up. */
   maxRetries?: number
+  /**
+   * How records are laid out when the model does not say (a model trained by streamfit stores
+   * the spec it read, and that one decodes); default SUSY's.
+   */
+  spec?: DatasetSpec
 }
 
 /** The input with every default applied: what runs, and what `describe` prints. */
-export type ScoreSettings = Required<ScoreInput>
+export type ScoreSettings = Required<Omit<ScoreInput, 'spec'>> & { spec?: DatasetSpec }
 
 export interface ScoreOptions extends ScoreInput {
   kafka: KafkaConfig
@@ -110,7 +122,7 @@ export const scoreTopology: Topology<ScoreInput, ScoreSettings> = {
   settings: input => {
     const s = withDefaults(scoreDefaults, input)
     const { topic, predictionsTopic, dlqTopic } = input
-    return { topic, predictionsTopic, dlqTopic, ...s, transactionalId: input.transactionalId ?? defaultTransactionalId(s.groupId) }
+    return { topic, predictionsTopic, dlqTopic, ...s, transactionalId: input.transactionalId ?? defaultTransactionalId(s.groupId), ...(input.spec !== undefined ? { spec: input.spec } : {}) }
   },
   describe: (s, { registryPrefix }) => ({
     name: 'score',
@@ -123,11 +135,15 @@ export const scoreTopology: Topology<ScoreInput, ScoreSettings> = {
     steps: [
       { kind: 'source', name: 'fromGroup', topics: [s.topic], detail: `group ${s.groupId}, read_committed, no auto-commit, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms` },
       { kind: 'processor', name: 'batch', detail: `${s.batchSize} records or ${s.maxWaitMs} ms` },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'processor', name: decodeStepName(s.spec), sideOutputs: [s.dlqTopic] },
       { kind: 'processor', name: 'predict', stores: [`redis:${registryPrefix}`] },
       { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic, s.dlqTopic], detail: `${s.guarantee}, one ${s.guarantee === 'exactly-once' ? 'transaction' : 'offset commit'} per ${transactionScope(s)}, up to ${s.maxRetries} retries in a row` }
     ]
   })
+}
+
+function decodeStepName (spec: DatasetSpec | undefined): string {
+  return spec === undefined || (isResolved(spec) && isSusyLayout(spec)) ? 'decodeCsv' : `decodeRecords(${spec.format.type})`
 }
 
 function transactionScope (s: ScoreSettings): string {
@@ -139,7 +155,16 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
   const o = { ...options, ...scoreTopology.settings(options) }
   const current = typeof o.predictor === 'function' ? o.predictor : () => o.predictor as Predictor
   const dlq = new CollectingDeadLetterSink({ topic: o.dlqTopic })
-  const decode = decodeCsv({ deadLetter: dlq, requireLabel: false })
+  // One decoder per layout: a model swapped in brings the spec it was trained on.
+  const fallback = o.spec === undefined ? susySpec({ topics: { train: '', test: o.topic, predictions: o.predictionsTopic, dlq: o.dlqTopic } }) : o.spec
+  const decoders = new Map<ResolvedSpec, SpecDecodeOperator>()
+  const decoderFor = (predictor: Predictor): { layout: ResolvedSpec, decode: SpecDecodeOperator } => {
+    const layout = predictor.spec ?? (isResolved(fallback) ? fallback : undefined)
+    if (layout === undefined) throw new UsageError(`${predictor.version} stores no dataset spec, and the one given has categories or classes still to learn: score with a model trained on it (streamfit train --spec)`)
+    let decode = decoders.get(layout)
+    if (decode === undefined) decoders.set(layout, decode = specDecoder(layout, { deadLetter: dlq, requireLabel: false }))
+    return { layout, decode }
+  }
   const totals: ScoreResult = { records: 0, batches: 0, transactions: 0, aborted: 0, seconds: 0, busySeconds: 0, recordsPerSecond: 0, model: '', predictions: 0, deadLettered: 0, guarantee: o.guarantee }
   const labels = { app: 'score' }
   const started = performance.now()
@@ -155,6 +180,7 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     totals.aborted = writer.aborted
   }
 
+  decoderFor(current()) // a spec that cannot decode fails here, in one line, before any Kafka work
   await runTransactional<ScoredBatch>({
     kafka: o.kafka,
     groupId: o.groupId,
@@ -176,8 +202,11 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
         untilAborted(o.signal),
         batch(o.batchSize, { maxWaitMs: o.maxWaitMs }),
         tap(() => { firstBatchAt ??= performance.now() }),
-        concatMap(records => decodeBatch(records, decode, dlq)),
-        concatMap(decoded => predictBatch(decoded, current(), o.predictionsTopic)),
+        concatMap(records => {
+          const predictor = current()
+          const { layout, decode } = decoderFor(predictor)
+          return decodeBatch(records, decode, dlq).pipe(concatMap(decoded => predictBatch(decoded, predictor, layout, o.predictionsTopic)))
+        }),
         sink,
         tap(committed => flow.release(committed.records))
       )
@@ -198,7 +227,11 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
       }
       metrics.recordsIn.inc({ ...labels, topic: o.topic }, committed.records)
       metrics.recordsOut.inc({ ...labels, topic: o.predictionsTopic }, committed.messages - deadLetters)
-      if (deadLetters > 0) metrics.deadLettered.inc({ ...labels, reason: 'decode' }, deadLetters)
+      if (deadLetters > 0) {
+        // The dead-letter topic is a sink too; dead letters go last in a batch's messages.
+        metrics.recordsOut.inc({ ...labels, topic: o.dlqTopic }, deadLetters)
+        for (const [reason, n] of deadLetterReasons(committed.batch.messages.slice(-deadLetters))) metrics.deadLettered.inc({ ...labels, reason }, n)
+      }
       // Batches that shared a transaction count it once, and share its time.
       if (o.guarantee === 'exactly-once') {
         if (writer.transactions > totals.transactions) metrics.transactions.inc({ ...labels, outcome: 'committed' }, writer.transactions - totals.transactions)
@@ -222,7 +255,7 @@ interface DecodedBatch {
 
 // decodeCsv runs synchronously per record, so running it over one batch yields exactly that
 // batch's examples and dead letters: a bad record's offset commits with its dead letter.
-function decodeBatch (records: ConsumedRecord[], decode: DecodeCsvOperator, dlq: CollectingDeadLetterSink): Observable<DecodedBatch> {
+function decodeBatch (records: ConsumedRecord[], decode: SpecDecodeOperator, dlq: CollectingDeadLetterSink): Observable<DecodedBatch> {
   return from(records).pipe(decode, toArray(), map(examples => ({ records, examples, deadLetters: dlq.take() })))
 }
 
@@ -231,7 +264,7 @@ interface ScoredBatch extends SinkBatch {
   deadLetters: number
 }
 
-async function predictBatch (decoded: DecodedBatch, predictor: Predictor, topic: string): Promise<ScoredBatch> {
+async function predictBatch (decoded: DecodedBatch, predictor: Predictor, layout: ResolvedSpec, topic: string): Promise<ScoredBatch> {
   const { examples, deadLetters, records } = decoded
   const n = examples.length
   const model = predictor.version
@@ -240,8 +273,8 @@ async function predictBatch (decoded: DecodedBatch, predictor: Predictor, topic:
     const width = examples[0]!.features.length
     const xs = new Float32Array(n * width)
     for (let i = 0; i < n; i++) xs.set(examples[i]!.features, i * width)
-    const scores = await predictor.predict(xs, n)
-    messages = predictionMessages(topic, examples, scores, model, new Date().toISOString())
+    const outputs = await predictor.predict(xs, n)
+    messages = taskPredictionMessages(topic, layout.task, examples, outputs, model, new Date().toISOString())
   }
   for (const d of deadLetters) messages.push(d)
   return { records, messages, model, deadLetters: deadLetters.length }

@@ -4,6 +4,8 @@ import { UsageError } from '../src/errors.js'
 import { writeTrainingPlot } from '../src/plot/training-plot.js'
 import type { ModelRegistry } from '../src/registry/registry.js'
 import type { VersionInfo } from '../src/registry/version.js'
+import type { TaskMetrics } from '../src/ml/task-metrics.js'
+import { prefixedFigures } from '../src/ml/validation-figures.js'
 import type { TrainEpoch, TrainResult, TrainSettings } from './train.js'
 
 /** How a finished run came about, stored with its version so it can be reproduced. */
@@ -29,7 +31,7 @@ export function keptEpoch (result: TrainResult): TrainEpoch {
 export function trainHistory (result: TrainResult): Array<Record<string, number>> {
   return result.epochs.map(e => ({
     epoch: e.epoch, loss: round4(e.loss), accuracy: round4(e.accuracy), learningRate: e.learningRate,
-    ...(e.validation !== undefined ? { valLoss: round4(e.validation.loss), valAccuracy: round4(e.validation.accuracy), valAuc: round4(e.validation.auc) } : {})
+    ...(e.validation !== undefined ? prefixedFigures('val', e.validation, round4) : {})
   }))
 }
 
@@ -46,7 +48,7 @@ export async function saveTrained (registry: ModelRegistry, result: TrainResult,
     epochs: result.epochs.length,
     metrics: {
       loss: kept.loss, accuracy: kept.accuracy, rowsPerSecond: result.rowsPerSecond, seconds: result.seconds,
-      ...(val !== undefined ? { valLoss: val.loss, valAccuracy: val.accuracy, valAuc: val.auc } : {})
+      ...(val !== undefined ? prefixedFigures('val', val) : {})
     },
     offsets: result.offsets,
     // Named fields only: nothing of the Kafka config, whose secrets must not be stored.
@@ -65,9 +67,16 @@ export async function saveTrained (registry: ModelRegistry, result: TrainResult,
 export async function plotTraining (path: string, result: TrainResult, model: string, run: TrainRun): Promise<string> {
   return await writeTrainingPlot(
     path,
-    result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, validationLoss: e.validation?.loss, validationAccuracy: e.validation?.accuracy, validationAuc: e.validation?.auc })),
+    result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, ...plotValidation(e.validation) })),
     `streamfit train: ${model}${run.parent !== null ? ` (from ${run.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${run.batchSize}, ${result.runner.backend}`
   )
+}
+
+/** The validation curves a plot has room for: loss and accuracy, and AUC for a binary model. */
+function plotValidation (v: TaskMetrics | undefined): { validationLoss?: number, validationAccuracy?: number, validationAuc?: number } {
+  if (v === undefined) return {}
+  if (v.task === 'regression') return { validationLoss: v.rmse }
+  return { validationLoss: v.loss, validationAccuracy: v.accuracy, ...(v.task === 'binary' ? { validationAuc: v.auc } : {}) }
 }
 
 function round4 (n: number): number {

@@ -12,30 +12,37 @@
 //   until validation loss has not improved for `patience` epochs (then the best epoch's weights are
 //   restored) or `epochs` is reached; then the model, its metrics and the offsets it consumed go to
 //   the registry and the curves to a plot (saveTrained and plotTraining, in train-result.ts).
-import { filter, from, fromEvent, lastValueFrom, takeUntil, tap, toArray, type MonoTypeOperatorFunction, type Observable } from 'rxjs'
+import { from, fromEvent, lastValueFrom, tap } from 'rxjs'
 import type { KafkaConfig } from '../src/config.js'
 import { endOffsets } from '../src/kafka/admin.js'
 import { holdout } from '../src/data/holdout.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import { EarlyStopping } from '../src/ml/early-stopping.js'
-import { EpochMeter, type EpochProgress } from '../src/ml/epoch-meter.js'
-import type { BinaryMetrics } from '../src/ml/evaluation.js'
+import type { EpochProgress } from '../src/ml/epoch-meter.js'
 import type { ModelSnapshot } from '../src/ml/protocol.js'
-import { SUSY_MODEL } from '../src/ml/model.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { trainBatches } from '../src/ml/train-batches.js'
-import { batch } from '../src/operators/batch.js'
-import { decodeCsv } from '../src/operators/decode-csv.js'
+import { headline, type TaskMetrics } from '../src/ml/task-metrics.js'
 import { shuffle } from '../src/operators/shuffle.js'
-import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
+import type { ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
-import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
+import { susySpec } from '../src/spec/susy.js'
+import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
+import { isSusyLayout } from '../src/spec/decoder.js'
+import { SpecLearner } from '../src/spec/learn.js'
+import { imputesMean, isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
+import { modelForSpec } from '../src/spec/model.js'
+import { decodeValidation, trainEpoch } from './train-epoch.js'
 
 export interface TrainOptions {
   kafka: KafkaConfig
   topic: string
+  /**
+   * The data set (default SUSY's). Vocabularies and classes it leaves open are learnt from the
+   * topic first; the resolved spec is stored with the model. A continued model keeps its own.
+   */
+  spec?: DatasetSpec
   partition?: number
   /** Where undecodable records go (written once, in the first epoch). */
   dlqTopic: string
@@ -88,7 +95,7 @@ export interface TrainOptions {
 
 /** An epoch's figures, with those on the validation rows when some are held out. */
 export interface TrainEpoch extends EpochProgress {
-  validation?: BinaryMetrics
+  validation?: TaskMetrics
   learningRate: number
 }
 
@@ -138,10 +145,12 @@ export interface TrainInput {
   model?: string
   /** A stored version to continue (susy@N, susy@latest). */
   from?: string
+  /** The data set (default SUSY's). */
+  spec?: DatasetSpec
 }
 
 /** The input with every default applied: what runs, and what `describe` prints. */
-export type TrainSettings = typeof trainDefaults & { topic: string, dlqTopic: string, model: string, learningRate?: number, from?: string }
+export type TrainSettings = typeof trainDefaults & { topic: string, dlqTopic: string, model: string, learningRate?: number, from?: string, spec?: DatasetSpec }
 
 export const trainTopology: Topology<TrainInput, TrainSettings> = {
   name: 'train',
@@ -151,7 +160,8 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
     ...withDefaults(trainDefaults, input),
     model: input.model ?? 'susy',
     ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
-    ...(input.from !== undefined ? { from: input.from } : {})
+    ...(input.from !== undefined ? { from: input.from } : {}),
+    ...(input.spec !== undefined ? { spec: input.spec } : {})
   }),
   describe: (s, { registryPrefix }) => ({
     name: 'train',
@@ -162,7 +172,7 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
       { kind: 'source', name: 'fromPartition', topics: [s.topic], detail: `partition ${s.partition}, offset 0 to the end offset at start, re-read every epoch${s.cache ? ' (epoch 1 cached in memory, replayed after)' : ''}` },
       { kind: 'processor', name: 'holdout', detail: s.validationFraction > 0 ? `${s.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` : 'none: every row trains' },
       { kind: 'processor', name: 'shuffle', detail: `buffer ${s.shuffleBuffer}, reshuffled each epoch` },
-      { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
+      { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
       { kind: 'processor', name: 'batch', detail: `${s.batchSize} rows` },
       {
         kind: 'processor',
@@ -170,25 +180,26 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
         detail: `up to ${s.epochs} epochs${s.patience > 0 ? `, early stopping (patience ${s.patience}, best weights kept)` : ''}` +
           `${s.reduceLrPatience > 0 ? `, learning rate halved after ${s.reduceLrPatience} epochs without improvement` : ''}` +
           `${s.from === undefined ? `, dropout ${s.dropout.join('/')}` : ''}${s.weightAverage > 0 ? `, weight average ${s.weightAverage} validated and saved` : ''}` +
-          `, Adam${s.learningRate !== undefined ? ` ${s.learningRate}` : ''}${s.from !== undefined ? `, continuing ${s.from}` : ''}, binary cross-entropy${s.standardize ? ', standardised features' : ''}, worker thread`
+          `, Adam${s.learningRate !== undefined ? ` ${s.learningRate}` : ''}${s.from !== undefined ? `, continuing ${s.from}` : ''}, ${LOSS_NAME[s.spec?.task.type ?? 'binary']}${s.standardize ? ', standardised features' : ''}, worker thread`
       },
       { kind: 'sink', name: 'registry.save', stores: [`redis:${registryPrefix}model:${s.model}`], detail: 'topology, weights, metrics, offsets: one atomic step' }
     ]
   })
 }
 
+const LOSS_NAME = { binary: 'binary cross-entropy', multiclass: 'categorical cross-entropy', regression: 'mean squared error' } as const
+
 export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const o = { ...trainDefaults, ...options }
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)
   const started = performance.now()
-  const model = { ...SUSY_MODEL, dropout: o.dropout, ...(o.l2 !== undefined ? { l2: o.l2 } : {}) }
-  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model })
+  const end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
+  const spec = o.runner?.spec ?? await resolveSpec(o.spec ?? susySpec({ topics: { train: o.topic, test: '', predictions: '', dlq: o.dlqTopic } }), { ...o, end })
+  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelForSpec(spec, o), spec })
   const averaging = o.weightAverage > 0
   o.onStart?.(runner.backend, runner.skippedBackends)
-  let end: bigint
   let learningRate: number
   try {
-    end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
     if (o.learningRate !== undefined) await runner.setLearningRate(o.learningRate)
     learningRate = await runner.learningRate()
     if (averaging) await runner.averageWeights(o.weightAverage)
@@ -211,19 +222,19 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   try {
     for (let epoch = 1; epoch <= o.epochs && o.signal?.aborted !== true; epoch++) {
       const first = epoch === 1
-      const meter = await trainEpoch({ ...o, runner, end, cached, heldOut, validationRecords, shuffled, deadLetter, stop$ }, epoch, rows)
+      const meter = await trainEpoch({ ...o, spec, runner, end, cached, heldOut, validationRecords, shuffled, deadLetter, stop$ }, epoch, rows)
       if (first) {
         rows = meter.progress().rows
         if (rows === 0) break // nothing (decodable) to train on
         if (o.standardize) await runner.freezeScaler()
-        validation = await decodeValidation(validationRecords, deadLetter)
+        validation = await decodeValidation(validationRecords, spec, deadLetter)
       }
       const done = meter.progress()
       if (done.rows < rows) break // stopped mid-epoch: not a finished epoch
       // With averaging, the average is what is validated and kept; training goes on from the trained weights.
       if (averaging) await runner.swapAverage()
-      const scored = validation !== null && validation.n > 0 ? await runner.evaluate(validation.xs, validation.ys, validation.n) : undefined
-      const verdict = scored !== undefined ? stopping.update(epoch, scored.loss) : undefined
+      const scored = validation !== null && validation.n > 0 ? await runner.evaluateTask(validation.xs, validation.ys, validation.n) : undefined
+      const verdict = scored !== undefined ? stopping.update(epoch, headline(scored).value) : undefined
       if (verdict?.best === true && o.patience > 0) best = await runner.snapshot()
       if (averaging) await runner.swapAverage()
       const figures: TrainEpoch = { ...done, learningRate, ...(scored !== undefined ? { validation: scored } : {}) }
@@ -260,59 +271,14 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   }
 }
 
-/** What one epoch's pass reads from and feeds, kept across epochs. */
-interface EpochPass extends Pick<TrainOptions, 'kafka' | 'topic' | 'signal' | 'onStep'> {
-  partition: number
-  cache: boolean
-  batchSize: number
-  runner: ModelRunner
-  /** The end offset at start: every epoch reads up to it. */
-  end: bigint
-  /** Epoch 1's records, replayed by later epochs with `cache`. */
-  cached: KafkaRecord[]
-  heldOut: (record: KafkaRecord) => boolean
-  /** Filled in epoch 1 with the held-out records. */
-  validationRecords: KafkaRecord[]
-  shuffled: MonoTypeOperatorFunction<KafkaRecord>
-  deadLetter: DeadLetterSink
-  stop$: Observable<unknown>
-}
 
-/** One pass over the partition: read, hold out, shuffle, decode, batch, one Adam step per batch. */
-async function trainEpoch (p: EpochPass, epoch: number, rows: number): Promise<EpochMeter> {
-  const first = epoch === 1
-  const records$: Observable<KafkaRecord> = first || !p.cache
-    ? fromPartition({ kafka: p.kafka, topic: p.topic, partition: p.partition, stop: p.end })
-    : from(p.cached)
-  const meter = new EpochMeter(epoch)
-  const decode = decodeCsv({ deadLetter: first ? p.deadLetter : alreadyReported })
-  await lastValueFrom(records$.pipe(
-    tap(record => { if (first && p.cache) p.cached.push(record) }),
-    // Held-out rows are set aside once (epoch 1) and never trained on in any epoch.
-    filter(record => {
-      if (!p.heldOut(record)) return true
-      if (first) p.validationRecords.push(record)
-      return false
-    }),
-    p.shuffled,
-    decode,
-    batch(p.batchSize),
-    toArrays({ reuse: true }),
-    trainBatches(p.runner),
-    tap(step => {
-      const progress = meter.add(step)
-      p.onStep?.(progress, Math.ceil(rows / p.batchSize))
-    }),
-    takeUntil(p.stop$)
-  ), { defaultValue: undefined })
-  return meter
+/** The spec with the vocabularies and classes it leaves open learnt from the topic (one read before training). */
+async function resolveSpec (spec: DatasetSpec, o: { kafka: KafkaConfig, topic: string, partition: number, end: bigint }): Promise<ResolvedSpec> {
+  if (isResolved(spec) && !spec.features.some(imputesMean)) return spec
+  const learner = new SpecLearner(spec)
+  await lastValueFrom(fromPartition({ kafka: o.kafka, topic: o.topic, partition: o.partition, stop: o.end }).pipe(tap(record => learner.observe(record))), { defaultValue: undefined })
+  // The means imputed are written into the spec, which the model is stored with: scoring imputes the same.
+  const means = learner.means()
+  const resolved = learner.resolve()
+  return { ...resolved, features: resolved.features.map(f => f.type === 'numeric' && imputesMean(f) ? { ...f, impute: means[f.name] ?? 0 } : f) }
 }
-
-/** The held-out records as one batch of arrays (their bad records dead-lettered like the rest). */
-function decodeValidation (records: KafkaRecord[], deadLetter: DeadLetterSink): Promise<ArrayBatch | null> {
-  if (records.length === 0) return Promise.resolve(null)
-  return lastValueFrom(from(records).pipe(decodeCsv({ deadLetter }), toArray(), toArrays()))
-}
-
-/** Epochs after the first meet the same bad records again: they were dead-lettered once already. */
-const alreadyReported: DeadLetterSink = { write: () => {}, counts: {}, total: 0 }

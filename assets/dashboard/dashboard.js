@@ -177,6 +177,19 @@ function renderLearning (status) {
   const last = points => points.length > 0 ? fmt(points.at(-1)[1], 4) : '–'
   $('accuracy-chart').replaceChildren(el('p', { class: 'big' }, last(l.accuracy)), lineChart(l.accuracy, { zeroBased: false, digits: 4, width: 420, height: 140 }))
   $('loss-chart').replaceChildren(el('p', { class: 'big' }, last(l.loss)), lineChart(l.loss, { zeroBased: false, digits: 4, width: 420, height: 140 }))
+  renderFigures(l.figures ?? [], online)
+}
+
+// The task's figures (streamfit_validation_figure), named as `evaluate` and `train` print them.
+const FIGURE_NAMES = { accuracy: 'accuracy', auc: 'AUC', loss: 'log-loss', macroF1: 'macro-F1', rmse: 'RMSE', mae: 'MAE', r2: 'R²' }
+
+function renderFigures (figures, online) {
+  $('figures-block').hidden = figures.length === 0
+  $('figures-title').textContent = online ? 'The task\'s figures, prequential (every row scored before it is learnt)' : 'The task\'s figures on the validation rows, after each epoch'
+  $('figures').replaceChildren(...figures.map(f => el('figure', { class: 'card', 'data-testid': 'task-figure' },
+    el('figcaption', { 'data-testid': 'figure-name' }, FIGURE_NAMES[f.figure] ?? f.figure),
+    el('p', { class: 'big', 'data-testid': 'figure-value' }, fmt(f.value, 4)),
+    lineChart(f.series, { zeroBased: false, digits: 4, width: 260, height: 90 }))))
 }
 
 function render (status) {

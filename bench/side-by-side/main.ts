@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { insertSection, sectionOf } from '../kafka-streams/report.js'
+import { insertSection as insertOwnTopic, sectionOf as ownTopicOf } from '../datasets/report.js'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../src/config.js'
@@ -145,9 +146,13 @@ async function main (): Promise<void> {
 async function writeOutputs (results: Results, out: string): Promise<void> {
   const md = join(out, 'results.md')
   // The Kafka Streams section (bench/versus) survives a re-render of this report.
-  const versus = existsSync(md) ? sectionOf(readFileSync(md, 'utf8')) : null
+  // So does the public data sets' section (bench/datasets/streamfit.ts).
+  const before = existsSync(md) ? readFileSync(md, 'utf8') : ''
+  const versus = sectionOf(before)
+  const ownTopic = ownTopicOf(before)
   writeFileSync(md, renderReport(results))
   if (versus !== null) insertSection(md, versus)
+  if (ownTopic !== null) insertOwnTopic(md, ownTopic)
   const subtitle = `${results.machine.cores} cores (${results.machine.cpuModel}), load average ${results.loadAverageStart[0]} at start; ${results.date.slice(0, 16).replace('T', ' ')} UTC; ${results.command}`
   await writeChartPng(join(out, 'results.png'), chartBars(results), 'streamfit vs the TensorFlow I/O tutorial: same broker, same rows', subtitle)
   process.stdout.write(renderReport(results).split('\n## ')[0] + '\n')

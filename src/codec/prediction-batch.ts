@@ -12,7 +12,8 @@ import { DECISION_THRESHOLD, modelHeaders } from './prediction.js'
 /** What one prediction needs from its input: the record and the label decoded from it. */
 export interface Scored {
   record: ConsumedRecord
-  label: 0 | 1 | null
+  /** A binary label: 0, 1 or null (typed as Example's, which also carries other tasks' labels). */
+  label: number | null
 }
 
 // Longest variable parts: offset digits (2^53 has 16) and a double's shortest form (24 chars).
@@ -51,7 +52,9 @@ export function predictionMessages (topic: string, scored: readonly Scored[], sc
     at = put(out, at, SCORE_PREFIX)
     const score = scores[i]!
     at = writeAscii(out, at, Number.isFinite(score) ? String(score) : 'null')
-    at = put(out, at, VERDICTS[score >= DECISION_THRESHOLD ? 1 : 0]![label === null ? 0 : label + 1]!)
+    const verdict = VERDICTS[score >= DECISION_THRESHOLD ? 1 : 0]![label === null ? 0 : label + 1]
+    if (verdict === undefined) throw new RangeError(`predictionMessages: label ${label} of offset ${record.offset} is not a binary label (0, 1 or null)`)
+    at = put(out, at, verdict)
     at = put(out, at, tail)
     messages[i] = { topic, key: record.key ?? undefined, value: out.subarray(start, at), headers }
   }

@@ -13,10 +13,17 @@ export type DecodeReason =
   | 'not-a-number' // text that is not a decimal number ("abc", "1.2.3", "0x10")
   | 'not-finite' // NaN, Infinity, or a number beyond float32 range
   | 'missing-key' // no key, so no label
-  | 'bad-label' // a key that is not a number equal to 0 or 1
+  | 'bad-label' // a key that is not a number equal to 0 or 1; with a spec: a label not among its classes, or not a number for regression
+  // The reasons below come from the spec-driven decoder (src/codec/record-decoder.ts) only.
+  | 'bad-json' // a JSON value that does not parse, or is not an object
+  | 'bad-csv' // a CSV line that does not split (an unterminated quote, text after a closing quote)
+  | 'missing-field' // a feature's (or the label's) field or column absent, empty or null, and not imputed
+  | 'wrong-type' // a value of the wrong kind: an object where a number goes, "maybe" for a boolean
+  | 'unknown-category' // a categorical value outside the vocabulary, with onUnknown: dead-letter
 
 export const DECODE_REASONS: readonly DecodeReason[] = [
-  'null-value', 'empty-value', 'arity', 'empty-field', 'not-a-number', 'not-finite', 'missing-key', 'bad-label'
+  'null-value', 'empty-value', 'arity', 'empty-field', 'not-a-number', 'not-finite', 'missing-key', 'bad-label',
+  'bad-json', 'bad-csv', 'missing-field', 'wrong-type', 'unknown-category'
 ]
 
 /** The outcome of a failed parse: a reason code and a one-line detail for humans. */
@@ -162,6 +169,46 @@ function nonNumeric (bytes: Uint8Array, start: number, end: number): number {
   while (i < end && isBlank(bytes[i])) i++
   const ends = i === end || bytes[i] === COMMA
   return ends && (word === 'nan' || word === 'inf' || word === 'infinity') ? NOT_FINITE : NOT_A_NUMBER
+}
+
+/** Outcome of parseNumberRange: the number is in parsedNumber(), or why there is none. */
+export const NUMBER_OK = 0
+export const NUMBER_EMPTY = EMPTY
+export const NUMBER_NOT_A_NUMBER = NOT_A_NUMBER
+export const NUMBER_NOT_FINITE = NOT_FINITE
+
+/**
+ * Parses the number that fills bytes[start, end) (blanks around it allowed) with the same rules
+ * and float32 rounding as a SUSY field, for the spec-driven decoder's fields of any delimiter.
+ * Returns NUMBER_OK (the value is then parsedNumber()), NUMBER_EMPTY for blanks only, or a failure.
+ * A wrapper, so parseNumber itself stays exactly what the SUSY hot path runs.
+ */
+export function parseNumberRange (bytes: Uint8Array, start: number, end: number): number {
+  const status = parseNumber(bytes, start, end)
+  if (status === end) return NUMBER_OK
+  if (status >= 0) return NOT_A_NUMBER // stopped at a comma inside the range ("1,5" under ";")
+  if (status === NOT_A_NUMBER) return status
+  // EMPTY and NOT_FINITE stop at a comma too: only believe them when the range has none.
+  let blank = true
+  for (let i = start; i < end; i++) {
+    if (bytes[i] === COMMA) return NOT_A_NUMBER
+    if (!isBlank(bytes[i])) blank = false
+  }
+  return status === EMPTY && !blank ? NOT_A_NUMBER : status
+}
+
+/**
+ * Parses the number starting at bytes[start] that runs to the next comma (blanks around it
+ * allowed), or to `end`: returns the comma's index (or `end`), the value then in parsedNumber(),
+ * or a negative status. For scanners that find fields and numbers in one pass (json-scan.ts).
+ */
+export function parseNumberToComma (bytes: Uint8Array, start: number, end: number): number {
+  return parseNumber(bytes, start, end)
+}
+
+/** The double that the last successful parseNumberRange (or parseLabel) read. */
+export function parsedNumber (): number {
+  return parsed[0]
 }
 
 function fieldText (bytes: Uint8Array, start: number, end: number): string {

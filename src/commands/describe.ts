@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config.js'
 import { UsageError } from '../errors.js'
 import { formatTopology, type TopologyDescription } from '../runtime/describe.js'
 import { describeRun } from '../runtime/topology.js'
-import type { AppCommandModule } from './flags.js'
+import { specConfig, type AppCommandModule } from './flags.js'
 
 export const APPS = ['train', 'score', 'online'] as const
 export type AppName = typeof APPS[number]
@@ -27,7 +27,8 @@ async function parseAppFlags (app: string, config: Config, args: string[]): Prom
   }).configureOutput({ writeErr: () => {} })
   parser.parse(args, { from: 'user' })
   const flags = parser.opts()
-  return { description: describeRun(module.topology, module.topologyInput(flags, config), config), json: flags.json === true }
+  const { config: specified, spec } = await specConfig(flags.spec as string | undefined, config)
+  return { description: describeRun(module.topology, module.topologyInput(flags, specified, spec), specified), json: flags.json === true }
 }
 
 export function register (program: Command): void {

@@ -1,4 +1,6 @@
 // `streamfit evaluate`: scores a labelled SUSY file with a stored model: accuracy, AUC, loss.
+// With --spec, any data set's records (its test topic by default) by its task's figures
+// (evaluate-spec.ts); without, exactly the SUSY evaluation it always was.
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { BadRowError, UsageError } from '../errors.js'
@@ -9,13 +11,16 @@ import { requireServices } from '../infra/probe.js'
 import { FEATURE_COUNT } from '../data/susy.js'
 import { parseBackend } from '../ml/backend.js'
 import { binaryMetrics } from '../ml/evaluation.js'
+import { evaluationJson, formatEvaluation } from './evaluation-report.js'
+import { specConfig, specFlag } from './flags.js'
 import { openModel } from '../registry/open-model.js'
 import { ModelRegistry } from '../registry/registry.js'
 
 interface EvaluateFlags {
+  spec?: string
   data?: string
   topic?: string
-  model: string
+  model?: string
   backend: string
   rows?: string
   batchSize: string
@@ -23,21 +28,28 @@ interface EvaluateFlags {
 }
 
 export function register (program: Command): void {
-  program
+  specFlag(program
     .command('evaluate')
-    .description('score labelled SUSY rows (a file, or a topic such as susy-test) with a stored model: accuracy, AUC, loss')
-    .option('--data <path|url>', 'labelled rows (.csv, .csv.gz, .zip or URL, as for load): label first, then the 18 features')
-    .option('--topic <name>', 'labelled records of a topic, every partition up to its end (key = label, as load writes them), e.g. susy-test')
-    .option('--model <ref>', 'model version: susy@latest, susy@N', 'susy@latest')
+    .description('score labelled SUSY rows (a file, or a topic such as susy-test) with a stored model: accuracy, AUC, loss; with --spec, any data set (its test topic by default) by its task\'s figures'))
+    .option('--data <path|url>', 'labelled rows (.csv, .csv.gz, .zip or URL, as for load): label first, then the 18 features; with --spec, a file as load --spec reads it')
+    .option('--topic <name>', 'labelled records of a topic, every partition up to its end (key = label, as load writes them), e.g. susy-test; with --spec and neither flag: the spec\'s test topic')
+    .option('--model <ref>', 'model version: NAME@latest or NAME@N (default: susy@latest, with --spec the spec\'s name@latest)')
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--rows <n>', 'only the first N rows')
     .option('--batch-size <n>', 'rows per prediction request', '4096')
-    .option('--json', 'print one JSON line: rows, accuracy, auc, loss, model')
+    .option('--json', 'print one JSON line: rows, accuracy, auc, loss, model, backend (multiclass: task, rows, accuracy, macroF1, loss, classes, confusion, model, backend; regression: task, rows, rmse, mae, r2, model, backend; skipped: records that do not decode, per reason, when any)')
     .action(async (flags: EvaluateFlags) => {
-      const config = loadConfig()
       const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
-      if ((flags.data === undefined) === (flags.topic === undefined)) throw new UsageError('evaluate needs --data <path|url> or --topic <name>: give exactly one of them')
-      const limit = flags.rows !== undefined ? { rows: parseNumber('--rows', flags.rows, { min: 1 }) } : {}
+      const rowLimit = flags.rows !== undefined ? parseNumber('--rows', flags.rows, { min: 1 }) : undefined
+      if (flags.spec !== undefined) {
+        const { config, spec } = await specConfig(flags.spec)
+        const { evaluateWithSpec } = await import('./evaluate-spec.js')
+        await evaluateWithSpec(config, spec, { ...flags, batchSize, rows: rowLimit })
+        return
+      }
+      const config = loadConfig()
+      if ((flags.data === undefined) === (flags.topic === undefined)) throw new UsageError('evaluate needs --data <path|url> or --topic <name>: give exactly one of them (or --spec FILE: its test topic)')
+      const limit = rowLimit !== undefined ? { rows: rowLimit } : {}
       const source = flags.data ?? `topic ${flags.topic}`
       // evaluate has no --skip-bad (every row counts in the figures): the fix is the row itself.
       const read = flags.data !== undefined
@@ -56,7 +68,7 @@ export function register (program: Command): void {
       const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
       let model
       try {
-        model = await openModel(registry, flags.model, { backend: parseBackend(flags.backend) })
+        model = await openModel(registry, flags.model ?? 'susy@latest', { backend: parseBackend(flags.backend) })
       } finally {
         await registry.close()
       }
@@ -67,18 +79,11 @@ export function register (program: Command): void {
           const rows = Math.min(batchSize, n - at)
           scores.set(await runner.predict(xs.subarray(at * FEATURE_COUNT, (at + rows) * FEATURE_COUNT), rows), at)
         }
-        const m = binaryMetrics(scores, ys)
-        if (flags.json === true) {
-          process.stdout.write(JSON.stringify({ rows: m.rows, accuracy: round4(m.accuracy), auc: round4(m.auc), loss: round4(m.loss), model: runner.version, backend: runner.backend }) + '\n')
-        } else {
-          process.stdout.write(`${runner.version} on ${m.rows.toLocaleString('en-US')} rows of ${source}: accuracy ${m.accuracy.toFixed(4)}, AUC ${m.auc.toFixed(4)}, loss ${m.loss.toFixed(4)} (${runner.backend})\n`)
-        }
+        const m = { task: 'binary' as const, ...binaryMetrics(scores, ys) }
+        const by = { model: runner.version, backend: runner.backend, source }
+        process.stdout.write(flags.json === true ? JSON.stringify(evaluationJson(m, by)) + '\n' : formatEvaluation(m, by))
       } finally {
         await runner.close()
       }
     })
-}
-
-function round4 (n: number): number | null {
-  return Number.isFinite(n) ? Math.round(n * 10000) / 10000 : null
 }

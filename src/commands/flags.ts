@@ -5,13 +5,15 @@ import { loadConfig, type Config } from '../config.js'
 import { DEFAULT_BACKEND } from '../ml/backend.js'
 import { appOptions, withAppOptions, type AppOptions } from '../runtime/app.js'
 import { describeRun, type Topology } from '../runtime/topology.js'
+import { specFor, withSpecTopics } from '../spec/load-spec.js'
+import type { DatasetSpec } from '../spec/types.js'
 
 /** What a command module of an app (train, score, online) exports for `streamfit describe`. */
 export interface AppCommandModule<Flags = Record<string, unknown>, Input = unknown, Settings = unknown> {
   /** Adds every flag of the app (those that shape its topology and the rest) to `command`. */
   declareFlags: (command: Command) => Command
-  /** The topology input the parsed flags give. */
-  topologyInput: (flags: Flags, config: Config) => Input
+  /** The topology input the parsed flags give (config's topics are the spec's). */
+  topologyInput: (flags: Flags, config: Config, spec: DatasetSpec) => Input
   topology: Topology<Input, Settings>
 }
 
@@ -34,11 +36,21 @@ export function registerApp<Flags extends Parameters<typeof appOptions>[0], Inpu
 ): void {
   const command = module.declareFlags(program.command(module.topology.name).description(description))
   withAppOptions(command).action(async (flags: Flags) => {
-    const config = loadConfig()
-    const input = module.topologyInput(flags, config)
+    const { config, spec } = await specConfig((flags as { spec?: string }).spec)
+    const input = module.topologyInput(flags, config, spec)
     const settings = module.topology.settings(input)
     await action({ flags, config, settings, app: { ...appOptions(flags), config, topology: describeRun(module.topology, input, config) } })
   })
+}
+
+/** The configuration and the dataset spec of a command: the --spec file's, or SUSY's, whose topics the config then names. */
+export async function specConfig (file: string | undefined, base: Config = loadConfig()): Promise<{ config: Config, spec: DatasetSpec }> {
+  const spec = await specFor(file, base)
+  return { config: withSpecTopics(base, spec), spec }
+}
+
+export function specFlag (command: Command): Command {
+  return command.option('--spec <file>', 'dataset spec (YAML or JSON, written by `streamfit init`): topics, record format, features, task; default: the SUSY tutorial\'s')
 }
 
 export function groupFlag (command: Command, description: string, defaultGroup: string): Command {

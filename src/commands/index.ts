@@ -10,6 +10,7 @@ type Loader = () => Promise<{ register: RegisterCommand }>
 export const commands: Record<string, Loader> = {
   up: () => import('./up.js'),
   down: () => import('./down.js'),
+  init: () => import('./init.js'),
   load: () => import('./load.js'),
   train: () => import('./train.js'),
   evaluate: () => import('./evaluate.js'),

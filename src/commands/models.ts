@@ -1,22 +1,26 @@
-// `streamfit models`: the registry's versions (list, the default) and their removal (delete).
+// `streamfit models`: the registry's versions (list, the default), their removal (delete, prune),
+// and models to and from elsewhere (import, export: TensorFlow.js LayersModels).
 import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
 import { ModelRegistry } from '../registry/registry.js'
 import type { VersionInfo } from '../registry/version.js'
 import { formatModelRef, parseModelRef } from '../registry/refs.js'
+import { specFor } from '../spec/load-spec.js'
+import { specFlag } from './flags.js'
+import { registerTransfer } from './models-transfer.js'
 
 export function register (program: Command): void {
-  const models = program.command('models').description('list or delete model versions in the registry (Redis)')
-  models.command('list', { isDefault: true })
-    .description('versions of a model, oldest first, with their metrics and the offsets they consumed')
-    .option('--name <model>', 'model name', 'susy')
+  const models = program.command('models').description('list, delete, import or export model versions in the registry (Redis)')
+  specFlag(models.command('list', { isDefault: true })
+    .description('versions of a model, oldest first, with their metrics and the offsets they consumed'))
+    .option('--name <model>', 'model name (default: susy, or the --spec\'s name)')
     .option('--json', 'one JSON line per version')
     .argument('[extra...]')
-    .action(async (extra: string[], flags: { name: string; json?: boolean }) => {
+    .action(async (extra: string[], flags: { name?: string; spec?: string; json?: boolean }) => {
       // `models` with an unknown word lands here (list is the default): say so instead of listing.
       if (extra.length > 0) throw new UsageError(`unknown models subcommand "${extra[0]}": use \`streamfit models list\`, \`models delete NAME@N\` or \`models prune --keep N\``)
-      const name = parseModelRef(flags.name).name
+      const name = parseModelRef(await modelName(flags)).name
       await withRegistry(async registry => {
         const [versions, latest] = await Promise.all([registry.list(name), registry.latestVersion(name)])
         if (flags.json === true) {
@@ -48,23 +52,31 @@ export function register (program: Command): void {
       })
     })
   registerPrune(models)
+  registerTransfer(models, withRegistry)
 }
 
 function registerPrune (models: Command): void {
-  models.command('prune')
-    .description('delete all but the newest versions of a model (the latest always stays)')
+  specFlag(models.command('prune')
+    .description('delete all but the newest versions of a model (the latest always stays)'))
     .requiredOption('--keep <n>', 'versions to keep')
-    .option('--name <model>', 'model name', 'susy')
-    .action(async (flags: { keep: string; name: string }) => {
+    .option('--name <model>', 'model name (default: susy, or the --spec\'s name)')
+    .action(async (flags: { keep: string; name?: string; spec?: string }) => {
       const keep = parseNumber('--keep', flags.keep, { min: 1 })
+      const name = parseModelRef(await modelName(flags)).name
       await withRegistry(async registry => {
-        const deleted = await registry.prune(parseModelRef(flags.name).name, keep)
+        const deleted = await registry.prune(name, keep)
         process.stdout.write(deleted.length === 0 ? 'nothing to delete\n' : `deleted ${deleted.join(', ')}\n`)
       })
     })
 }
 
-async function withRegistry (fn: (registry: ModelRegistry) => Promise<void>): Promise<void> {
+/** --name, else the --spec's name, else susy (the SUSY spec's name: the configuration never renames models). */
+async function modelName (flags: { name?: string, spec?: string }): Promise<string> {
+  if (flags.name !== undefined) return flags.name
+  return flags.spec === undefined ? 'susy' : (await specFor(flags.spec, loadConfig())).name
+}
+
+export async function withRegistry (fn: (registry: ModelRegistry) => Promise<void>): Promise<void> {
   const config = loadConfig()
   const registry = await ModelRegistry.connect({ url: config.redisUrl, prefix: config.registryPrefix })
   try {

@@ -11,7 +11,10 @@ import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
 import { rideOut } from '../runtime/ride-out.js'
 import { perSecond, timing } from './figures.js'
-import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
+import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, specFlag, streamTimeoutFlag } from './flags.js'
+import type { DatasetSpec } from '../spec/types.js'
+import { formatMetrics } from '../ml/task-metrics.js'
+import { prefixedFigures } from '../ml/validation-figures.js'
 import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
@@ -37,7 +40,7 @@ interface OnlineFlags {
 
 export function declareFlags (command: Command): Command {
   const d = onlineDefaults
-  groupFlag(command, 'consumer group; one group is one lineage of model versions', d.groupId)
+  specFlag(groupFlag(command, 'consumer group; one group is one lineage of model versions', d.groupId))
   streamTimeoutFlag(command, d.streamTimeout)
     .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${d.continueEpochsPerBatch} continuing a stored version, ${d.newEpochsPerBatch} (the tutorial's) for a new model`)
     .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
@@ -54,9 +57,10 @@ export function declareFlags (command: Command): Command {
 }
 
 /** The topology the flags describe (and run). */
-export function topologyInput (flags: OnlineFlags, config: Config): OnlineInput {
+export function topologyInput (flags: OnlineFlags, config: Config, spec?: DatasetSpec): OnlineInput {
   requireGroup(flags.group)
   return {
+    ...(spec !== undefined ? { spec, model: spec.name } : {}),
     topic: config.topics.train,
     dlqTopic: config.topics.dlq,
     groupId: flags.group,
@@ -104,6 +108,8 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialAccuracy: round4(r.prequentialAccuracy),
     prequentialLoss: round4(r.prequentialLoss),
     prequentialAuc: round4(r.prequentialAuc),
+    // The task's other figures (multiclass: macro-F1; regression: RMSE, MAE, R²), beside SUSY's.
+    ...Object.fromEntries(Object.entries(prefixedFigures('prequential', r.prequential, n => round4(n) ?? NaN)).filter(([k]) => !(k in SUSY_KEYS))),
     // Learning that harms a model on a stationary stream shows as a last quarter above the first.
     prequentialLossFirstQuarter: round4(quarters.first),
     prequentialLossLastQuarter: round4(quarters.last),
@@ -132,14 +138,14 @@ export function writePrequentialPlot (path: string, r: OnlineResult, group: stri
     title: `online learning, group ${group}: prequential (test-then-train) figures, ${r.model ?? 'no version'}`,
     xLabel: 'rows learnt',
     panels: [
-      [{ name: 'prequential accuracy', points: points(p => p.accuracy) }, { name: 'mini-batch accuracy', points: points(p => p.batchAccuracy) }],
+      [{ name: 'prequential accuracy', points: points(p => 'accuracy' in p ? p.accuracy : NaN) }, { name: 'mini-batch accuracy', points: points(p => 'batchAccuracy' in p ? p.batchAccuracy : NaN) }],
       { name: 'prequential loss', points: points(p => p.loss) }
     ]
   })
 }
 
 function printBatch (p: BatchProgress): void {
-  const acc = Number.isNaN(p.score.accuracy) ? '  -   ' : p.score.accuracy.toFixed(4)
+  const acc = !('accuracy' in p.score) || Number.isNaN(p.score.accuracy) ? '  -   ' : p.score.accuracy.toFixed(4)
   process.stdout.write(
     `batch ${String(p.batch).padStart(5)}  rows ${String(p.rows).padStart(4)} (${String(p.totalRows).padStart(7)})  ` +
     `prequential acc ${fmt(p.prequentialAccuracy)} loss ${fmt(p.prequentialLoss)}  batch acc ${acc}  ` +
@@ -147,9 +153,12 @@ function printBatch (p: BatchProgress): void {
 }
 
 function formatResult (r: OnlineResult): string {
-  return `online: ${r.rows} rows in ${r.batches} mini-batches, prequential accuracy ${fmt(r.prequentialAccuracy)} ` +
-    `(loss ${fmt(r.prequentialLoss)}), ${r.versions.length} version(s) saved, model ${r.model ?? 'none'} on ${r.backend}\n`
+  const figures = r.prequential.task === 'binary' ? `accuracy ${fmt(r.prequentialAccuracy)} (loss ${fmt(r.prequentialLoss)})` : formatMetrics(r.prequential)
+  return `online: ${r.rows} rows in ${r.batches} mini-batches, prequential ${figures}, ${r.versions.length} version(s) saved, model ${r.model ?? 'none'} on ${r.backend}\n`
 }
+
+// The binary figures the --json line has always named.
+const SUSY_KEYS = { prequentialAccuracy: true, prequentialLoss: true, prequentialAuc: true }
 
 function fmt (n: number): string {
   return Number.isNaN(n) ? '  -   ' : n.toFixed(4)

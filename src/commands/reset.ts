@@ -1,9 +1,10 @@
 // `streamfit reset`: replay by moving a stopped group's committed offsets.
 import type { Command } from 'commander'
-import { loadConfig } from '../config.js'
 import { UsageError } from '../errors.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { resetGroupOffsets, type PlannedReset, type ResetTarget } from '../kafka/group-offsets.js'
+import { specConfig, specFlag } from './flags.js'
+import { groupTopics } from './group-topics.js'
 
 interface ResetFlags {
   group: string
@@ -12,28 +13,31 @@ interface ResetFlags {
   toOffset?: string
   toDatetime?: string
   topic?: string
+  spec?: string
   dryRun?: boolean
   json?: boolean
 }
 
 export function register (program: Command): void {
-  program
+  specFlag(program
     .command('reset')
-    .description('move a consumer group\'s committed offsets (replay); refuses while the group has live members')
+    .description('move a consumer group\'s committed offsets (replay); refuses while the group has live members'))
     .requiredOption('--group <id>', 'consumer group')
     .option('--to-earliest', 'to the first offset of each partition')
     .option('--to-latest', 'to the end of each partition (skip everything)')
     .option('--to-offset <n>', 'to this offset in every partition (clamped to the partition)')
     .option('--to-datetime <iso>', 'to the first record at or after this time, e.g. 2026-11-27T00:00:00Z')
-    .option('--topic <name>', 'only this topic (default: every topic the group has committed)')
+    .option('--topic <name>', 'only this topic (default: every topic the group has committed; with --spec, those of the spec\'s train and test topics)')
     .option('--dry-run', 'print the plan without changing anything')
     .option('--json', 'print the plan as JSON')
     .action(async (flags: ResetFlags) => {
-      const config = loadConfig()
+      const { config, spec } = await specConfig(flags.spec)
       requireGroup(flags.group)
       const target = parseTarget(flags)
       await requireServices(config, { topics: flags.topic === undefined ? [] : [flags.topic] })
-      const plan = await resetGroupOffsets(config.kafka, flags.group, target, { topics: flags.topic === undefined ? undefined : [flags.topic], dryRun: flags.dryRun === true })
+      const { topics, scope } = await groupTopics(config.kafka, flags.group, flags.topic, flags.spec === undefined ? undefined : spec)
+      if (topics?.length === 0) throw new UsageError(`group ${flags.group} has no committed offsets on ${scope}: name the topic with --topic`)
+      const plan = await resetGroupOffsets(config.kafka, flags.group, target, { topics, dryRun: flags.dryRun === true })
       if (flags.json === true) {
         process.stdout.write(JSON.stringify({ group: flags.group, dryRun: flags.dryRun === true, partitions: plan.map(p => ({ topic: p.topic, partition: p.partition, current: p.current === null ? null : Number(p.current), target: Number(p.target) })) }) + '\n')
       } else {

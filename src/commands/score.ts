@@ -13,7 +13,9 @@ import { runApp } from '../runtime/app.js'
 import type { ProcessingGuarantee } from '../sinks/sink-batch.js'
 import { perSecond, timing } from './figures.js'
 import { runScore, scoreDefaults, scoreTopology, type ScoreInput, type ScoreResult } from '../../topologies/score.js'
-import { backendFlag, groupFlag, registerApp, sessionTimeoutFlag, streamTimeoutFlag } from './flags.js'
+import { backendFlag, groupFlag, registerApp, sessionTimeoutFlag, specFlag, streamTimeoutFlag } from './flags.js'
+import type { DatasetSpec } from '../spec/types.js'
+import { layoutMismatch } from '../spec/compatible.js'
 
 interface ScoreFlags {
   group: string
@@ -21,7 +23,8 @@ interface ScoreFlags {
   maxWaitMs: string
   commitIntervalMs: string
   streamTimeout: string
-  model: string
+  model?: string
+  spec?: string
   transactionalId?: string
   sessionTimeout: string
   backend: string
@@ -37,12 +40,12 @@ interface ScoreFlags {
 export const EXIT_FENCED = 3
 
 export function declareFlags (command: Command): Command {
-  groupFlag(command, 'consumer group of the scorers', scoreDefaults.groupId)
+  specFlag(groupFlag(command, 'consumer group of the scorers', scoreDefaults.groupId))
     .option('--batch-size <n>', 'records per batch (the unit predicted at once)', String(scoreDefaults.batchSize))
     .option('--max-wait-ms <n>', 'close a batch after this many ms even if not full (it then commits at once)', String(scoreDefaults.maxWaitMs))
     .option('--commit-interval-ms <ms>', 'full batches gather this long into one transaction (Kafka Streams\' commit.interval.ms); 0: one transaction per batch', String(scoreDefaults.commitIntervalMs))
   streamTimeoutFlag(command, scoreDefaults.streamTimeout)
-    .option('--model <ref>', 'model version from the registry: susy@latest or susy@N', 'susy@latest')
+    .option('--model <ref>', 'model version from the registry: NAME@latest or NAME@N (default: the spec\'s name, susy, @latest)')
     .option('--transactional-id <id>', 'stable and unique per running scorer (default streamfit-score-<group>-<host>)')
   sessionTimeoutFlag(command, 'how soon a crashed scorer\'s partitions move to the others', scoreDefaults.sessionTimeout)
   return backendFlag(command)
@@ -52,7 +55,7 @@ export function declareFlags (command: Command): Command {
 }
 
 /** The topology the flags describe (and run). */
-export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
+export function topologyInput (flags: ScoreFlags, config: Config, spec?: DatasetSpec): ScoreInput {
   if (flags.guarantee !== 'exactly-once' && flags.guarantee !== 'at-least-once') throw new UsageError(`--guarantee expects exactly-once or at-least-once, got "${flags.guarantee}"`)
   const guarantee: ProcessingGuarantee = flags.guarantee
   requireGroup(flags.group)
@@ -69,7 +72,8 @@ export function topologyInput (flags: ScoreFlags, config: Config): ScoreInput {
     streamTimeout: parseNumber('--stream-timeout', flags.streamTimeout, { min: -1 }),
     sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
     guarantee,
-    ...(transactionalId !== undefined ? { transactionalId } : {})
+    ...(transactionalId !== undefined ? { transactionalId } : {}),
+    ...(spec !== undefined ? { spec } : {})
   }
 }
 
@@ -81,6 +85,7 @@ export function register (program: Command): void {
     const backend = parseBackend(flags.backend)
     const computeThreads = parseNumber('--compute-threads', flags.computeThreads, { min: 1 })
     const { transactionalId } = settings
+    const modelRef = flags.model ?? `${settings.spec?.name ?? 'susy'}@latest`
     // Kafka, the three topics and Redis answer, or one line says which does not, before any log.
     await requireServices(config, { topics: [config.topics.test, config.topics.predictions, config.topics.dlq], redis: true })
     let fenced: FencedError | undefined
@@ -106,8 +111,16 @@ export function register (program: Command): void {
           logger.info(`registry at ${maskUrlPassword(config.redisUrl)} answers again`)
         }
       })
-      model = await HotSwapPredictor.start({ registry, model: flags.model, backend, computeThreads, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
+      model = await HotSwapPredictor.start({ registry, model: modelRef, backend, computeThreads, logger }).catch(async (error: unknown) => { await registry.close(); throw error })
       computesOn = model.backend
+      // A spec given on the command line must describe what the model reads (it decodes with its own).
+      const trainedOn = model.current().spec
+      const mismatch = flags.spec !== undefined && settings.spec !== undefined && trainedOn !== undefined ? layoutMismatch(settings.spec, trainedOn) : null
+      if (mismatch !== null) {
+        await model.close()
+        await registry.close()
+        throw new UsageError(`--spec ${flags.spec} does not describe what ${model.version} was trained on: ${mismatch}; score with a model trained on this spec (streamfit train --spec)`)
+      }
       logger.info({ model: model.version, backend: model.backend, following: model.following, group: settings.groupId, transactionalId }, `scoring ${settings.topic} with ${model.version} on ${model.backend}`)
       try {
         return await runScore({ ...settings, kafka: config.kafka, predictor: model.current, signal, logger })

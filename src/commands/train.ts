@@ -15,26 +15,31 @@ import { parseModelRef } from '../registry/refs.js'
 import { runApp } from '../runtime/app.js'
 import { timing } from './figures.js'
 import { metrics } from '../runtime/metrics.js'
-import { backendFlag, registerApp, seedFlag } from './flags.js'
+import { setTaskFigures } from '../runtime/task-gauges.js'
+import { backendFlag, registerApp, seedFlag, specFlag } from './flags.js'
+import { susySpec } from '../spec/susy.js'
+import { kerasFigures, prefixedFigures, validationFigures } from '../ml/validation-figures.js'
+import type { DatasetSpec, MlpModel } from '../spec/types.js'
 import { runTrain, trainDefaults, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
 import { keptEpoch, plotTraining, saveTrained, trainHistory } from '../../topologies/train-result.js'
 
 interface TrainFlags {
-  epochs: string
+  epochs?: string
+  spec?: string
   validationFraction: string
   patience: string
   reduceLrPatience: string
-  dropout: string
+  dropout?: string
   weightAverage: string
   learningRate?: string
   from?: string
-  batchSize: string
+  batchSize?: string
   shuffleBuffer: string
   backend: string
   seed?: string
   standardize: boolean
   cache?: boolean
-  name: string
+  name?: string
   plot?: string
   json?: boolean
   metricsPort?: string
@@ -45,43 +50,47 @@ interface TrainFlags {
 export function declareFlags (command: Command): Command {
   const d = trainDefaults
   command
-    .option('--epochs <n>', 'most passes over the train topic (fewer when --patience stops early)', String(d.epochs))
+    .option('--epochs <n>', `most passes over the train topic (fewer when --patience stops early); default the spec's model.epochs, else ${d.epochs}`)
     .option('--validation-fraction <f>', 'share of the train topic held out for validation (by a hash of offset and seed: the same rows every epoch); 0 trains on all', String(d.validationFraction))
     .option('--patience <n>', 'stop when validation loss has not improved for N epochs and keep the best epoch\'s weights; 0 runs every epoch', String(d.patience))
     .option('--reduce-lr-patience <n>', 'halve the learning rate when validation loss has not improved for N epochs; 0 never', String(d.reduceLrPatience))
-    .option('--dropout <rates>', 'dropout after each hidden layer of a new model, comma-separated (the tutorial\'s: 0.2,0.4,0.4)', d.dropout.join(','))
+    .option('--dropout <rates>', `dropout after each hidden layer of a new model, comma-separated (the tutorial's: 0.2,0.4,0.4); default the spec's model.dropout, else ${d.dropout.join(',')}`)
     .option('--weight-average <decay>', 'validate and save a moving average of the weights with this decay per step; 0 keeps the weights as trained (the tutorial)', String(d.weightAverage))
     .option('--learning-rate <lr>', 'Adam learning rate (default 0.001, or the stored one with --from)')
     .option('--from <ref>', 'continue a stored version (susy@N, susy@latest): its weights, optimiser state, scaler and hold-out; saved as a new version naming it as parent')
-    .option('--batch-size <n>', 'rows per gradient step', String(d.batchSize))
+    .option('--batch-size <n>', `rows per gradient step; default the spec's model.batchSize, else ${d.batchSize}`)
     .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(d.shuffleBuffer))
-  seedFlag(backendFlag(command))
+  seedFlag(backendFlag(specFlag(command)))
     .option('--no-standardize', 'do not standardise features (by default mean/std are learnt in the first epoch and stored with the model)')
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
-    .option('--name <model>', 'registry name of the model', 'susy')
+    .option('--name <model>', 'registry name of the model (default the spec\'s name: susy)')
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
   return command.option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
 }
 
 /** The topology the flags describe (and run). */
-export function topologyInput (flags: TrainFlags, config: Config): TrainInput {
+export function topologyInput (flags: TrainFlags, config: Config, spec: DatasetSpec = susySpec(config)): TrainInput {
   const validationFraction = parseFraction('--validation-fraction', flags.validationFraction)
+  const mlp: Omit<MlpModel, 'type'> = spec.model.type === 'mlp' ? spec.model : {}
+  const hidden = mlp.hidden ?? SUSY_MODEL.hidden
+  const name = flags.name ?? spec.name
   return {
     topic: config.topics.train,
     dlqTopic: config.topics.dlq,
-    epochs: parseNumber('--epochs', flags.epochs, { min: 1 }),
+    spec,
+    epochs: flags.epochs !== undefined ? parseNumber('--epochs', flags.epochs, { min: 1 }) : mlp.epochs ?? trainDefaults.epochs,
     validationFraction,
     patience: parseNumber('--patience', flags.patience, { min: 0 }),
     reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
-    dropout: parseDropout(flags.dropout),
+    dropout: flags.dropout !== undefined ? parseDropout(flags.dropout, hidden.length) : mlp.dropout ?? (hidden.length === trainDefaults.dropout.length ? trainDefaults.dropout : hidden.map(() => trainDefaults.dropout[0]!)),
     weightAverage: parseFraction('--weight-average', flags.weightAverage),
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
-    batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    batchSize: flags.batchSize !== undefined ? parseNumber('--batch-size', flags.batchSize, { min: 1 }) : mlp.batchSize ?? trainDefaults.batchSize,
     shuffleBuffer: parseNumber('--shuffle-buffer', flags.shuffleBuffer, { min: 1 }),
     standardize: flags.standardize,
     cache: flags.cache === true,
     // --from susy@3 saves under the parent's name unless --name says otherwise.
-    model: parseModelRef(flags.from !== undefined && flags.name === 'susy' ? flags.from : flags.name).name,
+    model: parseModelRef(flags.from !== undefined && flags.name === undefined ? flags.from : name).name,
     ...(flags.from !== undefined ? { from: flags.from } : {})
   }
 }
@@ -93,10 +102,10 @@ function parseFraction (flag: string, text: string): number {
   return value
 }
 
-/** One rate per hidden layer of the SUSY model, each from 0 to below 1. */
-function parseDropout (text: string): number[] {
+/** One rate per hidden layer of the model, each from 0 to below 1. */
+function parseDropout (text: string, layers: number): number[] {
   const rates = text.split(',').map(part => parseFraction('--dropout', part.trim()))
-  if (rates.length !== SUSY_MODEL.hidden.length) throw new UsageError(`--dropout expects ${SUSY_MODEL.hidden.length} comma-separated rates (one per hidden layer), got "${text}"`)
+  if (rates.length !== layers) throw new UsageError(`--dropout expects ${layers} comma-separated rates (one per hidden layer), got "${text}"`)
   return rates
 }
 
@@ -169,6 +178,7 @@ function trainMetrics (settings: TrainSettings, progress: Progress): Pick<TrainO
       progress.epoch(p)
       metrics.trainingLoss.set({ app: 'train' }, p.loss)
       metrics.trainingAccuracy.set({ app: 'train' }, p.accuracy)
+      if (p.validation !== undefined) setTaskFigures('train', p.validation)
     }
   }
 }
@@ -190,8 +200,8 @@ function trainSummary (result: TrainResult, model: string, parent: string | null
     bestEpoch: result.bestEpoch,
     stoppedEarly: result.stoppedEarly,
     loss: round4(kept.loss),
-    accuracy: round4(kept.accuracy),
-    ...(val !== undefined ? { valLoss: round4(val.loss), valAccuracy: round4(val.accuracy), valAuc: round4(val.auc), validationRows: result.validationRows } : {}),
+    ...(Number.isNaN(kept.accuracy) ? {} : { accuracy: round4(kept.accuracy) }),
+    ...(val !== undefined ? { ...prefixedFigures('val', val, round4), validationRows: result.validationRows } : {}),
     parent,
     history: trainHistory(result),
     rowsPerSecond: Math.round(result.rowsPerSecond),
@@ -209,8 +219,8 @@ function formatResult (result: TrainResult, model: string, parent: string | null
   const val = kept.validation
   return `saved ${model}${parent !== null ? ` (from ${parent})` : ''}: ${result.epochs.length} epochs over ${result.rows.toLocaleString('en-US')} rows, ` +
     `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
-    `loss ${kept.loss.toFixed(4)}, accuracy ${kept.accuracy.toFixed(4)}` +
-    `${val !== undefined ? `, validation (${result.validationRows} rows) loss ${val.loss.toFixed(4)}, accuracy ${val.accuracy.toFixed(4)}, AUC ${val.auc.toFixed(4)}` : ''}` +
+    `loss ${kept.loss.toFixed(4)}${accuracyText(kept.accuracy, ', accuracy ')}` +
+    `${val !== undefined ? `, validation (${result.validationRows} rows) ${validationFigures(val).map(f => `${f.label} ${f.value.toFixed(4)}`).join(', ')}` : ''}` +
     `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.backend}` +
     `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`
 }
@@ -237,7 +247,7 @@ const quietProgress: Progress = {
 function lineProgress (epochs: number): Progress {
   return {
     ...quietProgress,
-    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)} - accuracy: ${p.accuracy.toFixed(4)}${validationText(p, ' - ')} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
+    epoch: p => { process.stdout.write(`Epoch ${p.epoch}/${epochs} - ${p.step} steps - ${p.seconds.toFixed(1)}s - loss: ${p.loss.toFixed(4)}${accuracyText(p.accuracy, ' - accuracy: ')}${validationText(p, ' - ')} - ${Math.round(p.rowsPerSecond)} rows/s\n`) }
   }
 }
 
@@ -257,7 +267,7 @@ async function barProgress (epochs: number): Promise<Progress> {
         bar.start(total ?? p.step, 0, { loss: '-', accuracy: '-', rps: 0 })
       }
       if (total === undefined && bar !== null && bar.getTotal() < p.step) bar.setTotal(p.step)
-      bar?.update(p.step, { loss: p.loss.toFixed(4), accuracy: p.accuracy.toFixed(4), rps: Math.round(p.rowsPerSecond) })
+      bar?.update(p.step, { loss: p.loss.toFixed(4), accuracy: Number.isNaN(p.accuracy) ? '-' : p.accuracy.toFixed(4), rps: Math.round(p.rowsPerSecond) })
     },
     epoch (p) {
       bar?.setTotal(p.step)
@@ -270,10 +280,15 @@ async function barProgress (epochs: number): Promise<Progress> {
   }
 }
 
+/** A classifier's training accuracy after `label`; nothing for regression, which has none (NaN). */
+function accuracyText (accuracy: number, label: string): string {
+  return Number.isNaN(accuracy) ? '' : `${label}${accuracy.toFixed(4)}`
+}
+
 /** Keras' val_ figures, as " - val_loss: … - val_accuracy: … - val_auc: …". */
 function validationText (p: TrainEpoch, sep: string): string {
   const v = p.validation
-  return v === undefined ? '' : `${sep}val_loss: ${v.loss.toFixed(4)}${sep}val_accuracy: ${v.accuracy.toFixed(4)}${sep}val_auc: ${v.auc.toFixed(4)}`
+  return v === undefined ? '' : `${sep}${kerasFigures(v, sep)}`
 }
 
 function round4 (n: number): number {

@@ -45,6 +45,8 @@ export interface Status {
     /** Train only: epochs done (fractional) and planned. */
     epoch: number | null
     epochs: number | null
+    /** The task's figures (streamfit_validation_figure): train's validation after each epoch, online's prequential ones. */
+    figures: TaskFigure[]
   } | null
   process: {
     pid: number
@@ -55,6 +57,13 @@ export interface Status {
     eventLoopDelayP99Seconds: number | null
     uptimeSeconds: number
   }
+}
+
+/** One figure of the task (accuracy, auc, loss, macroF1, rmse, mae, r2), its last value and its history. */
+export interface TaskFigure {
+  figure: string
+  value: number
+  series: Point[]
 }
 
 export interface StatusOptions {
@@ -71,6 +80,7 @@ export interface StatusOptions {
 const RATE_WINDOW_MS = 5_000
 const LATENCY_WINDOW_MS = 60_000
 const MAX_CURVE_POINTS = 2_000
+const FIGURE_ORDER = ['accuracy', 'auc', 'macroF1', 'loss', 'rmse', 'mae', 'r2'] // as shown: classifiers', then regression's
 
 interface Sample { t: number, totals: Map<string, number>, buckets: Buckets }
 
@@ -80,6 +90,7 @@ export class StatusSampler {
   readonly #samples: Sample[] = []
   readonly #rates = new Map<string, Point[]>()
   readonly #curves = { accuracy: [] as Point[], loss: [] as Point[] }
+  readonly #figures = new Map<string, Point[]>()
   readonly #versions: Array<{ version: string, at: string }> = []
   #timer: NodeJS.Timeout | undefined
   #latest: Promise<Status> | undefined
@@ -161,10 +172,25 @@ export class StatusSampler {
     addOnChange(this.#curves.accuracy, now, accuracy)
     addOnChange(this.#curves.loss, now, loss)
     const epochs = read.gauge('streamfit_training_epochs')
+    const figures = this.#taskFigures(now, read)
     // Only apps that learn set these gauges; a scorer's status has no learning part.
-    return this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null
+    return this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null && figures.length === 0
       ? null
-      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), epoch: read.gauge('streamfit_training_epoch'), epochs }
+      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), epoch: read.gauge('streamfit_training_epoch'), epochs, figures }
+  }
+
+  /** streamfit_validation_figure's values for this app, each with its history (a point per change). */
+  #taskFigures (now: number, read: MetricReader): TaskFigure[] {
+    for (const v of read.mine('streamfit_validation_figure')) {
+      const figure = String(v.labels.figure)
+      const series = this.#figures.get(figure) ?? []
+      if (Number.isFinite(v.value)) addOnChange(series, now, v.value)
+      this.#figures.set(figure, series)
+    }
+    const rank = (f: string): number => FIGURE_ORDER.includes(f) ? FIGURE_ORDER.indexOf(f) : FIGURE_ORDER.length
+    return [...this.#figures].filter(([, series]) => series.length > 0)
+      .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
+      .map(([figure, series]) => ({ figure, value: series.at(-1)![1], series: series.slice() }))
   }
 
   /** Records/s per direction and topic over RATE_WINDOW_MS, appended to each one's series. */

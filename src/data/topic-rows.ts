@@ -1,19 +1,26 @@
 // Labelled rows read back from a topic written by `load` (key = label, value = the features),
-// every partition from its beginning to its end at the time of the call: for `evaluate --topic`.
+// every partition from its beginning to its end at the time of the call: for `evaluate --topic`
+// (readTopicRows: SUSY's 0/1 keys; readTopicRecords: the records as they are, for a spec's decoder).
 import { lastValueFrom, merge, take, toArray } from 'rxjs'
 import type { KafkaConfig } from '../config.js'
 import { UsageError } from '../errors.js'
 import { endOffsets } from '../kafka/admin.js'
+import type { ConsumedRecord } from '../record.js'
 import { fromPartition } from '../sources/partition.js'
 
-export async function readTopicRows (kafka: KafkaConfig, topic: string, { rows }: { rows?: number } = {}): Promise<{ values: Buffer[], labels: number[] }> {
+/** Every committed record of every partition of `topic`, up to its end now (the first `rows` only, when given). */
+export async function readTopicRecords (kafka: KafkaConfig, topic: string, { rows }: { rows?: number } = {}): Promise<ConsumedRecord[]> {
   const ends = await endOffsets(kafka, topic, { readCommitted: true }).catch((error: Error) => {
     throw new UsageError(`cannot read topic ${topic}: ${error.message}`)
   })
-  const records = await lastValueFrom(merge(...ends.map((stop, partition) => fromPartition({ kafka, topic, partition, stop }))).pipe(
+  return await lastValueFrom(merge(...ends.map((stop, partition) => fromPartition({ kafka, topic, partition, stop }))).pipe(
     take(rows ?? Infinity),
     toArray()
   ))
+}
+
+export async function readTopicRows (kafka: KafkaConfig, topic: string, { rows }: { rows?: number } = {}): Promise<{ values: Buffer[], labels: number[] }> {
+  const records = await readTopicRecords(kafka, topic, { rows })
   const values: Buffer[] = []
   const labels: number[] = []
   for (const r of records) {

@@ -1,8 +1,9 @@
 // Messages between the ModelRunner (main thread) and its worker. Features, labels, predictions
 // and weights travel as transferred ArrayBuffers, never as arrays of numbers.
 import type { BackendName, BackendPreference } from './backend.js'
-import type { ModelSpec } from './model.js'
+import type { ModelSpec, ModelTask } from './model.js'
 import type { ScalerState } from './scaler.js'
+import type { ResolvedSpec } from '../spec/types.js'
 
 /** Everything needed to rebuild a model elsewhere: what the registry stores. */
 export interface ModelSnapshot {
@@ -16,6 +17,20 @@ export interface ModelSnapshot {
   weights: Uint8Array
   /** Feature standardisation applied before the model, when one was learnt. */
   scaler?: ScalerState
+  /** Regression only: the label's standardisation (the model predicts standardised values). */
+  target?: ScalerState
+  /**
+   * The data set the model reads (format, features with their vocabularies, task): a scorer
+   * decodes with it, so it reads records exactly as the trainer did. Absent: SUSY's layout.
+   */
+  spec?: ResolvedSpec
+}
+
+/** A model's shape: columns in, units out, and what the output means. */
+export interface ModelShape {
+  inputs: number
+  outputs: number
+  task: ModelTask
 }
 
 export interface WorkerInit {
@@ -24,6 +39,7 @@ export interface WorkerInit {
   seed?: number
 }
 
+/** accuracy is NaN for a regression model. */
 export interface StepResult { loss: number; accuracy: number }
 
 export interface FitOptions {
@@ -52,6 +68,7 @@ export type Request =
   | { op: 'setLearningRate'; learningRate: number }
   | { op: 'getLearningRate' }
   | { op: 'paramCount' }
+  | { op: 'shape' }
   | { op: 'memory' }
 
 export type Reply =

@@ -13,9 +13,11 @@ import { metrics } from '../runtime/metrics.js'
 import type { BackendName, BackendPreference } from './backend.js'
 import { SUSY_MODEL, type ModelSpec } from './model.js'
 import type { Predictor } from './predictor.js'
-import type { FitOptions, FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
+import type { FitOptions, FitResult, ModelShape, ModelSnapshot, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
 import type { ScalerState } from './scaler.js'
+import type { ResolvedSpec } from '../spec/types.js'
 import { binaryMetrics, type BinaryMetrics } from './evaluation.js'
+import { evaluateTask, type TaskMetrics } from './task-metrics.js'
 
 export interface ModelRunnerOptions {
   /** Backend to compute on (default auto: gpu, node, wasm, cpu, first that loads). */
@@ -26,6 +28,8 @@ export interface ModelRunnerOptions {
   model?: ModelSpec
   /** Start from a stored model instead of a fresh one. */
   snapshot?: ModelSnapshot
+  /** The data set a new model reads (kept with its snapshots); a stored one brings its own. */
+  spec?: ResolvedSpec
   /** Learn feature standardisation from the training rows (until `freezeScaler()`); default false. */
   learnScaler?: boolean
   /** Version name reported to scoring (Predictor.version), e.g. "susy@3". */
@@ -52,6 +56,10 @@ export class ModelRunner implements Predictor {
   version: string
   /** Weights in the model (68,481 for the tutorial's MLP). */
   params = 0
+  /** Columns in, units out and the task of the model held (read off it after every create or load). */
+  shape: ModelShape = { inputs: 0, outputs: 1, task: 'binary' }
+  /** The data set the model reads, when known (absent: SUSY's layout). */
+  spec: ResolvedSpec | undefined
   readonly #worker: Worker
   readonly #pending = new Map<number, Pending>()
   #nextId = 0
@@ -87,6 +95,8 @@ export class ModelRunner implements Predictor {
     runner.params = options.snapshot
       ? await runner.#call<number>({ op: 'load', snapshot: options.snapshot, learnScaler }, [])
       : await runner.#call<number>({ op: 'create', spec: options.model ?? SUSY_MODEL, learnScaler })
+    runner.shape = await runner.#call<ModelShape>({ op: 'shape' })
+    runner.spec = options.snapshot !== undefined ? options.snapshot.spec : options.spec
     return runner
   }
 
@@ -100,7 +110,7 @@ export class ModelRunner implements Predictor {
     return this.#call({ op: 'fit', xs: copy(xs), ys: copy(ys), n, options })
   }
 
-  /** Probabilities of class 1 for n rows. The caller's arrays are never detached. */
+  /** n rows of outputs (row-major, shape.outputs each): P(class 1), class probabilities or values. The caller's arrays are never detached. */
   predict (xs: Float32Array, n: number): Promise<Float32Array> {
     if (n === 0) return Promise.resolve(new Float32Array(0))
     return this.#call({ op: 'predict', xs: copy(xs), n })
@@ -111,14 +121,23 @@ export class ModelRunner implements Predictor {
     return binaryMetrics(await this.predict(xs, n), ys.subarray(0, n))
   }
 
+  /** Predicts and compares with labels (0/1, class indices or values): the figures of the model's task. */
+  async evaluateTask (xs: Float32Array, ys: Float32Array, n: number): Promise<TaskMetrics> {
+    const task = this.spec?.task ?? { type: 'binary', classes: ['0', '1'] }
+    return evaluateTask(task, await this.predict(xs, n), ys, n)
+  }
+
   /** Topology, binary weights (with optimizer state) and scaler: what the registry stores. */
-  snapshot (): Promise<ModelSnapshot> {
-    return this.#call({ op: 'snapshot' })
+  async snapshot (): Promise<ModelSnapshot> {
+    const snapshot = await this.#call<ModelSnapshot>({ op: 'snapshot' })
+    return this.spec !== undefined ? { ...snapshot, spec: this.spec } : snapshot
   }
 
   /** Replaces the model with a stored one (e.g. a newer registry version). */
   async load (snapshot: ModelSnapshot, version?: string): Promise<void> {
     this.params = await this.#call<number>({ op: 'load', snapshot, learnScaler: false }, [])
+    this.shape = await this.#call<ModelShape>({ op: 'shape' })
+    this.spec = snapshot.spec
     if (version) this.version = version
   }
 

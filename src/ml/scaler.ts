@@ -15,7 +15,11 @@ export class StreamingScaler {
   #frozen: ScalerState | null = null
   #scale: { mean: Float32Array; inv: Float32Array } | null = null
 
-  constructor (readonly features: number, state?: ScalerState) {
+  /**
+   * `features` columns are standardised, the first of each row of `stride` values (the rest, a
+   * categorical feature's embedding index, pass through).
+   */
+  constructor (readonly features: number, state?: ScalerState, readonly stride: number = features) {
     this.#mean = new Float64Array(features)
     this.#m2 = new Float64Array(features)
     if (state) this.#freezeTo(state)
@@ -28,10 +32,11 @@ export class StreamingScaler {
   observe (xs: Float32Array, n: number): void {
     if (this.#frozen) return
     const f = this.features
+    const w = this.stride
     for (let r = 0; r < n; r++) {
       this.#count++
       for (let j = 0; j < f; j++) {
-        const x = xs[r * f + j]
+        const x = xs[r * w + j]
         const delta = x - this.#mean[j]
         this.#mean[j] += delta / this.#count
         this.#m2[j] += delta * (x - this.#mean[j])
@@ -60,8 +65,9 @@ export class StreamingScaler {
     }
     const { mean, inv } = this.#scale
     const f = this.features
+    const w = this.stride
     for (let r = 0; r < n; r++) {
-      for (let j = 0; j < f; j++) xs[r * f + j] = (xs[r * f + j] - mean[j]) * inv[j]
+      for (let j = 0; j < f; j++) xs[r * w + j] = (xs[r * w + j] - mean[j]) * inv[j]
     }
     return xs
   }

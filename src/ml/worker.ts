@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
 import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
-import { buildModel, compile, type ModelSpec } from './model.js'
+import { buildModel, compile, EMBEDDING_INPUT, modelTask, type ModelSpec, type ModelTask } from './model.js'
 import { StreamingScaler } from './scaler.js'
 import type { FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
@@ -21,6 +21,14 @@ if (init.seed !== undefined) Math.random = mulberry32(init.seed)
 let tf: TF
 let model: LayersModel | null = null
 let scaler: StreamingScaler | null = null
+// What the model's output means, read off its output layer; a regression model's labels are
+// standardised by `target` (learnt with the feature scaler), so one learning rate fits any unit.
+let task: { task: ModelTask, outputs: number } = { task: 'binary', outputs: 1 }
+let target: StreamingScaler | null = null
+// Columns of each model input, in row order: the numbers, then each embedded category's one-hot
+// block; `scaled` of them (the first input's, unless every input is a category) are standardised.
+let widths: number[] = []
+let scaled = 0
 let learnScaler = false
 let queue: Promise<void> = Promise.resolve()
 // An exponential moving average of the weights (Polyak averaging), updated after every step.
@@ -53,16 +61,15 @@ async function loadSnapshot (snapshot: ModelSnapshot, learn: boolean): Promise<n
     weightData,
     trainingConfig: snapshot.trainingConfig as never
   }))
-  if (!loaded.optimizer) compile(tf, loaded, 0.001)
-  const inputs = (loaded.inputs[0].shape as number[])[1]
-  replaceModel(loaded, inputs, snapshot, learn)
+  if (!loaded.optimizer) compile(tf, loaded, 0.001, modelTask(loaded).task)
+  replaceModel(loaded, snapshot, learn)
   return loaded.countParams()
 }
 
 async function handle (request: Request): Promise<Handled> {
   switch (request.op) {
     case 'create': {
-      replaceModel(buildModel(tf, request.spec), request.spec.inputs, undefined, request.learnScaler)
+      replaceModel(buildModel(tf, request.spec), undefined, request.learnScaler)
       return { value: model!.countParams() }
     }
     case 'load':
@@ -70,10 +77,10 @@ async function handle (request: Request): Promise<Handled> {
     case 'trainBatch': {
       const m = need()
       const xs = prepare(request.xs, request.n, true)
-      const x = tf.tensor2d(xs, [request.n, xs.length / request.n])
-      const y = tf.tensor2d(request.ys, [request.n, 1])
+      const x = inputs(xs, request.n)
+      const y = labels(request.ys, request.n, true)
       try {
-        const [loss, accuracy] = await m.trainOnBatch(x, y) as number[]
+        const [loss, accuracy = NaN] = [await m.trainOnBatch(x, y)].flat() as number[]
         updateAverage(m)
         return { value: { loss, accuracy } satisfies StepResult }
       } finally {
@@ -84,8 +91,8 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       const { n, options } = request
       const xs = prepare(request.xs, n, true)
-      const x = tf.tensor2d(xs, [n, xs.length / n])
-      const y = tf.tensor2d(request.ys, [n, 1])
+      const x = inputs(xs, n)
+      const y = labels(request.ys, n, true)
       try {
         const history = await m.fit(x, y, {
           epochs: options.epochs ?? 1,
@@ -94,7 +101,7 @@ async function handle (request: Request): Promise<Handled> {
           verbose: 0
         })
         const h = history.history
-        return { value: { loss: h.loss as number[], accuracy: (h.acc ?? h.accuracy) as number[] } satisfies FitResult }
+        return { value: { loss: h.loss as number[], accuracy: (h.acc ?? h.accuracy ?? h.loss.map(() => NaN)) as number[] } satisfies FitResult }
       } finally {
         tf.dispose([x, y])
       }
@@ -103,9 +110,10 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       const xs = prepare(request.xs, request.n, false)
       // An explicit batchSize: tfjs' default splits into 32-row batches, which halves the native backend's speed.
-      const scores = tf.tidy(() => m.predict(tf.tensor2d(xs, [request.n, xs.length / request.n]), { batchSize: Math.max(1, request.n) }) as Tensor)
+      const scores = tf.tidy(() => m.predict(inputs(xs, request.n), { batchSize: Math.max(1, request.n) }) as Tensor)
       try {
         const out = await scores.data() as Float32Array
+        if (target !== null && target.rows > 0) untransformTarget(out)
         return { value: out, transfer: [out.buffer as ArrayBuffer] }
       } finally {
         scores.dispose()
@@ -122,6 +130,7 @@ async function handle (request: Request): Promise<Handled> {
       swapAverage(need())
       return { value: null }
     case 'freezeScaler':
+      target?.freeze()
       return { value: scaler?.freeze() ?? null }
     case 'setLearningRate': {
       const optimizer = need().optimizer as unknown as { learningRate: number }
@@ -132,6 +141,8 @@ async function handle (request: Request): Promise<Handled> {
       return { value: (need().optimizer as unknown as { learningRate: number }).learningRate }
     case 'paramCount':
       return { value: need().countParams() }
+    case 'shape':
+      return { value: { inputs: widths.reduce((a, b) => a + b, 0), ...task } }
     case 'memory': {
       const { numTensors, numBytes } = tf.memory()
       return { value: { numTensors, numBytes } }
@@ -139,15 +150,51 @@ async function handle (request: Request): Promise<Handled> {
   }
 }
 
-function replaceModel (next: LayersModel, inputs: number, snapshot: ModelSnapshot | undefined, learn: boolean): void {
+function replaceModel (next: LayersModel, snapshot: ModelSnapshot | undefined, learn: boolean): void {
   stopAverage()
   // LayersModel.dispose() leaves a loaded model's optimizer (and its Adam moments) behind.
   model?.optimizer?.dispose()
   model?.dispose()
   model = next
+  task = modelTask(next)
+  widths = next.inputs.map(i => (i.shape as number[])[1]!)
+  scaled = next.inputs[0]!.name.startsWith(EMBEDDING_INPUT) ? 0 : widths[0]!
   learnScaler = learn
   // A stored scaler is frozen; a new one learns from the training rows when asked to.
-  scaler = snapshot?.scaler ? new StreamingScaler(inputs, snapshot.scaler) : learn ? new StreamingScaler(inputs) : null
+  const stride = widths.reduce((a, b) => a + b, 0)
+  scaler = snapshot?.scaler ? new StreamingScaler(scaled, snapshot.scaler, stride) : learn && scaled > 0 ? new StreamingScaler(scaled, undefined, stride) : null
+  target = task.task !== 'regression' ? null : snapshot?.target ? new StreamingScaler(1, snapshot.target) : learn ? new StreamingScaler(1) : null
+}
+
+/** The model's input tensors: the rows as they are, or cut into each input's block of columns. */
+function inputs (xs: Float32Array, n: number): Tensor | Tensor[] {
+  if (widths.length <= 1) return tf.tensor2d(xs, [n, xs.length / n])
+  const width = widths.reduce((a, b) => a + b, 0)
+  if (xs.length !== n * width) throw new Error(`bad batch: ${xs.length} values for ${n} rows of ${width}`)
+  let at = 0
+  return widths.map(w => {
+    const block = new Float32Array(n * w)
+    for (let r = 0; r < n; r++) block.set(xs.subarray(r * width + at, r * width + at + w), r * w)
+    at += w
+    return tf.tensor2d(block, [n, w])
+  })
+}
+
+/** The labels as the loss wants them: a column of 0/1 or numbers, or one-hot rows over the classes. */
+function labels (ys: Float32Array, n: number, training: boolean): Tensor {
+  if (task.task === 'multiclass') return tf.tidy(() => tf.oneHot(tf.tensor1d(ys.subarray(0, n), 'int32'), task.outputs))
+  if (task.task === 'regression' && target !== null) {
+    const scaled = ys.slice(0, n)
+    if (training && learnScaler) target.observe(scaled, n)
+    return tf.tensor2d(target.transform(scaled, n), [n, 1])
+  }
+  return tf.tensor2d(ys, [n, 1])
+}
+
+/** Standardised predictions back in the label's units. */
+function untransformTarget (out: Float32Array): void {
+  const { mean, std } = target!.state()
+  for (let i = 0; i < out.length; i++) out[i] = out[i] * std[0] + mean[0]
 }
 
 /** Starts averaging from the current weights (decay 0: stops). */
@@ -216,7 +263,8 @@ async function save (m: LayersModel, done: (snapshot: ModelSnapshot) => void): P
       trainingConfig: artifacts.trainingConfig as object | undefined,
       weightSpecs: (artifacts.weightSpecs ?? []) as ModelSnapshot['weightSpecs'],
       weights,
-      scaler: scaler && scaler.rows > 0 ? scaler.state() : undefined
+      scaler: scaler && scaler.rows > 0 ? scaler.state() : undefined,
+      ...(target !== null && target.rows > 0 ? { target: target.state() } : {})
     })
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
   }), { includeOptimizer: true })

@@ -6,11 +6,14 @@ import type { KafkaRecord } from '../record.js'
 import type { ArrayBatch } from '../operators/to-arrays.js'
 import type { Logger } from '../runtime/logger.js'
 import { metrics } from '../runtime/metrics.js'
+import { setTaskFigures } from '../runtime/task-gauges.js'
 import type { RecordBatch } from '../sources/group-batches.js'
 import { ConsumedOffsets } from './consumed.js'
 import { faultInjector } from './fault.js'
 import type { OnlineLineage, ResumePoint } from './lineage.js'
-import { PrequentialMetrics, type BatchScore, type PrequentialPoint } from './prequential.js'
+import type { PrequentialPoint } from './prequential.js'
+import type { ResolvedSpec } from '../spec/types.js'
+import { prequentialMeter, type PrequentialMeter, type TaskBatchScore, type TaskPrequentialPoint } from './task-prequential.js'
 import { SaveSchedule, type SavePolicy } from './save-policy.js'
 import type { OnlineStore } from './store.js'
 
@@ -48,7 +51,7 @@ export interface BatchProgress {
   /** Rows trained in this run so far. */
   totalRows: number
   /** This mini-batch's prequential score (before training on it). */
-  score: BatchScore
+  score: TaskBatchScore
   /** Prequential accuracy and loss over the run so far. */
   prequentialAccuracy: number
   prequentialLoss: number
@@ -61,16 +64,17 @@ export interface BatchProgress {
 
 export class OnlineLearner {
   readonly versions: string[] = []
-  readonly run = new PrequentialMetrics()
+  /** Prequential figures of this run, of the model's task (binary for SUSY). */
+  readonly run: PrequentialMeter
   /** The frozen starting version's prequential figures on the same rows (with `baseline`). */
-  readonly baseline = new PrequentialMetrics()
+  readonly baseline: PrequentialMeter
   batches = 0
   rows = 0
   deadLettered = 0
   #o: LearnerOptions
   #fault = faultInjector()
   #consumed: ConsumedOffsets
-  #lineage: PrequentialMetrics
+  #lineage: PrequentialMeter
   #lineageRows: number
   #lineageBatches: number
   #parent: string | null
@@ -82,7 +86,10 @@ export class OnlineLearner {
     this.#o = options
     const { start } = options
     this.#consumed = new ConsumedOffsets(start.positions)
-    this.#lineage = new PrequentialMetrics(start.lineage?.prequential)
+    const task = options.model.spec?.task ?? BINARY
+    this.run = prequentialMeter(task)
+    this.baseline = prequentialMeter(task)
+    this.#lineage = prequentialMeter(task, start.lineage?.prequential)
     this.#lineageRows = start.lineage?.rows ?? 0
     this.#lineageBatches = start.lineage?.batches ?? 0
     this.#parent = start.lineage !== null ? start.version : null
@@ -123,7 +130,7 @@ export class OnlineLearner {
     const { xs, ys, n, examples } = decoded
     metrics.recordsIn.inc({ app: 'online', topic }, fresh.length)
     const versionUsed = model.version
-    let score: BatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
+    let score: TaskBatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
     let trainLoss = NaN
     if (n > 0) {
       const [probabilities, frozen] = await Promise.all([model.predict(xs, n), this.#o.baseline?.predict(xs, n)])
@@ -133,8 +140,9 @@ export class OnlineLearner {
       const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })
       trainLoss = fit.loss[fit.loss.length - 1]
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
-      metrics.trainingAccuracy.set({ app: 'online' }, this.run.accuracy)
+      metrics.trainingAccuracy.set({ app: 'online' }, accuracyOf(this.run))
       metrics.prequentialLoss.set({ app: 'online' }, this.run.loss)
+      setTaskFigures('online', this.run.figures())
     }
     const trained = countByPartition([...examples])
     const read = countByPartition(fresh.map(record => ({ record })))
@@ -147,12 +155,12 @@ export class OnlineLearner {
     this.#unsaved.push(batch)
     this.#unsavedRecords += batch.length // the source counts every unacknowledged record
     this.#fault('after-fit-before-save')
-    this.#o.logger?.debug({ batch: this.batches, rows: n, accuracy: score.accuracy, loss: score.loss, trainLoss, positions: this.#consumed.positions.map(String) }, `trained mini-batch ${this.batches}`)
+    this.#o.logger?.debug({ batch: this.batches, rows: n, ...('accuracy' in score ? { accuracy: score.accuracy } : {}), loss: score.loss, trainLoss, positions: this.#consumed.positions.map(String) }, `trained mini-batch ${this.batches}`)
     const due = this.#schedule.batchDone() || this.#unsavedRecords >= this.#o.saveLimit
     if (due) await this.save()
     this.#o.onBatch?.({
       batch: this.batches, rows: n, totalRows: this.rows, score,
-      prequentialAccuracy: this.run.accuracy, prequentialLoss: this.run.loss,
+      prequentialAccuracy: accuracyOf(this.run), prequentialLoss: this.run.loss,
       trainLoss, version: due ? model.version : versionUsed, saved: due
     })
   }
@@ -170,13 +178,13 @@ export class OnlineLearner {
       ranges: this.#consumed.take(),
       rows: this.#lineageRows,
       batches: this.#lineageBatches,
-      prequential: { rows: this.#lineage.rows, accuracy: this.#lineage.accuracy, loss: this.#lineage.loss }
+      prequential: this.#lineage.state()
     }
     const version = await store.save(await model.snapshot(), {
       lineage,
       backend: model.backend,
       epochs: epochsPerBatch,
-      metrics: { prequentialAccuracy: this.#lineage.accuracy, prequentialLoss: this.#lineage.loss, rows: this.#lineageRows }
+      metrics: { prequentialAccuracy: accuracyOf(this.#lineage), prequentialLoss: this.#lineage.loss, rows: this.#lineageRows }
     })
     model.version = version
     this.#parent = version
@@ -201,7 +209,7 @@ export class OnlineLearner {
   }
 
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
-  get curve (): PrequentialPoint[] {
+  get curve (): TaskPrequentialPoint[] {
     return [...this.run.curve]
   }
 }
@@ -216,4 +224,11 @@ function countByPartition (items: Array<{ record: { partition: number } }>): Map
 function versionNumber (version: string | null): number {
   const n = Number(version?.split('@')[1])
   return Number.isFinite(n) ? n : 0
+}
+
+const BINARY = { type: 'binary', classes: ['0', '1'] } as const satisfies ResolvedSpec['task']
+
+/** Prequential accuracy of a classifier's meter; NaN for regression, which has none. */
+export function accuracyOf (meter: PrequentialMeter): number {
+  return 'accuracy' in meter && typeof meter.accuracy === 'number' ? meter.accuracy : NaN
 }

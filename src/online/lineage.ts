@@ -1,6 +1,7 @@
 // The online trainer's lineage: the chain of model versions one trainer (one consumer group on
 // one topic) has saved. Each version records what it learnt since its parent, so the chain
 // proves exactly-once training: consecutive versions' ranges touch, none overlap.
+import type { PrequentialState } from './task-prequential.js'
 import type { ConsumedRange } from './consumed.js'
 
 /** Stored with every version the online trainer saves (in the version's metadata). */
@@ -21,7 +22,8 @@ export interface OnlineLineage {
   /** Mini-batches trained over the whole lineage. */
   batches: number
   /** Prequential totals over the whole lineage. */
-  prequential: { rows: number, accuracy: number, loss: number }
+  /** The meter's totals (binary and multiclass: rows, accuracy, loss; regression: its sums). */
+  prequential: PrequentialState
 }
 
 /** Where a trainer starts: the model to continue and the offsets to read from. */

@@ -1,6 +1,8 @@
 // Prequential ("test then train") validation: every row is scored by the model as it was before
 // it learnt from that row, so the running accuracy is an honest held-out estimate on a stream
-// that is never split into train and test sets.
+// that is never split into train and test sets. This is the binary meter; task-prequential.ts
+// has the multiclass and regression ones and prequentialMeter, which picks one for a task.
+import type { BinaryTaskMetrics } from '../ml/task-metrics.js'
 
 /** Binary cross-entropy clips probabilities like Keras does, so one confident miss is finite. */
 const EPSILON = 1e-7
@@ -35,6 +37,7 @@ export interface BatchScore {
  * ```
  */
 export class PrequentialMetrics {
+  readonly task = 'binary'
   #rows = 0
   #correct = 0
   #lossSum = 0
@@ -43,7 +46,8 @@ export class PrequentialMetrics {
   readonly #negatives = new Float64Array(BINS)
 
   /** Continues totals carried over from a saved version (rows, accuracy, loss over those rows). */
-  constructor (start: { rows: number, accuracy: number, loss: number } = { rows: 0, accuracy: 0, loss: 0 }) {
+  constructor (start: BinaryPrequentialState = { rows: 0, accuracy: 0, loss: 0 }) {
+    if (start.rows === 0) return // (a state of no rows has NaN figures)
     this.#rows = start.rows
     this.#correct = Math.round(start.accuracy * start.rows)
     this.#lossSum = start.loss * start.rows
@@ -99,18 +103,37 @@ export class PrequentialMetrics {
 
   /** The running totals after each mini-batch, for the learning-curve plot. */
   get curve (): readonly PrequentialPoint[] { return this.#curve }
+
+  /** The running figures (accuracy and loss include carried-over totals, AUC does not; see auc). */
+  figures (): BinaryTaskMetrics {
+    return { task: 'binary', rows: this.rows, accuracy: this.accuracy, auc: this.auc, loss: this.loss }
+  }
+
+  /** What a saved version keeps to continue these totals (the constructor's `start`). */
+  state (): BinaryPrequentialState {
+    return { rows: this.rows, accuracy: this.accuracy, loss: this.loss }
+  }
+}
+
+/** Totals a binary meter continues from: a saved version's lineage keeps them. */
+export interface BinaryPrequentialState {
+  rows: number
+  accuracy: number
+  loss: number
 }
 
 /**
  * Mean prequential loss over the first and the last quarter of a run's rows, from its curve
  * (cut at the mini-batch nearest each quarter): on a stationary stream the last should be no
- * higher than the first, or learning is making the model worse.
+ * higher than the first, or learning is making the model worse. Any task's curve will do (its
+ * loss is a per-row mean: log loss, or the squared error of a regression).
  */
-export function quarterLosses (curve: readonly PrequentialPoint[]): { first: number, last: number } {
+export function quarterLosses (curve: ReadonlyArray<Pick<PrequentialPoint, 'rows' | 'loss'>>): { first: number, last: number } {
   const end = curve.at(-1)
   if (end === undefined) return { first: NaN, last: NaN }
-  const sumAt = (p: PrequentialPoint | undefined): { rows: number, sum: number } => p === undefined ? { rows: 0, sum: 0 } : { rows: p.rows, sum: p.loss * p.rows }
-  const nearest = (rows: number): PrequentialPoint => curve.reduce((a, b) => Math.abs(b.rows - rows) < Math.abs(a.rows - rows) ? b : a)
+  type Point = Pick<PrequentialPoint, 'rows' | 'loss'>
+  const sumAt = (p: Point | undefined): { rows: number, sum: number } => p === undefined ? { rows: 0, sum: 0 } : { rows: p.rows, sum: p.loss * p.rows }
+  const nearest = (rows: number): Point => curve.reduce((a, b) => Math.abs(b.rows - rows) < Math.abs(a.rows - rows) ? b : a)
   const q1 = sumAt(nearest(end.rows / 4))
   const q3 = sumAt(nearest(end.rows * 3 / 4))
   const total = sumAt(end)

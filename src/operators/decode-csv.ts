@@ -4,16 +4,21 @@ import { DecodeError } from '../errors.js'
 import type { ConsumedRecord } from '../record.js'
 import type { DeadLetterSink } from '../sinks/dead-letter.js'
 
-/** One decoded record: its features, its label (from the key) and the record itself. */
+/** One decoded record: its features, its label, perhaps its id, and the record itself. */
 export interface Example {
   /**
    * The record's features as float32: a view into a slab shared with up to 1023 other examples,
-   * never overwritten. Keeping one example keeps its slab (at most 72 KiB) alive: copy it
-   * (`features.slice()`) to keep a few examples for long.
+   * never overwritten. Keeping one example keeps its slab (at most 72 KiB for SUSY) alive: copy
+   * it (`features.slice()`) to keep a few examples for long.
    */
   features: Float32Array
-  /** 0 or 1; null only when `requireLabel: false` and the record has no key. */
-  label: 0 | 1 | null
+  /**
+   * decodeCsv: 0 or 1, from the key. decodeRecords: the class index (binary 0 or 1) or the
+   * regression target. Null only when `requireLabel: false` and the record has no label.
+   */
+  label: number | null
+  /** decodeRecords with a spec id: the record's id (null when it has none). decodeCsv sets none. */
+  id?: string | null
   record: ConsumedRecord
 }
 

@@ -192,8 +192,11 @@ export class HotSwapPredictor {
 }
 
 function slot (runner: ModelRunner, version: string): Slot {
-  // A fixed version per predictor: the scorer reads it for the batch it predicts.
-  return { runner, predictor: { version, predict: (xs, n) => runner.predict(xs, n) } }
+  // A fixed version per predictor: the scorer reads it for the batch it predicts. The spec the
+  // version was trained on goes with it: the scorer decodes by it (learnt vocabularies, classes
+  // and imputed means), not by the spec file, whose `impute: mean` it cannot apply.
+  const spec = runner.spec
+  return { runner, predictor: { version, ...(spec !== undefined ? { spec } : {}), predict: (xs, n) => runner.predict(xs, n) } }
 }
 
 function versionOf (ref: string): number {

@@ -6,7 +6,8 @@
 //   <prefix>model:<name>:versions    zset of live version numbers
 //   <prefix>model:<name>:latest      newest live version number
 //   <prefix>model:<name>:v:<N>       hash: meta (JSON), topology (JSON), weightSpecs (JSON),
-//                                    trainingConfig (JSON), scaler (JSON), weights (binary)
+//                                    trainingConfig (JSON), scaler (JSON), weights (binary),
+//                                    target (JSON, regression), spec (JSON: the data layout it reads)
 //   <prefix>models                   set of model names
 // Channel <prefix>models:announce carries {event: 'saved'|'deleted', name, version, ref}.
 // The shape of a version and its encoding are in version.ts.
@@ -16,6 +17,7 @@ import { maskUrlPassword } from '../config.js'
 import { redisUnreachable, RegistryConflictError, UsageError } from '../errors.js'
 import type { ModelSnapshot } from '../ml/protocol.js'
 import type { ScalerState } from '../ml/scaler.js'
+import type { ResolvedSpec } from '../spec/types.js'
 import { DEFAULT_MODEL_NAME, formatModelRef, parseModelRef } from './refs.js'
 import { DELETE, LOAD, SAVE } from './scripts.js'
 import { countParams, decodeInfo, encodeOffsets, type Announcement, type SaveInput, type StoredModel, type VersionInfo } from './version.js'
@@ -107,6 +109,8 @@ export class ModelRegistry {
     ]
     if (snapshot.trainingConfig) fields.push('trainingConfig', JSON.stringify(snapshot.trainingConfig))
     if (snapshot.scaler) fields.push('scaler', JSON.stringify(snapshot.scaler))
+    if (snapshot.target) fields.push('target', JSON.stringify(snapshot.target))
+    if (snapshot.spec) fields.push('spec', JSON.stringify(snapshot.spec))
     const k = this.#keys(name)
     const expected = input.ifLatest === undefined ? '' : String(input.ifLatest ?? 0)
     let version: number
@@ -159,6 +163,8 @@ export class ModelRegistry {
         weightSpecs: json('weightSpecs') as ModelSnapshot['weightSpecs'],
         trainingConfig: json('trainingConfig') as object | undefined,
         scaler: json('scaler') as ScalerState | undefined,
+        ...(hash.has('target') ? { target: json('target') as ScalerState } : {}),
+        ...(hash.has('spec') ? { spec: json('spec') as ResolvedSpec } : {}),
         // A copy with its own ArrayBuffer, so it can be transferred to a worker.
         weights: new Uint8Array(weights)
       }

@@ -31,6 +31,12 @@ export const metrics = {
   trainingEpoch: new Gauge({ name: 'streamfit_training_epoch', help: 'Epochs done, fractional within the running epoch', labelNames: [...app], registers: [registry] }),
   epochLoss: new Gauge({ name: 'streamfit_epoch_loss', help: 'Running loss of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
   epochAccuracy: new Gauge({ name: 'streamfit_epoch_accuracy', help: 'Running accuracy of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
+  validationFigure: new Gauge({
+    name: 'streamfit_validation_figure',
+    help: 'The task\'s held-out figures: train after each epoch (validation rows), online as it goes (prequential); figure = accuracy, auc, loss (binary), accuracy, macroF1, loss (multiclass), rmse, mae, r2 (regression)',
+    labelNames: [...app, 'figure'],
+    registers: [registry]
+  }),
   trainingEpochs: new Gauge({ name: 'streamfit_training_epochs', help: 'Epochs the training run will do', labelNames: [...app], registers: [registry] }),
   committedOffset: new Gauge({ name: 'streamfit_committed_offset', help: 'Next offset the group will read (its committed offset)', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
   backend: new Gauge({ name: 'streamfit_backend_info', help: 'TensorFlow.js backend a model runs on (1 per backend in use)', labelNames: ['backend'], registers: [registry] })

@@ -112,7 +112,10 @@ test('score: the page shows the topology, records/s moving, the model version an
 
   assert.ok(number(await page.locator('[data-testid=tx-committed]').textContent() ?? '0') > 0, 'transactions committed')
   assert.match(await page.locator('[data-testid=latency-p50]').textContent() ?? '', /ms$/)
-  await waitFor('dead letters by reason', async () => (await texts(page, '#dead-letters tbody td')).includes('decode'), { timeoutMs: 20_000 })
+  // 'not,a,row' has 3 fields, not 18: counted under the reason its dead letter carries.
+  await waitFor('dead letters by reason', async () => (await texts(page, '#dead-letters tbody td')).includes('arity'), { timeoutMs: 20_000 })
+  assert.not.ok((await texts(page, '#dead-letters tbody td')).includes('decode'), 'no catch-all reason')
+  await waitFor('the dead-letter topic among the sinks\' records/s', async () => await rateOf(page, topics.dlq) > 0, { timeoutMs: 20_000, everyMs: 500 })
   assert.match(await page.locator('[data-testid=process-backend]').textContent() ?? '', /wasm/)
   assert.match(await page.locator('[data-testid=rss]').textContent() ?? '', /MiB$/)
   // The configuration is shown as the logs show it: no secrets, the real topics.
@@ -144,6 +147,11 @@ test('online: the page shows the prequential curve with points and the versions 
   assert.match(await page.locator('#learning-title').textContent() ?? '', /Prequential/)
   const accuracy = Number(await page.locator('[data-testid=accuracy-chart] .big').textContent())
   assert.ok(accuracy >= 0 && accuracy <= 1, `prequential accuracy ${accuracy}`)
+  // The task's figures (binary: accuracy, AUC, log-loss), prequential, each a card with its value.
+  const names = await waitFor('the task\'s figures', async () => { const n = await texts(page, '[data-testid=figure-name]'); return n.includes('AUC') ? n : undefined }, { timeoutMs: 30_000, everyMs: 500 })
+  assert.equal(names, ['accuracy', 'AUC', 'log-loss'])
+  assert.match(await page.locator('#figures-title').textContent() ?? '', /prequential/)
+  for (const value of await texts(page, '[data-testid=figure-value]')) assert.ok(Number(value) >= 0 && Number(value) <= 10, `figure ${value}`)
   await assertTopology(page, description)
   assert.ok(await rateOf(page, topics.train) > 0, 'rows in per second')
   // --save-every 5: versions are saved while the page is open, and the newest is the one in use.

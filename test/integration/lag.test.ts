@@ -1,5 +1,8 @@
 // lag and reset against the real broker: per-partition committed/end/lag, and resets that
 // refuse while the group is alive, change nothing on --dry-run, clamp offsets, and find times.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Producer } from '@platformatic/kafka'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -14,6 +17,7 @@ import { formatLag } from '../../src/commands/lag.js'
 import { parseTarget } from '../../src/commands/reset.js'
 import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
+import { CliFailure, runCli } from '../support/cli.js'
 
 const { kafka } = loadConfig()
 
@@ -78,6 +82,41 @@ test('reset: refuses while the group has a live member, --dry-run changes nothin
     assert.equal(parseTarget({ toOffset: '12' }), { to: 'offset', offset: 12n })
   } finally {
     await deleteTopics(kafka, [topic])
+  }
+})
+
+test('lag and reset --spec: only the spec\'s train and test topics the group committed; none is said so', async () => {
+  const name = uniqueName('lagspec')
+  const topics = { train: `${name}-train`, test: `${name}-test`, other: `${name}-other` }
+  const group = `${name}-g`
+  const dir = mkdtempSync(join(tmpdir(), 'streamfit-lag-spec-'))
+  try {
+    await writeSynthetic(kafka, topics.test, 20, { partitions: 2 })
+    await writeSynthetic(kafka, topics.other, 10, { partitions: 1 })
+    await commit(group, topics.test, [3n, 10n])
+    await commit(group, topics.other, [4n])
+    const spec = join(dir, 'spec.json')
+    writeFileSync(spec, JSON.stringify({
+      name, topics: { train: { name: topics.train }, test: { name: topics.test }, predictions: { name: `${name}-p` }, deadLetters: { name: `${name}-dlq` } },
+      format: { type: 'csv' }, label: { key: true }, features: [{ type: 'numeric', from: { column: 0 } }], task: { type: 'binary' }
+    }))
+    const lag = await runCli(['lag', '--spec', spec, '--group', group, '--json'])
+    assert.equal(JSON.parse(lag.stdout), [{ topic: topics.test, partition: 0, committed: 3, end: 10, lag: 7 }, { topic: topics.test, partition: 1, committed: 10, end: 10, lag: 0 }])
+    const all = await runCli(['lag', '--group', group, '--json'])
+    assert.equal((JSON.parse(all.stdout) as Array<{ topic: string }>).map(r => r.topic), [topics.other, topics.test, topics.test], 'without --spec: every topic committed')
+    const reset = await runCli(['reset', '--spec', spec, '--group', group, '--to-earliest', '--dry-run', '--json'])
+    assert.equal((reset.json.partitions as Array<{ topic: string, target: number }>).map(p => [p.topic, p.target]), [[topics.test, 0], [topics.test, 0]])
+
+    const stranger = `${name}-stranger`
+    await commit(stranger, topics.other, [1n])
+    assert.is((await runCli(['lag', '--spec', spec, '--group', stranger])).stdout, `group ${stranger} has no committed offsets on the topics of spec ${name} (${topics.train}, ${topics.test})\n`)
+    const refused = await runCli(['reset', '--spec', spec, '--group', stranger, '--to-earliest']).catch((e: CliFailure) => e)
+    assert.ok(refused instanceof CliFailure && refused.exit.code === 2, 'a usage error')
+    assert.match(refused.exit.stderr, `group ${stranger} has no committed offsets on the topics of spec ${name}`)
+    assert.equal([...((await withAdmin(kafka, a => committedOffsets(a, stranger))).get(topics.other)?.values() ?? [])], [1n], 'nothing moved')
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    await deleteTopics(kafka, Object.values(topics))
   }
 })
 

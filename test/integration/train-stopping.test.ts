@@ -1,5 +1,6 @@
 // Validation hold-out, early stopping with best weights, and `train --from` continuation, against
 // the real broker and Redis.
+import { headline } from '../../src/ml/task-metrics.js'
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -119,7 +120,7 @@ test('validation split: the same rows held out in every epoch, never trained on,
     const rows = seen.slice(epoch * result.rows, (epoch + 1) * result.rows).sort()
     assert.equal(rows, split.train, `epoch ${epoch + 1} trained on exactly the rows not held out`)
   }
-  assert.ok(result.epochs.every(e => e.validation !== undefined && e.validation.rows === split.validation.length && Number.isFinite(e.validation.auc)))
+  assert.ok(result.epochs.every(e => e.validation?.task === 'binary' && e.validation.rows === split.validation.length && Number.isFinite(e.validation.auc)))
 })
 
 test('early stopping: stops `patience` epochs after the best validation loss and restores that epoch\'s weights', async () => {
@@ -129,7 +130,7 @@ test('early stopping: stops `patience` epochs after the best validation loss and
   // The default weight average is on: what is validated, and restored, is the average.
   const result = await runTrain({ kafka, topic: t.train, dlqTopic: t.dlq, epochs: 40, validationFraction: 0.25, patience: 3, learningRate: 0.01, batchSize: 32, backend: 'wasm', seed: 5 })
   try {
-    const losses = result.epochs.map(e => e.validation!.loss)
+    const losses = result.epochs.map(e => headline(e.validation!).value)
     const best = losses.indexOf(Math.min(...losses)) + 1
     assert.ok(result.stoppedEarly, `stopped early (${losses.length} epochs)`)
     assert.is(result.bestEpoch, best)

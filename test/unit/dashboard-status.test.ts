@@ -10,6 +10,7 @@ import { histogramQuantile } from '../../src/dashboard/quantile.js'
 import type { Status } from '../../src/dashboard/status.js'
 import { appOptions, runApp } from '../../src/runtime/app.js'
 import { metrics } from '../../src/runtime/metrics.js'
+import { setTaskFigures } from '../../src/runtime/task-gauges.js'
 
 const quiet = { logLevel: 'silent', exitGraceMs: 0 }
 const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms))
@@ -46,7 +47,8 @@ test('/api/status returns the documented shape with the registry\'s figures; sec
     metrics.transactions.inc({ ...labels, outcome: 'committed' }, 3)
     metrics.transactions.inc({ ...labels, outcome: 'aborted' }, 1)
     for (const seconds of [0.02, 0.02, 0.03, 0.2]) metrics.batchSeconds.observe(labels, seconds)
-    metrics.deadLettered.inc({ ...labels, reason: 'decode' }, 2)
+    metrics.deadLettered.inc({ ...labels, reason: 'arity' }, 2)
+    metrics.deadLettered.inc({ ...labels, reason: 'not-a-number' }, 1)
     metrics.lag.set({ ...labels, topic: 'in', partition: '1' }, 40)
     metrics.committedOffset.set({ ...labels, topic: 'in', partition: '1' }, 960)
     metrics.lag.set({ ...labels, topic: 'in', partition: '0' }, 7)
@@ -90,7 +92,7 @@ test('/api/status returns the documented shape with the registry\'s figures; sec
     // Two of four batches took 20 ms (bucket 10-25 ms), so the median lies in that bucket.
     assert.ok(status.batchLatency.p50! > 0.01 && status.batchLatency.p50! <= 0.025, `p50 ${status.batchLatency.p50}`)
     assert.ok(status.batchLatency.p99! > 0.1 && status.batchLatency.p99! <= 0.25, `p99 ${status.batchLatency.p99}`)
-    assert.equal(status.deadLetters, [{ reason: 'decode', count: 2 }])
+    assert.equal(status.deadLetters, [{ reason: 'arity', count: 2 }, { reason: 'not-a-number', count: 1 }])
     shape(status.model, { version: 'string', since: 'string' }, 'model')
     assert.is(status.model!.version, 'susy@4')
     assert.equal(status.versions.map(v => v.version), ['susy@4'])
@@ -123,13 +125,35 @@ test('train and online status carry learning curves and epoch progress', async (
     metrics.epochAccuracy.set({ app: 'train' }, 0.75)
     await sleep(1100)
     const status = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
-    shape(status.learning, { accuracy: 'array', loss: 'array', epoch: 'number|null', epochs: 'number|null' }, 'learning')
+    shape(status.learning, { accuracy: 'array', loss: 'array', epoch: 'number|null', epochs: 'number|null', figures: 'array' }, 'learning')
     assert.equal(status.learning!.accuracy.map(p => p[1]), [0.7, 0.75])
     assert.equal(status.learning!.loss.map(p => p[1]), [0.6, 0.5])
     assert.is(status.learning!.epoch, 2)
     assert.is(status.learning!.epochs, 10)
+    assert.equal(status.learning!.figures, [], 'no epoch validated yet')
     assert.is(status.model, null) // not saved yet
   })
+})
+
+test('the task\'s figures (streamfit_validation_figure) with their history: multiclass train epochs, a regression online run', async () => {
+  await runApp('train', { ...quiet, metricsPort: 0 }, async ({ metricsServer }) => {
+    setTaskFigures('train', { task: 'multiclass', rows: 50, accuracy: 0.6, macroF1: 0.5, loss: 0.9, confusion: [], classes: [] })
+    await sleep(1100)
+    setTaskFigures('train', { task: 'multiclass', rows: 50, accuracy: 0.7, macroF1: 0.65, loss: 0.8, confusion: [], classes: [] })
+    await sleep(1100)
+    const status = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
+    const figures = status.learning!.figures
+    for (const f of figures) shape(f, { figure: 'string', value: 'number', series: 'array' }, 'figures[]')
+    assert.equal(figures.map(f => [f.figure, f.value, f.series.map(p => p[1])]), [['accuracy', 0.7, [0.6, 0.7]], ['macroF1', 0.65, [0.5, 0.65]], ['loss', 0.8, [0.9, 0.8]]])
+  })
+  await runApp('online', { ...quiet, metricsPort: 0 }, async ({ metricsServer }) => {
+    setTaskFigures('online', { task: 'regression', rows: 64, rmse: 2.5, mae: 2, r2: 0.3 })
+    await sleep(1100)
+    const status = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
+    assert.ok(status.learning !== null, 'figures alone make a learning part')
+    assert.equal(status.learning!.figures.map(f => [f.figure, f.value]), [['rmse', 2.5], ['mae', 2], ['r2', 0.3]])
+  })
+  metrics.validationFigure.reset()
 })
 
 test('the page and its files are served by the app (no CDN), loopback only by default', async () => {

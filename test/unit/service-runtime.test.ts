@@ -9,6 +9,9 @@ import { formatTopology, topologyTopics, validateTopology, type TopologyDescript
 import { metrics } from '../../src/runtime/metrics.js'
 import { describeApp } from '../../src/commands/describe.js'
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { runCli } from '../support/cli.js'
 import { PACKAGE_ROOT } from '../support/paths.js'
 
@@ -157,6 +160,27 @@ test('`streamfit describe score` prints the topology; --json prints the descript
   const json = JSON.parse((await runCli(['describe', 'online', '--json'], { STREAMFIT_TRAIN_TOPIC: 't1' })).stdout) as { name: string, steps: Array<{ kind: string, topics?: string[] }> }
   assert.is(json.name, 'online')
   assert.equal(json.steps[0]!.topics, ['t1'])
+})
+
+test('`streamfit describe <app> --spec FILE`: the spec\'s topics and its record decoder', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamfit-describe-spec-'))
+  try {
+    const spec = join(dir, 'zoo.json')
+    writeFileSync(spec, JSON.stringify({
+      name: 'zoo', topics: { train: { name: 'zoo-train' }, test: { name: 'zoo-test', partitions: 2 }, predictions: { name: 'zoo-out' }, deadLetters: { name: 'zoo-dlq' } },
+      format: { type: 'json' }, label: { field: 'kind' }, features: [{ type: 'numeric', from: { field: 'w' } }], task: { type: 'multiclass', classes: ['a', 'b'] }
+    }))
+    const score = JSON.parse((await runCli(['describe', 'score', '--spec', spec, '--json'])).stdout) as TopologyDescription
+    assert.equal(topologyTopics(score), { reads: ['zoo-test'], writes: ['zoo-dlq', 'zoo-out'] })
+    assert.ok(score.steps.some(s => s.name === 'decodeRecords(json)'), score.steps.map(s => s.name).join(', '))
+    for (const app of ['train', 'online']) {
+      const d = await describeApp(app, loadConfig(), ['--spec', spec])
+      assert.equal(topologyTopics(d).reads, ['zoo-train'], app)
+      assert.ok(topologyTopics(d).writes.includes('zoo-dlq'), app)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 test.run()

@@ -1,0 +1,27 @@
+// The model a dataset spec calls for: its inputs and its task's output, the MLP's settings from
+// the spec's model section, then the tutorial's.
+import { SUSY_MODEL, type ModelSpec } from '../ml/model.js'
+import { inputWidth, outputUnits, type CategoricalFeature, type MlpModel, type ResolvedSpec } from './types.js'
+
+/** The new model a spec calls for: its inputs and task, the MLP's settings from the spec, then from train's. */
+export function modelForSpec (spec: ResolvedSpec, o: { dropout?: number[], l2?: number } = {}): ModelSpec {
+  const m: Omit<MlpModel, 'type'> = spec.model.type === 'mlp' ? spec.model : {}
+  const hidden = m.hidden ?? SUSY_MODEL.hidden
+  const embedded = spec.features.filter(f => f.type === 'categorical' && f.encoding === 'embedding') as Array<CategoricalFeature & { vocabulary: string[] }>
+  return {
+    inputs: inputWidth(spec) - embedded.reduce((n, f) => n + f.vocabulary.length, 0),
+    ...(embedded.length > 0 ? { embeddings: embedded.map(f => ({ name: f.name, categories: f.vocabulary.length, dim: f.embeddingDim ?? defaultDim(f.vocabulary.length) })) } : {}),
+    hidden,
+    dropout: o.dropout?.length === hidden.length ? o.dropout : m.dropout ?? hidden.map((_, i) => SUSY_MODEL.dropout[i] ?? 0),
+    learningRate: m.learningRate ?? SUSY_MODEL.learningRate,
+    ...(o.l2 !== undefined ? { l2: o.l2 } : m.l2 !== undefined ? { l2: m.l2 } : {}),
+    task: spec.task.type,
+    outputs: outputUnits(spec)
+  }
+}
+
+
+// The usual rule of thumb: about the square root of the categories, within 2 to 32.
+function defaultDim (categories: number): number {
+  return Math.min(32, Math.max(2, Math.round(Math.sqrt(categories + 1))))
+}
