@@ -9,8 +9,8 @@ export interface RetryBatchesOptions {
   /** Consecutive failed attempts before giving up; a committed batch resets the count. */
   maxRetries: number
   /**
-   * Transient Kafka failures (a broker away, a leader or coordinator moving) are retried beyond
-   * `maxRetries` for this long since the first failure in a row; then `outage` is thrown.
+   * Transient Kafka failures (a broker away, a leader or coordinator moving) are retried, however
+   * many, for this long since the first failure in a row; then `outage` is thrown. 0: counted like the rest.
    */
   outageMs?: number
   /** The error thrown when transient failures outlast `outageMs`. */
@@ -24,8 +24,8 @@ export interface RetryBatchesOptions {
 
 /**
  * Fenced: stop (another instance owns the transactional id). Rebalanced: re-read at once.
- * Anything else: re-read after 100, 200, 400 ... ms (at most 5 s), up to `maxRetries` times, or
- * for a transient Kafka failure until `outageMs` has passed since the streak began.
+ * Anything else: re-read after 100, 200, 400 ... ms (at most 5 s), up to `maxRetries` times; a
+ * transient Kafka failure until `outageMs` has passed since the streak began.
  */
 export function retryBatches<T> ({ maxRetries, outageMs = 0, outage, signal, logger, onFailure }: RetryBatchesOptions): MonoTypeOperatorFunction<T> {
   let streakStart = 0
@@ -38,7 +38,8 @@ export function retryBatches<T> ({ maxRetries, outageMs = 0, outage, signal, log
       if (error instanceof FencedError) return throwError(() => error)
       const elapsed = Date.now() - streakStart
       const transient = error instanceof RebalanceError || isTransientKafkaError(error)
-      if (n > maxRetries && !(transient && elapsed < outageMs)) {
+      // A Kafka outage is bounded by time (the count of failed batches depends on how long each took).
+      if (transient && outageMs > 0 ? elapsed >= outageMs : n > maxRetries) {
         return throwError(() => transient && outage !== undefined ? outage(Math.round(elapsed / 1000), error) : error)
       }
       const wait = error instanceof RebalanceError ? 0 : Math.min(100 * 2 ** (Math.min(n, 20) - 1), 5_000)
