@@ -101,8 +101,9 @@ test('lag and reset --spec: only the spec\'s train and test topics the group com
       format: { type: 'csv' }, label: { key: true }, features: [{ type: 'numeric', from: { column: 0 } }], task: { type: 'binary' }
     }))
     const lag = await runCli(['lag', '--spec', spec, '--group', group, '--json'])
-    const offsets = (JSON.parse(lag.stdout) as Array<Record<string, unknown>>).map(({ topic, partition, committed, end, lag }) => ({ topic, partition, committed, end, lag }))
-    assert.equal(offsets, [{ topic: topics.test, partition: 0, committed: 3, end: 10, lag: 7 }, { topic: topics.test, partition: 1, committed: 10, end: 10, lag: 0 }])
+    const rows = JSON.parse(lag.stdout) as Array<Record<string, unknown>>
+    assert.equal(rows.map(({ topic, partition, committed, end, lag }) => ({ topic, partition, committed, end, lag })), [{ topic: topics.test, partition: 0, committed: 3, end: 10, lag: 7 }, { topic: topics.test, partition: 1, committed: 10, end: 10, lag: 0 }])
+    assert.ok(rows.every(r => typeof r.replicas === 'number' && r.replicas >= 1 && r.inSync === r.replicas), 'replication beside the offsets')
     const all = await runCli(['lag', '--group', group, '--json'])
     assert.equal((JSON.parse(all.stdout) as Array<{ topic: string }>).map(r => r.topic), [topics.other, topics.test, topics.test], 'without --spec: every topic committed')
     const reset = await runCli(['reset', '--spec', spec, '--group', group, '--to-earliest', '--dry-run', '--json'])
