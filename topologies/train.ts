@@ -165,7 +165,7 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
   }),
   describe: (s, { registryPrefix }) => ({
     name: 'train',
-    summary: 'Fits the SUSY model on the train topic for several epochs, each a fresh read of the partition, and saves a version.',
+    summary: `Fits the ${s.spec === undefined || s.spec.name === 'susy' ? 'SUSY' : s.spec.name} model on the train topic for several epochs, each a fresh read of the partition, and saves a version.`,
     guarantee: 'none',
     guaranteeDetail: 'a batch job over a fixed offset range: re-run it to retrain',
     steps: [
