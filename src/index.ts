@@ -1,7 +1,11 @@
-// Public API (`import … from 'streamfit'`): the library, the pieces users compose into their own
-// topologies. It imports nothing from the apps built on it: the three topologies are
-// 'streamfit/topologies' (topologies/index.ts) and the local Kafka/Redis launcher is
-// 'streamfit/services' (src/infra/index.ts).
+/**
+ * Public API (`import … from 'streamfit'`): the library, the pieces users compose into their own
+ * topologies. It imports nothing from the apps built on it: the three topologies are
+ * 'streamfit/topologies' (topologies/index.ts) and the local Kafka/Redis launcher is
+ * 'streamfit/services' (src/infra/index.ts).
+ *
+ * @module streamfit
+ */
 export * from './config.js'
 export * from './errors.js'
 export * from './record.js'

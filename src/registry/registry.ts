@@ -42,10 +42,7 @@ interface Scripts {
   streamfitDelete (...args: Array<string | Buffer | number>): Promise<number>
 }
 
-/**
- * Versioned models in Redis: save, load, list, delete and prune versions, and announce each change so
- * scorers can hot-swap.
- */
+/** Versioned models in Redis: save, load, list, prune; each change is announced so scorers hot-swap. */
 export class ModelRegistry {
   readonly prefix: string
   readonly channel: string
