@@ -32,8 +32,8 @@ export function lineageOf (version: Pick<VersionInfo, 'info'>): OnlineLineage | 
 }
 
 /**
- * The online learner's view of the registry: resume points, saves with lineage, and the model versions
- * it continues.
+ * The online learner's view of the registry: where a run resumes, versions saved with their lineage,
+ * and pruning of a lineage's old versions.
  */
 export class OnlineStore {
   readonly registry: ModelRegistry

@@ -6,10 +6,7 @@ import { Consumer, FetchIsolationLevels } from '@platformatic/kafka'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
 
-/**
- * A consumer group member's settings: group, connection, and the timeouts and fetch sizes passed to
- * the client.
- */
+/** A consumer group member's settings: group, connection, and the timeouts and buffering passed to the client. */
 export interface GroupConsumerOptions {
   groupId: string
   /** Connection settings; default `loadConfig().kafka`. */
