@@ -3,12 +3,20 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import { UsageError } from './errors.js'
 
+/**
+ * SASL credentials for the broker connections (KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and
+ * KAFKA_SASL_PASSWORD).
+ */
 export interface SaslConfig {
   mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
   username: string
   password: string
 }
 
+/**
+ * How every client reaches Kafka: brokers, client id, TLS, SASL and the defaults of topics streamfit
+ * creates.
+ */
 export interface KafkaConfig {
   brokers: string[]
   clientId: string
@@ -27,8 +35,13 @@ export interface KafkaConfig {
   brokerTimeoutMs?: number
 }
 
+/**
+ * How long the apps retry while Kafka fails before they exit 2, by default: 300 s, Kafka Streams'
+ * task.timeout.ms.
+ */
 export const DEFAULT_BROKER_TIMEOUT_MS = 300_000
 
+/** The whole configuration of a command, as {@link loadConfig} reads it from the environment and flags. */
 export interface Config {
   kafka: KafkaConfig
   redisUrl: string
@@ -39,9 +52,15 @@ export interface Config {
   topics: { train: string; test: string; predictions: string; dlq: string }
 }
 
+/** Kafka's address when KAFKA_BROKERS is unset: the broker `streamfit up` starts. */
 export const DEFAULT_BROKERS = '127.0.0.1:9092'
+/** Redis's address when REDIS_URL is unset: the server `streamfit up` starts. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379'
 
+/**
+ * Splits a comma-separated `host:port` list (KAFKA_BROKERS, --brokers); throws a UsageError on an
+ * empty list or a bad address.
+ */
 export function parseBrokers (text: string): string[] {
   const brokers = text.split(',').map(b => b.trim()).filter(Boolean)
   if (brokers.length === 0) throw new UsageError('KAFKA_BROKERS is empty: give host:port[,host:port]')
@@ -51,6 +70,10 @@ export function parseBrokers (text: string): string[] {
   return brokers
 }
 
+/**
+ * Reads and validates the configuration from `env`, with `overrides` (CLI flags) winning, so a bad
+ * value fails the command at once with a one-line UsageError.
+ */
 export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: { brokers?: string; redisUrl?: string } = {}): Config {
   const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? DEFAULT_REDIS_URL
   if (!/^rediss?:\/\//.test(redisUrl)) throw new UsageError(`bad REDIS_URL "${redisUrl}": expected redis://host:port`)

@@ -1,7 +1,11 @@
-// Public API (`import … from 'streamfit'`): the library, the pieces users compose into their own
-// topologies. It imports nothing from the apps built on it: the three topologies are
-// 'streamfit/topologies' (topologies/index.ts) and the local Kafka/Redis launcher is
-// 'streamfit/services' (src/infra/index.ts).
+/**
+ * Public API (`import … from 'streamfit'`): the library, the pieces users compose into their own
+ * topologies. It imports nothing from the apps built on it: the three topologies are
+ * 'streamfit/topologies' (topologies/index.ts) and the local Kafka/Redis launcher is
+ * 'streamfit/services' (src/infra/index.ts).
+ *
+ * @module streamfit
+ */
 export * from './config.js'
 export * from './errors.js'
 export * from './record.js'
@@ -41,10 +45,11 @@ export * from './kafka/offset-acks.js'
 export * from './kafka/group-offsets.js'
 export * from './plot/index.js'
 export { kafkaAnswers, redisAnswers, requireKafka, requireRedis, requireServices } from './infra/probe.js'
-export { loadSusy, readRows, susyTopics, LOAD_DEFAULTS, type LoadOptions, type LoadResult } from './data/load-susy.js'
+export { loadSusy, readRows, susyTopics, LOAD_DEFAULTS, type LoadOptions, type LoadResult, type Compression, type ReadResult } from './data/load-susy.js'
 export { parseSusyRow, labelKey, type SusyRow, type RowError } from './data/parse-row.js'
 export { syntheticRows, type SyntheticRow } from './data/synthetic.js'
-export { shuffledSplit, streamingSplit, testCount } from './data/split.js'
+export { shuffledSplit, streamingSplit, testCount, type Split } from './data/split.js'
+export type { TopicSpec as KafkaTopicSpec } from './kafka/admin.js'
 export { SUSY_URL, FEATURE_NAMES, FEATURE_COUNT } from './data/susy.js'
 export { javaPartition, javaCompatiblePartitioner } from './kafka/partitioner.js'
 export * from './online/index.js'

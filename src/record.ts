@@ -2,6 +2,7 @@
 // from the client's own KafkaRecord (a record inside a fetched batch), which it is not.
 import type { Message } from '@platformatic/kafka'
 
+/** A record read from Kafka, as every source emits it: independent of the client library underneath. */
 export interface ConsumedRecord {
   topic: string
   partition: number
@@ -33,6 +34,7 @@ export function consumedHeaders (entries: Iterable<[Buffer | null, Buffer | null
   return headers
 }
 
+/** Converts a message of the Kafka client into a {@link ConsumedRecord}. */
 export function toConsumedRecord (message: Message<Buffer, Buffer, Buffer, Buffer>): ConsumedRecord {
   const headers = consumedHeaders(message.headers, message.headers.size)
   return {

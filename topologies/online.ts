@@ -38,6 +38,7 @@ import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-lett
 import { fromGroupBatches } from '../src/sources/group-batches.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
+/** Everything an online run needs: connections, registry and the {@link OnlineInput} settings. */
 export interface OnlineOptions {
   kafka: KafkaConfig
   redisUrl: string
@@ -98,6 +99,7 @@ export interface OnlineOptions {
 
 export type { BatchProgress }
 
+/** What an online run did: rows, mini-batches, versions saved and the prequential figures. */
 export interface OnlineResult {
   /** Rows trained in this run. */
   rows: number
@@ -127,6 +129,7 @@ export interface OnlineResult {
   baselineCurve?: TaskPrequentialPoint[]
 }
 
+/** The defaults of an online run, in one place. */
 export const onlineDefaults = {
   model: 'susy',
   groupId: 'cgonline',
@@ -150,6 +153,10 @@ export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | '
 /** The input with every default applied: what runs, and what `describe` prints. */
 export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'spec'>
 
+/**
+ * The online app as data: its settings and the pipeline it runs (what `streamfit describe online`
+ * prints).
+ */
 export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
   name: 'online',
   settings: input => ({

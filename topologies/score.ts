@@ -79,6 +79,7 @@ export interface ScoreOptions extends ScoreInput {
   onBatch?: (batch: CommittedBatch, totals: ScoreResult) => void
 }
 
+/** What a score run did: records, batches, transactions and dead letters. */
 export interface ScoreResult {
   /** Input records whose offsets were committed (scored or dead-lettered). */
   records: number
@@ -101,6 +102,7 @@ export interface ScoreResult {
 /** Records a scorer reads ahead of its sink (at least 16 batches). */
 export const SCORE_READ_AHEAD = 65_536
 
+/** The defaults of a score run, in one place. */
 export const scoreDefaults = {
   groupId: 'score',
   batchSize: 1024,
@@ -117,6 +119,7 @@ export function defaultTransactionalId (groupId: string): string {
   return transactionalIdFor('score', groupId)
 }
 
+/** The score app as data: its settings and the pipeline it runs (what `streamfit describe score` prints). */
 export const scoreTopology: Topology<ScoreInput, ScoreSettings> = {
   name: 'score',
   settings: input => {

@@ -35,6 +35,7 @@ import { imputesMean, isResolved, type DatasetSpec, type ResolvedSpec } from '..
 import { modelForSpec } from '../src/spec/model.js'
 import { decodeValidation, trainEpoch } from './train-epoch.js'
 
+/** Everything a training run needs: the topic, the data set, the model and the training settings. */
 export interface TrainOptions {
   kafka: KafkaConfig
   topic: string
@@ -90,6 +91,7 @@ export interface TrainOptions {
   onStart?: (backend: string, skippedBackends: string[]) => void
   /** After each step; `totalSteps` is the epoch's step count (estimated from offsets in epoch 1). */
   onStep?: (progress: EpochProgress, totalSteps: number) => void
+  /** After each epoch, with its figures. */
   onEpoch?: (epoch: TrainEpoch) => void
 }
 
@@ -99,6 +101,7 @@ export interface TrainEpoch extends EpochProgress {
   learningRate: number
 }
 
+/** What a training run produced: the model, its epochs and how it ended. */
 export interface TrainResult {
   runner: ModelRunner
   epochs: TrainEpoch[]
@@ -119,9 +122,11 @@ export interface TrainResult {
   interrupted: boolean
 }
 
-// Dropout 0.3/0.5/0.5 and a 0.99 weight average: on the 8k file, over seeds 1–6 and again 7–12, it
-// raised both held-out accuracy and AUC over the tutorial's dropout, accuracy the most of any
-// setting tried (bench/quality.ts, README's table).
+/**
+ * Dropout 0.3/0.5/0.5 and a 0.99 weight average: on the 8k file, over seeds 1–6 and again 7–12, it
+ * raised both held-out accuracy and AUC over the tutorial's dropout, accuracy the most of any
+ * setting tried (bench/quality.ts, README's table).
+ */
 export const trainDefaults = { partition: 0, epochs: 30, validationFraction: 0.1, patience: 5, reduceLrPatience: 0, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 
 /** What shapes a training run and its description; `trainTopology.settings` fills the defaults. */
@@ -152,6 +157,7 @@ export interface TrainInput {
 /** The input with every default applied: what runs, and what `describe` prints. */
 export type TrainSettings = typeof trainDefaults & { topic: string, dlqTopic: string, model: string, learningRate?: number, from?: string, spec?: DatasetSpec }
 
+/** The train app as data: its settings and the pipeline it runs (what `streamfit describe train` prints). */
 export const trainTopology: Topology<TrainInput, TrainSettings> = {
   name: 'train',
   settings: input => ({
@@ -189,6 +195,10 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
 
 const LOSS_NAME = { binary: 'binary cross-entropy', multiclass: 'categorical cross-entropy', regression: 'mean squared error' } as const
 
+/**
+ * Trains a model on a topic's rows, epoch by epoch, with hold-out validation, early stopping and
+ * learning-rate reduction; the model is not saved (see {@link saveTrained}).
+ */
 export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const o = { ...trainDefaults, ...options }
   const seed = o.seed ?? Math.floor(Math.random() * 2 ** 31)

@@ -123,6 +123,7 @@ export interface FeaturePlan {
   impute: number
 }
 
+/** What compiling a spec into a decoder needs beyond the spec. */
 export interface CompileOptions {
   /**
    * The train mean of each numeric feature that imputes "mean", by feature name (SpecLearner

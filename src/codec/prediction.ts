@@ -9,6 +9,7 @@ export const MODEL_HEADER = 'model'
 /** Scores at or above this are predicted as class 1. */
 export const DECISION_THRESHOLD = 0.5
 
+/** The input record a prediction is of. */
 export interface PredictionSource {
   topic: string
   partition: number
@@ -63,6 +64,7 @@ export interface RegressionPrediction {
 /** A prediction of any task; predictionTask tells which. */
 export type TaskPrediction = BinaryPrediction | MulticlassPrediction | RegressionPrediction
 
+/** The task a prediction is of. */
 export type PredictionTask = 'binary' | 'multiclass' | 'regression'
 
 /** The task of a prediction, from its fields ("score", "class" or "value"). */
@@ -70,6 +72,7 @@ export function predictionTask (p: TaskPrediction): PredictionTask {
   return 'score' in p ? 'binary' : 'class' in p ? 'multiclass' : 'regression'
 }
 
+/** The binary {@link Prediction} of `record`. */
 export function toPrediction (record: ConsumedRecord, score: number, label: 0 | 1 | null, model: string, scoredAt: string): Prediction {
   return {
     source: { topic: record.topic, partition: record.partition, offset: Number(record.offset) },

@@ -21,6 +21,10 @@ export interface Decoded {
   id: string | null
 }
 
+/**
+ * Decodes a record's value (and key) into one encoded row as a data set spec says; built once per spec
+ * by {@link compileDecoder}.
+ */
 export interface RecordDecoder {
   /** Encoded columns per record: inputWidth(spec). */
   readonly width: number

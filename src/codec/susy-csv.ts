@@ -21,6 +21,7 @@ export type DecodeReason =
   | 'wrong-type' // a value of the wrong kind: an object where a number goes, "maybe" for a boolean
   | 'unknown-category' // a categorical value outside the vocabulary, with onUnknown: dead-letter
 
+/** Every {@link DecodeReason}: the `reason` a dead letter can carry. */
 export const DECODE_REASONS: readonly DecodeReason[] = [
   'null-value', 'empty-value', 'arity', 'empty-field', 'not-a-number', 'not-finite', 'missing-key', 'bad-label',
   'bad-json', 'bad-csv', 'missing-field', 'wrong-type', 'unknown-category'
@@ -173,8 +174,11 @@ function nonNumeric (bytes: Uint8Array, start: number, end: number): number {
 
 /** Outcome of parseNumberRange: the number is in parsedNumber(), or why there is none. */
 export const NUMBER_OK = 0
+/** Outcome of parseNumberRange: the field is empty (or blank). */
 export const NUMBER_EMPTY = EMPTY
+/** Outcome of parseNumberRange: the field is not a number. */
 export const NUMBER_NOT_A_NUMBER = NOT_A_NUMBER
+/** Outcome of parseNumberRange: the field is NaN or infinite. */
 export const NUMBER_NOT_FINITE = NOT_FINITE
 
 /**
@@ -256,7 +260,7 @@ export function parseFeatures (bytes: Uint8Array | null, out: Float32Array, outO
   }
 }
 
-// Result of parseLabel when the key is not a valid label.
+/** Result of parseLabel when the key is not a valid label. */
 export const BAD_LABEL = -1
 
 /**

@@ -15,8 +15,10 @@ import { shuffledSplit, streamingSplit } from './split.js'
 import { SUSY_URL } from './susy.js'
 import { syntheticBatches } from './synthetic-batches.js'
 
+/** Compression of the record batches `load` produces. */
 export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4'
 
+/** Settings of {@link loadSusy}: where the rows come from, how many, the split and the topics. */
 export interface LoadOptions {
   /** Path or http(s)/file URL of a .csv, .csv.gz or .zip; the UCI address by default. */
   data?: string
@@ -40,11 +42,15 @@ export interface LoadOptions {
   /** Produce requests awaiting their answer at once. */
   inFlight?: number
   compression?: Compression
+  /** Rows read or written so far (`total` when known). */
   onProgress?: (phase: 'read' | 'write', done: number, total: number | undefined) => void
+  /** A bad row skipped (with `skipBad`). */
   onSkip?: (error: RowError) => void
+  /** A remark for the user, e.g. a fallback to the shipped rows. */
   onNote?: (text: string) => void
 }
 
+/** The defaults of {@link LoadOptions}. */
 export const LOAD_DEFAULTS = {
   data: SUSY_URL,
   testFraction: 0.4,
@@ -57,6 +63,7 @@ export const LOAD_DEFAULTS = {
   compression: 'none' as Compression
 }
 
+/** What {@link loadSusy} wrote, and how fast. */
 export interface LoadResult {
   train: number
   test: number
@@ -80,6 +87,10 @@ export function susyTopics (config: Pick<Config, 'topics'>): TopicSpec[] {
   ]
 }
 
+/**
+ * Loads the SUSY rows (a file, a URL or synthetic) into the train and test topics, split as the
+ * tutorial does.
+ */
 export async function loadSusy (config: Config, options: LoadOptions = {}): Promise<LoadResult> {
   const o = { ...LOAD_DEFAULTS, ...options }
   if (!(o.testFraction >= 0 && o.testFraction <= 1)) throw new UsageError(`--test-fraction expects a number from 0 to 1, got ${o.testFraction}`)
@@ -153,7 +164,8 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
   return { train, test, skipped: read?.skipped ?? [], seconds, writeSeconds: (now - writeStarted) / 1000, recordsPerSecond: (train + test) / seconds, synthetic: o.synthetic !== undefined }
 }
 
-interface ReadResult {
+/** The checked rows of a file: labels, feature values, and the bad rows skipped. */
+export interface ReadResult {
   labels: Uint8Array
   values: Buffer[]
   skipped: RowError[]

@@ -4,6 +4,7 @@
 import { parseFeatures, parseLabel, BAD_LABEL } from '../codec/susy-csv.js'
 import { FEATURE_COUNT, LABEL_KEYS } from './susy.js'
 
+/** One checked SUSY row: its label and its features as CSV bytes. */
 export interface SusyRow {
   label: 0 | 1
   /** The 18 features as a CSV line, the original bytes of the row (a view, not a copy). */

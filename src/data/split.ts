@@ -8,6 +8,7 @@ export function testCount (n: number, fraction: number): number {
   return Math.min(n, Math.ceil(n * fraction - 1e-9))
 }
 
+/** A train/test split, as row indexes. */
 export interface Split {
   /** Row indexes of the test set, in shuffled order. */
   test: Uint32Array

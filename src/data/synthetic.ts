@@ -15,6 +15,7 @@ const SCALE = 10 ** DIGITS
 const ROW_BYTES_MAX = FEATURE_COUNT * 16
 const SLAB = 1 << 20
 
+/** A synthetic SUSY-like row. */
 export interface SyntheticRow {
   label: 0 | 1
   /** 18 features as a CSV line, e.g. "1.0478495,-0.9855468,…". */

@@ -11,6 +11,7 @@ import { isOurProcess, readPid, removePid, sleep, stopProcess, writePid } from '
 import { kafkaAnswers } from './probe.js'
 import { LOG4J2_CONFIG, kafkaPaths } from './paths.js'
 
+/** Where and how {@link startKafka} runs a broker. */
 export interface KafkaBrokerOptions extends JarOptions {
   stateDir: string
   /** Loopback address the broker listens on and advertises. */
@@ -24,6 +25,7 @@ export interface KafkaBrokerOptions extends JarOptions {
   startTimeoutMs?: number
 }
 
+/** A service that answers: its address, and its log and pid when started here. */
 export interface ServiceInfo {
   address: string
   /** Log file of a service `up` started (undefined when it was already running elsewhere). */
@@ -171,6 +173,7 @@ export async function awaitNode ({ stateDir, host, port, pid, startTimeoutMs = D
   }
 }
 
+/** Which local service to stop, and how. */
 export interface StopOptions {
   stateDir: string
   port?: number

@@ -9,6 +9,7 @@ import { redisAnswers } from './probe.js'
 import { redisPaths } from './paths.js'
 import { redisServerCommand } from './redis-fetch.js'
 
+/** Where and how {@link startRedis} runs redis-server. */
 export interface RedisServerOptions {
   stateDir: string
   host?: string
@@ -27,6 +28,10 @@ export interface RedisServerOptions {
 
 const DEFAULTS = { host: '127.0.0.1', port: 6379, startTimeoutMs: 20_000 }
 
+/**
+ * Starts redis-server (fetching Debian's package when none is on the PATH) unless one already answers
+ * at the address.
+ */
 export async function startRedis (options: RedisServerOptions): Promise<ServiceInfo> {
   const { host, port, startTimeoutMs } = { ...DEFAULTS, ...options }
   const paths = redisPaths(options.stateDir, port)
@@ -70,6 +75,7 @@ export async function startRedis (options: RedisServerOptions): Promise<ServiceI
   return { address, log: paths.log, pid, started: true }
 }
 
+/** Stops the redis-server `startRedis` started at `port`; false when none of ours was running. */
 export async function stopRedis ({ stateDir, port = DEFAULTS.port, signal = 'SIGTERM' as NodeJS.Signals }: { stateDir: string, port?: number, signal?: NodeJS.Signals }): Promise<boolean> {
   const paths = redisPaths(stateDir, port)
   const pid = readPid(paths.pid)

@@ -10,14 +10,17 @@ import { kafkaAnswers, redisAnswers } from './probe.js'
 import { fetchedSoftware } from './paths.js'
 import { startRedis, stopRedis } from './redis-server.js'
 
+/** Settings of {@link up}. */
 export interface UpOptions {
   /** JVM heap of a started broker. */
   heap?: string
   /** Nodes of the local Kafka: 1, or a KRaft cluster of n (default: one per KAFKA_BROKERS address). */
   brokers?: number
+  /** Progress lines for the user (downloads, starts). */
   onProgress?: (line: string) => void
 }
 
+/** The Kafka and Redis that {@link up} started or found running. */
 export interface UpResult {
   kafka: ServiceInfo
   /** Every node of a local cluster (with `brokers` > 1). */
@@ -102,6 +105,7 @@ export async function up (config: Config, options: UpOptions = {}): Promise<UpRe
   return { kafka: kafka.value, redis: redis.value, ...(kafkaNodes !== undefined ? { kafkaNodes } : {}) }
 }
 
+/** What {@link down} stopped, and what it left alone. */
 export interface DownResult {
   stopped: string[]
   /** Services with no live pid of ours on record: not started by `up`, or already stopped. */

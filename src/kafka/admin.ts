@@ -4,6 +4,7 @@ import { type KafkaConfig } from '../config.js'
 import { topicsMissing } from '../errors.js'
 import { connectionOptions } from './connection.js'
 
+/** A topic to create: name, partitions and replicas (exported from 'streamfit' as KafkaTopicSpec). */
 export interface TopicSpec {
   name: string
   partitions: number

@@ -8,6 +8,7 @@ import { connectionOptions } from './connection.js'
 import { topicReplication } from './replication.js'
 import { awaitIdleGroup, committedOffsets, writeIdleGroupOffsets, type IdleGroupOptions, type PartitionOffsets } from './offsets.js'
 
+/** A group's position and lag on one partition. */
 export interface PartitionLag {
   topic: string
   partition: number
@@ -42,12 +43,14 @@ export async function groupLag (kafka: KafkaConfig, groupId: string, topics?: st
   return rows
 }
 
+/** Where {@link resetGroupOffsets} moves a group: the earliest or latest offset, or a given one. */
 export type ResetTarget =
   | { to: 'earliest' }
   | { to: 'latest' }
   | { to: 'offset', offset: bigint }
   | { to: 'datetime', timestamp: Date }
 
+/** One partition's move in an offset reset: from `current` (null: never committed) to `target`. */
 export interface PlannedReset {
   topic: string
   partition: number
@@ -55,6 +58,7 @@ export interface PlannedReset {
   target: bigint
 }
 
+/** Settings of {@link resetGroupOffsets}. */
 export interface ResetOptions {
   /** Topics to reset (default: those the group has committed offsets for). */
   topics?: string[]

@@ -34,6 +34,7 @@ export class GroupSession implements GroupMembership {
     this.consumer = consumer
   }
 
+  /** Why the session ended (a rebalance, the member left), or null while it holds. */
   get revoked (): string | null {
     return this.#revoked
   }
@@ -97,6 +98,7 @@ export class GroupSession implements GroupMembership {
     return [...first.values()]
   }
 
+  /** Marks `record`'s partition as checked against the group's committed offset. */
   verified (record: RecordPosition): void {
     this.#verified.add(`${record.topic}:${record.partition}`)
   }
@@ -122,6 +124,7 @@ export class GroupSession implements GroupMembership {
     await consumer.joinGroup().catch(() => {})
   }
 
+  /** Removes the session's listeners from the consumer. */
   dispose (): void {
     this.consumer.off('consumer:group:join', this.#onJoin)
     this.consumer.off('consumer:group:rebalance', this.#onJoin)
@@ -172,6 +175,7 @@ export class StartOffsetCheck {
     }
   }
 
+  /** Closes the admin client. */
   async close (): Promise<void> {
     await Promise.resolve(this.#admin?.close()).catch(() => {})
     this.#admin = undefined

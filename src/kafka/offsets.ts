@@ -112,6 +112,7 @@ function transactionalOffset (record: ConsumedRecord, metadata: Record<string, u
   }
 }
 
+/** Which committed offsets {@link committedOffsets} reads, and whether it waits for pending transactions. */
 export interface CommittedOffsetsOptions {
   /** Only these topics (default: every topic the group has committed). */
   topics?: string[]
@@ -165,6 +166,7 @@ async function topicPartitions (admin: Admin, topics: string[]): Promise<{ name:
   })
 }
 
+/** How {@link awaitIdleGroup} and {@link writeIdleGroupOffsets} treat a group that still has members. */
 export interface IdleGroupOptions {
   /** How long to wait for live members (e.g. a killed trainer's expiring session) to go; default 0. */
   waitForEmptyMs?: number

@@ -5,10 +5,14 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { UsageError } from '../errors.js'
 
+/** The TensorFlow.js namespace, whichever backend package supplied it. */
 export type TF = typeof import('@tensorflow/tfjs')
+/** A compute backend: native CUDA, native CPU, WebAssembly or pure JavaScript. */
 export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu'
+/** A backend, or `auto`: the first that loads of gpu, node, wasm, cpu. */
 export type BackendPreference = BackendName | 'auto'
 
+/** Every {@link BackendName}, in the order `auto` tries them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['gpu', 'node', 'wasm', 'cpu']
 
 /** The fastest backend that loads. */
@@ -22,6 +26,7 @@ export const BACKEND_PACKAGES: Record<BackendName, string> = {
   cpu: '@tensorflow/tfjs'
 }
 
+/** The backend that loaded, with TensorFlow.js set to it. */
 export interface LoadedBackend {
   name: BackendName
   tf: TF
@@ -29,6 +34,7 @@ export interface LoadedBackend {
   skipped: string[]
 }
 
+/** Parses --backend; throws a UsageError on an unknown name. */
 export function parseBackend (text: string): BackendPreference {
   if (text === 'auto' || (BACKEND_NAMES as readonly string[]).includes(text)) return text as BackendPreference
   throw new UsageError(`--backend expects auto, gpu, node, wasm or cpu, got "${text}"`)

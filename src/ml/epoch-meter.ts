@@ -2,6 +2,7 @@
 // far (weighted by step size), rows and rows per second.
 import type { TrainStep } from './train-batches.js'
 
+/** The running figures of an epoch: loss and accuracy averaged over the rows so far, with throughput. */
 export interface EpochProgress {
   epoch: number
   step: number
@@ -12,6 +13,10 @@ export interface EpochProgress {
   rowsPerSecond: number
 }
 
+/**
+ * Keras-style running figures of one epoch: loss and accuracy weighted by step size, rows and rows per
+ * second.
+ */
 export class EpochMeter {
   #rows = 0
   #loss = 0
@@ -21,6 +26,7 @@ export class EpochMeter {
 
   constructor (readonly epoch: number) {}
 
+  /** Takes in one training step; returns the figures so far. */
   add (step: TrainStep): EpochProgress {
     this.#step = step.step
     this.#rows += step.n
@@ -29,6 +35,7 @@ export class EpochMeter {
     return this.progress()
   }
 
+  /** The figures so far. */
   progress (): EpochProgress {
     const seconds = (performance.now() - this.#started) / 1000
     const rows = this.#rows

@@ -1,5 +1,6 @@
 // Binary classification metrics from scores and labels, computed in plain JS (no tensors).
 
+/** Figures of a binary classifier on labelled rows. */
 export interface BinaryMetrics {
   rows: number
   accuracy: number
@@ -26,6 +27,10 @@ export function binaryMetrics (scores: ArrayLike<number>, labels: ArrayLike<numb
   return { rows: n, accuracy: correct / n, auc: rocAuc(scores, labels), loss: loss / n }
 }
 
+/**
+ * Area under the ROC curve of `scores` against 0/1 `labels`, by the rank statistic (ties get average
+ * ranks); NaN when a class is missing.
+ */
 export function rocAuc (scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const n = scores.length
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b])

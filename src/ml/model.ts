@@ -6,11 +6,13 @@
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs'
 import type { TF } from './backend.js'
 
+/** Input features of the SUSY data set. */
 export const SUSY_FEATURES = 18
 
 /** What the model's output means: P(class 1), N class probabilities, or a number. */
 export type ModelTask = 'binary' | 'multiclass' | 'regression'
 
+/** The architecture of an MLP: inputs, hidden layers with their dropout, outputs and embeddings. */
 export interface ModelSpec {
   /** Number of input features. */
   inputs: number
@@ -46,6 +48,7 @@ export const SUSY_MODEL: ModelSpec = {
   learningRate: 0.001
 }
 
+/** Builds an uncompiled Keras-style model from `spec` (the tutorial's SUSY MLP by default). */
 export function buildModel (tf: TF, spec: ModelSpec = SUSY_MODEL): LayersModel {
   if (spec.hidden.length !== spec.dropout.length) throw new Error('ModelSpec: hidden and dropout need the same length')
   if (spec.embeddings !== undefined && spec.embeddings.length > 0) return buildEmbeddingModel(tf, spec, spec.embeddings)
@@ -98,6 +101,10 @@ function regularizer (tf: TF, spec: ModelSpec): { kernelRegularizer?: ReturnType
   return spec.l2 !== undefined && spec.l2 > 0 ? { kernelRegularizer: tf.regularizers.l2({ l2: spec.l2 }) } : {}
 }
 
+/**
+ * Compiles `model` with Adam at `learningRate` and the loss of `task` (binary or categorical
+ * cross-entropy, mean squared error).
+ */
 export function compile (tf: TF, model: LayersModel, learningRate: number, task: ModelTask = 'binary'): void {
   model.compile({ optimizer: tf.train.adam(learningRate), loss: LOSS[task], metrics: task === 'regression' ? [] : ['accuracy'] })
 }

@@ -2,6 +2,10 @@
 // Implemented by the registry-backed model runner (src/ml) and swapped at batch boundaries.
 import type { ResolvedSpec } from '../spec/types.js'
 
+/**
+ * What scoring needs of a model: its version, its data set and a batched predict. ModelRunner and
+ * HotSwapPredictor implement it.
+ */
 export interface Predictor {
   /** Registry version that makes the predictions, e.g. "susy@3". Goes into every prediction. */
   readonly version: string

@@ -33,6 +33,7 @@ export interface ModelShape {
   task: ModelTask
 }
 
+/** What the model worker is started with: the backend to load and the seed. */
 export interface WorkerInit {
   backend: BackendPreference
   /** Seeds every random draw in the worker (initial weights, dropout masks): reproducible runs. */
@@ -42,6 +43,7 @@ export interface WorkerInit {
 /** accuracy is NaN for a regression model. */
 export interface StepResult { loss: number; accuracy: number }
 
+/** Settings of a whole-array fit in the worker. */
 export interface FitOptions {
   epochs?: number
   batchSize?: number
@@ -49,12 +51,14 @@ export interface FitOptions {
   shuffle?: boolean
 }
 
+/** Loss and accuracy of each epoch of a fit. */
 export interface FitResult {
   /** Per epoch. */
   loss: number[]
   accuracy: number[]
 }
 
+/** A call from the main thread to the model worker, one per operation. */
 export type Request =
   | { op: 'create'; spec: ModelSpec; learnScaler: boolean }
   | { op: 'load'; snapshot: ModelSnapshot; learnScaler: boolean }
@@ -71,10 +75,12 @@ export type Request =
   | { op: 'shape' }
   | { op: 'memory' }
 
+/** The worker's answer to the {@link Request} with the same id. */
 export type Reply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: string }
 
+/** Sent by the worker once at start: the backend loaded, or why none did. */
 export type WorkerEvent =
   | { type: 'ready'; backend: BackendName; skipped: string[] }
   | { type: 'failed'; error: string; usage: boolean }

@@ -19,6 +19,7 @@ import type { ResolvedSpec } from '../spec/types.js'
 import { binaryMetrics, type BinaryMetrics } from './evaluation.js'
 import { evaluateTask, type TaskMetrics } from './task-metrics.js'
 
+/** How a {@link ModelRunner} starts: backend, seed, and a new model or a stored one. */
 export interface ModelRunnerOptions {
   /** Backend to compute on (default auto: gpu, node, wasm, cpu, first that loads). */
   backend?: BackendPreference
@@ -51,6 +52,10 @@ export const SCORE_COMPUTE_THREADS = 1
 
 interface Pending { resolve: (value: unknown) => void; reject: (error: Error) => void }
 
+/**
+ * A model held in a worker thread: train, predict, snapshot. Compute runs off the main thread so a
+ * long fit never delays Kafka heartbeats, fetches or commits.
+ */
 export class ModelRunner implements Predictor {
   /** Registry version of the weights in use; set it after saving or loading a version. */
   version: string
@@ -164,6 +169,7 @@ export class ModelRunner implements Predictor {
     return this.#call({ op: 'memory' })
   }
 
+  /** Sets the optimizer's learning rate (for reduce-on-plateau and online learning). */
   setLearningRate (learningRate: number): Promise<void> {
     return this.#call({ op: 'setLearningRate', learningRate })
   }

@@ -1,6 +1,7 @@
 // Feature standardisation learnt from the stream: running mean and variance (Welford, per
 // feature) while learning, then frozen and stored with the model so scoring applies the same.
 
+/** Frozen feature standardisation, stored with a model: per-feature mean and standard deviation. */
 export interface ScalerState {
   mean: number[]
   std: number[]
@@ -8,6 +9,10 @@ export interface ScalerState {
   rows: number
 }
 
+/**
+ * Feature standardisation learnt from the stream (Welford's running mean and variance per feature),
+ * then frozen and stored with the model so scoring applies the same.
+ */
 export class StreamingScaler {
   #count = 0
   #mean: Float64Array
@@ -25,7 +30,9 @@ export class StreamingScaler {
     if (state) this.#freezeTo(state)
   }
 
+  /** Whether the statistics are frozen (no longer learning). */
   get frozen (): boolean { return this.#frozen !== null }
+  /** Rows the statistics come from. */
   get rows (): number { return this.#frozen?.rows ?? this.#count }
 
   /** Adds rows (row-major, n × features) to the running statistics; ignored once frozen. */

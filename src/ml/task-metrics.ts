@@ -6,12 +6,15 @@ import type { ResolvedSpec } from '../spec/types.js'
 import { binaryMetrics, type BinaryMetrics } from './evaluation.js'
 import { MulticlassTally, RegressionTally } from './task-tallies.js'
 
+/** The task of a resolved spec (binary, multiclass with its classes, or regression). */
 export type ResolvedTask = ResolvedSpec['task']
 
+/** {@link BinaryMetrics} tagged with their task. */
 export interface BinaryTaskMetrics extends BinaryMetrics {
   task: 'binary'
 }
 
+/** Figures of a multiclass classifier on labelled rows. */
 export interface MulticlassMetrics {
   task: 'multiclass'
   rows: number
@@ -25,6 +28,7 @@ export interface MulticlassMetrics {
   classes: string[]
 }
 
+/** Figures of a regression model on labelled rows. */
 export interface RegressionMetrics {
   task: 'regression'
   rows: number
@@ -33,6 +37,7 @@ export interface RegressionMetrics {
   r2: number
 }
 
+/** The figures of any task, told apart by `task`. */
 export type TaskMetrics = BinaryTaskMetrics | MulticlassMetrics | RegressionMetrics
 
 /**
@@ -61,6 +66,7 @@ export function evaluateTask (task: ResolvedTask, outputs: Float32Array, labels:
   }
 }
 
+/** The {@link MulticlassMetrics} of a tally, `classes` naming its class indexes. */
 export function multiclassFigures (tally: MulticlassTally, classes: string[]): MulticlassMetrics {
   return {
     task: 'multiclass',
@@ -73,6 +79,7 @@ export function multiclassFigures (tally: MulticlassTally, classes: string[]): M
   }
 }
 
+/** The {@link RegressionMetrics} of a tally. */
 export function regressionFigures (tally: RegressionTally): RegressionMetrics {
   return { task: 'regression', rows: tally.rows, rmse: tally.rmse, mae: tally.mae, r2: tally.r2 }
 }
@@ -87,6 +94,7 @@ export interface Headline {
   direction: 'lower'
 }
 
+/** The figure two models of this task are compared by: log-loss for classifiers, RMSE for regression. */
 export function headline (m: TaskMetrics): Headline {
   return m.task === 'regression'
     ? { name: 'rmse', label: 'RMSE', value: m.rmse, direction: 'lower' }

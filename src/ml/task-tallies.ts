@@ -50,7 +50,9 @@ export class MulticlassTally {
     this.rows += n
   }
 
+  /** Share of rows whose most probable class was the true one (NaN before any row). */
   get accuracy (): number { return this.rows > 0 ? this.correct / this.rows : NaN }
+  /** Mean categorical cross-entropy (NaN before any row). */
   get loss (): number { return this.rows > 0 ? this.lossSum / this.rows : NaN }
 
   /**
@@ -141,7 +143,9 @@ export class RegressionTally implements RegressionSums {
 
   /** Mean squared error: the regression loss (what an MSE-trained model minimises). */
   get mse (): number { return this.rows > 0 ? this.sse / this.rows : NaN }
+  /** Root mean squared error. */
   get rmse (): number { return Math.sqrt(this.mse) }
+  /** Mean absolute error (NaN before any row). */
   get mae (): number { return this.rows > 0 ? this.sae / this.rows : NaN }
 
   /**
@@ -154,6 +158,7 @@ export class RegressionTally implements RegressionSums {
     return 1 - this.sse / this.m2
   }
 
+  /** The running sums, to store and continue the tally later. */
   sums (): RegressionSums {
     return { rows: this.rows, sse: this.sse, sae: this.sae, mean: this.mean, m2: this.m2 }
   }

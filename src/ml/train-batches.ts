@@ -16,6 +16,7 @@ export interface TrainStep extends StepResult {
   n: number
 }
 
+/** Settings of {@link trainBatches}. */
 export interface TrainBatchesOptions {
   /**
    * Steps handed to the worker before the previous ones finish (default 2): the worker starts

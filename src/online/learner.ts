@@ -17,6 +17,7 @@ import { prequentialMeter, type PrequentialMeter, type TaskBatchScore, type Task
 import { SaveSchedule, type SavePolicy } from './save-policy.js'
 import type { OnlineStore } from './store.js'
 
+/** What an {@link OnlineLearner} trains, where it saves, and when. */
 export interface LearnerOptions {
   model: ModelRunner
   store: OnlineStore
@@ -40,9 +41,11 @@ export interface LearnerOptions {
    */
   baseline?: ModelRunner
   logger?: Logger
+  /** After each mini-batch, with its figures. */
   onBatch?: (progress: BatchProgress) => void
 }
 
+/** The figures of one mini-batch of online learning. */
 export interface BatchProgress {
   /** Mini-batches trained in this run. */
   batch: number
@@ -62,6 +65,10 @@ export interface BatchProgress {
   saved: boolean
 }
 
+/**
+ * One online-learning run: learns each decoded mini-batch (prequential predict, then fit) and saves
+ * versions (weights and offsets, then the Kafka commit) by the save policy.
+ */
 export class OnlineLearner {
   readonly versions: string[] = []
   /** Prequential figures of this run, of the model's task (binary for SUSY). */

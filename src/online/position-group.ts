@@ -12,6 +12,7 @@ import { UsageError } from '../errors.js'
 import { withAdmin } from '../kafka/admin.js'
 import { writeIdleGroupOffsets } from '../kafka/offsets.js'
 
+/** Settings of {@link positionGroup}: the group, the topic and the offset per partition to set. */
 export interface PositionGroupOptions {
   groupId: string
   topic: string

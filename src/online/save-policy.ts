@@ -3,6 +3,10 @@
 // is one Redis transaction of the weights (~270 kB for the tutorial's model).
 import { UsageError } from '../errors.js'
 
+/**
+ * When the online learner saves a version: after so many mini-batches or so much time, whichever comes
+ * first.
+ */
 export interface SavePolicy {
   /** Save after this many mini-batches since the last save (Infinity: never by count). */
   everyBatches: number

@@ -8,6 +8,7 @@ import { ModelRegistry } from '../registry/registry.js'
 import type { VersionInfo } from '../registry/version.js'
 import { sameLineage, type OnlineLineage, type ResumePoint } from './lineage.js'
 
+/** Where an {@link OnlineStore} saves: Redis, key prefix and model name. */
 export interface OnlineStoreOptions {
   redisUrl: string
   prefix: string
@@ -15,6 +16,7 @@ export interface OnlineStoreOptions {
   model: string
 }
 
+/** What the online learner records with each version it saves. */
 export interface SaveInfo {
   lineage: OnlineLineage
   backend: string
@@ -29,6 +31,10 @@ export function lineageOf (version: Pick<VersionInfo, 'info'>): OnlineLineage | 
   return typeof online === 'object' && online !== null ? online as OnlineLineage : null
 }
 
+/**
+ * The online learner's view of the registry: where a run resumes, versions saved with their lineage,
+ * and pruning of a lineage's old versions.
+ */
 export class OnlineStore {
   readonly registry: ModelRegistry
   readonly model: string
@@ -42,6 +48,7 @@ export class OnlineStore {
     this.#url = url
   }
 
+  /** Connects to the registry. */
   static async open (options: OnlineStoreOptions): Promise<OnlineStore> {
     return new OnlineStore(await ModelRegistry.connect({ url: options.redisUrl, prefix: options.prefix }), options.model, options.redisUrl)
   }
@@ -68,6 +75,7 @@ export class OnlineStore {
     return { version: latest?.ref ?? null, lineage: null, positions: [...beginning] }
   }
 
+  /** The weights and metadata of version `ref`. */
   async snapshot (ref: string): Promise<ModelSnapshot> {
     return (await this.registry.load(ref)).snapshot
   }
@@ -150,6 +158,7 @@ export class OnlineStore {
     }
   }
 
+  /** Closes the registry connection. */
   async close (): Promise<void> {
     await this.registry.close()
   }

@@ -12,6 +12,7 @@ export interface MulticlassBatchScore extends BatchScore {
   macroF1: number
 }
 
+/** Test-then-train figures of one regression mini-batch. */
 export interface RegressionBatchScore {
   rows: number
   /** Mean squared error. */
@@ -21,6 +22,7 @@ export interface RegressionBatchScore {
   r2: number
 }
 
+/** The test-then-train figures of one mini-batch, for any task. */
 export type TaskBatchScore = BatchScore | MulticlassBatchScore | RegressionBatchScore
 
 export interface MulticlassPoint extends PrequentialPoint {
@@ -37,6 +39,7 @@ export interface RegressionPoint {
   batchRmse: number
 }
 
+/** A point of the prequential curve, for any task. */
 export type TaskPrequentialPoint = PrequentialPoint | MulticlassPoint | RegressionPoint
 
 export interface MulticlassPrequentialState extends BinaryPrequentialState {
@@ -49,6 +52,7 @@ export interface RegressionPrequentialState extends RegressionSums {
   loss: number
 }
 
+/** What a saved version keeps to continue a prequential meter, for any task. */
 export type PrequentialState = BinaryPrequentialState | MulticlassPrequentialState | RegressionPrequentialState
 
 /** What the online learner needs of a meter, whatever the task. */
@@ -59,6 +63,7 @@ export interface PrequentialMeter {
   readonly rows: number
   /** Mean per-row loss so far: log loss (binary, multiclass) or squared error (regression). */
   readonly loss: number
+  /** The run's figures so far, of the meter's task. */
   figures: () => TaskMetrics
   /** What a saved version keeps to continue these totals (prequentialMeter's `start`). */
   state: () => PrequentialState
@@ -98,12 +103,17 @@ export class MulticlassPrequential implements PrequentialMeter {
     return score
   }
 
+  /** Rows scored so far. */
   get rows (): number { return this.#tally.rows }
+  /** Share of rows whose predicted class was the true one. */
   get accuracy (): number { return this.#tally.accuracy }
   get loss (): number { return this.#tally.loss }
+  /** Unweighted mean of the per-class F1. */
   get macroF1 (): number { return this.#tally.macroF1 }
+  /** The curve so far, a point per mini-batch. */
   get curve (): readonly MulticlassPoint[] { return this.#curve }
 
+  /** The figures so far. */
   figures (): MulticlassMetrics {
     return multiclassFigures(this.#tally, this.#classes)
   }
@@ -132,14 +142,20 @@ export class RegressionPrequential implements PrequentialMeter {
     return score
   }
 
+  /** Rows scored so far. */
   get rows (): number { return this.#tally.rows }
   /** Mean squared error so far. */
   get loss (): number { return this.#tally.mse }
+  /** Root mean squared error. */
   get rmse (): number { return this.#tally.rmse }
+  /** Mean absolute error. */
   get mae (): number { return this.#tally.mae }
+  /** Coefficient of determination (1 is perfect, 0 predicts the mean). */
   get r2 (): number { return this.#tally.r2 }
+  /** The curve so far, a point per mini-batch. */
   get curve (): readonly RegressionPoint[] { return this.#curve }
 
+  /** The figures so far. */
   figures (): RegressionMetrics {
     return regressionFigures(this.#tally)
   }

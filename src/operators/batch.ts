@@ -1,5 +1,6 @@
 import { asyncScheduler, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs'
 
+/** Settings of {@link batch}. */
 export interface BatchOptions {
   /**
    * Emit a partial batch once this many ms have passed since its first element, so that a slow

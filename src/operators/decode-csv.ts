@@ -22,6 +22,7 @@ export interface Example {
   record: ConsumedRecord
 }
 
+/** Settings of {@link decodeCsv}. */
 export interface DecodeCsvOptions {
   /** Where bad records go. Without one, a bad record fails the stream with a DecodeError. */
   deadLetter?: DeadLetterSink
@@ -38,6 +39,7 @@ export interface DecodeStats {
   byReason: Record<DecodeReason, number>
 }
 
+/** The {@link decodeCsv} operator, with the counts of what it decoded and dead-lettered. */
 export type DecodeCsvOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
 const DEFAULTS = { features: 18, requireLabel: true }

@@ -6,6 +6,7 @@ import type { ConsumedRecord } from '../record.js'
 import type { DeadLetterSink } from '../sinks/dead-letter.js'
 import type { DecodeStats, Example } from './decode-csv.js'
 
+/** Settings of {@link decodeRecords}. */
 export interface DecodeRecordsOptions {
   /** Where bad records go. Without one, a bad record fails the stream with a DecodeError. */
   deadLetter?: DeadLetterSink
@@ -18,6 +19,7 @@ export interface DecodeRecordsOptions {
   ids?: boolean
 }
 
+/** The {@link decodeRecords} operator, with the counts of what it decoded and dead-lettered. */
 export type DecodeRecordsOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
 const DEFAULTS = { requireLabel: true, ids: true }

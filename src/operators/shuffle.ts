@@ -1,6 +1,7 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs'
 import { mixSeed, seededRandom } from '../random.js'
 
+/** Settings of {@link shuffle}. */
 export interface ShuffleOptions {
   /**
    * A new order on every subscription (every epoch), still reproducible from the seed, like

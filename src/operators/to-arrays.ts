@@ -13,6 +13,7 @@ export interface ArrayBatch {
   examples: readonly Example[]
 }
 
+/** Settings of {@link toArrays}. */
 export interface ToArraysOptions {
   /**
    * Reuse output buffers instead of allocating a pair per batch. `true` keeps a pool of 2;

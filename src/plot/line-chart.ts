@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
+/** One panel of a line chart, with one or several lines. */
 export interface Series {
   /** Panel title and y-axis label, e.g. "loss". */
   name: string
@@ -12,6 +13,7 @@ export interface Series {
   domain?: [number, number]
 }
 
+/** Settings of {@link renderLineChart} and {@link writeLineChart}. */
 export interface LineChartOptions {
   title: string
   xLabel: string

@@ -2,12 +2,17 @@
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { writeLineChart, type Series } from './line-chart.js'
 
+/** An epoch's figures as the training plot shows them: training, and validation when held out. */
 export interface EpochFigures extends Pick<EpochProgress, 'epoch' | 'loss' | 'accuracy'> {
   validationLoss?: number
   validationAccuracy?: number
   validationAuc?: number
 }
 
+/**
+ * Writes the loss and accuracy (and validation AUC) curves of a training run as an SVG chart at
+ * `path`; returns the path.
+ */
 export async function writeTrainingPlot (path: string, epochs: EpochFigures[], title: string): Promise<string> {
   const series = (name: string, pick: (e: EpochFigures) => number | undefined, domain?: [number, number]): Series => ({
     name,

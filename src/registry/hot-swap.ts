@@ -11,6 +11,7 @@ import type { Announcement } from './version.js'
 import { formatModelRef, parseModelRef } from './refs.js'
 import type { Logger } from '../runtime/logger.js'
 
+/** Settings of {@link HotSwapPredictor}: the registry, the model reference to follow, and compute. */
 export interface HotSwapOptions {
   registry: ModelRegistry
   /** "susy@latest" (default) follows new versions; "susy@3" pins one version (no swapping). */
@@ -116,6 +117,7 @@ export class HotSwapPredictor {
     while (this.#loading !== null) await this.#loading
   }
 
+  /** Stops following the registry and closes the model runners it holds. */
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true

@@ -22,6 +22,7 @@ import { DEFAULT_MODEL_NAME, formatModelRef, parseModelRef } from './refs.js'
 import { DELETE, LOAD, SAVE } from './scripts.js'
 import { countParams, decodeInfo, encodeOffsets, type Announcement, type SaveInput, type StoredModel, type VersionInfo } from './version.js'
 
+/** How a {@link ModelRegistry} connects to Redis and which keys it uses. */
 export interface RegistryOptions {
   /** Redis URL (used when `redis` is not given). */
   url?: string
@@ -41,6 +42,7 @@ interface Scripts {
   streamfitDelete (...args: Array<string | Buffer | number>): Promise<number>
 }
 
+/** Versioned models in Redis: save, load, list, prune; each change is announced so scorers hot-swap. */
 export class ModelRegistry {
   readonly prefix: string
   readonly channel: string
@@ -277,6 +279,7 @@ export class ModelRegistry {
     })
   }
 
+  /** Closes the subscriptions, and the connection when the registry opened it. */
   async close (): Promise<void> {
     for (const sub of this.#subscribers) sub.disconnect()
     this.#subscribers.clear()

@@ -6,6 +6,7 @@ import { formatModelRef } from './refs.js'
 /** Next offset to read, per topic and partition: where a consumer of this model resumes. */
 export type ModelOffsets = Record<string, Record<number, bigint>>
 
+/** What {@link ModelRegistry.save} stores: the snapshot and the facts kept with it. */
 export interface SaveInput {
   /** Model name (default "susy"). */
   name?: string
@@ -29,6 +30,7 @@ export interface SaveInput {
   ifLatest?: number | null
 }
 
+/** A stored version's facts, without its weights: what `models list` shows. */
 export interface VersionInfo {
   name: string
   version: number
@@ -46,10 +48,12 @@ export interface VersionInfo {
   bytes: number
 }
 
+/** A stored version with its weights. */
 export interface StoredModel extends VersionInfo {
   snapshot: ModelSnapshot
 }
 
+/** Published on the registry's channel when a version is saved or deleted. */
 export interface Announcement {
   event: 'saved' | 'deleted'
   name: string
@@ -57,6 +61,7 @@ export interface Announcement {
   ref: string
 }
 
+/** A version's facts from its Redis hash (`bytes` defaults to the weights' size). */
 export function decodeInfo (hash: Map<string, Buffer>, bytes?: number): VersionInfo {
   const meta = JSON.parse(hash.get('meta')!.toString()) as Omit<VersionInfo, 'version' | 'ref' | 'offsets' | 'bytes'> & { offsets: Record<string, Record<string, string>> }
   const version = Number(hash.get('version')!.toString())
@@ -69,6 +74,7 @@ export function decodeInfo (hash: Map<string, Buffer>, bytes?: number): VersionI
   }
 }
 
+/** Offsets as JSON can hold them: bigints as decimal strings. */
 export function encodeOffsets (offsets: ModelOffsets): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {}
   for (const [topic, partitions] of Object.entries(offsets)) {
@@ -87,6 +93,7 @@ function decodeOffsets (stored: Record<string, Record<string, string>> = {}): Mo
   return out
 }
 
+/** Trainable weights in a snapshot (optimizer state left out). */
 export function countParams (snapshot: ModelSnapshot): number {
   return snapshot.weightSpecs
     .filter(s => s.group === undefined || s.group === 'model')

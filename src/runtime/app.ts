@@ -21,6 +21,10 @@ import { StatusSampler } from '../dashboard/status.js'
 import { metrics, serveMetrics, type MetricsServer } from './metrics.js'
 import { onShutdown } from './shutdown.js'
 
+/**
+ * Settings of {@link runApp} shared by the three apps: logging, the metrics server and what is logged
+ * at start.
+ */
 export interface AppOptions {
   /** Serve /metrics and /health on this port (0 = any free port); no server when undefined. */
   metricsPort?: number
@@ -43,6 +47,7 @@ export interface AppOptions {
   lag?: LagOptions
 }
 
+/** Which consumer group's lag the metrics server polls into streamfit_consumer_lag. */
 export interface LagOptions {
   kafka: KafkaConfig
   groupId: string
@@ -51,6 +56,7 @@ export interface LagOptions {
   intervalMs?: number
 }
 
+/** What {@link runApp} hands the app body: its name, logger, the shutdown signal and the metrics server. */
 export interface AppContext {
   readonly name: string
   readonly logger: Logger

@@ -14,8 +14,10 @@
 //     ]
 //   })
 
+/** The processing guarantee a topology gives its output, as `describe` prints it. */
 export type Guarantee = 'exactly-once' | 'at-least-once' | 'at-most-once' | 'none'
 
+/** One source, processor or sink of a topology, in pipeline order. */
 export interface TopologyStep {
   kind: 'source' | 'processor' | 'sink'
   /** The function that implements the step (fromGroup, decodeCsv, batch, ...). */
@@ -30,6 +32,10 @@ export interface TopologyStep {
   detail?: string
 }
 
+/**
+ * A topology as data (sources, processors, sinks, topics, stores, guarantee): what `streamfit
+ * describe` and an app's start log print.
+ */
 export interface TopologyDescription {
   /** The app: train, score or online. */
   name: string

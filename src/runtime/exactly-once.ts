@@ -22,6 +22,10 @@ import { createGroupConsumer } from '../sources/group-consumer.js'
 import type { Logger } from './logger.js'
 import { retryBatches } from './retry-batches.js'
 
+/**
+ * Where a transactional run reads and writes, and how it retries: the settings of {@link
+ * runTransactional}.
+ */
 export interface TransactionalRunOptions {
   kafka: KafkaConfig
   groupId: string
@@ -51,6 +55,7 @@ export interface AttemptContext<B extends SinkBatch> {
   sink: OperatorFunction<B, CommittedBatch<B>>
 }
 
+/** What a transactional run does at each attempt, and what it is told as batches commit or attempts fail. */
 export interface TransactionalRunHooks<B extends SinkBatch> {
   /** One attempt, from the committed offsets to the sink; called again for every retry. */
   attempt: (context: AttemptContext<B>) => Observable<CommittedBatch<B>>
@@ -60,6 +65,10 @@ export interface TransactionalRunHooks<B extends SinkBatch> {
   counters?: (writer: BatchWriter) => void
 }
 
+/**
+ * The transactional.id of an app's instance: stable across restarts on one host (so a restart fences
+ * its predecessor), distinct between hosts.
+ */
 export function transactionalIdFor (app: string, groupId: string): string {
   return `streamfit-${app}-${groupId}-${hostname()}`
 }

@@ -8,8 +8,10 @@ import { pino, type Logger } from 'pino'
 
 export type { Logger }
 
+/** Log line format: one JSON object per line (services) or pino-pretty's coloured text (a terminal). */
 export type LogFormat = 'json' | 'pretty'
 
+/** Every {@link LogFormat}, for validating --log-format. */
 export const LOG_FORMATS: readonly LogFormat[] = ['json', 'pretty']
 
 const REDACT = [
@@ -24,6 +26,10 @@ export function defaultLogFormat (env: NodeJS.ProcessEnv = process.env, tty = pr
   return tty ? 'pretty' : 'json'
 }
 
+/**
+ * A pino logger writing to stderr, with credentials (passwords, SASL) redacted. `level` defaults to
+ * STREAMFIT_LOG_LEVEL or info; `format` to pretty on a terminal, JSON otherwise.
+ */
 export function createLogger (name: string, level = process.env.STREAMFIT_LOG_LEVEL ?? 'info', format: LogFormat = defaultLogFormat()): Logger {
   const options = { name, level, redact: { paths: REDACT, censor: '[redacted]' } }
   if (format === 'json') return pino(options, pino.destination(2))

@@ -5,12 +5,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import { UsageError } from '../errors.js'
 
+/**
+ * The Prometheus registry every streamfit metric is registered in (and Node's default process metrics,
+ * prefixed streamfit_); served at /metrics.
+ */
 export const registry = new Registry()
 // Default process and Node.js metrics as streamfit_process_cpu_seconds_total, streamfit_nodejs_heap_size_used_bytes, ...
 collectDefaultMetrics({ register: registry, prefix: 'streamfit_' })
 
 const app = ['app'] as const
 
+/**
+ * streamfit's Prometheus metrics, one field per metric; the apps label them with `app` (train, score,
+ * online).
+ */
 export const metrics = {
   recordsIn: new Counter({ name: 'streamfit_records_in_total', help: 'Records read from Kafka', labelNames: [...app, 'topic'], registers: [registry] }),
   recordsOut: new Counter({ name: 'streamfit_records_out_total', help: 'Records written to Kafka', labelNames: [...app, 'topic'], registers: [registry] }),
@@ -42,8 +50,10 @@ export const metrics = {
   backend: new Gauge({ name: 'streamfit_backend_info', help: 'TensorFlow.js backend a model runs on (1 per backend in use)', labelNames: ['backend'], registers: [registry] })
 }
 
+/** A running /metrics and /health server; close it when the app ends. */
 export interface MetricsServer {
   readonly port: number
+  /** Stops the server. */
   close (): Promise<void>
 }
 

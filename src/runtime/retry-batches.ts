@@ -5,6 +5,10 @@ import { FencedError, RebalanceError } from '../errors.js'
 import { isTransientKafkaError } from '../kafka/client-errors.js'
 import type { Logger } from './logger.js'
 
+/**
+ * How {@link retryBatches} retries a failed attempt: how many times in a row, and for how long while
+ * Kafka is away.
+ */
 export interface RetryBatchesOptions {
   /** Consecutive failed attempts before giving up; a committed batch resets the count. */
   maxRetries: number

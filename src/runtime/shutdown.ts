@@ -1,5 +1,7 @@
-// Graceful stop: the first SIGTERM/SIGINT asks the running topology to finish its current unit of
-// work (batch, transaction) and exit 0; a second signal exits at once.
+/**
+ * Graceful stop: the first SIGTERM/SIGINT asks the running topology to finish its current unit of
+ * work (batch, transaction) and exit 0; a second signal exits at once.
+ */
 export interface Shutdown {
   /** Aborted when the first signal arrives. */
   readonly signal: AbortSignal
@@ -7,6 +9,7 @@ export interface Shutdown {
   dispose (): void
 }
 
+/** Installs handlers for `signals`: the first aborts {@link Shutdown.signal}, a second exits at once. */
 export function onShutdown (signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Shutdown {
   const controller = new AbortController()
   const handler = (signal: NodeJS.Signals): void => {

@@ -10,6 +10,10 @@ export interface DescribeContext {
   registryPrefix: string
 }
 
+/**
+ * An app as data: its defaults (`settings`) and the description of the pipeline a run with those
+ * settings executes, so `describe` and the run cannot disagree.
+ */
 export interface Topology<Input, Settings> {
   /** The app: train, score or online. */
   name: string

@@ -8,6 +8,7 @@ import { commitRecords } from '../kafka/offsets.js'
 import { createSinkProducer } from '../kafka/sink-producer.js'
 import { combine, committedBatches, type BatchWriter, type CommittedBatch, type SinkBatch, type WriterSession } from './sink-batch.js'
 
+/** Settings of {@link AtLeastOnceWriter}. */
 export interface AtLeastOnceWriterOptions {
   kafka: KafkaConfig
   /** The group member that reads the input: its group's offsets are committed. */
@@ -52,6 +53,7 @@ export class AtLeastOnceWriter implements BatchWriter {
     return committedBatches(batches, (performance.now() - started) / 1000)
   }
 
+  /** Closes the producer. */
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true

@@ -39,6 +39,7 @@ export const MAX_DEAD_LETTER_VALUE_BYTES = 256 * 1024
 /** Longest detail header kept: a reason quoting a huge field must not be huge itself. */
 const MAX_DETAIL_CHARS = 512
 
+/** A dead letter as it goes to Kafka: the original key and value, with the reason in its headers. */
 export type DeadLetterMessage = MessageToProduce<Buffer, Buffer, Buffer, Buffer>
 
 /** Where bad records go. Every operator that rejects records takes one of these. */
@@ -100,6 +101,7 @@ abstract class CountingSink {
   readonly counts: Record<string, number> = {}
   total = 0
 
+  /** Counts one dead letter under `reason` (and in the total). */
   protected count (reason: string): void {
     this.counts[reason] = (this.counts[reason] ?? 0) + 1
     this.total++
@@ -128,11 +130,13 @@ export class CollectingDeadLetterSink extends CountingSink implements DeadLetter
     return messages
   }
 
+  /** Messages collected and not yet taken. */
   get pending (): number {
     return this.#messages.length
   }
 }
 
+/** Where a {@link KafkaDeadLetterSink} writes, and how. */
 export interface KafkaDeadLetterSinkOptions {
   /** Dead-letter topic; default the config's `topics.dlq` (`susy-dlq`). It must exist. */
   topic?: string

@@ -5,6 +5,10 @@ import type { MessageToProduce } from '@platformatic/kafka'
 import { nextOffsetsByPartition } from '../kafka/offsets.js'
 import type { ConsumedRecord } from '../record.js'
 
+/**
+ * What a sink guarantees: each input record's output written once (transactions), or at least once
+ * (sends, then offset commit).
+ */
 export type ProcessingGuarantee = 'exactly-once' | 'at-least-once'
 
 /** One unit of work for the sink: what to write, and every input record it accounts for. */
@@ -40,6 +44,7 @@ export interface BatchWriter {
   start(): Promise<void>
   /** A fresh session for one subscription of the sink. */
   openSession(): WriterSession
+  /** Closes the producer. */
   close(): Promise<void>
 }
 
@@ -55,6 +60,7 @@ export interface WriterSession {
    * batch can no longer commit); returns the unsubscribe.
    */
   onRevoked(listener: (reason: string) => void): () => void
+  /** Removes the session's listeners; the writer lives on. */
   dispose(): void
 }
 

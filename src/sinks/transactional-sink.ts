@@ -4,6 +4,7 @@ import { Observable, type OperatorFunction } from 'rxjs'
 import { RebalanceError } from '../errors.js'
 import type { BatchWriter, CommittedBatch, SinkBatch } from './sink-batch.js'
 
+/** Settings of {@link transactionalSink}: how batches gather into one write. */
 export interface SinkOptions {
   /**
    * Full batches gather for up to this long and commit in one write (one transaction), as Kafka
@@ -21,6 +22,7 @@ export interface SinkOptions {
   maxRecords?: number
 }
 
+/** The defaults of {@link SinkOptions}. */
 export const sinkDefaults = { commitIntervalMs: 0, maxRecords: 8192 }
 
 /**

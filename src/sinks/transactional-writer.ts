@@ -24,6 +24,10 @@ import { failureInjector, stallInjector } from '../faults.js'
 import type { Logger } from '../runtime/logger.js'
 import { combine, committedBatches, type BatchWriter, type CommittedBatch, type SinkBatch, type WriterSession } from './sink-batch.js'
 
+/**
+ * Settings of {@link TransactionalWriter}: the connection, the consumer whose offsets it commits, and
+ * the transactional id.
+ */
 export interface TransactionalWriterOptions {
   kafka: KafkaConfig
   /** The group member that reads the input: its group's offsets are committed. */
@@ -40,6 +44,7 @@ export interface TransactionalWriterOptions {
   logger?: Logger
 }
 
+/** The defaults of {@link TransactionalWriterOptions}. */
 export const transactionalWriterDefaults = {
   transactionTimeoutMs: 10_000,
   stableTimeoutMs: 60_000
@@ -176,6 +181,7 @@ export class TransactionalWriter implements BatchWriter {
     }
   }
 
+  /** Closes the producer and the admin client that checks start offsets. */
   async close (): Promise<void> {
     if (this.#closed) return
     this.#closed = true

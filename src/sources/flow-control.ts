@@ -8,6 +8,7 @@
 // records are outstanding, until they drop to `lowWaterMark` (the gap avoids pausing and
 // resuming the stream on every record).
 
+/** Records a source may hand over unreleased before it pauses (the default `highWaterMark`). */
 export const DEFAULT_HIGH_WATER_MARK = 16_384
 
 /**

@@ -9,9 +9,11 @@ import { StreamTimeout } from './stream-timeout.js'
 
 /** The records of one poll. `ack()` commits them (see fromGroupBatches for the order rule). */
 export interface RecordBatch extends Array<ConsumedRecord> {
+  /** Commits the batch's offsets (once every earlier batch is acknowledged too). */
   ack(): Promise<void>
 }
 
+/** Settings of {@link fromGroupBatches}. */
 export interface FromGroupBatchesOptions extends GroupSourceOptions {
   /** Complete after this many ms without a new record; -1 (default) waits forever. */
   streamTimeout?: number
@@ -21,6 +23,7 @@ export interface FromGroupBatchesOptions extends GroupSourceOptions {
   highWaterMark?: number
 }
 
+/** The defaults of {@link FromGroupBatchesOptions}. */
 export const fromGroupBatchesDefaults = { streamTimeout: -1, maxRecords: 1024 }
 
 /**

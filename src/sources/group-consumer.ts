@@ -6,6 +6,7 @@ import { Consumer, FetchIsolationLevels } from '@platformatic/kafka'
 import { loadConfig, type KafkaConfig } from '../config.js'
 import { connectionOptions } from '../kafka/connection.js'
 
+/** A consumer group member's settings: group, connection, and the timeouts and buffering passed to the client. */
 export interface GroupConsumerOptions {
   groupId: string
   /** Connection settings; default `loadConfig().kafka`. */
@@ -30,6 +31,7 @@ export interface GroupConsumerOptions {
   groupInstanceId?: string
 }
 
+/** The defaults of {@link GroupConsumerOptions}, in one place. */
 export const groupConsumerDefaults = {
   sessionTimeout: 30_000,
   heartbeatInterval: 3_000,

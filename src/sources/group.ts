@@ -7,6 +7,7 @@ import { GroupFetcher } from './group-fetcher.js'
 import { closeGroupStream, groupConsumerFor, validateGroupOptions, type GroupSourceOptions } from './group-stream.js'
 import { StreamTimeout } from './stream-timeout.js'
 
+/** Settings of {@link fromGroup}. */
 export interface FromGroupOptions extends GroupSourceOptions {
   /**
    * Complete after this many ms without a new record (default 10000), counted from when the
@@ -17,6 +18,7 @@ export interface FromGroupOptions extends GroupSourceOptions {
   flow?: FlowControl
 }
 
+/** The defaults of {@link FromGroupOptions}. */
 export const fromGroupDefaults = { streamTimeout: 10_000 }
 
 /**

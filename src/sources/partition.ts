@@ -15,6 +15,7 @@ import { isControlBatch, recordFromBatch } from './raw-records.js'
 
 type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>
 
+/** Which partition {@link fromPartition} reads, from where to where. */
 export interface FromPartitionOptions {
   topic: string
   /** Default 0. */

@@ -10,8 +10,10 @@ import type { DeadLetterSink } from '../sinks/dead-letter.js'
 import { UsageError } from '../errors.js'
 import { imputesMean, type ResolvedSpec } from './types.js'
 
+/** The {@link specDecoder} operator, with the counts of what it decoded and dead-lettered. */
 export type SpecDecodeOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
+/** Settings of {@link specDecoder}. */
 export interface SpecDecodeOptions {
   /** Where bad records go; without one, a bad record fails the stream. */
   deadLetter?: DeadLetterSink

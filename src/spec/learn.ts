@@ -10,6 +10,7 @@ import { UsageError } from '../errors.js'
 import type { ConsumedRecord } from '../record.js'
 import type { DatasetSpec, FieldSource, ResolvedFeature, ResolvedSpec } from './types.js'
 
+/** Settings of {@link SpecLearner}. */
 export interface LearnOptions {
   /** Most distinct values a learnt vocabulary (or class list) may have (default 1000). */
   maxValues?: number
@@ -20,6 +21,10 @@ const DEFAULTS = { maxValues: 1000 }
 // Reads one source's raw value from a record: a string (CSV, key) or a JSON value; undefined when absent or empty.
 type Read = (record: ConsumedRecord) => unknown
 
+/**
+ * Learns what a spec leaves to the train topic (vocabularies, classes, numeric means for imputing) in
+ * one pass over the train records, before training.
+ */
 export class SpecLearner {
   private readonly maxValues: number
   private readonly reads: Read[] // per feature

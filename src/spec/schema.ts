@@ -27,6 +27,10 @@ const featureBase = {
   onMissing: { enum: ['dead-letter', 'impute'], default: 'dead-letter' }
 } as const
 
+/**
+ * The JSON Schema (draft-07) a data set spec is checked against; defaults are filled in by the
+ * validator. specs/dataset-spec.schema.json is this object, written out for editors.
+ */
 export const specSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   $id: 'https://github.com/streamfit/streamfit/specs/dataset-spec.schema.json',

@@ -9,6 +9,7 @@ export interface TopicSpec {
   partitions: number
 }
 
+/** The four topics of a data set: train and test rows in, predictions and dead letters out. */
 export interface SpecTopics {
   /** Training rows (read by train, online). */
   train: TopicSpec
@@ -36,6 +37,7 @@ export interface JsonFormat {
   type: 'json'
 }
 
+/** How a record's value is laid out: CSV or JSON. */
 export type RecordFormat = CsvFormat | JsonFormat
 
 /**
@@ -88,6 +90,7 @@ export interface BooleanFeature extends FeatureBase {
   impute?: boolean
 }
 
+/** One input feature: numeric, categorical or boolean. */
 export type FeatureSpec = NumericFeature | CategoricalFeature | BooleanFeature
 
 /** Two classes: a prediction is the probability of the positive one. */
@@ -109,6 +112,7 @@ export interface RegressionTask {
   type: 'regression'
 }
 
+/** What the model learns: a binary label, one of several classes, or a number. */
 export type TaskSpec = BinaryTask | MulticlassTask | RegressionTask
 
 /** An MLP trained by streamfit; absent fields take `train`'s defaults (and its flags win). */
@@ -127,6 +131,10 @@ export interface ImportedModel {
   type: 'imported'
 }
 
+/**
+ * A data set spec (a YAML or JSON file checked against {@link specSchema}): the topics, the record
+ * format, where the label and each feature come from, the task and the model.
+ */
 export interface DatasetSpec {
   /** Registry name of the models trained on it ("susy" by default). */
   name: string
@@ -149,6 +157,7 @@ export type ResolvedSpec = Omit<DatasetSpec, 'features' | 'task'> & {
   task: BinaryTask | (MulticlassTask & { classes: string[] }) | RegressionTask
 }
 
+/** A feature of a resolved spec: a categorical one has its vocabulary. */
 export type ResolvedFeature = NumericFeature | BooleanFeature | (CategoricalFeature & { vocabulary: string[] })
 
 /** Number of encoded input columns: one per numeric or boolean feature, one per category. */
