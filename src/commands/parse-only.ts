@@ -42,3 +42,17 @@ function isHelpOrVersion (arg: string): boolean {
 function allCommands (command: Command): Command[] {
   return command.commands.flatMap(c => [c, ...allCommands(c)])
 }
+
+/** Every long flag `streamfit <name>` and its subcommands accept (describe: also its apps'); undefined for an unknown command. */
+export async function knownFlags (name: string): Promise<Set<string> | undefined> {
+  const program = await buildProgram([name])
+  const command = program.commands.find(c => c.name() === name)
+  if (command === undefined) return undefined
+  const flags = new Set(['--help', '--version'])
+  const commands = [command, ...allCommands(command)]
+  if (name === 'describe') {
+    for (const app of APPS) commands.push((await import(`./${app}.js`) as AppCommandModule).declareFlags(new Command(app)))
+  }
+  for (const c of commands) for (const option of c.options) if (option.long !== undefined) flags.add(option.long)
+  return flags
+}

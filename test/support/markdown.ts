@@ -121,3 +121,24 @@ export function commandLines (markdown: string): CommandLine[] {
   return found
 }
 
+
+export interface Mention { command: string, flags: string[], text: string, line: number }
+
+/**
+ * Commands named in prose without being full command lines: inline code spans that start with
+ * `streamfit` (placeholders such as `susy@N` or `[--gpu]` allowed), and the first cell of a table
+ * row that starts with a command's name (the CLI reference's rows). Their flags must exist.
+ */
+export function mentions (markdown: string, commandNames: string[]): Mention[] {
+  const found: Mention[] = []
+  const flagsOf = (text: string): string[] => [...text.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)].map(m => m[0])
+  for (const { text, line } of split(markdown).prose) {
+    for (const [, span] of text.matchAll(/(?<!`)`([^`]+)`(?!`)/g)) {
+      const inline = /^(?:npx\s+)?streamfit\s+([a-z][\w-]*)/.exec(span!)
+      if (inline !== null) found.push({ command: inline[1]!, flags: flagsOf(span!), text: span!, line })
+    }
+    const cell = /^\|\s*`([a-z][\w-]*)\b((?:[^|\\]|\\.)*)\|/.exec(text)
+    if (cell !== null && commandNames.includes(cell[1]!)) found.push({ command: cell[1]!, flags: flagsOf(cell[2]!), text: `${cell[1]!}${cell[2]!}`.trim(), line })
+  }
+  return found
+}

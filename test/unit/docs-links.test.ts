@@ -6,8 +6,9 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parseCommandLine } from '../../src/commands/parse-only.js'
-import { anchors, commandLines, links, slug } from '../support/markdown.js'
+import { commands } from '../../src/commands/index.js'
+import { knownFlags, parseCommandLine } from '../../src/commands/parse-only.js'
+import { anchors, commandLines, links, mentions, slug } from '../support/markdown.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url)) // dist/test/unit -> repo root
 
@@ -67,6 +68,24 @@ test('every streamfit command line in README.md and docs/ parses with the CLI\'s
   assert.equal(rejected, [])
 })
 
+/** Commands named in prose or in a table row whose name or flags the CLI does not have. */
+async function unknownMentions (file: string, text: string): Promise<string[]> {
+  const unknown: string[] = []
+  for (const { command, flags, text: shown, line } of mentions(text, Object.keys(commands))) {
+    const known = await knownFlags(command)
+    const bad = known === undefined ? [`no command "${command}"`] : flags.filter(f => !known.has(f)).map(f => `no flag ${f}`)
+    if (bad.length > 0) unknown.push(`${relative(ROOT, file)}:${line}: ${shown}: ${bad.join(', ')}`)
+  }
+  return unknown
+}
+
+test('every command and flag named in prose or in the CLI reference\'s tables exists', async () => {
+  const named = FILES.flatMap(file => mentions(readFileSync(file, 'utf8'), Object.keys(commands)))
+  assert.ok(named.length >= 40, `the docs name commands (found ${named.length})`)
+  const unknown = (await Promise.all(FILES.map(file => unknownMentions(file, readFileSync(file, 'utf8'))))).flat()
+  assert.equal(unknown, [])
+})
+
 // The checker itself: each of these would let a broken manual through if it did not fail.
 test('the checker reports a broken file link, a missing anchor and a heading anchor it must accept', () => {
   const file = join(ROOT, 'README.md')
@@ -87,6 +106,12 @@ test('the checker rejects an unknown command, an invented flag and a bad describ
   assert.equal(lines.find(l => l.args[0] === 'load')!.args, ['load', '--rows', '100', '--fresh'])
   const verdicts = await Promise.all(lines.map(async l => (await parseCommandLine(l.args)) === undefined))
   assert.equal(verdicts, [false, false, false, false, true, true, true, true, true, true])
+})
+
+test('the checker rejects a flag a table row or an inline command invents', async () => {
+  const page = '| `score [--group score] [--turbo]` | x |\n| `down [--all] [--purge]` | x |\n\nRun `streamfit lag --group g --since 5m` or `npx streamfit frob`.\n'
+  const found = await unknownMentions(join(ROOT, 'README.md'), page)
+  assert.equal(found.map(f => f.replace(/^.*: /, '')), ['no flag --turbo', 'no flag --since', 'no command "frob"'])
 })
 
 test.run()
