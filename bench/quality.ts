@@ -4,7 +4,7 @@
 // which no setting ever trains or validates on. Then online learning (topologies/online.ts)
 // continues one trained model over the train topic per online setting: prequential loss over
 // the first and last quarter of the rows, and held-out figures of the final version against
-// its parent. The README's defaults come from this table.
+// its parent. The defaults in docs/training.md come from this table.
 //
 // Run: npx tsc -p . && node dist/bench/quality.js --data data/susy-8k.csv.gz [--seeds 3|4-6|1,5] [--backend wasm|node|auto]
 //        [--only train|online] [--match TEXT|=NAME (settings whose name contains TEXT, or is NAME)] [--json]

@@ -1,21 +1,15 @@
 // The `streamfit` command. Each subcommand lives in src/commands/<name>.ts and registers itself.
 // Every failure a user can fix ends here as exactly one line on stderr, `streamfit: <problem>:
 // <fix>`, and the exit code src/errors.ts gives it (2 for usage, 3 for fencing, 1 otherwise).
-import { createRequire } from 'node:module'
-import { Command, CommanderError } from 'commander'
+import { type Command, CommanderError } from 'commander'
 import { loadConfig } from './config.js'
 import { EXIT, StreamfitError, UsageError } from './errors.js'
-import { commandsFor } from './commands/index.js'
+import { buildProgram } from './commands/program.js'
 
-const program = new Command('streamfit')
-  .description('Machine learning on Kafka topics: load, train, score exactly-once, learn online.')
-  .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version)
-  .exitOverride()
-  // Commander's own message is replaced by the one line reportError prints.
-  .configureOutput({ outputError: () => {} })
+let program: Command | undefined
 
 try {
-  for (const register of await commandsFor(process.argv.slice(2))) register(program)
+  program = await buildProgram(process.argv.slice(2))
   await program.parseAsync(process.argv)
 } catch (error) {
   process.exitCode = await reportError(error)
@@ -48,7 +42,7 @@ function commanderError (error: CommanderError): number {
   if (error.code === 'commander.help') return EXIT.usage // no command given: the overview was printed
   const args = process.argv.slice(2)
   const name = args.find(arg => !arg.startsWith('-'))
-  const command = name !== undefined && program.commands.some(c => c.name() === name) ? `streamfit ${name}` : 'streamfit'
+  const command = name !== undefined && program?.commands.some(c => c.name() === name) === true ? `streamfit ${name}` : 'streamfit'
   process.stderr.write(`streamfit: ${oneLine(error.message.replace(/^error: /, ''))} (run \`${command} --help\` for usage)\n`)
   return EXIT.usage
 }

@@ -10,7 +10,7 @@ import type { KafkaConfig } from './config.js'
 import type { RowError } from './data/parse-row.js'
 import type { KafkaRecord } from './record.js'
 
-/** The process exit codes of the CLI (README, "Exit codes"). */
+/** The process exit codes of the CLI (docs/cli.md, "Errors and exit codes"). */
 export const EXIT = {
   ok: 0,
   /** A failure streamfit could not attribute to the user's input or setup (a bug, a broker fault). */

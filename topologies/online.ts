@@ -60,13 +60,13 @@ export interface OnlineOptions {
   streamTimeout?: number
   /**
    * Epochs over each mini-batch. Default: 1 when continuing a stored version (the tutorial's 3
-   * overfit each mini-batch and make a trained model worse, see README), 3 for a new model.
+   * overfit each mini-batch and make a trained model worse, see docs/online.md), 3 for a new model.
    */
   epochsPerBatch?: number
   /**
    * Adam's learning rate while learning online. Default: 0.00003 when continuing a stored version
    * (a thirtieth of train's: at 0.001 the model forgets what it learnt and held-out accuracy falls,
-   * see README), the rate stored with the version when resuming this lineage, 0.001 for a new model.
+   * see docs/online.md), the rate stored with the version when resuming this lineage, 0.001 for a new model.
    */
   learningRate?: number
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */

@@ -78,7 +78,7 @@ export interface TrainOptions {
   seed?: number
   /**
    * Standardise features with mean/std learnt from the stream in the first epoch, then frozen
-   * and stored with the model (default true: +0.004 test AUC on the 8k SUSY split, see README).
+   * and stored with the model (default true: +0.004 test AUC on the 8k SUSY split, see docs/training.md).
    */
   standardize?: boolean
   /** Keep epoch 1's records in memory and replay them instead of re-reading Kafka. */
@@ -125,7 +125,7 @@ export interface TrainResult {
 /**
  * Dropout 0.3/0.5/0.5 and a 0.99 weight average: on the 8k file, over seeds 1–6 and again 7–12, it
  * raised both held-out accuracy and AUC over the tutorial's dropout, accuracy the most of any
- * setting tried (bench/quality.ts, README's table).
+ * setting tried (bench/quality.ts, docs/training.md's table).
  */
 export const trainDefaults = { partition: 0, epochs: 30, validationFraction: 0.1, patience: 5, reduceLrPatience: 0, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
 

@@ -1,5 +1,5 @@
 // The prediction record written to the predictions topic: one per scored input record.
-// This format is a contract with downstream consumers (documented in the README).
+// This format is a contract with downstream consumers (documented in docs/topics.md).
 import type { MessageToProduce } from '@platformatic/kafka'
 import type { ConsumedRecord } from '../record.js'
 

@@ -1,4 +1,4 @@
-// The time figures every --json line with a rate carries, named for what they are (README, CLI):
+// The time figures every --json line with a rate carries, named for what they are (docs/cli.md, "--json output"):
 // `wallSeconds` is the whole run, idle waits included (a scorer's stream timeout); `busySeconds`
 // is the time spent working (first batch to last); the rate (`recordsPerSecond` or
 // `rowsPerSecond`) is always over busySeconds.

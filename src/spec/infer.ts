@@ -1,7 +1,7 @@
 // What `streamfit init` decides from a sample of rows: each column's type (or why it is left
 // out), the id, the label and the task. Pure: the sample comes in, a spec and the reasons go out.
 //
-// The rules (README "Your own topic" quotes them):
+// The rules (docs/topics.md and the README's "Your own topic" describe them):
 // - numeric: every value present is a finite number (a JSON number; in CSV, text Number() reads);
 // - boolean: every value present is true/false, yes/no or t/f (any case; JSON true/false);
 // - categorical: text (or a mix) with at most MAX_CATEGORIES distinct values, and at most

@@ -16,7 +16,7 @@ import { writeSynthetic } from '../support/synthetic.js'
 import { uniqueName } from '../support/names.js'
 
 const { kafka } = loadConfig()
-const README = fileURLToPath(new URL('../../../README.md', import.meta.url)) // dist/test/integration -> repo root
+const CLI_DOC = fileURLToPath(new URL('../../../docs/cli.md', import.meta.url)) // dist/test/integration -> repo root
 const ROWS = 3000
 const IDLE_MS = 2000
 
@@ -64,9 +64,9 @@ test('--json: recordsPerSecond over busySeconds, wallSeconds includes the idle t
   assert.is(run.code, 0, run.stderr)
   const json = lastJson(run.stdout)
   assert.equal(Object.keys(json), ['records', 'batches', 'transactions', 'aborted', 'wallSeconds', 'busySeconds', 'recordsPerSecond', 'model', 'predictions', 'deadLettered', 'backend'])
-  // The README's --json table lists exactly these fields, in this order.
-  const row = readFileSync(README, 'utf8').split('\n').find(l => l.startsWith('| `score` | one line:'))
-  assert.ok(row !== undefined, 'the README has the score --json row')
+  // The manual's --json table (docs/cli.md) lists exactly these fields, in this order.
+  const row = readFileSync(CLI_DOC, 'utf8').split('\n').find(l => l.startsWith('| `score` | one line:'))
+  assert.ok(row !== undefined, 'docs/cli.md has the score --json row')
   assert.equal([...row.matchAll(/`(\w+)`/g)].map(m => m[1]).slice(1), Object.keys(json))
   assert.is(json.records, ROWS)
   assert.is(json.model, model)

@@ -1,5 +1,5 @@
 // /api/status and the page's files, served by the app runner on the metrics port: the JSON's
-// shape (documented in the README), its figures read back from the prom-client registry, the
+// shape (documented in docs/operations.md), its figures read back from the prom-client registry, the
 // config redacted as in the logs, the page self-contained, loopback by default.
 import { networkInterfaces } from 'node:os'
 import { test } from 'uvu'
