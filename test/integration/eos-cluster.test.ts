@@ -26,7 +26,7 @@ import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
 import { ensureTopics, endOffsets, withAdmin } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
-import { loadSusy } from '../../src/data/load-susy.js'
+import { loadSusy, susyTopics } from '../../src/data/load-susy.js'
 import { replicationReport } from '../../src/kafka/replication-report.js'
 import { topicReplication } from '../../src/kafka/replication.js'
 import { startCli } from '../support/cli.js'
@@ -255,19 +255,22 @@ test('train through kill -9 of its topic\'s leader: every epoch, the same steps 
 test('load through a hung follower: requests time out and are retried, every row written exactly once', async () => {
   const id = uniqueName('load-clu')
   const topics = { train: `${id}-train`, test: `${id}-test`, predictions: `${id}-pred`, dlq: `${id}-dlq` }
-  const rows = Number(process.env.CLUSTER_LOAD_ROWS ?? 150_000)
+  const rows = Number(process.env.CLUSTER_LOAD_ROWS ?? 60_000)
+  const cfg = { ...config, kafka: cluster.kafka, topics }
+  // The topics exist first (load keeps them), so the follower is known and is stopped the moment the first rows are acknowledged.
+  await ensureTopics(cluster.kafka, susyTopics(cfg))
+  const leader = await cluster.leaderOf(topics.train, 0)
+  const node = [1, 2, 3].find(n => n !== leader)!
   let written = 0
   let pausing: Promise<{ node: number, writtenWhenFenced: number }> | undefined
   const pauseFollower = async (): Promise<{ node: number, writtenWhenFenced: number }> => {
-    const leader = await cluster.leaderOf(topics.train, 0)
-    const node = [1, 2, 3].find(n => n !== leader)!
-    await cluster.pause(node)
+    await cluster.pause(node) // SIGSTOP is sent synchronously, before the next request goes out
     const writtenWhenFenced = written
     await new Promise(resolve => setTimeout(resolve, 1000))
     cluster.resume(node)
     return { node, writtenWhenFenced }
   }
-  const result = await loadSusy({ ...config, kafka: cluster.kafka, topics }, {
+  const result = await loadSusy(cfg, {
     synthetic: rows,
     requestTimeoutMs: 1500,
     ...(process.env.CLUSTER_LOAD_PLAIN === '1' ? { idempotent: false } : {}), // to see the test fail without the fix
