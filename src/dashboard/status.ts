@@ -2,10 +2,10 @@
 // registry (the numbers /metrics serves; no second bookkeeping), plus the short histories a
 // registry does not keep: records/s per topic, the learning curves, the model versions seen.
 import type { MetricObjectWithValues, MetricValue } from 'prom-client'
-import { summarizeReplication, type TopicReplication } from '../kafka/replication.js'
 import type { TopologyDescription } from '../runtime/describe.js'
 import { registry } from '../runtime/metrics.js'
 import { histogramQuantile, type Buckets } from './quantile.js'
+import { replicationFromGauges, type TopicReplication } from './replication-status.js'
 
 /** [unix time in ms, value] */
 export type Point = [number, number]
@@ -129,7 +129,7 @@ export class StatusSampler {
       config: this.#o.config ?? null,
       ...this.#sampleRates(now, read),
       lag: lagOf(read),
-      replication: replicationOf(read),
+      replication: replicationFromGauges(read.mine),
       transactions: {
         committed: read.sum('streamfit_transactions_total', 'outcome', 'committed'),
         aborted: read.sum('streamfit_transactions_total', 'outcome', 'aborted')
@@ -288,21 +288,6 @@ function lagOf (read: MetricReader): Status['lag'] {
     lag: v.value,
     committed: read.mine('streamfit_committed_offset').find(c => c.labels.topic === v.labels.topic && c.labels.partition === v.labels.partition)?.value ?? null
   })).sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-}
-
-/** Per topic, from the per-partition gauges the replication poll sets (src/runtime/poll-replication.ts). */
-function replicationOf (read: MetricReader): TopicReplication[] {
-  const inSync = read.mine('streamfit_partition_in_sync_replicas')
-  const leaders = read.mine('streamfit_partition_leader')
-  const same = (a: MetricValue<string>, b: MetricValue<string>): boolean => a.labels.topic === b.labels.topic && a.labels.partition === b.labels.partition
-  const rows = read.mine('streamfit_partition_replicas').map(v => ({
-    topic: String(v.labels.topic),
-    partition: Number(v.labels.partition),
-    replicas: v.value,
-    inSync: inSync.find(i => same(i, v))?.value ?? 0,
-    leader: leaders.find(l => same(l, v))?.value ?? -1
-  })).sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-  return summarizeReplication(rows)
 }
 
 function processOf (read: MetricReader): Status['process'] {
