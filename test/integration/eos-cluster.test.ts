@@ -249,7 +249,7 @@ test('train through kill -9 of its topic\'s leader: every epoch, the same steps 
 // A follower that hangs (SIGSTOP: a long GC pause, a frozen VM) holds every acks=all request of
 // its partitions until the controller fences it (broker.session.timeout.ms, 4 s here). Requests
 // time out at 1.5 s and are sent again while the first copy sits in the leader's log: a plain
-// producer writes those rows twice (CLUSTER_LOAD_PLAIN=1 runs it: 4,673 of 150,000 rows twice
+// producer writes those rows twice (CLUSTER_LOAD_PLAIN=1 runs it: 4,513 of 60,000 rows twice
 // when tried), the idempotent loader's retries are dropped by the broker as repeats. Kafka's
 // Java read_committed consumer counts every row once.
 test('load through a hung follower: requests time out and are retried, every row written exactly once', async () => {
