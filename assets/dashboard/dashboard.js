@@ -192,6 +192,15 @@ function renderFigures (figures, online) {
     lineChart(f.series, { zeroBased: false, digits: 4, width: 260, height: 90 }))))
 }
 
+/** "2 in sync (under-replicated: partitions 0, 2)", as `streamfit describe` words it. */
+function replicationHealth (r) {
+  const troubles = [
+    ...(r.underReplicated.length > 0 ? [`under-replicated: partitions ${r.underReplicated.join(', ')}`] : []),
+    ...(r.leaderless.length > 0 ? [`no leader: partitions ${r.leaderless.join(', ')}`] : [])
+  ]
+  return troubles.length > 0 ? `${r.inSync} (${troubles.join('; ')})` : String(r.inSync)
+}
+
 function render (status) {
   $('app').textContent = status.app
   document.title = `streamfit ${status.app}`
@@ -202,6 +211,7 @@ function render (status) {
   renderThroughput(status.throughput)
   renderModel(status)
   tableRows($('lag'), status.lag.map(r => [r.topic, r.partition, r.committed === null ? 'none' : fmt(r.committed), fmt(r.lag)]), 'no lag figures (yet)')
+  tableRows($('replication'), status.replication.map(r => [r.topic, r.partitions, r.replicas, replicationHealth(r)]), 'no replication figures (yet)')
   const b = status.batchLatency
   definitions($('transactions'), [
     ['transactions committed', fmt(status.transactions.committed), 'tx-committed'],

@@ -5,6 +5,7 @@ import type { MetricObjectWithValues, MetricValue } from 'prom-client'
 import type { TopologyDescription } from '../runtime/describe.js'
 import { registry } from '../runtime/metrics.js'
 import { histogramQuantile, type Buckets } from './quantile.js'
+import { replicationFromGauges, type TopicReplication } from './replication-status.js'
 
 /** [unix time in ms, value] */
 export type Point = [number, number]
@@ -30,6 +31,8 @@ export interface Status {
   config: Record<string, unknown> | null
   throughput: ThroughputStage[]
   lag: Array<{ topic: string, partition: number, lag: number, committed: number | null }>
+  /** Each topic the app reads or writes, as last polled (every 10 s): replicas, the worst partition's in-sync count, the partitions at risk. */
+  replication: TopicReplication[]
   transactions: { committed: number, aborted: number }
   /** Seconds from read to commit, over the last LATENCY_WINDOW_MS (or since start when shorter). */
   batchLatency: { batches: number, p50: number | null, p99: number | null, windowSeconds: number }
@@ -126,6 +129,7 @@ export class StatusSampler {
       config: this.#o.config ?? null,
       ...this.#sampleRates(now, read),
       lag: lagOf(read),
+      replication: replicationFromGauges(read.mine),
       transactions: {
         committed: read.sum('streamfit_transactions_total', 'outcome', 'committed'),
         aborted: read.sum('streamfit_transactions_total', 'outcome', 'aborted')

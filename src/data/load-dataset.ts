@@ -3,15 +3,13 @@
 // are created with their partitions first. Keyed records land where Java's partitioner puts
 // them; keyless ones (no key label, no id) are dealt round-robin over the topic's partitions, as
 // a Java producer's batches spread, so a two-partition test topic has work for two scorers.
-import { Producer, type MessageToProduce } from '@platformatic/kafka'
+import type { MessageToProduce } from '@platformatic/kafka'
 import type { Config } from '../config.js'
 import { UsageError } from '../errors.js'
 import { deleteTopics, ensureTopics } from '../kafka/admin.js'
-import { connectionOptions } from '../kafka/connection.js'
-import { javaCompatiblePartitioner } from '../kafka/partitioner.js'
 import { requireKafka } from '../infra/probe.js'
 import type { DatasetSpec, TopicSpec } from '../spec/types.js'
-import { LOAD_DEFAULTS, type Compression } from './load-susy.js'
+import { LOAD_DEFAULTS, loadProducer, type Compression } from './load-susy.js'
 import { shuffledSplit } from './split.js'
 import { readTableRecords, type KeyedValue, type ReadRecordsOptions } from './table-records.js'
 import type { RowError } from './read-table.js'
@@ -52,12 +50,8 @@ export async function loadDataset (config: Config, spec: DatasetSpec, options: D
   if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
   await ensureTopics(config.kafka, topics)
 
-  const producer = new Producer({
-    ...connectionOptions(config.kafka, 'loader'),
-    partitioner: javaCompatiblePartitioner,
-    compression: o.compression,
-    acks: -1
-  })
+  // Idempotent, one send at a time (as load-susy.ts): a retry cannot write a row twice.
+  const producer = loadProducer(config, { compression: o.compression, idempotent: true, requestTimeoutMs: LOAD_DEFAULTS.requestTimeoutMs })
   const total = read.records.length
   const split = shuffledSplit(total, o.testFraction, o.seed)
   const writeStarted = performance.now()

@@ -39,8 +39,12 @@ export interface LoadOptions {
    * and the broker refuses a batch over message.max.bytes (1 MiB by default).
    */
   batchBytes?: number
-  /** Produce requests awaiting their answer at once. */
+  /** Produce requests awaiting their answer at once (1 when idempotent: see loadProducer). */
   inFlight?: number
+  /** Idempotent producer: a retry after a lost answer cannot write a row twice. Default true. */
+  idempotent?: boolean
+  /** How long a produce request may wait for its answer before it is sent again (Java's request.timeout.ms). */
+  requestTimeoutMs?: number
   compression?: Compression
   /** Rows read or written so far (`total` when known). */
   onProgress?: (phase: 'read' | 'write', done: number, total: number | undefined) => void
@@ -60,6 +64,8 @@ export const LOAD_DEFAULTS = {
   batchSize: 4096,
   batchBytes: 512 * 1024,
   inFlight: 4,
+  idempotent: true,
+  requestTimeoutMs: 5000,
   compression: 'none' as Compression
 }
 
@@ -103,22 +109,10 @@ export async function loadSusy (config: Config, options: LoadOptions = {}): Prom
   if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
   await ensureTopics(config.kafka, topics)
 
-  const producer = new Producer({
-    ...connectionOptions(config.kafka, 'loader'),
-    partitioner: javaCompatiblePartitioner,
-    compression: o.compression,
-    acks: -1,
-    // Rides out a broker's loss: retries for about 35 s, longer than a killed broker's partitions
-    // take to get a new leader. Not idempotent: with several sends in flight the client's
-    // sequence numbers go out of order (OUT_OF_ORDER_SEQUENCE_NUMBER). A retry re-sends only the
-    // partitions that failed (patches/), so a row is written twice only when a broker died after
-    // replicating a request and before answering it.
-    retries: 40,
-    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000)
-  })
+  const producer = loadProducer(config, o)
   const total = read === null ? o.synthetic ?? 0 : read.labels.length
   const writeStarted = performance.now()
-  const sender = new BatchSender(producer, o.inFlight, n => o.onProgress?.('write', n, total))
+  const sender = new BatchSender(producer, o.idempotent ? 1 : o.inFlight, n => o.onProgress?.('write', n, total))
   let train = 0
   let test = 0
   try {
@@ -213,6 +207,28 @@ export async function readRows (source: string, o: Pick<LoadOptions, 'rows' | 's
 }
 
 /** Sends batches with at most `inFlight` produce requests outstanding; the first failure stops it. */
+/**
+ * The loader's producer: acks=all, and retries for about 35 s (longer than a killed broker's
+ * partitions take to get a new leader). Idempotent by default: the broker drops a retried batch
+ * it already appended (a broker that died after replicating a request and before answering it),
+ * so no row is written twice. @platformatic/kafka numbers an idempotent producer's batches from
+ * the last acknowledged send, so such a producer sends one request at a time (the client also
+ * caps each connection at one in flight): two sends in flight would carry the same sequence
+ * numbers and the second would fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
+ */
+export function loadProducer (config: Pick<Config, 'kafka'>, o: { compression: Compression, idempotent: boolean, requestTimeoutMs: number }): Producer<Buffer, Buffer, Buffer, Buffer> {
+  return new Producer({
+    ...connectionOptions(config.kafka, 'loader'),
+    timeout: o.requestTimeoutMs,
+    partitioner: javaCompatiblePartitioner,
+    compression: o.compression,
+    acks: -1,
+    idempotent: o.idempotent,
+    retries: 40,
+    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000)
+  })
+}
+
 class BatchSender {
   #pending = new Set<Promise<void>>()
   #failure: Error | null = null

@@ -33,3 +33,39 @@ export function replicationWarnings (rows: Array<Pick<PartitionReplication, 'top
   }
   return warnings
 }
+
+/** One topic's replication, partitions folded together: the fewest in sync is what a loss risks. */
+export interface TopicReplication {
+  topic: string
+  partitions: number
+  /** Replicas assigned (the most of any partition: a topic's partitions normally share the factor). */
+  replicas: number
+  /** In-sync replicas of the worst partition. */
+  inSync: number
+  underReplicated: number[]
+  leaderless: number[]
+}
+
+export function summarizeReplication (rows: PartitionReplication[]): TopicReplication[] {
+  const topics = new Map<string, TopicReplication>()
+  for (const r of rows) {
+    const t = topics.get(r.topic) ?? { topic: r.topic, partitions: 0, replicas: 0, inSync: Infinity, underReplicated: [], leaderless: [] }
+    t.partitions++
+    t.replicas = Math.max(t.replicas, r.replicas)
+    t.inSync = Math.min(t.inSync, r.inSync)
+    if (r.leader < 0) t.leaderless.push(r.partition)
+    else if (r.inSync < r.replicas) t.underReplicated.push(r.partition)
+    topics.set(r.topic, t)
+  }
+  return [...topics.values()]
+}
+
+/** "3 partitions, 3 replicas, 2 in sync (under-replicated: partitions 0, 2)". */
+export function formatTopicReplication (t: TopicReplication): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
+  const troubles = [
+    ...(t.underReplicated.length > 0 ? [`under-replicated: ${t.underReplicated.length === 1 ? 'partition' : 'partitions'} ${t.underReplicated.join(', ')}`] : []),
+    ...(t.leaderless.length > 0 ? [`no leader: ${t.leaderless.length === 1 ? 'partition' : 'partitions'} ${t.leaderless.join(', ')}`] : [])
+  ]
+  return `${plural(t.partitions, 'partition')}, ${plural(t.replicas, 'replica')}, ${t.inSync} in sync${troubles.length > 0 ? ` (${troubles.join('; ')})` : ''}`
+}

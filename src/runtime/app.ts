@@ -18,6 +18,7 @@ import type { TopologyDescription } from './describe.js'
 import { createLogger, LOG_FORMATS, type LogFormat, type Logger } from './logger.js'
 import { dashboardRoutes } from '../dashboard/routes.js'
 import { StatusSampler } from '../dashboard/status.js'
+import { pollReplication } from './poll-replication.js'
 import { metrics, serveMetrics, type MetricsServer } from './metrics.js'
 import { onShutdown } from './shutdown.js'
 
@@ -100,6 +101,8 @@ export async function runApp<T> (name: string, options: AppOptions, main: (ctx: 
     }
     const stopLag = metricsServer && options.lag ? pollLag(name, options.lag, logger) : undefined
     cleanups.push(() => stopLag?.())
+    const stopReplication = metricsServer && options.config && options.topology ? pollReplication(name, options.config.kafka, options.topology, logger) : undefined
+    cleanups.push(() => stopReplication?.())
     logger.info({
       ...(options.config ? { config: safeConfig(options.config) } : {}),
       ...(options.topology ? { topology: options.topology } : {})

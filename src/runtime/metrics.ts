@@ -46,6 +46,9 @@ export const metrics = {
     registers: [registry]
   }),
   trainingEpochs: new Gauge({ name: 'streamfit_training_epochs', help: 'Epochs the training run will do', labelNames: [...app], registers: [registry] }),
+  partitionReplicas: new Gauge({ name: 'streamfit_partition_replicas', help: 'Replicas assigned to a partition the app reads or writes', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
+  partitionInSync: new Gauge({ name: 'streamfit_partition_in_sync_replicas', help: 'In-sync replicas of a partition the app reads or writes', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
+  partitionLeader: new Gauge({ name: 'streamfit_partition_leader', help: 'Node id leading a partition the app reads or writes (-1: none)', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
   committedOffset: new Gauge({ name: 'streamfit_committed_offset', help: 'Next offset the group will read (its committed offset)', labelNames: [...app, 'topic', 'partition'], registers: [registry] }),
   backend: new Gauge({ name: 'streamfit_backend_info', help: 'TensorFlow.js backend a model runs on (1 per backend in use)', labelNames: ['backend'], registers: [registry] })
 }

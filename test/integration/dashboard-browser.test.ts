@@ -44,9 +44,9 @@ async function rateOf (page: Page, topic: string): Promise<number> {
   return number(await card.locator('[data-testid=rate]').first().textContent() ?? 'NaN')
 }
 
-/** Lag table rows as the page shows them: [topic, partition, committed, lag]. */
-async function lagRows (page: Page): Promise<string[][]> {
-  const rows = page.locator('#lag tbody tr[data-testid=row]')
+/** A table's rows as the page shows them; the lag table's are [topic, partition, committed, lag]. */
+async function tableRowsOf (page: Page, table = 'lag'): Promise<string[][]> {
+  const rows = page.locator(`#${table} tbody tr[data-testid=row]`)
   const out: string[][] = []
   for (let i = 0; i < await rows.count(); i++) out.push(await rows.nth(i).locator('td').allTextContents())
   return out
@@ -102,13 +102,17 @@ test('score: the page shows the topology, records/s moving, the model version an
 
   // Lag per partition of the input topic, with a committed offset that moves forward.
   const lagOf = async (): Promise<Map<number, { committed: number, lag: number }>> =>
-    new Map((await lagRows(page)).filter(r => r[0] === topics.in && r[2] !== 'none').map(r => [Number(r[1]), { committed: number(r[2]), lag: number(r[3]) }]))
+    new Map((await tableRowsOf(page)).filter(r => r[0] === topics.in && r[2] !== 'none').map(r => [Number(r[1]), { committed: number(r[2]), lag: number(r[3]) }]))
   const before = await waitFor('both partitions in the lag table', async () => { const m = await lagOf(); return m.size === 2 ? m : undefined }, { timeoutMs: 30_000, everyMs: 500 })
   for (const { lag } of before.values()) assert.ok(Number.isInteger(lag) && lag >= 0, `lag ${lag}`)
   await waitFor('a committed offset to move on the page', async () => {
     const now = await lagOf()
     return [...now].some(([p, r]) => r.committed > before.get(p)!.committed)
   }, { timeoutMs: 30_000, everyMs: 1000 })
+
+  // Replication of the input topic as the one test broker has it: 2 partitions, 1 replica, 1 in sync.
+  await waitFor('the input topic in the replication table', async () =>
+    (await tableRowsOf(page, 'replication')).some(r => r.join('|') === `${topics.in}|2|1|1`), { timeoutMs: 30_000, everyMs: 500 })
 
   assert.ok(number(await page.locator('[data-testid=tx-committed]').textContent() ?? '0') > 0, 'transactions committed')
   assert.match(await page.locator('[data-testid=latency-p50]').textContent() ?? '', /ms$/)
@@ -159,7 +163,7 @@ test('online: the page shows the prequential curve with points and the versions 
   const inUse = await page.locator('[data-testid=model-version]').textContent() ?? ''
   assert.match(inUse, /^susy@\d+$/)
   assert.ok((await texts(page, '[data-testid=version]')).at(-1)!.startsWith(`${inUse} at `), `${inUse} last in ${versions.join('; ')}`)
-  assert.ok((await lagRows(page)).some(r => r[0] === topics.train), 'lag of the train topic')
+  assert.ok((await tableRowsOf(page)).some(r => r[0] === topics.train), 'lag of the train topic')
 
   await screenshot(page, 'dashboard-online')
 })

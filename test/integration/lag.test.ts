@@ -1,5 +1,6 @@
 // lag and reset against the real broker: per-partition committed/end/lag, and resets that
-// refuse while the group is alive, change nothing on --dry-run, clamp offsets, and find times.
+// refuse while the group is alive, change nothing on --dry-run, clamp offsets, and find times;
+// describe's replication section read from the broker.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -36,6 +37,25 @@ test('lag: committed, end and lag per partition; a never-committed partition lag
     const table = formatLag(group, rows)
     assert.match(table, /CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG/)
     assert.match(table, new RegExp(`${topic}\\s+2\\s+-\\s+10\\s+10`))
+  } finally {
+    await deleteTopics(kafka, [topic])
+  }
+})
+
+test('describe reads each topic\'s replication from the broker: on one broker 1 replica, 1 in sync, no warning; a topic not yet created is named', async () => {
+  const topic = uniqueName('describe-rep')
+  const env = { STREAMFIT_TEST_TOPIC: topic, STREAMFIT_PREDICTIONS_TOPIC: `${topic}-pred`, STREAMFIT_DLQ_TOPIC: `${topic}-dlq` }
+  try {
+    await writeSynthetic(kafka, topic, 4, { partitions: 2 })
+    const json = JSON.parse((await runCli(['describe', 'score', '--json'], env)).stdout) as { replication: { topics: unknown[], missing: string[], warnings: string[] } }
+    assert.equal(json.replication.topics, [{ topic, partitions: 2, replicas: 1, inSync: 1, underReplicated: [], leaderless: [] }])
+    assert.equal(json.replication.missing.sort(), [`${topic}-dlq`, `${topic}-pred`])
+    assert.equal(json.replication.warnings, [])
+    const text = await runCli(['describe', 'score'], env)
+    assert.ok(text.stdout.includes(`\n  Replication:\n`), text.stdout)
+    assert.ok(text.stdout.includes(`    ${topic}: 2 partitions, 1 replica, 1 in sync\n`), text.stdout)
+    assert.ok(text.stdout.includes(`    ${topic}-pred: not created yet\n`), text.stdout)
+    assert.not.match(text.stderr, /warning/)
   } finally {
     await deleteTopics(kafka, [topic])
   }

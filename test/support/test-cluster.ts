@@ -8,6 +8,7 @@ import { loadConfig, type KafkaConfig } from '../../src/config.js'
 import { stopKafka } from '../../src/infra/kafka-broker.js'
 import { startClusterNode, startKafkaCluster, stopKafkaCluster } from '../../src/infra/kafka-cluster.js'
 import { kafkaPaths } from '../../src/infra/paths.js'
+import { readPid } from '../../src/infra/pidfile.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
 import { topicReplication } from '../../src/kafka/replication.js'
 import { freePortPair, waitFor } from './wait.js'
@@ -23,6 +24,10 @@ export interface TestCluster {
   /** kill -9 (crash) or SIGTERM (clean shutdown) of one node; waits until the others no longer list it. */
   stop (node: number, signal: 'SIGKILL' | 'SIGTERM'): Promise<void>
   start (node: number): Promise<void>
+  /** SIGSTOP: a hung broker (a long GC pause, a frozen VM); returns once the others fenced it. */
+  pause (node: number): Promise<void>
+  /** SIGCONT of a paused node. */
+  resume (node: number): void
   /** Waits until every partition of `topics` has all its replicas in sync again. */
   inSync (topics: string[], timeoutMs?: number): Promise<void>
   close (): Promise<void>
@@ -66,6 +71,18 @@ export async function startTestCluster (nodes = 3): Promise<TestCluster> {
       await stopKafka({ stateDir, port: portOf(node), signal, graceMs: 30_000 })
       // A crashed broker stays in the metadata until its session times out (broker.session.timeout.ms, 9 s).
       await waitFor(`node ${node} to leave the cluster metadata`, () => withLiveAdmin(async admin => !(await admin.metadata({ topics: [] })).brokers.has(node)), { timeoutMs: 30_000, everyMs: 500 })
+    },
+    async pause (node) {
+      const pid = readPid(kafkaPaths(stateDir, portOf(node)).pid)
+      if (pid === null) throw new Error(`node ${node} has no pid file`)
+      process.kill(pid, 'SIGSTOP')
+      down.add(node)
+      await waitFor(`paused node ${node} to be fenced`, () => withLiveAdmin(async admin => !(await admin.metadata({ topics: [] })).brokers.has(node)), { timeoutMs: 30_000, everyMs: 250 })
+    },
+    resume (node) {
+      const pid = readPid(kafkaPaths(stateDir, portOf(node)).pid)
+      if (pid !== null) process.kill(pid, 'SIGCONT')
+      down.delete(node)
     },
     async start (node) {
       await startClusterNode({ stateDir, port: portOf(node), heap: '384m', jvmOptions: JVM })

@@ -53,6 +53,13 @@ test('/api/status returns the documented shape with the registry\'s figures; sec
     metrics.committedOffset.set({ ...labels, topic: 'in', partition: '1' }, 960)
     metrics.lag.set({ ...labels, topic: 'in', partition: '0' }, 7)
     metrics.modelVersion.set({ ...labels, model: 'susy@4' }, 1)
+    // Replication as the poll (src/runtime/poll-replication.ts) sets it: partition 1 of `out` lost a replica, partition 0 of `dlq` its leader.
+    for (const [topic, partition, replicas, inSync, leader] of [['in', 0, 3, 3, 1], ['in', 1, 3, 3, 2], ['out', 0, 3, 3, 3], ['out', 1, 3, 2, 1], ['dlq', 0, 3, 0, -1]] as const) {
+      const at = { ...labels, topic, partition: String(partition) }
+      metrics.partitionReplicas.set(at, replicas)
+      metrics.partitionInSync.set(at, inSync)
+      metrics.partitionLeader.set(at, leader)
+    }
     metrics.recordsIn.inc({ ...labels, topic: 'in' }, 100)
     await sleep(1200) // one sample with 100 records, then more records within the rate window
     metrics.recordsIn.inc({ ...labels, topic: 'in' }, 500)
@@ -65,7 +72,7 @@ test('/api/status returns the documented shape with the registry\'s figures; sec
     const status = await response.json() as Status
     shape(status, {
       app: 'string', time: 'string', startedAt: 'string', uptimeSeconds: 'number', topology: 'object|null', config: 'object|null',
-      throughput: 'array', lag: 'array', transactions: 'object', batchLatency: 'object', deadLetters: 'array',
+      throughput: 'array', lag: 'array', replication: 'array', transactions: 'object', batchLatency: 'object', deadLetters: 'array',
       model: 'object|null', versions: 'array', learning: 'object|null', process: 'object'
     }, 'status')
     assert.is(status.app, app)
@@ -86,6 +93,11 @@ test('/api/status returns the documented shape with the registry\'s figures; sec
     assert.equal(status.throughput.find(t => t.direction === 'out')?.total, 450)
 
     assert.equal(status.lag, [{ topic: 'in', partition: 0, lag: 7, committed: null }, { topic: 'in', partition: 1, lag: 40, committed: 960 }])
+    assert.equal(status.replication, [
+      { topic: 'dlq', partitions: 1, replicas: 3, inSync: 0, underReplicated: [], leaderless: [0] },
+      { topic: 'in', partitions: 2, replicas: 3, inSync: 3, underReplicated: [], leaderless: [] },
+      { topic: 'out', partitions: 2, replicas: 3, inSync: 2, underReplicated: [1], leaderless: [] }
+    ])
     assert.equal(status.transactions, { committed: 3, aborted: 1 })
     shape(status.batchLatency, { batches: 'number', p50: 'number|null', p99: 'number|null', windowSeconds: 'number' }, 'batchLatency')
     assert.is(status.batchLatency.batches, 4)
