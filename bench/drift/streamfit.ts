@@ -49,7 +49,7 @@ function online (name: string, t: StreamTopics, prefix: string, extra: string[] 
 
 if (values.continue) {
   const prefix = `streamfit-drift-${id}-continue-r${round}:`
-  const trained = streamfit(['train', '--seed', '1'], envFor(topics['susy-continue-train'], prefix))
+  const trained = streamfit(['train', '--seed', '1', '--plot', join(out, 'train-susy-continue.svg')], envFor(topics['susy-continue-train'], prefix))
   const start = String(trained.model ?? trained.version)
   const run = online('susy-continue', topics['susy-continue-stream'], prefix, ['--compare-start'])
   const heldout = manifest.continue.heldout.file
