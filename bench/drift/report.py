@@ -183,7 +183,12 @@ def render(summary, windows_md, cont, bar, rounds):
              f'Accuracy and loss from round 1; rows/s the median of {rounds} rounds, all learners in the same run on the same machine '
              '(2 cores shared with other work: absolute rates are low and noisy, compare within a column).', '',
              *summary, '', '![prequential accuracy over the streams](drift/accuracy.png)', '',
-             "Issue 24's bar on these figures (section 4), as measured:", '', *bar, '']
+             "Issue 24's bar on these figures (section 4), as measured:", '', *bar, '',
+             'Recovery is counted against each learner\'s own pre-drift accuracy, so a learner that was weak before a '
+             'drift (streamfit on SEA: 0.74 and 0.77 before its changes, River 0.82–0.90) has less to regain; read it '
+             'beside the accuracy columns and the plot. streamfit needs about 1,000 rows to warm up from nothing '
+             '(mini-batches of 256 rows, 3 epochs each): most of its gap on the short Phishing stream (1,250 rows) and '
+             'on SEA is that start.', '']
     if cont is not None:
         h0, h1 = cont['heldoutStart'], cont['heldoutFinal']
         lines += ['Continuing a trained version on a stationary stream (SUSY: `train` on rows 0–1,999, '
