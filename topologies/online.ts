@@ -22,6 +22,7 @@ import { OnlineStore } from '../src/online/store.js'
 import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
+import type { WindowFigures } from '../src/online/prequential-windows.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
 import { modelForSpec } from '../src/spec/model.js'
@@ -86,6 +87,8 @@ export interface OnlineOptions {
   fromScratch?: boolean
   /** Also score every mini-batch with the starting version, frozen (a second worker): OnlineResult.baselineCurve. */
   compareWithStart?: boolean
+  /** Also keep prequential figures per window of this many rows: OnlineResult.windows. */
+  window?: number
   /** Keep only this lineage's newest N versions (default 0: keep every version). */
   keepVersions?: number
   /** Session timeout of the trainer's group membership, ms (default 10000). */
@@ -127,6 +130,8 @@ export interface OnlineResult {
   curve: TaskPrequentialPoint[]
   /** With `compareWithStart`: the same curve for the starting version, frozen. */
   baselineCurve?: TaskPrequentialPoint[]
+  /** With `window`: prequential accuracy and loss per window of rows. */
+  windows?: WindowFigures
 }
 
 /** The defaults of an online run, in one place. */
@@ -148,10 +153,10 @@ export const onlineDefaults = {
 }
 
 /** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
-export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart'>
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
 
 /** The input with every default applied: what runs, and what `describe` prints. */
-export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'spec'>
+export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'window' | 'spec'>
 
 /**
  * The online app as data: its settings and the pipeline it runs (what `streamfit describe online`
@@ -166,6 +171,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
     ...(input.epochsPerBatch !== undefined ? { epochsPerBatch: input.epochsPerBatch } : {}),
     ...(input.learningRate !== undefined ? { learningRate: input.learningRate } : {}),
     ...(input.compareWithStart === true ? { compareWithStart: true } : {}),
+    ...(input.window !== undefined ? { window: input.window } : {}),
     ...(input.spec !== undefined ? { spec: input.spec } : {})
   }),
   describe: (s, { registryPrefix }) => ({
@@ -236,7 +242,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
       epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, savePolicy: o.savePolicy,
-      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, logger, onBatch: o.onBatch
+      saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
 
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
@@ -260,7 +266,8 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       seconds: (performance.now() - started) / 1000,
       busySeconds: busy,
       curve: learner.curve,
-      ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {})
+      ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {}),
+      ...(learner.windows !== undefined ? { windows: learner.windows.figures() } : {})
     }
   } finally {
     // force: the source closes its stream asynchronously after completing; a plain close would

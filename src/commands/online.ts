@@ -7,6 +7,7 @@ import { parseBackend } from '../ml/backend.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
+import type { WindowFigures } from '../online/prequential-windows.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
 import { rideOut } from '../runtime/ride-out.js'
@@ -29,6 +30,7 @@ interface OnlineFlags {
   keepVersions: string
   fromScratch?: boolean
   compareStart?: boolean
+  window?: string
   backend: string
   seed?: string
   plot?: string
@@ -51,6 +53,7 @@ export function declareFlags (command: Command): Command {
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', String(d.keepVersions))
     .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
     .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
+    .option('--window <rows>', '--json also lists prequential accuracy and loss per window of this many rows (prequentialWindows), to see a drift and the recovery from it')
   return seedFlag(backendFlag(command))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
@@ -73,7 +76,8 @@ export function topologyInput (flags: OnlineFlags, config: Config, spec?: Datase
     sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
     keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
     fromScratch: flags.fromScratch === true,
-    compareWithStart: flags.compareStart === true
+    compareWithStart: flags.compareStart === true,
+    ...(flags.window !== undefined ? { window: parseNumber('--window', flags.window, { min: 1 }) } : {})
   }
 }
 
@@ -114,6 +118,7 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialLossFirstQuarter: round4(quarters.first),
     prequentialLossLastQuarter: round4(quarters.last),
     ...(r.baselineCurve !== undefined ? startFigures(r) : {}),
+    ...(r.windows !== undefined ? { prequentialWindows: windowFigures(r.windows) } : {}),
     model: r.model,
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
@@ -128,6 +133,11 @@ function startFigures (r: OnlineResult): Record<string, unknown> {
   const q = quarterLosses(r.baselineCurve ?? [])
   const end = r.baselineCurve?.at(-1)
   return { startPrequentialLoss: round4(end?.loss ?? NaN), startLossFirstQuarter: round4(q.first), startLossLastQuarter: round4(q.last) }
+}
+
+/** Per-window figures, rounded as the rest of the line. */
+function windowFigures (w: WindowFigures): Record<string, unknown> {
+  return { size: w.size, lastRows: w.lastRows, accuracy: w.accuracy.map(a => a === null ? null : round4(a)), loss: w.loss.map(round4) }
 }
 
 /** Prequential accuracy (running and per mini-batch) and loss over the rows of the run. */

@@ -13,6 +13,7 @@ import { faultInjector } from './fault.js'
 import type { OnlineLineage, ResumePoint } from './lineage.js'
 import type { PrequentialPoint } from './prequential.js'
 import type { ResolvedSpec } from '../spec/types.js'
+import { PrequentialWindows } from './prequential-windows.js'
 import { prequentialMeter, type PrequentialMeter, type TaskBatchScore, type TaskPrequentialPoint } from './task-prequential.js'
 import { SaveSchedule, type SavePolicy } from './save-policy.js'
 import type { OnlineStore } from './store.js'
@@ -40,6 +41,8 @@ export interface LearnerOptions {
    * loss can be compared with a model that did not learn (the stream's own drift in difficulty).
    */
   baseline?: ModelRunner
+  /** Rows per window of prequential figures (OnlineLearner.windows); none when absent. */
+  window?: number
   logger?: Logger
   /** After each mini-batch, with its figures. */
   onBatch?: (progress: BatchProgress) => void
@@ -75,6 +78,8 @@ export class OnlineLearner {
   readonly run: PrequentialMeter
   /** The frozen starting version's prequential figures on the same rows (with `baseline`). */
   readonly baseline: PrequentialMeter
+  /** This run's prequential figures per window of `window` rows (with that option). */
+  readonly windows?: PrequentialWindows
   batches = 0
   rows = 0
   deadLettered = 0
@@ -96,6 +101,7 @@ export class OnlineLearner {
     const task = options.model.spec?.task ?? BINARY
     this.run = prequentialMeter(task)
     this.baseline = prequentialMeter(task)
+    if (options.window !== undefined) this.windows = new PrequentialWindows(task, options.window)
     this.#lineage = prequentialMeter(task, start.lineage?.prequential)
     this.#lineageRows = start.lineage?.rows ?? 0
     this.#lineageBatches = start.lineage?.batches ?? 0
@@ -143,6 +149,7 @@ export class OnlineLearner {
       const [probabilities, frozen] = await Promise.all([model.predict(xs, n), this.#o.baseline?.predict(xs, n)])
       if (frozen !== undefined) this.baseline.add(frozen, ys, n)
       score = this.run.add(probabilities, ys, n)
+      this.windows?.add(probabilities, ys, n)
       this.#lineage.add(probabilities, ys, n)
       const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })
       trainLoss = fit.loss[fit.loss.length - 1]

@@ -11,10 +11,16 @@ const config = loadConfig()
 
 test.after(stopFixtures)
 
-test('online --stream-timeout 5000 --json trains on exactly the 4,800 train rows, prequential accuracy >= 0.72', async () => {
+test('online --stream-timeout 5000 --json --window 1000 trains on exactly the 4,800 train rows, prequential accuracy >= 0.72', async () => {
   const f = await startOnlineFixture(config, 'online-done')
-  const { code, json, stderr } = await runOnlineCli(f, ['--stream-timeout', '5000', '--json', '--seed', '7'])
+  const { code, json, stderr } = await runOnlineCli(f, ['--stream-timeout', '5000', '--json', '--seed', '7', '--window', '1000'])
   assert.is(code, 0, stderr)
+  // --window: the rows cut into windows of 1,000 whatever the mini-batches (256), adding up to the run's figures.
+  const windows = json.prequentialWindows as { size: number, lastRows: number, accuracy: number[], loss: number[] }
+  assert.equal([windows.size, windows.accuracy.length, windows.loss.length, windows.lastRows], [1000, 5, 5, 800])
+  const weighted = (v: number[]): number => v.reduce((sum, x, i) => sum + x * (i < 4 ? 1000 : 800), 0) / TRAIN_ROWS
+  assert.ok(Math.abs(weighted(windows.accuracy) - (json.prequentialAccuracy as number)) < 2e-4, `windows ${windows.accuracy} against ${json.prequentialAccuracy}`)
+  assert.ok(Math.abs(weighted(windows.loss) - (json.prequentialLoss as number)) < 2e-4, `windows ${windows.loss} against ${json.prequentialLoss}`)
   assert.is(json.rows, TRAIN_ROWS)
   assert.ok((json.prequentialAccuracy as number) >= 0.72, `prequential accuracy ${json.prequentialAccuracy}`)
   assert.ok(Array.isArray(json.versions) && (json.versions as string[]).length >= 1)
