@@ -150,7 +150,7 @@ test('a GraphModel, a SavedModel, a directory without model.json, a Keras file, 
   mkdirSync(saved)
   writeFileSync(join(saved, 'saved_model.pb'), '')
   assert.match(await usageError(() => prepareImport(saved)), /is a TensorFlow SavedModel; streamfit stores TensorFlow\.js LayersModels: convert a Keras SavedModel with `tensorflowjs_converter --input_format keras_saved_model /)
-  assert.match(await usageError(() => prepareImport(work)), /has no model\.json: give a TensorFlow\.js LayersModel/)
+  assert.match(await usageError(() => prepareImport(work)), /has no model\.json and no saved_model\.pb: give a TensorFlow\.js LayersModel/)
   const h5 = join(work, 'model.h5')
   writeFileSync(h5, 'HDF')
   assert.match(await usageError(() => prepareImport(h5)), /model\.h5 is a Keras file: convert it first with `tensorflowjs_converter --input_format keras /)
