@@ -40,7 +40,7 @@ export async function readSavedModel (dir: string): Promise<LayersModelFiles> {
     bundle = TensorBundle.open(join(dir, 'variables'))
     keys = variableKeys(bundle)
   } catch (error) {
-    return fail(`variables/variables.index cannot be read: ${(error as Error).message}`)
+    return fail(`the checkpoint under variables/ cannot be read: ${(error as Error).message}`)
   }
   const wanted = await modelWeights(dir, config)
   const weightSpecs: WeightSpec[] = []
@@ -54,7 +54,7 @@ export async function readSavedModel (dir: string): Promise<LayersModelFiles> {
     try {
       parts.push(bundle.bytes(key))
     } catch (error) {
-      return fail(`variables/: ${(error as Error).message}`)
+      return fail(`the checkpoint under variables/ cannot be read: ${(error as Error).message}`)
     }
     weightSpecs.push({ name, shape, dtype: 'float32' })
   }

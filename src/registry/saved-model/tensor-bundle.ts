@@ -24,7 +24,12 @@ export class TensorBundle {
 
   /** Reads `dir/variables.index` (the data shards are read when first needed). */
   static open (dir: string): TensorBundle {
-    const table = readTable(readFileSync(join(dir, 'variables.index')))
+    let table
+    try {
+      table = readTable(readFileSync(join(dir, 'variables.index')))
+    } catch (error) {
+      throw new BundleError(`variables.index: ${(error as Error).message}`)
+    }
     const header = table.get('')
     if (header === undefined) throw new BundleError('variables.index has no bundle header')
     let numShards = 1
