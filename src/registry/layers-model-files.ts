@@ -105,7 +105,7 @@ export function writeLayersModel (dir: string, model: Omit<LayersModelFiles, 'pa
 
 function resolveModelJson (path: string): string {
   const full = resolve(path)
-  if (!existsSync(full)) throw new UsageError(`${path} does not exist: give a TensorFlow.js LayersModel (a directory with model.json, or the model.json)`)
+  if (!existsSync(full)) throw new UsageError(`${path} does not exist: give a TensorFlow.js LayersModel (a directory with model.json, or the model.json) or a Keras SavedModel directory`)
   if (!statSync(full).isDirectory()) {
     if (/\.(h5|hdf5|keras)$/i.test(full)) {
       throw new UsageError(`${path} is a Keras file: convert it first with \`tensorflowjs_converter --input_format keras ${path} OUT_DIR\` (HDF5 from Keras 2; Keras 3's .keras files convert wrongly, tensorflow/tfjs#8266) and import OUT_DIR`)
