@@ -23,12 +23,17 @@ export function requirePython (): void {
   }
 }
 
-/** Runs keras_susy.py with `args`; resolves its stdout. */
+/**
+ * Runs keras_susy.py with `args`; resolves its stdout. A minute of CPU at most, but TensorFlow's
+ * start takes several on a machine shared by other jobs (load 20 on 2 cores seen): hence 10 minutes.
+ */
 export function kerasSusy (args: string[]): Promise<string> {
   requirePython()
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, [SCRIPT, ...args], { maxBuffer: 64 << 20, timeout: 300_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } },
-      (error, stdout, stderr) => error ? reject(new Error(`keras_susy.py ${args[0]} failed: ${error.message}\n${stderr.slice(-3000)}`)) : resolve(stdout))
+    execFile(PYTHON, [SCRIPT, ...args], { maxBuffer: 64 << 20, timeout: 600_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } },
+      (error, stdout, stderr) => error
+        ? reject(new Error(`keras_susy.py ${args[0]} failed${error.killed === true ? ' (killed after 10 minutes)' : ''}: ${error.message}\n${stderr.slice(-3000)}`))
+        : resolve(stdout))
   })
 }
 

@@ -127,7 +127,9 @@ export function variableKeys (bundle: TensorBundle): Map<string, string> {
         else if (f.field === 2) fullName = text(f.bytes)
         else if (f.field === 3) key = text(f.bytes)
       }
-      if (name === 'VARIABLE_VALUE' && fullName !== '' && !keys.has(fullName)) keys.set(fullName.replace(/:0$/, ''), key)
+      // Keras names are unique in a model (the optimizer's slots are "Adam/m/dense/kernel"); a repeat keeps the first.
+      const variable = fullName.replace(/:0$/, '')
+      if (name === 'VARIABLE_VALUE' && variable !== '' && !keys.has(variable)) keys.set(variable, key)
     }
   }
   return keys
