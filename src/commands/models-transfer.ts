@@ -1,5 +1,6 @@
 // `streamfit models import PATH` and `models export NAME@N DIR`: models trained elsewhere in,
-// stored versions out, both as TensorFlow.js LayersModels (src/registry/import-model.ts, export-model.ts).
+// stored versions out, both as TensorFlow.js LayersModels (src/registry/import-model.ts, export-model.ts);
+// a Keras SavedModel directory comes in as one too (src/registry/saved-model/).
 import type { Command } from 'commander'
 import { exportModel } from '../registry/export-model.js'
 import { UsageError } from '../errors.js'
@@ -24,7 +25,7 @@ async function resolvedSpec (file: string | undefined): Promise<ResolvedSpec | u
 
 export function registerTransfer (models: Command, withRegistry: WithRegistry): void {
   models.command('import <path>')
-    .description('store a TensorFlow.js LayersModel trained elsewhere (a directory with model.json and its weights, or the model.json; from Keras: tensorflowjs_converter --input_format keras MODEL.h5 DIR) as the newest version; its input width, output units and output activation must fit the spec')
+    .description('store a model trained elsewhere as the newest version: a TensorFlow.js LayersModel (a directory with model.json and its weights, or the model.json; from Keras: tensorflowjs_converter --input_format keras MODEL.h5 DIR) or a Keras SavedModel directory (Keras 2\'s model.save(DIR): saved_model.pb, keras_metadata.pb, variables/); its input width, output units and output activation must fit the spec')
     // The wording of the other commands' --spec (commands/flags.ts, not imported: it loads the runtime).
     .option('--spec <file>', 'dataset spec (YAML or JSON, written by `streamfit init`): the model reads its records; default: the SUSY tutorial\'s')
     .option('--name <model>', 'model name (default: the spec\'s name, susy)')

@@ -1,9 +1,10 @@
 // `streamfit models import`: a TensorFlow.js LayersModel trained elsewhere (Keras through the
-// `tensorflowjs` converter, or tfjs itself) becomes a registry version like any trained one, so
+// `tensorflowjs` converter, or tfjs itself), or a Keras SavedModel directory read as one
+// (saved-model/saved-model-files.ts), becomes a registry version like any trained one, so
 // `score` and `online` use it unchanged. Its weights are stored byte for byte as given; the model
 // is built once with tfjs first, exactly as a scorer's worker will build it, so a file tfjs cannot
 // load, or one of the wrong shape, fails here in one line instead of in every scorer.
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { UsageError } from '../errors.js'
 import { loadBackend } from '../ml/backend.js'
 import { modelTask, SUSY_FEATURES, type ModelTask } from '../ml/model.js'
@@ -12,6 +13,7 @@ import type { ScalerState } from '../ml/scaler.js'
 import { inputWidth, outputUnits, type ResolvedSpec } from '../spec/types.js'
 import { readLayersModel, type LayersModelFiles } from './layers-model-files.js'
 import type { ModelRegistry } from './registry.js'
+import { isSavedModel, readSavedModel } from './saved-model/saved-model-files.js'
 import type { VersionInfo } from './version.js'
 
 /** The input width and output units the data set's rows and predictions need, and what the output means. */
@@ -63,7 +65,8 @@ export interface PreparedImport {
 
 /** Reads, builds and checks a LayersModel; nothing is stored. */
 export async function prepareImport (path: string, options: Omit<ImportOptions, 'name'> = {}): Promise<PreparedImport> {
-  const files = readLayersModel(path)
+  const savedModel = isDirectory(path) && isSavedModel(path)
+  const files = savedModel ? await readSavedModel(path) : readLayersModel(path)
   const exported = exportedMetadata(files)
   const spec = options.spec ?? exported.spec
   const expected = options.expected ?? (spec !== undefined ? expectedFor(spec) : SUSY_SHAPE)
@@ -87,13 +90,21 @@ export async function prepareImport (path: string, options: Omit<ImportOptions, 
     },
     info: {
       importedFrom: files.path,
-      format: 'tfjs-layers-model',
+      format: savedModel ? 'keras-saved-model' : 'tfjs-layers-model',
       ...(files.generatedBy !== undefined ? { generatedBy: files.generatedBy } : {}),
       ...(files.convertedBy ? { convertedBy: files.convertedBy } : {}),
       scaler: stored === undefined ? 'none' : scaler !== undefined ? 'given' : 'from model.json',
       spec: spec === undefined ? 'none' : options.spec !== undefined ? 'given' : 'from model.json'
     },
     ...built
+  }
+}
+
+function isDirectory (path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
   }
 }
 

@@ -105,7 +105,7 @@ export function writeLayersModel (dir: string, model: Omit<LayersModelFiles, 'pa
 
 function resolveModelJson (path: string): string {
   const full = resolve(path)
-  if (!existsSync(full)) throw new UsageError(`${path} does not exist: give a TensorFlow.js LayersModel (a directory with model.json, or the model.json)`)
+  if (!existsSync(full)) throw new UsageError(`${path} does not exist: give a TensorFlow.js LayersModel (a directory with model.json, or the model.json) or a Keras SavedModel directory`)
   if (!statSync(full).isDirectory()) {
     if (/\.(h5|hdf5|keras)$/i.test(full)) {
       throw new UsageError(`${path} is a Keras file: convert it first with \`tensorflowjs_converter --input_format keras ${path} OUT_DIR\` (HDF5 from Keras 2; Keras 3's .keras files convert wrongly, tensorflow/tfjs#8266) and import OUT_DIR`)
@@ -114,12 +114,7 @@ function resolveModelJson (path: string): string {
   }
   const file = join(full, MODEL_JSON)
   if (existsSync(file)) return file
-  if (existsSync(join(full, 'saved_model.pb'))) {
-    // tfjs-node can run a SavedModel (inference only) but not rebuild it as a LayersModel, which
-    // every stored version is (scored on any backend, trained on by `online`): convert it instead.
-    throw new UsageError(`${path} is a TensorFlow SavedModel; streamfit stores TensorFlow.js LayersModels: convert a Keras SavedModel with \`tensorflowjs_converter --input_format keras_saved_model ${path} OUT_DIR\` and import OUT_DIR`)
-  }
-  throw new UsageError(`${path} has no ${MODEL_JSON}: give a TensorFlow.js LayersModel (a directory with model.json, or the model.json)`)
+  throw new UsageError(`${path} has no ${MODEL_JSON} and no saved_model.pb: give a TensorFlow.js LayersModel (a directory with model.json, or the model.json) or a Keras SavedModel directory`)
 }
 
 /** Bytes one tensor takes in a weights file (quantised ones at their stored width); undefined for a dtype it cannot hold. */

@@ -8,32 +8,27 @@
 // whose probabilities equal streamfit's.
 // The Python environment comes from test/python/setup-keras-env.sh; without it this suite FAILS
 // (never skips) and says how to create it.
-import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Producer } from '@platformatic/kafka'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
 import { parsePrediction } from '../../src/codec/prediction.js'
 import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
-import { connectionOptions } from '../../src/kafka/connection.js'
 import { ModelRunner } from '../../src/ml/runner.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { susySpec } from '../../src/spec/susy.js'
 import { TEST_BACKENDS } from '../support/backends.js'
 import { runCli, startCli } from '../support/cli.js'
 import { javaReadCommitted } from '../support/java-referee.js'
+import { kerasSusy, maxDelta, requirePython, susyFeatures, susyRows, tfjsNode, writeSusyRows } from '../support/keras.js'
 import { uniqueName } from '../support/names.js'
-import { PACKAGE_ROOT, SUSY_8K, susyLines } from '../support/paths.js'
+import { SUSY_8K, susyLines } from '../support/paths.js'
 import { SMALL_MODEL, dropRegistry } from '../support/stored-model.js'
 
 const config = loadConfig()
 const { kafka } = config
-const VENV = process.env.STREAMFIT_KERAS_VENV ?? join(PACKAGE_ROOT, '.venv-keras')
-const PYTHON = join(VENV, 'bin', 'python')
-const SCRIPT = join(PACKAGE_ROOT, 'test', 'python', 'keras_susy.py')
 // Keras trains on rows [0, 3000); everything is judged on the next 1,000 rows.
 const TRAIN_ROWS = 3000
 const SCORE_FROM = 3000
@@ -54,52 +49,9 @@ let imported = ''
 let nativeExport = ''
 let nativeScores: Float32Array
 
-function requirePython (): void {
-  if (!existsSync(PYTHON)) {
-    throw new Error(`the Keras import proof needs its Python environment (TensorFlow 2.16.2, tf-keras, tensorflowjs) at ${VENV}: ` +
-      'create it with test/python/setup-keras-env.sh (STREAMFIT_KERAS_VENV chooses the place; CI runs it before the tests)')
-  }
-}
-
-function python (args: string[]): Promise<string> {
-  requirePython()
-  return new Promise((resolve, reject) => {
-    execFile(PYTHON, [SCRIPT, ...args], { maxBuffer: 64 << 20, timeout: 300_000, env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' } },
-      (error, stdout, stderr) => error ? reject(new Error(`keras_susy.py ${args[0]} failed: ${error.message}\n${stderr.slice(-3000)}`)) : resolve(stdout))
-  })
-}
-
-function scoredRows (from = SCORE_FROM): Array<{ key: string, value: string }> {
-  return susyLines().slice(from, from + SCORE_ROWS).map(line => {
-    const comma = line.indexOf(',')
-    return { key: line.slice(0, comma), value: line.slice(comma + 1) }
-  })
-}
-
-/** Row i goes to partition i % 2, in order: its offset there is i >> 1. */
-async function writeRows (topic: string, from = SCORE_FROM): Promise<void> {
-  await ensureTopics(kafka, [{ name: topic, partitions: 2 }])
-  const producer = new Producer({ ...connectionOptions(kafka, 'keras-import'), idempotent: true })
-  try {
-    await producer.send({ messages: scoredRows(from).map((row, i) => ({ topic, partition: i % 2, key: Buffer.from(row.key), value: Buffer.from(row.value) })) })
-  } finally {
-    await producer.close()
-  }
-}
-
-function features (): Float32Array {
-  const rows = scoredRows()
-  const xs = new Float32Array(rows.length * 18)
-  rows.forEach((row, i) => row.value.split(',').forEach((v, j) => { xs[i * 18 + j] = Number(v) }))
-  return xs
-}
-
-function maxDelta (a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.is(a.length, b.length)
-  let max = 0
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]))
-  return max
-}
+const scoredRows = (): Array<{ key: string, value: string }> => susyRows(SCORE_FROM, SCORE_ROWS)
+const writeRows = async (topic: string, from = SCORE_FROM): Promise<void> => await writeSusyRows(kafka, topic, from, SCORE_ROWS)
+const features = (): Float32Array => susyFeatures(SCORE_FROM, SCORE_ROWS)
 
 /** A streamfit-trained model of the tutorial's shape family (small), with a scaler and Adam's state. */
 async function storeNativeModel (): Promise<string> {
@@ -129,7 +81,7 @@ test.before(async () => {
   const exported = await runCli(['models', 'export', native, join(work, 'native'), '--json'], env)
   nativeExport = exported.json.path as string
   assert.ok(exported.json.scaler === true, 'the streamfit model has a scaler')
-  const out = await python(['train', '--data', SUSY_8K, '--train-rows', String(TRAIN_ROWS), '--epochs', '2', '--seed', '7',
+  const out = await kerasSusy(['train', '--data', SUSY_8K, '--train-rows', String(TRAIN_ROWS), '--epochs', '2', '--seed', '7',
     '--score-from', String(SCORE_FROM), '--score-rows', String(SCORE_ROWS), '--out', join(work, 'keras'), '--from-tfjs', nativeExport])
   keras = JSON.parse(out.trim().split('\n').at(-1)!) as KerasRun
   await writeRows(input)
@@ -225,7 +177,7 @@ test('models export: the converter turns a streamfit-trained export into Keras, 
   console.log(`  keras-import: streamfit model -> export -> tensorflowjs converter -> Keras: max |Δ| = ${delta.toExponential(2)}`)
   assert.ok(delta <= TOLERANCE, `max |Δ| ${delta}`)
 
-  const tf = await tfjsNode()
+  const tf = await tfjsNode('tf.loadLayersModel(\'file://…\')')
   const xs = features()
   // The imported Keras model, exported: tfjs-node's own file reader gives the Keras probabilities.
   const exported = await runCli(['models', 'export', imported, join(work, 'keras-export'), '--json'], env)
@@ -266,15 +218,5 @@ test('models import refuses in one line (exit 2), before Redis is asked: a Graph
   writeFileSync(spec, JSON.stringify({ ...base, name: 'three', features: base.features.slice(0, 3) }))
   await refused([join(work, 'keras', 'tfjs'), '--spec', spec], /^streamfit: \S+model\.json: the model takes \[null,18\] and gives \[null,1\]; expected \[null,3\] in \(3 feature columns\) and \[null,1\] out \(1 output unit\)\n$/)
 })
-
-async function tfjsNode (): Promise<typeof import('@tensorflow/tfjs')> {
-  const name = '@tensorflow/tfjs-node'
-  try {
-    process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
-    return await import(name) as typeof import('@tensorflow/tfjs')
-  } catch (error) {
-    throw new Error(`tf.loadLayersModel('file://…') needs ${name}: install it with \`streamfit backend install\` (CI does): ${(error as Error).message.split('\n')[0]}`)
-  }
-}
 
 test.run()

@@ -9,8 +9,12 @@ process: one TensorFlow start instead of two). streamfit must then reproduce the
 
   keras_susy.py train --data data/susy-8k.csv.gz --train-rows 3000 --epochs 2 --seed 7 \
                       --score-from 3000 --score-rows 1000 --out DIR [--from-tfjs MODEL_JSON ...]
+                      [--save-format savedmodel]
       writes DIR/model.h5 and DIR/tfjs/ (the converted LayersModel); prints {"params", "accuracy",
       "probabilities": [...] (the HDF5 model's, loaded back), "fromTfjs": {MODEL_JSON: [...]}}
+      With --save-format savedmodel: writes DIR/savedmodel/ instead (Keras 2's model.save(DIR): a
+      TensorFlow SavedModel with keras_metadata.pb), nothing converted; the probabilities are the
+      SavedModel's, loaded back by Keras.
   keras_susy.py from-tfjs --model-json MODEL_JSON [...] --data ... --score-from N --score-rows M --out DIR
       prints {"fromTfjs": {MODEL_JSON: [...]}}: each tfjs LayersModel converted back to Keras HDF5
       by the converter, loaded by Keras, on the rows (standardised first when the model.json
@@ -73,10 +77,11 @@ def standardised(x, model_json: str):
     return ((x.astype(np.float64) - mean) * inv).astype(np.float32)
 
 
-def probabilities(h5: str, x) -> list[float]:
-    """The HDF5 model's own probabilities, loaded back from the file (what was saved is what is judged)."""
+def probabilities(saved: str, x) -> list[float]:
+    """The saved model's own probabilities (HDF5 file or SavedModel directory), loaded back (what was
+    saved is what is judged)."""
     import tf_keras as keras
-    model = keras.models.load_model(h5, compile=False)
+    model = keras.models.load_model(saved, compile=False)
     p = model.predict(x, batch_size=len(x), verbose=0)
     if p.shape != (len(x), 1):
         raise SystemExit(f"the model's output has shape {p.shape}, expected ({len(x)}, 1)")
@@ -95,12 +100,16 @@ def cmd_train(args) -> None:
                   loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=["accuracy"])
     history = model.fit(x, y, batch_size=64, epochs=args.epochs, verbose=0)
     os.makedirs(args.out, exist_ok=True)
-    h5 = os.path.join(args.out, "model.h5")
-    model.save(h5, save_format="h5")
-    convert("--input_format=keras", "--output_format=tfjs_layers_model", h5, os.path.join(args.out, "tfjs"))
+    if args.save_format == "savedmodel":
+        saved = os.path.join(args.out, "savedmodel")
+        model.save(saved, save_format="tf")
+    else:
+        saved = os.path.join(args.out, "model.h5")
+        model.save(saved, save_format="h5")
+        convert("--input_format=keras", "--output_format=tfjs_layers_model", saved, os.path.join(args.out, "tfjs"))
     scored, _ = read_rows(args.data, args.score_from, args.score_rows)
     print(json.dumps({"params": model.count_params(), "accuracy": round(float(history.history["accuracy"][-1]), 4),
-                      "probabilities": probabilities(h5, scored), "fromTfjs": from_tfjs(args, args.from_tfjs or [])}))
+                      "probabilities": probabilities(saved, scored), "fromTfjs": from_tfjs(args, args.from_tfjs or [])}))
 
 
 def from_tfjs(args, model_jsons: list[str]) -> dict:
@@ -128,6 +137,8 @@ def main() -> None:
     train.add_argument("--epochs", type=int, default=2)
     train.add_argument("--seed", type=int, default=7)
     train.add_argument("--from-tfjs", action="append", help="also convert this tfjs model.json back to Keras (repeats)")
+    train.add_argument("--save-format", choices=["h5", "savedmodel"], default="h5",
+                       help="h5: HDF5 converted to tfjs (default); savedmodel: a Keras 2 SavedModel directory")
     back = sub.add_parser("from-tfjs")
     back.add_argument("--model-json", required=True, action="append", help="repeat for several models")
     for command in (train, back):

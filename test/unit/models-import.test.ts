@@ -1,6 +1,6 @@
 // `models import`'s checks on the file it is given, each a one-line UsageError naming what is wrong:
 // wrong input width, wrong output units (both shapes named), a missing or short weights file, a
-// GraphModel, a SavedModel, a topology tfjs cannot build, a bad scaler. And what passes: weights
+// GraphModel, a SavedModel without Keras' config, a topology tfjs cannot build, a bad scaler. And what passes: weights
 // kept byte for byte, the expected shape taken from the argument, export's scaler restored, and
 // export's removal of the optimizer's state. Fixtures are real tfjs LayersModels written to disk.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
@@ -149,8 +149,9 @@ test('a GraphModel, a SavedModel, a directory without model.json, a Keras file, 
   const saved = join(work, 'saved')
   mkdirSync(saved)
   writeFileSync(join(saved, 'saved_model.pb'), '')
-  assert.match(await usageError(() => prepareImport(saved)), /is a TensorFlow SavedModel; streamfit stores TensorFlow\.js LayersModels: convert a Keras SavedModel with `tensorflowjs_converter --input_format keras_saved_model /)
-  assert.match(await usageError(() => prepareImport(work)), /has no model\.json: give a TensorFlow\.js LayersModel/)
+  // A SavedModel with no Keras config beside its graph (test/unit/savedmodel-reader.test.ts has the rest).
+  assert.match(await usageError(() => prepareImport(saved)), /saved: a TensorFlow SavedModel without keras_metadata\.pb \(.*\): it holds a graph, not Keras layers that can train; save the Keras model with Keras 2's model\.save/)
+  assert.match(await usageError(() => prepareImport(work)), /has no model\.json and no saved_model\.pb: give a TensorFlow\.js LayersModel/)
   const h5 = join(work, 'model.h5')
   writeFileSync(h5, 'HDF')
   assert.match(await usageError(() => prepareImport(h5)), /model\.h5 is a Keras file: convert it first with `tensorflowjs_converter --input_format keras /)
