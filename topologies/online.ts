@@ -23,6 +23,7 @@ import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
+import { DRIFT_DEFAULTS, type DriftDetection, type DriftSettings } from '../src/online/drift.js'
 import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -68,6 +69,11 @@ export interface OnlineOptions {
    * see README), the rate stored with the version when resuming this lineage, 0.001 for a new model.
    */
   learningRate?: number
+  /**
+   * Drift detection on the per-row prequential loss (Page-Hinkley) and what to do on a detection
+   * (default: DRIFT_DEFAULTS, src/online/drift.ts; `detector: 'off'` turns it off).
+   */
+  drift?: DriftSettings
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
   /** Largest mini-batch taken from one poll (default 256). */
@@ -123,6 +129,8 @@ export interface OnlineResult {
   busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: TaskPrequentialPoint[]
+  /** Drifts detected in this run, in stream order (the lineage's earlier ones are in its versions). */
+  driftDetections: DriftDetection[]
   /** With `compareWithStart`: the same curve for the starting version, frozen. */
   baselineCurve?: TaskPrequentialPoint[]
 }
@@ -138,6 +146,7 @@ export const onlineDefaults = {
   continueLearningRate: 0.00003,
   batchSize: 32,
   maxRecords: 256,
+  drift: DRIFT_DEFAULTS as DriftSettings,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
   sessionTimeout: 10_000,
   keepVersions: 0,
@@ -145,7 +154,7 @@ export const onlineDefaults = {
 }
 
 /** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
-export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart'>
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'drift' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart'>
 
 /** The input with every default applied: what runs, and what `describe` prints. */
 export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'spec'>
@@ -172,6 +181,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
+      { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift) },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
       { kind: 'sink', name: 'commitOffsets', topics: [s.topic], detail: 'after the save, for lag and tools' }
@@ -186,6 +196,12 @@ function fitDetail (s: OnlineSettings): string {
   const continuing = `${epochs(s.epochsPerBatch ?? d.continueEpochsPerBatch)} at Adam ${s.learningRate ?? d.continueLearningRate} with its moments`
   const fresh = `${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? 0.001}`
   return `continuing a version ${continuing}, a new model ${fresh}`
+}
+
+function driftDetail (d: DriftSettings): string {
+  if (d.detector === 'off') return 'off'
+  const action = d.action === 'boost' ? `a fresh Adam at ${d.boostFactor}× the learning rate (at least ${d.boostFloor}) for ${d.boostRows} rows` : d.action === 'reset' ? 'a fresh Adam at the same learning rate' : 'none (logged and counted only)'
+  return `Page-Hinkley on each row's prequential log loss (threshold ${d.threshold}, delta ${d.delta}); on a drift: ${action}; its state saved with each version`
 }
 
 function saveDetail (s: OnlineSettings): string {
@@ -228,7 +244,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, drift: o.drift, savePolicy: o.savePolicy,
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, logger, onBatch: o.onBatch
     })
 
@@ -253,6 +269,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       seconds: (performance.now() - started) / 1000,
       busySeconds: busy,
       curve: learner.curve,
+      driftDetections: [...learner.drift.newDetections],
       ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {})
     }
   } finally {

@@ -137,6 +137,14 @@ async function handle (request: Request): Promise<Handled> {
       optimizer.learningRate = request.learningRate
       return { value: null }
     }
+    case 'resetOptimizer': {
+      // A fresh Adam (moments and step count at zero): after a drift the old moments point the
+      // steps at the old concept. Recompiling keeps the weights and replaces only the optimizer.
+      const m = need()
+      m.optimizer?.dispose()
+      compile(tf, m, request.learningRate, task.task)
+      return { value: null }
+    }
     case 'getLearningRate':
       return { value: (need().optimizer as unknown as { learningRate: number }).learningRate }
     case 'paramCount':
