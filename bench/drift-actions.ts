@@ -27,7 +27,11 @@ const variants: Variant[] = [
   { name: 'reset Adam', settings: { ...DRIFT_DEFAULTS, action: 'reset' } },
   { name: 'boost x3, 1500 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 1500 } },
   { name: 'boost x10, 1500 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 10, boostRows: 1500 } },
-  { name: 'boost x3, 4000 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 4000 } }
+  { name: 'boost x3, 4000 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 4000 } },
+  { name: 'rate x3 (Adam kept), 1500 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 1500, boostResets: false } },
+  { name: '6 epochs (Adam kept), 1000 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 1, boostFloor: 0, boostRows: 1000, boostResets: false, boostEpochs: 6 } },
+  { name: 'x3 + 6 epochs (Adam kept), 1000', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 1000, boostResets: false, boostEpochs: 6 } },
+  { name: 'x3 + 6 epochs + fresh Adam, 1000', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 1000, boostResets: true, boostEpochs: 6 } }
 ]
 
 let seeds = 3
@@ -66,7 +70,7 @@ async function run (settings: DriftSettings, ys: Float32Array, seed: number): Pr
       const { step } = monitor.observe(rowLosses(TASK, p, by, n), i => ({ partition: 0, offset: BigInt(at + i) }), at, await runner.learningRate())
       if (step?.op === 'reset') await runner.resetOptimizer(step.learningRate)
       else if (step?.op === 'setRate') await runner.setLearningRate(step.learningRate)
-      await runner.fit(bx, by, n, { epochs: 3, batchSize: 32, shuffle: true })
+      await runner.fit(bx, by, n, { epochs: monitor.epochs(3), batchSize: 32, shuffle: true })
     }
   } finally {
     await runner.close()

@@ -29,6 +29,10 @@ export interface DriftSettings {
   /** boost: the learning rate is multiplied by this for `boostRows` rows ... */
   boostFactor: number
   boostRows: number
+  /** boost: epochs over each mini-batch while boosting (when more than the run's). */
+  boostEpochs: number
+  /** boost: start the boost with a fresh Adam (moments forgotten) rather than the one trained so far. */
+  boostResets: boolean
   /** ... and raised to at least this (a continued version learns at 0.00003, too slow to follow a drift). */
   boostFloor: number
 }
@@ -42,6 +46,8 @@ export const DRIFT_DEFAULTS: DriftSettings = {
   action: 'boost',
   boostFactor: 3,
   boostRows: 1500,
+  boostEpochs: 0,
+  boostResets: true,
   boostFloor: 0.001
 }
 
@@ -123,7 +129,7 @@ export class DriftMonitor {
     if (detected && s.action === 'boost') {
       this.#baseRate ??= rate
       this.#boostLeft = s.boostRows
-      return { op: 'reset', learningRate: Math.max(this.#baseRate * s.boostFactor, s.boostFloor) }
+      return { op: s.boostResets ? 'reset' : 'setRate', learningRate: Math.max(this.#baseRate * s.boostFactor, s.boostFloor) }
     }
     if (this.#boostLeft <= 0) return null
     // This mini-batch is fitted at the raised rate; the rate goes back once boostRows were fitted.
@@ -132,6 +138,11 @@ export class DriftMonitor {
     const base = this.#baseRate
     this.#baseRate = null
     return { op: 'setRate', learningRate: base }
+  }
+
+  /** Epochs to fit the mini-batch just observed with, given the run's. */
+  epochs (epochsPerBatch: number): number {
+    return this.#boostLeft > 0 ? Math.max(epochsPerBatch, this.settings.boostEpochs) : epochsPerBatch
   }
 
   state (): DriftState {

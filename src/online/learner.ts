@@ -145,7 +145,7 @@ export class OnlineLearner {
       score = this.run.add(probabilities, ys, n)
       this.#lineage.add(probabilities, ys, n)
       await this.#watchDrift(probabilities, ys, n, examples)
-      const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })
+      const fit = await model.fit(xs, ys, n, { epochs: this.drift.epochs(epochsPerBatch), batchSize, shuffle: true })
       trainLoss = fit.loss[fit.loss.length - 1]
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
       metrics.trainingAccuracy.set({ app: 'online' }, accuracyOf(this.run))
@@ -227,15 +227,14 @@ export class OnlineLearner {
     const task = model.spec?.task ?? BINARY
     if (!this.drift.enabled || task.type === 'regression') return
     const { detected, step } = this.drift.observe(rowLosses(task, outputs, ys, n), i => examples[i].record, this.#lineageRows, await model.learningRate())
+    const acted = step === null ? 'no action' : step.op === 'reset' ? `a fresh Adam at learning rate ${step.learningRate}` : `learning rate ${step.learningRate}`
     for (const d of detected) {
       metrics.driftDetections.inc({ app: 'online' })
-      logger?.warn({ drift: d, detections: this.drift.detections.length }, `drift detected at row ${d.row} of the lineage (partition ${d.partition} offset ${d.offset}): ${this.drift.settings.action === 'none' ? 'no action' : step?.op === 'reset' ? `fresh Adam at learning rate ${step.learningRate}` : ''}`)
+      logger?.warn({ drift: d, detections: this.drift.detections.length }, `drift detected at row ${d.row} of the lineage (partition ${d.partition} offset ${d.offset}): ${acted}`)
     }
     if (step?.op === 'reset') await model.resetOptimizer(step.learningRate)
-    if (step?.op === 'setRate') {
-      await model.setLearningRate(step.learningRate)
-      logger?.info({ learningRate: step.learningRate }, `drift boost over: learning rate back to ${step.learningRate}`)
-    }
+    if (step?.op === 'setRate') await model.setLearningRate(step.learningRate)
+    if (step !== null && detected.length === 0) logger?.info({ learningRate: step.learningRate }, `drift boost over: learning rate back to ${step.learningRate}`)
   }
 
   /** The learning curve over this run: prequential accuracy after each mini-batch. */

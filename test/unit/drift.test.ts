@@ -108,6 +108,20 @@ test('monitor: boost raises the rate with a fresh Adam on detection, then restor
   assert.is(monitor.state().baseRate, null)
 })
 
+test('monitor: a boost that keeps Adam sets the rate, and fits more epochs only while it lasts', () => {
+  const monitor = new DriftMonitor({ ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 2, boostFloor: 0, boostRows: 300, boostResets: false, boostEpochs: 6 })
+  const where = (): { partition: number, offset: bigint } => ({ partition: 0, offset: 0n })
+  assert.equal(monitor.observe(new Array(200).fill(0.3), where, 0, 0.01).step, null)
+  assert.is(monitor.epochs(3), 3, 'no boost before a drift')
+  assert.equal(monitor.observe(new Array(200).fill(3), where, 200, 0.01).step, { op: 'setRate', learningRate: 0.02 })
+  assert.is(monitor.epochs(3), 6)
+  assert.is(monitor.epochs(8), 8, 'never fewer epochs than the run\'s')
+  assert.equal(monitor.observe(new Array(200).fill(0.3), where, 400, 0.02).step, null)
+  assert.is(monitor.epochs(3), 6, '100 boosted rows left')
+  assert.equal(monitor.observe(new Array(200).fill(0.3), where, 600, 0.02).step, { op: 'setRate', learningRate: 0.01 })
+  assert.is(monitor.epochs(3), 3)
+})
+
 test('monitor: off never detects; reset keeps the rate; per-row losses; flag parsing', () => {
   const off = new DriftMonitor({ ...DRIFT_DEFAULTS, detector: 'off' })
   assert.equal(off.observe(new Array(500).fill(20), () => ({ partition: 0, offset: 0n }), 0, 0.001), { detected: [], step: null })
