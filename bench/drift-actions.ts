@@ -23,6 +23,7 @@ const TASK: ResolvedTask = { type: 'binary', classes: ['0', '1'] }
 
 interface Variant { name: string, settings: DriftSettings }
 const variants: Variant[] = [
+  { name: 'default: boost (6 epochs)', settings: DRIFT_DEFAULTS },
   { name: 'off (today)', settings: { ...DRIFT_DEFAULTS, detector: 'off' } },
   { name: 'reset Adam', settings: { ...DRIFT_DEFAULTS, action: 'reset' } },
   { name: 'boost x3, 1500 rows', settings: { ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 3, boostRows: 1500 } },
@@ -35,12 +36,14 @@ const variants: Variant[] = [
 ]
 
 let seeds = 3
+let firstSeed = 1
 let json = false
 let only: string[] | null = null
 let stationary = true
 for (let i = 2; i < process.argv.length; i++) {
   if (process.argv[i] === '--seeds') seeds = parseNumber('--seeds', process.argv[++i] ?? '', { min: 1 })
   else if (process.argv[i] === '--json') json = true
+  else if (process.argv[i] === '--first-seed') firstSeed = parseNumber('--first-seed', process.argv[++i] ?? '', { min: 1 })
   else if (process.argv[i] === '--only') only = (process.argv[++i] ?? '').split(',')
   else if (process.argv[i] === '--no-stationary') stationary = false
   else throw new Error(`unknown argument ${process.argv[i]}`)
@@ -89,7 +92,7 @@ const results: Array<Record<string, unknown>> = []
 for (const v of variants.filter((_, i) => only === null || only.includes(String(i)))) {
   const drift: Run[] = []
   const still: Run[] = []
-  for (let seed = 1; seed <= seeds; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     drift.push(await run(v.settings, drifting, seed))
     if (!json) console.error(`  ${v.name} seed ${seed}: drift ${JSON.stringify(drift.at(-1))}`)
     if (stationary) still.push(await run(v.settings, clean, seed))

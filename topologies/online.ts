@@ -200,8 +200,14 @@ function fitDetail (s: OnlineSettings): string {
 
 function driftDetail (d: DriftSettings): string {
   if (d.detector === 'off') return 'off'
-  const action = d.action === 'boost' ? `a fresh Adam at ${d.boostFactor}× the learning rate (at least ${d.boostFloor}) for ${d.boostRows} rows` : d.action === 'reset' ? 'a fresh Adam at the same learning rate' : 'none (logged and counted only)'
+  const action = d.action === 'boost' ? `for ${d.boostRows} rows, ${boostDetail(d)}` : d.action === 'reset' ? 'a fresh Adam at the same learning rate' : 'none (logged and counted only)'
   return `Page-Hinkley on each row's prequential log loss (threshold ${d.threshold}, delta ${d.delta}); on a drift: ${action}; its state saved with each version`
+}
+
+/** What a boost does: "6 epochs per mini-batch at the learning rate ×3 (at least 0.001), a fresh Adam". */
+export function boostDetail (d: DriftSettings): string {
+  const rate = d.boostFactor === 1 ? 'the learning rate' : `${d.boostFactor}× the learning rate`
+  return `${d.boostEpochs > 0 ? `${d.boostEpochs} epochs per mini-batch` : 'the usual epochs'} at ${rate}${d.boostFloor > 0 ? ` (at least ${d.boostFloor})` : ''}${d.boostResets ? ', a fresh Adam' : ''}`
 }
 
 function saveDetail (s: OnlineSettings): string {

@@ -16,7 +16,7 @@ import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, spec
 import type { DatasetSpec } from '../spec/types.js'
 import { formatMetrics } from '../ml/task-metrics.js'
 import { prefixedFigures } from '../ml/validation-figures.js'
-import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
+import { boostDetail, onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
   group: string
@@ -54,7 +54,7 @@ export function declareFlags (command: Command): Command {
     .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
     .option('--drift-threshold <lambda>', 'Page-Hinkley threshold: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
     .option('--drift-delta <delta>', 'Page-Hinkley delta: rise of the per-row log loss tolerated', String(d.drift.delta))
-    .option('--drift-action <action>', `on a drift: boost (a fresh Adam at ${d.drift.boostFactor}x the learning rate, at least ${d.drift.boostFloor}, for ${d.drift.boostRows} rows), reset (a fresh Adam) or none`, d.drift.action)
+    .option('--drift-action <action>', `on a drift: boost (for ${d.drift.boostRows} rows, ${boostDetail(d.drift)}), reset (a fresh Adam) or none`, d.drift.action)
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', formatSavePolicy(d.savePolicy))
   sessionTimeoutFlag(command, 'how soon a killed trainer\'s place is free', d.sessionTimeout)
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', String(d.keepVersions))
