@@ -83,7 +83,7 @@ test('a detector restored from its saved state continues exactly as the uninterr
 
 test('monitor: boost raises the rate with a fresh Adam on detection, then restores it; state round-trips', () => {
   const random = rng(3)
-  const settings = { ...DRIFT_DEFAULTS, action: 'boost' as const, boostFactor: 3, boostRows: 600 }
+  const settings = { ...DRIFT_DEFAULTS, action: 'boost' as const, boostFactor: 3, boostFloor: 0.001, boostRows: 600, boostResets: true, boostEpochs: 0 }
   const monitor = new DriftMonitor(settings)
   const steps = []
   let rate = 0.001
