@@ -23,7 +23,7 @@ import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
-import { DRIFT_DEFAULTS, type DriftDetection, type DriftSettings } from '../src/online/drift.js'
+import { DRIFT_DEFAULTS, driftDetail, type DriftDetection, type DriftSettings } from '../src/online/drift.js'
 import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -196,18 +196,6 @@ function fitDetail (s: OnlineSettings): string {
   const continuing = `${epochs(s.epochsPerBatch ?? d.continueEpochsPerBatch)} at Adam ${s.learningRate ?? d.continueLearningRate} with its moments`
   const fresh = `${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? 0.001}`
   return `continuing a version ${continuing}, a new model ${fresh}`
-}
-
-function driftDetail (d: DriftSettings): string {
-  if (d.detector === 'off') return 'off'
-  const action = d.action === 'boost' ? `for ${d.boostRows} rows, ${boostDetail(d)}` : d.action === 'reset' ? 'a fresh Adam at the same learning rate' : 'none (logged and counted only)'
-  return `Page-Hinkley on each row's prequential log loss (threshold ${d.threshold}, delta ${d.delta}); on a drift: ${action}; its state saved with each version`
-}
-
-/** What a boost does: "6 epochs per mini-batch at the learning rate ×3 (at least 0.001), a fresh Adam". */
-export function boostDetail (d: DriftSettings): string {
-  const rate = d.boostFactor === 1 ? 'the learning rate' : `${d.boostFactor}× the learning rate`
-  return `${d.boostEpochs > 0 ? `${d.boostEpochs} epochs per mini-batch` : 'the usual epochs'} at ${rate}${d.boostFloor > 0 ? ` (at least ${d.boostFloor})` : ''}${d.boostResets ? ', a fresh Adam' : ''}`
 }
 
 function saveDetail (s: OnlineSettings): string {

@@ -7,7 +7,7 @@ import { parseBackend } from '../ml/backend.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
-import { parseAction, parseDetector } from '../online/drift.js'
+import { boostDetail, parseAction, parseDetector } from '../online/drift.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
 import { rideOut } from '../runtime/ride-out.js'
@@ -16,7 +16,7 @@ import { backendFlag, groupFlag, registerApp, seedFlag, sessionTimeoutFlag, spec
 import type { DatasetSpec } from '../spec/types.js'
 import { formatMetrics } from '../ml/task-metrics.js'
 import { prefixedFigures } from '../ml/validation-figures.js'
-import { boostDetail, onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
+import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
 
 interface OnlineFlags {
   group: string

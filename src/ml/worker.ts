@@ -138,8 +138,7 @@ async function handle (request: Request): Promise<Handled> {
       return { value: null }
     }
     case 'resetOptimizer': {
-      // A fresh Adam (moments and step count at zero): after a drift the old moments point the
-      // steps at the old concept. Recompiling keeps the weights and replaces only the optimizer.
+      // A fresh Adam (moments, step count at zero), weights kept: an answer to drift (src/online/drift.ts).
       const m = need()
       m.optimizer?.dispose()
       compile(tf, m, request.learningRate, task.task)

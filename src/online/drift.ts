@@ -152,6 +152,19 @@ export class DriftMonitor {
   }
 }
 
+/** The `detectDrift` step's detail in `streamfit describe online`. */
+export function driftDetail (d: DriftSettings): string {
+  if (d.detector === 'off') return 'off'
+  const action = d.action === 'boost' ? `for ${d.boostRows} rows, ${boostDetail(d)}` : d.action === 'reset' ? 'a fresh Adam at the same learning rate' : 'none (logged and counted only)'
+  return `Page-Hinkley on each row's prequential log loss (threshold ${d.threshold}, delta ${d.delta}); on a drift: ${action}; its state saved with each version`
+}
+
+/** What a boost does: "6 epochs per mini-batch at the learning rate ×3 (at least 0.001), a fresh Adam". */
+export function boostDetail (d: DriftSettings): string {
+  const rate = d.boostFactor === 1 ? 'the learning rate' : `${d.boostFactor}× the learning rate`
+  return `${d.boostEpochs > 0 ? `${d.boostEpochs} epochs per mini-batch` : 'the usual epochs'} at ${rate}${d.boostFloor > 0 ? ` (at least ${d.boostFloor})` : ''}${d.boostResets ? ', a fresh Adam' : ''}`
+}
+
 /** Parses `--drift`: off, or page-hinkley (ph). */
 export function parseDetector (text: string): DriftSettings['detector'] {
   if (text === 'off' || text === 'none') return 'off'
