@@ -24,6 +24,7 @@ import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
 import type { WindowFigures } from '../src/online/prequential-windows.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
+import { DRIFT_DEFAULTS, driftDetail, type DriftDetection, type DriftSettings } from '../src/online/drift.js'
 import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -70,6 +71,11 @@ export interface OnlineOptions {
    * see docs/online.md), the rate stored with the version when resuming this lineage, 0.001 for a new model.
    */
   learningRate?: number
+  /**
+   * Drift detection on the per-row prequential loss (Page-Hinkley) and what to do on a detection
+   * (default: DRIFT_DEFAULTS, src/online/drift.ts; `detector: 'off'` turns it off).
+   */
+  drift?: DriftSettings
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
   /** Largest mini-batch taken from one poll (default 256). */
@@ -128,6 +134,8 @@ export interface OnlineResult {
   busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: TaskPrequentialPoint[]
+  /** Drifts detected in this run, in stream order (the lineage's earlier ones are in its versions). */
+  driftDetections: DriftDetection[]
   /** With `compareWithStart`: the same curve for the starting version, frozen. */
   baselineCurve?: TaskPrequentialPoint[]
   /** With `window`: prequential accuracy and loss per window of rows. */
@@ -146,6 +154,7 @@ export const onlineDefaults = {
   continueLearningRate: 0.00003,
   batchSize: 32,
   maxRecords: 256,
+  drift: DRIFT_DEFAULTS as DriftSettings,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
   sessionTimeout: 10_000,
   keepVersions: 0,
@@ -153,7 +162,7 @@ export const onlineDefaults = {
 }
 
 /** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
-export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'drift' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
 
 /** The input with every default applied: what runs, and what `describe` prints. */
 export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'window' | 'spec'>
@@ -185,6 +194,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
+      { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift) },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
       { kind: 'sink', name: 'commitOffsets', topics: [s.topic], detail: 'after the save, for lag and tools' }
@@ -241,7 +251,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, drift: o.drift, savePolicy: o.savePolicy,
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
 
@@ -266,6 +276,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       seconds: (performance.now() - started) / 1000,
       busySeconds: busy,
       curve: learner.curve,
+      driftDetections: [...learner.drift.newDetections],
       ...(baseline !== undefined ? { baselineCurve: [...learner.baseline.curve] } : {}),
       ...(learner.windows !== undefined ? { windows: learner.windows.figures() } : {})
     }

@@ -109,8 +109,8 @@ function drawTopology (topology, throughput) {
 
 // --- line charts ----------------------------------------------------------------------------
 
-/** A small SVG line chart of [time ms, value] points with its range written on the axes. */
-function lineChart (points, { width = 320, height = 90, zeroBased = true, digits = 0 } = {}) {
+/** A small SVG line chart of [time ms, value] points with its range written on the axes; `marks`: times to draw a dashed vertical line at. */
+function lineChart (points, { width = 320, height = 90, zeroBased = true, digits = 0, marks = [] } = {}) {
   const pad = { l: 48, r: 6, t: 6, b: 16 }
   const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, class: 'chart', 'data-points': points.length })
   if (points.length === 0) {
@@ -134,7 +134,9 @@ function lineChart (points, { width = 320, height = 90, zeroBased = true, digits
     svg('text', { x: width - pad.r, y: height - 3, 'text-anchor': 'end', class: 'tick' }, clock(new Date(t1).toISOString())),
     points.length === 1
       ? svg('circle', { cx: px(points[0][0]), cy: py(points[0][1]), r: 3, class: 'line-dot' })
-      : svg('polyline', { points: points.map(p => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' '), class: 'line' }))
+      : svg('polyline', { points: points.map(p => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(' '), class: 'line' }),
+    ...marks.filter(t => t >= t0 && t <= t1).map(t => svg('line', { x1: px(t), y1: pad.t, x2: px(t), y2: height - pad.b, class: 'mark', 'data-testid': 'drift-mark' },
+      svg('title', {}, `drift detected at ${clock(new Date(t).toISOString())}`))))
   return root
 }
 
@@ -175,8 +177,11 @@ function renderLearning (status) {
     $('epoch').replaceChildren()
   }
   const last = points => points.length > 0 ? fmt(points.at(-1)[1], 4) : '–'
-  $('accuracy-chart').replaceChildren(el('p', { class: 'big' }, last(l.accuracy)), lineChart(l.accuracy, { zeroBased: false, digits: 4, width: 420, height: 140 }))
-  $('loss-chart').replaceChildren(el('p', { class: 'big' }, last(l.loss)), lineChart(l.loss, { zeroBased: false, digits: 4, width: 420, height: 140 }))
+  // Drift detections (online) as dashed vertical lines on both curves, their count beside.
+  const marks = (l.drifts ?? []).map(p => p[0])
+  const drifts = marks.length > 0 ? el('p', { class: 'muted', 'data-testid': 'drifts' }, `${l.drifts.at(-1)[1]} drift(s) detected, marked on the curves`) : ''
+  $('accuracy-chart').replaceChildren(el('p', { class: 'big' }, last(l.accuracy)), lineChart(l.accuracy, { zeroBased: false, digits: 4, width: 420, height: 140, marks }), drifts)
+  $('loss-chart').replaceChildren(el('p', { class: 'big' }, last(l.loss)), lineChart(l.loss, { zeroBased: false, digits: 4, width: 420, height: 140, marks }))
   renderFigures(l.figures ?? [], online)
 }
 

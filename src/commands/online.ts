@@ -8,6 +8,7 @@ import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import type { WindowFigures } from '../online/prequential-windows.js'
+import { boostDetail, parseAction, parseDetector } from '../online/drift.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
 import { rideOut } from '../runtime/ride-out.js'
@@ -25,6 +26,10 @@ interface OnlineFlags {
   learningRate?: string
   batchSize: string
   maxRecords: string
+  drift: string
+  driftThreshold: string
+  driftDelta: string
+  driftAction: string
   saveEvery: string
   sessionTimeout: string
   keepVersions: string
@@ -48,6 +53,10 @@ export function declareFlags (command: Command): Command {
     .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(d.batchSize))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
+    .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
+    .option('--drift-threshold <lambda>', 'Page-Hinkley threshold: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
+    .option('--drift-delta <delta>', 'Page-Hinkley delta: rise of the per-row log loss tolerated', String(d.drift.delta))
+    .option('--drift-action <action>', `on a drift: boost (for ${d.drift.boostRows} rows, ${boostDetail(d.drift)}), reset (a fresh Adam) or none`, d.drift.action)
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', formatSavePolicy(d.savePolicy))
   sessionTimeoutFlag(command, 'how soon a killed trainer\'s place is free', d.sessionTimeout)
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', String(d.keepVersions))
@@ -56,7 +65,7 @@ export function declareFlags (command: Command): Command {
     .option('--window <rows>', '--json also lists prequential accuracy and loss per window of this many rows (prequentialWindows), to see a drift and the recovery from it')
   return seedFlag(backendFlag(command))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
-    .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
+    .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, driftDetections, model')
 }
 
 /** The topology the flags describe (and run). */
@@ -72,6 +81,13 @@ export function topologyInput (flags: OnlineFlags, config: Config, spec?: Datase
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
     batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
     maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
+    drift: {
+      ...onlineDefaults.drift,
+      detector: parseDetector(flags.drift),
+      threshold: parseNumber('--drift-threshold', flags.driftThreshold, { integer: false, min: 0 }),
+      delta: parseNumber('--drift-delta', flags.driftDelta, { integer: false, min: 0 }),
+      action: parseAction(flags.driftAction)
+    },
     savePolicy: parseSavePolicy(flags.saveEvery),
     sessionTimeout: parseNumber('--session-timeout', flags.sessionTimeout, { min: 1000 }),
     keepVersions: parseNumber('--keep-versions', flags.keepVersions, { min: 0 }),
@@ -118,6 +134,8 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     prequentialLossFirstQuarter: round4(quarters.first),
     prequentialLossLastQuarter: round4(quarters.last),
     ...(r.baselineCurve !== undefined ? startFigures(r) : {}),
+    // Where this run's drift detector fired: the lineage's row count and the record's offset.
+    driftDetections: r.driftDetections,
     ...(r.windows !== undefined ? { prequentialWindows: windowFigures(r.windows) } : {}),
     model: r.model,
     resumedFrom: r.resumedFrom,

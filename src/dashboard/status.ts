@@ -45,6 +45,8 @@ export interface Status {
     accuracy: Point[]
     /** Online: prequential log loss; train: the running epoch's loss. */
     loss: Point[]
+    /** Online: when the drift detector fired, [time ms, detections so far] (marked on the curves). */
+    drifts: Point[]
     /** Train only: epochs done (fractional) and planned. */
     epoch: number | null
     epochs: number | null
@@ -92,7 +94,7 @@ export class StatusSampler {
   readonly #started = Date.now()
   readonly #samples: Sample[] = []
   readonly #rates = new Map<string, Point[]>()
-  readonly #curves = { accuracy: [] as Point[], loss: [] as Point[] }
+  readonly #curves = { accuracy: [] as Point[], loss: [] as Point[], drifts: [] as Point[] }
   readonly #figures = new Map<string, Point[]>()
   readonly #versions: Array<{ version: string, at: string }> = []
   #timer: NodeJS.Timeout | undefined
@@ -175,12 +177,14 @@ export class StatusSampler {
     const loss = read.gauge('streamfit_epoch_loss') ?? read.gauge(this.#o.app === 'online' ? 'streamfit_prequential_loss' : 'streamfit_training_loss')
     addOnChange(this.#curves.accuracy, now, accuracy)
     addOnChange(this.#curves.loss, now, loss)
+    const drifts = read.gauge('streamfit_drift_detections_total')
+    if (drifts !== null && drifts > (this.#curves.drifts.at(-1)?.[1] ?? 0)) this.#curves.drifts.push([now, drifts])
     const epochs = read.gauge('streamfit_training_epochs')
     const figures = this.#taskFigures(now, read)
     // Only apps that learn set these gauges; a scorer's status has no learning part.
     return this.#curves.accuracy.length === 0 && this.#curves.loss.length === 0 && epochs === null && figures.length === 0
       ? null
-      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), epoch: read.gauge('streamfit_training_epoch'), epochs, figures }
+      : { accuracy: this.#curves.accuracy.slice(), loss: this.#curves.loss.slice(), drifts: this.#curves.drifts.slice(), epoch: read.gauge('streamfit_training_epoch'), epochs, figures }
   }
 
   /** streamfit_validation_figure's values for this app, each with its history (a point per change). */

@@ -71,6 +71,7 @@ export type Request =
   | { op: 'swapAverage' }
   | { op: 'setLearningRate'; learningRate: number }
   | { op: 'getLearningRate' }
+  | { op: 'resetOptimizer'; learningRate: number }
   | { op: 'paramCount' }
   | { op: 'shape' }
   | { op: 'memory' }

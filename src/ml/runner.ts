@@ -174,6 +174,11 @@ export class ModelRunner implements Predictor {
     return this.#call({ op: 'setLearningRate', learningRate })
   }
 
+  /** Replaces the optimizer with a fresh Adam at `learningRate` (moments forgotten, weights kept). */
+  resetOptimizer (learningRate: number): Promise<void> {
+    return this.#call({ op: 'resetOptimizer', learningRate })
+  }
+
   /** The optimizer's learning rate (a loaded model keeps the one it was saved with). */
   learningRate (): Promise<number> {
     return this.#call({ op: 'getLearningRate' })

@@ -137,6 +137,13 @@ async function handle (request: Request): Promise<Handled> {
       optimizer.learningRate = request.learningRate
       return { value: null }
     }
+    case 'resetOptimizer': {
+      // A fresh Adam (moments, step count at zero), weights kept: an answer to drift (src/online/drift.ts).
+      const m = need()
+      m.optimizer?.dispose()
+      compile(tf, m, request.learningRate, task.task)
+      return { value: null }
+    }
     case 'getLearningRate':
       return { value: (need().optimizer as unknown as { learningRate: number }).learningRate }
     case 'paramCount':

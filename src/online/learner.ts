@@ -9,6 +9,7 @@ import { metrics } from '../runtime/metrics.js'
 import { setTaskFigures } from '../runtime/task-gauges.js'
 import type { RecordBatch } from '../sources/group-batches.js'
 import { ConsumedOffsets } from './consumed.js'
+import { DriftMonitor, rowLosses, type DriftSettings } from './drift.js'
 import { faultInjector } from './fault.js'
 import type { OnlineLineage, ResumePoint } from './lineage.js'
 import type { PrequentialPoint } from './prequential.js'
@@ -32,6 +33,8 @@ export interface LearnerOptions {
   modelName: string
   epochsPerBatch: number
   batchSize: number
+  /** Drift detection on the prequential loss and the action on a detection. */
+  drift: DriftSettings
   savePolicy: SavePolicy
   /** A version is forced once this many records are unacknowledged (the source's limit is higher). */
   saveLimit: number
@@ -80,6 +83,8 @@ export class OnlineLearner {
   readonly baseline: PrequentialMeter
   /** This run's prequential figures per window of `window` rows (with that option). */
   readonly windows?: PrequentialWindows
+  /** The drift detector, continuing the lineage's saved state (its detections included). */
+  readonly drift: DriftMonitor
   batches = 0
   rows = 0
   deadLettered = 0
@@ -107,6 +112,8 @@ export class OnlineLearner {
     this.#lineageBatches = start.lineage?.batches ?? 0
     this.#parent = start.lineage !== null ? start.version : null
     this.#schedule = new SaveSchedule(options.savePolicy)
+    this.drift = new DriftMonitor(options.drift, start.lineage?.drift)
+    if (start.lineage?.drift !== undefined) options.logger?.info({ drift: start.lineage.drift }, `drift detector resumed from ${start.version} (${start.lineage.drift.detections.length} detection(s) so far)`)
     metrics.modelVersion.set({ app: 'online', model: options.modelName }, versionNumber(start.version))
   }
 
@@ -151,7 +158,8 @@ export class OnlineLearner {
       score = this.run.add(probabilities, ys, n)
       this.windows?.add(probabilities, ys, n)
       this.#lineage.add(probabilities, ys, n)
-      const fit = await model.fit(xs, ys, n, { epochs: epochsPerBatch, batchSize, shuffle: true })
+      await this.#watchDrift(probabilities, ys, n, examples)
+      const fit = await model.fit(xs, ys, n, { epochs: this.drift.epochs(epochsPerBatch), batchSize, shuffle: true })
       trainLoss = fit.loss[fit.loss.length - 1]
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
       metrics.trainingAccuracy.set({ app: 'online' }, accuracyOf(this.run))
@@ -192,13 +200,14 @@ export class OnlineLearner {
       ranges: this.#consumed.take(),
       rows: this.#lineageRows,
       batches: this.#lineageBatches,
-      prequential: this.#lineage.state()
+      prequential: this.#lineage.state(),
+      drift: this.drift.state()
     }
     const version = await store.save(await model.snapshot(), {
       lineage,
       backend: model.backend,
       epochs: epochsPerBatch,
-      metrics: { prequentialAccuracy: accuracyOf(this.#lineage), prequentialLoss: this.#lineage.loss, rows: this.#lineageRows }
+      metrics: { prequentialAccuracy: accuracyOf(this.#lineage), prequentialLoss: this.#lineage.loss, rows: this.#lineageRows, driftDetections: this.drift.detections.length }
     })
     model.version = version
     this.#parent = version
@@ -220,6 +229,26 @@ export class OnlineLearner {
       const pruned = await store.prune(lineage, this.#o.keepVersions, version)
       if (pruned.length > 0) logger?.debug({ pruned }, `deleted ${pruned.length} old version(s) of this lineage`)
     }
+  }
+
+  /**
+   * Feeds the rows' prequential losses to the drift detector (in the order scored) and applies
+   * its action to the optimizer before the fit. Regression is left out: its squared error has
+   * the label's units, which a threshold in nats cannot serve.
+   */
+  async #watchDrift (outputs: Float32Array, ys: Float32Array, n: number, examples: ArrayBatch['examples']): Promise<void> {
+    const { model, logger } = this.#o
+    const task = model.spec?.task ?? BINARY
+    if (!this.drift.enabled || task.type === 'regression') return
+    const { detected, step } = this.drift.observe(rowLosses(task, outputs, ys, n), i => examples[i].record, this.#lineageRows, await model.learningRate())
+    const acted = step === null ? 'no action' : step.op === 'reset' ? `a fresh Adam at learning rate ${step.learningRate}` : `learning rate ${step.learningRate}`
+    for (const d of detected) {
+      metrics.driftDetections.inc({ app: 'online' })
+      logger?.warn({ drift: d, detections: this.drift.detections.length }, `drift detected at row ${d.row} of the lineage (partition ${d.partition} offset ${d.offset}): ${acted}`)
+    }
+    if (step?.op === 'reset') await model.resetOptimizer(step.learningRate)
+    if (step?.op === 'setRate') await model.setLearningRate(step.learningRate)
+    if (step !== null && detected.length === 0) logger?.info({ learningRate: step.learningRate }, `drift boost over: learning rate back to ${step.learningRate}`)
   }
 
   /** The learning curve over this run: prequential accuracy after each mini-batch. */

@@ -3,6 +3,7 @@
 // proves exactly-once training: consecutive versions' ranges touch, none overlap.
 import type { PrequentialState } from './task-prequential.js'
 import type { ConsumedRange } from './consumed.js'
+import type { DriftState } from './drift.js'
 
 /** Stored with every version the online trainer saves (in the version's metadata). */
 export interface OnlineLineage {
@@ -24,6 +25,8 @@ export interface OnlineLineage {
   /** Prequential totals over the whole lineage. */
   /** The meter's totals (binary and multiclass: rows, accuracy, loss; regression: its sums). */
   prequential: PrequentialState
+  /** The drift detector's state and every detection so far (absent: saved before drift detection, or with it off). */
+  drift?: DriftState
 }
 
 /** Where a trainer starts: the model to continue and the offsets to read from. */

@@ -36,6 +36,7 @@ export const metrics = {
   trainingLoss: new Gauge({ name: 'streamfit_training_loss', help: 'Last training loss', labelNames: [...app], registers: [registry] }),
   trainingAccuracy: new Gauge({ name: 'streamfit_training_accuracy', help: 'Last training (or prequential) accuracy', labelNames: [...app], registers: [registry] }),
   prequentialLoss: new Gauge({ name: 'streamfit_prequential_loss', help: 'Online learning: running test-then-train log loss', labelNames: [...app], registers: [registry] }),
+  driftDetections: new Counter({ name: 'streamfit_drift_detections_total', help: 'Online learning: drifts the detector found in the prequential loss', labelNames: [...app], registers: [registry] }),
   trainingEpoch: new Gauge({ name: 'streamfit_training_epoch', help: 'Epochs done, fractional within the running epoch', labelNames: [...app], registers: [registry] }),
   epochLoss: new Gauge({ name: 'streamfit_epoch_loss', help: 'Running loss of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),
   epochAccuracy: new Gauge({ name: 'streamfit_epoch_accuracy', help: 'Running accuracy of the epoch in progress (train)', labelNames: [...app], registers: [registry] }),

@@ -61,11 +61,14 @@ export interface OnlineFixture {
 
 const fixtures: OnlineFixture[] = []
 
-/** A topic holding the 4,800 train rows, and unused names for the registry prefix, group and DLQ. */
-export async function startOnlineFixture (config: Config, name: string, rows = TRAIN_ROWS, { bad = [] as number[] } = {}): Promise<OnlineFixture> {
+/**
+ * A topic holding the 4,800 train rows, and unused names for the registry prefix, group and DLQ.
+ * `invertFrom`: the label of every row from that index on is inverted (an abrupt drift).
+ */
+export async function startOnlineFixture (config: Config, name: string, rows = TRAIN_ROWS, { bad = [] as number[], invertFrom = Infinity } = {}): Promise<OnlineFixture> {
   const f: OnlineFixture = { config, topic: uniqueName(name), dlq: uniqueName(`${name}-dlq`), prefix: `${uniqueName(name)}:`, group: uniqueName(`${name}-g`) }
   fixtures.push(f)
-  const messages = susyMessages(rows)
+  const messages = susyMessages(rows).map((m, i) => i < invertFrom ? m : { key: Buffer.from(m.key.toString() === '1.0' ? '0.0' : '1.0'), value: m.value })
   // Rows at the `bad` indexes get a value that cannot be decoded: they must go to the DLQ.
   for (const i of bad) messages[i] = { key: messages[i].key, value: Buffer.from('not,a,susy,row') }
   await produceRows(config.kafka, f.topic, messages)

@@ -137,7 +137,7 @@ test('train and online status carry learning curves and epoch progress', async (
     metrics.epochAccuracy.set({ app: 'train' }, 0.75)
     await sleep(1100)
     const status = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
-    shape(status.learning, { accuracy: 'array', loss: 'array', epoch: 'number|null', epochs: 'number|null', figures: 'array' }, 'learning')
+    shape(status.learning, { accuracy: 'array', loss: 'array', drifts: 'array', epoch: 'number|null', epochs: 'number|null', figures: 'array' }, 'learning')
     assert.equal(status.learning!.accuracy.map(p => p[1]), [0.7, 0.75])
     assert.equal(status.learning!.loss.map(p => p[1]), [0.6, 0.5])
     assert.is(status.learning!.epoch, 2)
@@ -164,8 +164,17 @@ test('the task\'s figures (streamfit_validation_figure) with their history: mult
     const status = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
     assert.ok(status.learning !== null, 'figures alone make a learning part')
     assert.equal(status.learning!.figures.map(f => [f.figure, f.value]), [['rmse', 2.5], ['mae', 2], ['r2', 0.3]])
+    assert.equal(status.learning!.drifts, [], 'no drift yet')
+    const before = Date.now()
+    metrics.driftDetections.inc({ app: 'online' })
+    await sleep(1100)
+    const drifted = await (await fetch(`http://127.0.0.1:${metricsServer!.port}/api/status`)).json() as Status
+    assert.is(drifted.learning!.drifts.length, 1, 'a detection is marked once')
+    assert.is(drifted.learning!.drifts[0][1], 1)
+    assert.ok(drifted.learning!.drifts[0][0] >= before - 1000, 'marked when it happened')
   })
   metrics.validationFigure.reset()
+  metrics.driftDetections.reset()
 })
 
 test('the page and its files are served by the app (no CDN), loopback only by default', async () => {

@@ -66,6 +66,11 @@ test('describe online with flags shows the group, mini-batch and save policy a r
   const defaults = await describeApp('online', config)
   assert.match(defaults.steps[0]!.detail ?? '', new RegExp(`^group ${onlineDefaults.groupId}, .*<= ${onlineDefaults.maxRecords} rows`))
   assert.match(defaults.steps.find(s => s.name === 'saveVersion')!.detail ?? '', /every 10 mini-batches or 30 s/)
+  assert.match(defaults.steps.find(s => s.name === 'detectDrift')!.detail ?? '', new RegExp(`^Page-Hinkley .*threshold ${onlineDefaults.drift.threshold}, delta ${onlineDefaults.drift.delta}\\); on a drift: for ${onlineDefaults.drift.boostRows} rows, ${onlineDefaults.drift.boostEpochs} epochs per mini-batch at the learning rate \\(at least ${onlineDefaults.drift.boostFloor}\\)`))
+  const tuned = await describeApp('online', config, ['--drift-threshold', '20', '--drift-delta', '0.1', '--drift-action', 'reset'])
+  assert.match(tuned.steps.find(s => s.name === 'detectDrift')!.detail ?? '', /threshold 20, delta 0\.1\); on a drift: a fresh Adam at the same learning rate/)
+  assert.is((await describeApp('online', config, ['--drift', 'off'])).steps.find(s => s.name === 'detectDrift')!.detail, 'off')
+  await describeApp('online', config, ['--drift', 'adwin']).then(() => assert.unreachable('unknown detector accepted'), (e: Error) => assert.instance(e, UsageError))
   await describeApp('online', config, ['--group', '']).then(() => assert.unreachable('empty group accepted'), (e: Error) => assert.instance(e, UsageError))
 })
 
