@@ -10,7 +10,7 @@
 //
 //   node dist/bench/cluster/main.js [--records 300000] [--rounds 3] [--kill-rounds 2] [--rate 5000]
 //     [--seconds 75] [--kill-at 30] [--batch-size 1024] [--only throughput,kill] [--out bench]
-//   node dist/bench/cluster/main.js --report-only      re-render from bench/cluster-results.json
+//   node dist/bench/cluster/main.js --report-only [--note TEXT]   re-render from bench/cluster-results.json
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -30,7 +30,7 @@ import { insertClusterSection, renderClusterSection, type ClusterResults } from 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const SECTIONS = ['throughput', 'kill'] as const
-interface Args { records: number, rounds: number, killRounds: number, rate: number, seconds: number, killAt: number, batchSize: number, only: Set<string>, out: string, reportOnly: boolean }
+interface Args { note?: string, records: number, rounds: number, killRounds: number, rate: number, seconds: number, killAt: number, batchSize: number, only: Set<string>, out: string, reportOnly: boolean }
 
 function parseArgs (argv: string[]): Args {
   const args: Args = { records: 300_000, rounds: 3, killRounds: 2, rate: 5000, seconds: 75, killAt: 30, batchSize: 1024, only: new Set(SECTIONS), out: join(ROOT, 'bench'), reportOnly: false }
@@ -46,6 +46,7 @@ function parseArgs (argv: string[]): Args {
     else if (a === '--batch-size') args.batchSize = parseNumber(a, value(), { min: 1 })
     else if (a === '--out') args.out = value()
     else if (a === '--report-only') args.reportOnly = true
+    else if (a === '--note') args.note = value()
     else if (a === '--only') args.only = new Set(value().split(','))
     else throw new Error(`unknown argument ${a}`)
   }
@@ -150,7 +151,10 @@ async function main (): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
   const resultsFile = join(args.out, 'cluster-results.json')
   if (args.reportOnly) {
-    insertClusterSection(join(args.out, 'results.md'), renderClusterSection(JSON.parse(readFileSync(resultsFile, 'utf8')) as ClusterResults))
+    const saved = JSON.parse(readFileSync(resultsFile, 'utf8')) as ClusterResults
+    if (args.note !== undefined) saved.note = args.note
+    writeFileSync(resultsFile, JSON.stringify(saved, null, 2) + '\n')
+    insertClusterSection(join(args.out, 'results.md'), renderClusterSection(saved))
     return
   }
   buildJava(log)

@@ -5,6 +5,8 @@ import type { StallFigures } from './stall.js'
 export interface ClusterResults {
   startedAt: string
   minutes: number
+  /** What to read the figures with (the machine's state, a second run beside them), set with --report-only --note. */
+  note?: string
   cpus: number
   /** 1-minute load average: lowest and highest seen during the run. */
   load: number[]
@@ -33,7 +35,8 @@ export function renderClusterSection (r: ClusterResults): string {
     `(1-minute load average ${r.load[0]?.toFixed(1)}–${r.load[1]?.toFixed(1)}): absolute figures are low and noisy, only the figures of the same run side by side mean anything. ` +
     '`node dist/bench/cluster/main.js` starts its own three-node KRaft cluster (free ports, its own data directories, replication 3, `min.insync.replicas` 2, ' +
     'Kafka\'s default 9 s broker session timeout), both systems exactly-once (acks=all). Kafka Streams is the tuned pass-through app (producer `batch.size` 256 KiB, `linger.ms` 5, ' +
-    `**no model**); streamfit scores the tutorial's MLP at batch ${fmt(r.batchSize)} (native backend). See bench/cluster/README.md.`, '']
+    `**no model**); streamfit scores the tutorial's MLP at batch ${fmt(r.batchSize)} (native backend). See bench/cluster/README.md.`, '',
+    ...(r.note !== undefined ? [`**Note:** ${r.note}`, ''] : [])]
   if (r.throughput.length > 0) {
     const anchor = median(r.throughput.filter(t => t.backend === 'none').map(t => t.recordsPerSecond))
     lines.push(`### Exactly-once scoring throughput, ${fmt(r.records)} records`, '', '| system | records/s (median) | rounds | vs Kafka Streams tuned |', '| --- | ---: | --- | ---: |')
