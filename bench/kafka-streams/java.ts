@@ -22,9 +22,18 @@ export function buildJava (log: (line: string) => void): void {
 
 export type Guarantee = 'at_least_once' | 'exactly_once_v2'
 
-/** The pass-through app; resolves `running` when Kafka Streams reports RUNNING. */
-export function startKafkaStreams (brokers: string, applicationId: string, input: string, output: string, guarantee: Guarantee): { child: ChildProcess, running: Promise<void> } {
-  const child = spawn('java', [...JVM, '-cp', CLASSPATH, 'streamfit.bench.PassThrough', brokers, applicationId, input, output, guarantee, '100'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** The producer a user tuning Kafka Streams for throughput would set (issue 22): 256 KiB batches, 5 ms linger. */
+export const TUNED_PRODUCER = { batchBytes: 256 * 1024, lingerMs: 5 }
+/** Kafka's default producer batch.size; the stock app runs with no producer overrides at all. */
+export const DEFAULT_BATCH_BYTES = 16 * 1024
+
+/**
+ * The pass-through app; resolves `running` when Kafka Streams reports RUNNING. `producer` sets
+ * batch.size and linger.ms; without it the app runs Kafka Streams' stock producer settings.
+ */
+export function startKafkaStreams (brokers: string, applicationId: string, input: string, output: string, guarantee: Guarantee, producer?: { batchBytes: number, lingerMs: number }): { child: ChildProcess, running: Promise<void> } {
+  const tuning = producer === undefined ? [] : [String(producer.batchBytes), String(producer.lingerMs)]
+  const child = spawn('java', [...JVM, '-cp', CLASSPATH, 'streamfit.bench.PassThrough', brokers, applicationId, input, output, guarantee, '100', ...tuning], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
   const running = new Promise<void>((resolve, reject) => {
@@ -44,8 +53,8 @@ export function createLogAppendTopic (brokers: string, topic: string, partitions
   if (result.status !== 0) throw new Error(`creating ${topic} failed: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`)
 }
 
-export async function probeLatency (brokers: string, input: string, output: string, rate: number, seconds: number, rowsFile: string, warmupSeconds: number): Promise<LatencyFigures> {
-  const child = spawn('java', [...JVM, '-cp', CLASSPATH, 'streamfit.bench.LatencyProbe', 'run', brokers, input, output, String(rate), String(seconds), rowsFile, String(warmupSeconds)], { stdio: ['ignore', 'pipe', 'pipe'] })
+export async function probeLatency (brokers: string, input: string, output: string, rate: number, seconds: number, rowsFile: string, warmupSeconds: number, dumpFile?: string): Promise<LatencyFigures> {
+  const child = spawn('java', [...JVM, '-cp', CLASSPATH, 'streamfit.bench.LatencyProbe', 'run', brokers, input, output, String(rate), String(seconds), rowsFile, String(warmupSeconds), ...(dumpFile === undefined ? [] : [dumpFile])], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })

@@ -9,9 +9,13 @@
 // (or bench/run, which calls it after the side-by-side benchmark).
 //
 //   node dist/bench/kafka-streams/main.js [--records 1000000] [--rounds 1] [--batch-size 1024] [--latency-seconds 60]
-//     [--rss-records 5000000] [--only throughput,latency,rss,train] [--quick]
+//     [--rss-records 5000000] [--only throughput,latency,rss,train] [--quick] [--guarantees exactly_once_v2,at_least_once] [--backends node,wasm]
+//     [--ks-batch-bytes 262144] [--ks-linger-ms 5] [--no-ks-stock]
+// The Kafka Streams anchor is the app tuned for throughput (producer batch.size 256 KiB, linger.ms 5;
+// --ks-batch-bytes/--ks-linger-ms change it); throughput also runs the stock app (16 KiB) beside it
+// unless --no-ks-stock, so the report gives streamfit's ratio to both.
 //   node dist/bench/kafka-streams/main.js --report-only [--note TEXT]   re-render from kafka-streams-results.json
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -23,20 +27,20 @@ import { ModelRunner } from '../../src/ml/runner.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { syntheticRow, writeSynthetic } from '../../test/support/synthetic.js'
 import { processCpuSeconds } from '../side-by-side/machine.js'
-import { buildJava, createLogAppendTopic, probeLatency, startKafkaStreams, type Guarantee, type LatencyFigures } from './java.js'
+import { buildJava, createLogAppendTopic, DEFAULT_BATCH_BYTES, probeLatency, TUNED_PRODUCER, type Guarantee, type LatencyFigures } from './java.js'
 import { cliNodeFlags } from '../cli-node-flags.js'
+import { label, newGroup, startApp, variant, type Started, type System } from './apps.js'
 import { followGroup, rssMiB, stop } from './follow.js'
 import { insertSection, renderSection, type Results } from './report.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const CLI = join(ROOT, 'bin', 'streamfit.js')
 const SECTIONS = ['throughput', 'latency', 'rss', 'train'] as const
 type Section = typeof SECTIONS[number]
 
-interface Args { records: number, rounds: number, batchSize: number, latencySeconds: number, rssRecords: number, only: Set<Section>, out: string, reportOnly: boolean, note?: string }
+interface Args { backends: Array<'node' | 'wasm'>, ksBatchBytes: number, ksLingerMs: number, ksStock: boolean, guarantees: Guarantee[], records: number, rounds: number, batchSize: number, latencySeconds: number, rssRecords: number, only: Set<Section>, out: string, reportOnly: boolean, note?: string }
 
 function parseArgs (argv: string[]): Args {
-  const args: Args = { records: 1_000_000, rounds: 1, batchSize: 1024, latencySeconds: 60, rssRecords: 5_000_000, only: new Set(SECTIONS), out: join(ROOT, 'bench'), reportOnly: false }
+  const args: Args = { backends: ['node', 'wasm'], ksBatchBytes: TUNED_PRODUCER.batchBytes, ksLingerMs: TUNED_PRODUCER.lingerMs, ksStock: true, guarantees: ['exactly_once_v2', 'at_least_once'], records: 1_000_000, rounds: 1, batchSize: 1024, latencySeconds: 60, rssRecords: 5_000_000, only: new Set(SECTIONS), out: join(ROOT, 'bench'), reportOnly: false }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const value = (): string => argv[++i] ?? ''
@@ -45,6 +49,11 @@ function parseArgs (argv: string[]): Args {
     else if (a === '--batch-size') args.batchSize = parseNumber(a, value(), { min: 1 })
     else if (a === '--latency-seconds') args.latencySeconds = parseNumber(a, value(), { min: 15 })
     else if (a === '--rss-records') args.rssRecords = parseNumber(a, value(), { min: 10_000 })
+    else if (a === '--ks-batch-bytes') args.ksBatchBytes = parseNumber(a, value(), { min: DEFAULT_BATCH_BYTES })
+    else if (a === '--ks-linger-ms') args.ksLingerMs = parseNumber(a, value(), { min: 0 })
+    else if (a === '--no-ks-stock') args.ksStock = false
+    else if (a === '--backends') args.backends = value().split(',').map(b => { if (b !== 'node' && b !== 'wasm') throw new Error('--backends takes node,wasm'); return b })
+    else if (a === '--guarantees') args.guarantees = value().split(',').map(g => { if (g !== 'exactly_once_v2' && g !== 'at_least_once') throw new Error('--guarantees takes exactly_once_v2,at_least_once'); return g })
     else if (a === '--out') args.out = value()
     else if (a === '--report-only') args.reportOnly = true
     else if (a === '--note') args.note = value()
@@ -73,13 +82,6 @@ function name (what: string): string {
   return topic
 }
 
-type System = { kind: 'kafka-streams' } | { kind: 'streamfit', backend: 'node' | 'wasm' }
-const STREAMFIT_GUARANTEE: Record<Guarantee, string> = { at_least_once: 'at-least-once', exactly_once_v2: 'exactly-once' }
-
-function label (system: System): string {
-  return system.kind === 'kafka-streams' ? 'Kafka Streams 4.1.1 pass-through (no model)' : `streamfit score (${system.backend})`
-}
-
 /** The tutorial's MLP, seeded and untrained (the compute per record is what matters), in the registry. */
 async function storeModel (prefix: string): Promise<void> {
   const runner = await ModelRunner.create({ backend: 'cpu', seed: 7 })
@@ -92,36 +94,9 @@ async function storeModel (prefix: string): Promise<void> {
   }
 }
 
-interface Started { child: ChildProcess, group: string, ready: Promise<void> }
-
 function start (system: System, guarantee: Guarantee, input: string, output: string, prefix: string, batchSize: number): Started {
-  const group = `versus-${runId}-${randomBytes(2).toString('hex')}`
-  if (system.kind === 'kafka-streams') {
-    const { child, running } = startKafkaStreams(brokers, group, input, output, guarantee)
-    return { child, group, ready: running }
-  }
-  const dlq = name(`dlq-${group.slice(-4)}`)
-  // With the Node flags of the CLI's shebang, as `npx streamfit` runs it.
-  const child = spawn(process.execPath, [...cliNodeFlags(), CLI, 'score', '--group', group, '--transactional-id', `${group}-tx`, '--batch-size', String(batchSize),
-    '--backend', system.backend, '--guarantee', STREAMFIT_GUARANTEE[guarantee], '--stream-timeout', '-1', '--json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, STREAMFIT_TEST_TOPIC: input, STREAMFIT_PREDICTIONS_TOPIC: output, STREAMFIT_DLQ_TOPIC: dlq, STREAMFIT_REGISTRY_PREFIX: prefix, STREAMFIT_LOG_LEVEL: 'warn' }
-  })
-  let stderr = ''
-  child.stderr!.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000) })
-  child.stdout!.resume()
-  const ready = (async () => {
-    await ensureTopics(kafka, [{ name: dlq, partitions: 1 }])
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`streamfit score exited ${child.exitCode}: ${stderr.slice(-1000)}`)
-      const groups = await withAdmin(kafka, admin => admin.describeGroups({ groups: [group] }))
-      const g = groups.get(group)
-      if (g?.state === 'STABLE' && g.members.size > 0) return
-      await new Promise(resolve => setTimeout(resolve, 200))
-    }
-  })()
-  child.once('exit', code => { if (code !== 0 && code !== null) process.stderr.write(`streamfit score exited ${code}: ${stderr.slice(-1500)}\n`) })
-  return { child, group, ready }
+  const group = newGroup(runId)
+  return startApp(system, { kafka, guarantee, input, output, prefix, batchSize, group, dlq: name(`dlq-${group.slice(-4)}`) })
 }
 
 async function throughput (args: Args, prefix: string): Promise<Results['throughput']> {
@@ -129,9 +104,10 @@ async function throughput (args: Args, prefix: string): Promise<Results['through
   log(`writing ${args.records.toLocaleString('en-US')} synthetic SUSY rows to ${input} (2 partitions)`)
   await writeSynthetic(kafka, input, args.records, { partitions: 2 })
   const runs: Results['throughput'] = []
-  const systems: System[] = [{ kind: 'kafka-streams' }, { kind: 'streamfit', backend: 'node' }, { kind: 'streamfit', backend: 'wasm' }]
+  const tuned: System = { kind: 'kafka-streams', producer: { batchBytes: args.ksBatchBytes, lingerMs: args.ksLingerMs } }
+  const systems: System[] = [tuned, ...(args.ksStock ? [{ kind: 'kafka-streams' } as System] : []), ...args.backends.map(backend => ({ kind: 'streamfit', backend }) as System)]
   for (let round = 0; round < args.rounds; round++) {
-    for (const guarantee of (round % 2 === 0 ? ['exactly_once_v2', 'at_least_once'] : ['at_least_once', 'exactly_once_v2']) as Guarantee[]) {
+    for (const guarantee of round % 2 === 0 ? args.guarantees : [...args.guarantees].reverse()) {
       // Rotate the order each round so a drifting machine load does not always favour one side.
       const order = systems.map((_, i) => systems[(i + round) % systems.length]!)
       for (const system of order) {
@@ -142,7 +118,7 @@ async function throughput (args: Args, prefix: string): Promise<Results['through
         try {
           const progress = await followGroup(kafka, app.group, input, args.records, app.child)
           const cpu = processCpuSeconds(app.child.pid ?? null)
-          runs.push({ system: label(system), backend: system.kind === 'streamfit' ? system.backend : 'none', guarantee, round: round + 1, recordsPerSecond: Math.round(progress.recordsPerSecond), cpuSeconds: cpu, load1 })
+          runs.push({ system: label(system), backend: system.kind === 'streamfit' ? system.backend : 'none', ...(variant(system) !== undefined ? { producer: variant(system) } : {}), guarantee, round: round + 1, recordsPerSecond: Math.round(progress.recordsPerSecond), cpuSeconds: cpu, load1 })
           log(`${label(system)}, ${guarantee}: ${Math.round(progress.recordsPerSecond).toLocaleString('en-US')} records/s (process CPU ${cpu.toFixed(1)} s)`)
         } finally {
           await stop(app.child)
@@ -162,8 +138,9 @@ function rowsFile (dir: string): string {
 async function latency (args: Args, prefix: string, dir: string): Promise<Results['latency']> {
   const rows = rowsFile(dir)
   const out: Results['latency'] = []
-  const cases: Array<[System, Guarantee]> = [[{ kind: 'kafka-streams' }, 'exactly_once_v2'], [{ kind: 'streamfit', backend: 'node' }, 'exactly_once_v2'],
-    [{ kind: 'kafka-streams' }, 'at_least_once'], [{ kind: 'streamfit', backend: 'node' }, 'at_least_once']]
+  const ks: System = { kind: 'kafka-streams', producer: { batchBytes: args.ksBatchBytes, lingerMs: args.ksLingerMs } }
+  const cases: Array<[System, Guarantee]> = [[ks, 'exactly_once_v2'], [{ kind: 'streamfit', backend: 'node' }, 'exactly_once_v2'],
+    [ks, 'at_least_once'], [{ kind: 'streamfit', backend: 'node' }, 'at_least_once']]
   for (const [system, guarantee] of cases) {
     const input = name(`lat-in-${out.length}`)
     const output = name(`lat-out-${out.length}`)

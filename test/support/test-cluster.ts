@@ -35,7 +35,10 @@ export interface TestCluster {
 
 const JVM = ['-XX:TieredStopAtLevel=1']
 
-export async function startTestCluster (nodes = 3): Promise<TestCluster> {
+/** Tests fence a crashed broker after 4 s instead of Kafka's 9 s; a bench passes `extra: {}` for Kafka's own timing. */
+const FAST_FENCING = { 'broker.session.timeout.ms': 4000, 'broker.heartbeat.interval.ms': 1000 }
+
+export async function startTestCluster (nodes = 3, { extra = FAST_FENCING as Record<string, string | number> } = {}): Promise<TestCluster> {
   const stateDir = loadConfig().stateDir
   const ports: number[] = []
   while (ports.length < nodes) {
@@ -44,7 +47,7 @@ export async function startTestCluster (nodes = 3): Promise<TestCluster> {
   }
   // A crashed broker is fenced (its leaderships and coordinators move) after 4 s instead of 9 s.
   // C1 only: the JIT costs less CPU while a node starts beside two others and the app under test.
-  const info = await startKafkaCluster({ stateDir, ports, heap: '384m', jvmOptions: JVM, extra: { 'broker.session.timeout.ms': 4000, 'broker.heartbeat.interval.ms': 1000 } })
+  const info = await startKafkaCluster({ stateDir, ports, heap: '384m', jvmOptions: JVM, extra })
   const kafka: KafkaConfig = { ...loadConfig().kafka, brokers: info.brokers.split(',') }
   const portOf = (node: number): number => ports[node - 1]!
   const live = (): KafkaConfig => ({ ...kafka, brokers: kafka.brokers.filter((_, i) => down.has(i + 1) === false) })

@@ -30,15 +30,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * offset both apps write into each output's JSON "source").
  *
  *   LatencyProbe create BOOTSTRAP TOPIC PARTITIONS               an input topic with LogAppendTime
- *   LatencyProbe run BOOTSTRAP INPUT OUTPUT RATE SECONDS ROWS.csv WARMUP_SECONDS
- * run prints one JSON line: sent, received (after warm-up), p50/p90/p99/max in ms, achieved rate.
+ *   LatencyProbe run BOOTSTRAP INPUT OUTPUT RATE SECONDS ROWS.csv WARMUP_SECONDS [RECORDS.txt]
+ * run prints one JSON line: sent, received (after warm-up), p50/p90/p99/max in ms, achieved rate;
+ * with RECORDS.txt also every record's "appendMs visibleMs" (epoch ms; -1: never seen), one a line,
+ * for the broker-kill run (bench/cluster.ts) to find the stall.
+ * create makes the topic with the cluster's default replication factor.
  */
 public final class LatencyProbe {
   public static void main(String[] args) throws Exception {
     if (args.length >= 4 && args[0].equals("create")) {
       create(args[1], args[2], Integer.parseInt(args[3]));
     } else if (args.length >= 8 && args[0].equals("run")) {
-      run(args[1], args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]), Path.of(args[6]), Integer.parseInt(args[7]));
+      run(args[1], args[2], args[3], Integer.parseInt(args[4]), Integer.parseInt(args[5]), Path.of(args[6]), Integer.parseInt(args[7]), args.length > 8 ? Path.of(args[8]) : null);
     } else {
       System.err.println("usage: LatencyProbe create BOOTSTRAP TOPIC PARTITIONS | run BOOTSTRAP INPUT OUTPUT RATE SECONDS ROWS.csv WARMUP_SECONDS");
       System.exit(2);
@@ -47,11 +50,11 @@ public final class LatencyProbe {
 
   static void create(String bootstrap, String topic, int partitions) throws Exception {
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1).configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
+      admin.createTopics(List.of(new NewTopic(topic, java.util.Optional.of(partitions), java.util.Optional.empty()).configs(Map.of("message.timestamp.type", "LogAppendTime")))).all().get();
     }
   }
 
-  static void run(String bootstrap, String input, String output, int rate, int seconds, Path rowsFile, int warmupSeconds) throws Exception {
+  static void run(String bootstrap, String input, String output, int rate, int seconds, Path rowsFile, int warmupSeconds, Path dump) throws Exception {
     // Rows as streamfit's topics hold them: key = the label, value = the 18 features.
     List<byte[][]> rows = new ArrayList<>();
     for (String line : Files.readAllLines(rowsFile)) {
@@ -112,6 +115,14 @@ public final class LatencyProbe {
     producing.set(false);
     reader.join();
 
+    if (dump != null) {
+      StringBuilder out = new StringBuilder(total * 28);
+      for (int seq = 0; seq < total; seq++) {
+        Long seen = appended.get(seq) == 0 ? null : visibleAt.get(position.get(seq));
+        out.append(appended.get(seq)).append(' ').append(seen == null ? -1 : seen).append('\n');
+      }
+      Files.writeString(dump, out);
+    }
     int from = rate * warmupSeconds;
     List<Long> latencies = new ArrayList<>();
     int missing = 0;

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -22,13 +23,15 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * like streamfit's prediction (source topic/partition/offset, a score, the label, a model name and a
  * time), so both sides produce records of about the same size.
  *
- * Usage: PassThrough BOOTSTRAP APPLICATION_ID INPUT OUTPUT at_least_once|exactly_once_v2 [COMMIT_INTERVAL_MS]
+ * Usage: PassThrough BOOTSTRAP APPLICATION_ID INPUT OUTPUT at_least_once|exactly_once_v2 [COMMIT_INTERVAL_MS [BATCH_BYTES LINGER_MS]]
+ * BATCH_BYTES and LINGER_MS are the producer's batch.size and linger.ms (the harness passes 262144
+ * and 5, as a user tuning for throughput would); without them the stock app (batch.size 16 KiB).
  * Prints "RUNNING" when the app has started; SIGTERM closes it.
  */
 public final class PassThrough {
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 5) {
-      System.err.println("usage: PassThrough BOOTSTRAP APPLICATION_ID INPUT OUTPUT at_least_once|exactly_once_v2 [COMMIT_INTERVAL_MS]");
+      System.err.println("usage: PassThrough BOOTSTRAP APPLICATION_ID INPUT OUTPUT at_least_once|exactly_once_v2 [COMMIT_INTERVAL_MS [BATCH_BYTES LINGER_MS]]");
       System.exit(2);
     }
     Properties props = new Properties();
@@ -39,6 +42,10 @@ public final class PassThrough {
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, args.length > 5 ? Integer.parseInt(args[5]) : 100);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
     props.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+    if (args.length > 7) {
+      props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), Integer.parseInt(args[6]));
+      props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), Integer.parseInt(args[7]));
+    }
 
     StreamsBuilder builder = new StreamsBuilder();
     builder.stream(args[2], Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
