@@ -32,6 +32,7 @@ import { shuffle } from '../src/operators/shuffle.js'
 import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
+import { BusyClock } from '../src/runtime/busy-clock.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
@@ -119,7 +120,7 @@ export interface OnlineResult {
   backend: string
   /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
-  /** From the first mini-batch's start to the last one's end: the time spent learning. */
+  /** Time spent on mini-batches (learning), the gaps of a trickling input left out. */
   busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: TaskPrequentialPoint[]
@@ -276,8 +277,7 @@ async function learnStream (
 ): Promise<number> {
   const { signal } = p
   let shuffleSeed = p.seed
-  let firstBatchAt: number | undefined
-  let lastBatchAt: number | undefined
+  const clock = new BusyClock()
   const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
     shuffle<KafkaRecord>(32, shuffleSeed++),
     specDecoder(p.spec, { deadLetter: p.deadLetter }),
@@ -290,15 +290,18 @@ async function learnStream (
     takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
     concatMap(async batch => {
       if (signal.aborted) return
-      firstBatchAt ??= performance.now()
+      clock.start()
       // Records this model already learnt (a rebalance rewinds to the committed offsets, which
       // trail the learner until its next save) are dropped before predict and fit.
       const fresh = learner.unseen(batch)
-      await learner.learn(batch, fresh, await miniBatch(fresh))
-      lastBatchAt = performance.now()
+      try {
+        await learner.learn(batch, fresh, await miniBatch(fresh))
+      } finally {
+        clock.stop()
+      }
     })
   ), { defaultValue: undefined })
-  return firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0
+  return clock.ms() / 1000
 }
 
 // What a mini-batch of only bad records packs into.
