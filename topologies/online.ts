@@ -23,7 +23,7 @@ import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
-import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
+import { specDecoder } from '../src/spec/decoder.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
 import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
@@ -33,6 +33,7 @@ import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
 import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
 import { BusyClock } from '../src/runtime/busy-clock.js'
+import { decodeStep } from './decode-step.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
@@ -171,7 +172,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
     steps: [
       { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms${s.fromScratch ? ', from scratch when versions were lost' : ''}` },
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
-      { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
+      decodeStep(s.spec, s.dlqTopic),
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },

@@ -21,11 +21,12 @@ import { metrics } from '../src/runtime/metrics.js'
 import { CollectingDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { deadLetterReasons } from '../src/sinks/dead-letter-reasons.js'
 import { taskPredictionMessages } from '../src/codec/task-prediction.js'
-import { isSusyLayout, specDecoder, type SpecDecodeOperator } from '../src/spec/decoder.js'
+import { specDecoder, type SpecDecodeOperator } from '../src/spec/decoder.js'
 import { susySpec } from '../src/spec/susy.js'
 import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
 import { BusyClock } from '../src/runtime/busy-clock.js'
 import { runTransactional, transactionalIdFor } from '../src/runtime/exactly-once.js'
+import { decodeStep, predictStep } from './decode-step.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { untilAborted } from '../src/runtime/until-aborted.js'
@@ -139,15 +140,11 @@ export const scoreTopology: Topology<ScoreInput, ScoreSettings> = {
     steps: [
       { kind: 'source', name: 'fromGroup', topics: [s.topic], detail: `group ${s.groupId}, read_committed, no auto-commit, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms` },
       { kind: 'processor', name: 'batch', detail: `${s.batchSize} records or ${s.maxWaitMs} ms` },
-      { kind: 'processor', name: decodeStepName(s.spec), sideOutputs: [s.dlqTopic] },
-      { kind: 'processor', name: 'predict', stores: [`redis:${registryPrefix}`] },
+      decodeStep(s.spec, s.dlqTopic, { requireLabel: false }),
+      predictStep(s.spec, registryPrefix),
       { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic, s.dlqTopic], detail: `${s.guarantee}, one ${s.guarantee === 'exactly-once' ? 'transaction' : 'offset commit'} per ${transactionScope(s)}, up to ${s.maxRetries} retries in a row` }
     ]
   })
-}
-
-function decodeStepName (spec: DatasetSpec | undefined): string {
-  return spec === undefined || (isResolved(spec) && isSusyLayout(spec)) ? 'decodeCsv' : `decodeRecords(${spec.format.type})`
 }
 
 function transactionScope (s: ScoreSettings): string {

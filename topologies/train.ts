@@ -29,11 +29,11 @@ import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { susySpec } from '../src/spec/susy.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
-import { isSusyLayout } from '../src/spec/decoder.js'
 import { SpecLearner } from '../src/spec/learn.js'
 import { imputesMean, isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { decodeValidation, trainEpoch } from './train-epoch.js'
+import { decodeStep } from './decode-step.js'
 
 export interface TrainOptions {
   kafka: KafkaConfig
@@ -172,7 +172,7 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
       { kind: 'source', name: 'fromPartition', topics: [s.topic], detail: `partition ${s.partition}, offset 0 to the end offset at start, re-read every epoch${s.cache ? ' (epoch 1 cached in memory, replayed after)' : ''}` },
       { kind: 'processor', name: 'holdout', detail: s.validationFraction > 0 ? `${s.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` : 'none: every row trains' },
       { kind: 'processor', name: 'shuffle', detail: `buffer ${s.shuffleBuffer}, reshuffled each epoch` },
-      { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
+      decodeStep(s.spec, s.dlqTopic),
       { kind: 'processor', name: 'batch', detail: `${s.batchSize} rows` },
       {
         kind: 'processor',
