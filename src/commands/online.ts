@@ -16,6 +16,7 @@ import type { DatasetSpec } from '../spec/types.js'
 import { formatMetrics } from '../ml/task-metrics.js'
 import { prefixedFigures } from '../ml/validation-figures.js'
 import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
+import { jsonHelp, ONLINE_JSON } from './json-fields.js'
 
 interface OnlineFlags {
   group: string
@@ -53,7 +54,7 @@ export function declareFlags (command: Command): Command {
     .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
   return seedFlag(backendFlag(command))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
-    .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, model')
+    .option('--json', jsonHelp('print one JSON line at the end', ONLINE_JSON))
 }
 
 /** The topology the flags describe (and run). */

@@ -22,6 +22,7 @@ import { kerasFigures, prefixedFigures, validationFigures } from '../ml/validati
 import type { DatasetSpec, MlpModel } from '../spec/types.js'
 import { runTrain, trainDefaults, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
 import { keptEpoch, plotTraining, saveTrained, trainHistory } from '../../topologies/train-result.js'
+import { jsonHelp, TRAIN_JSON } from './json-fields.js'
 
 interface TrainFlags {
   epochs?: string
@@ -65,7 +66,7 @@ export function declareFlags (command: Command): Command {
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
     .option('--name <model>', 'registry name of the model (default the spec\'s name: susy)')
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
-  return command.option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
+  return command.option('--json', jsonHelp('end with one JSON line', TRAIN_JSON))
 }
 
 /** The topology the flags describe (and run). */
@@ -192,7 +193,7 @@ async function continuation (registry: ModelRegistry, ref: string, options: { ba
 }
 
 /** The --json line. */
-function trainSummary (result: TrainResult, model: string, parent: string | null, plot: string): Record<string, unknown> {
+export function trainSummary (result: TrainResult, model: string, parent: string | null, plot: string): Record<string, unknown> {
   const kept = keptEpoch(result)
   const val = kept.validation
   return {
