@@ -1,13 +1,11 @@
 // The tutorial's write_to_kafka, done natively: SUSY rows (from a file, a URL or the generator)
 // split into susy-train and susy-test, value = the 18 features as a CSV line, key = the label.
 import type { Readable } from 'node:stream'
-import { Producer, type MessageToProduce } from '@platformatic/kafka'
+import type { MessageToProduce, Producer } from '@platformatic/kafka'
 import { type Config } from '../config.js'
 import { BadRowError, UsageError } from '../errors.js'
-import { deleteTopics, ensureTopics, type TopicSpec } from '../kafka/admin.js'
-import { connectionOptions } from '../kafka/connection.js'
-import { javaCompatiblePartitioner } from '../kafka/partitioner.js'
-import { requireKafka } from '../infra/probe.js'
+import type { TopicSpec } from '../kafka/admin.js'
+import { openLoader, startLoad, type Compression } from './load-topics.js'
 import { readLines } from './lines.js'
 import { openSusyData } from './open-data.js'
 import { isRowError, labelKey, looksLikeHeader, parseSusyRow, type RowError } from './parse-row.js'
@@ -15,7 +13,7 @@ import { shuffledSplit, streamingSplit } from './split.js'
 import { SUSY_URL } from './susy.js'
 import { syntheticBatches } from './synthetic-batches.js'
 
-export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4'
+export type { Compression } from './load-topics.js'
 
 export interface LoadOptions {
   /** Path or http(s)/file URL of a .csv, .csv.gz or .zip; the UCI address by default. */
@@ -82,28 +80,20 @@ export function susyTopics (config: Pick<Config, 'topics'>): TopicSpec[] {
 
 export async function loadSusy (config: Config, options: LoadOptions = {}): Promise<LoadResult> {
   const o = { ...LOAD_DEFAULTS, ...options }
-  if (!(o.testFraction >= 0 && o.testFraction <= 1)) throw new UsageError(`--test-fraction expects a number from 0 to 1, got ${o.testFraction}`)
   const started = performance.now()
-  await requireKafka(config)
+  await startLoad(config, o.testFraction)
   // Rows from a file are read and checked before any topic is touched: a malformed row stops the
   // load with nothing written (and nothing deleted by --fresh).
   const read = o.synthetic === undefined ? await readRows(o.data, o) : null
-  const topics = susyTopics(config)
-  if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
-  await ensureTopics(config.kafka, topics)
-
-  const producer = new Producer({
-    ...connectionOptions(config.kafka, 'loader'),
-    partitioner: javaCompatiblePartitioner,
+  const producer = await openLoader(config, susyTopics(config), {
+    fresh: o.fresh,
     compression: o.compression,
-    acks: -1,
     // Rides out a broker's loss: retries for about 35 s, longer than a killed broker's partitions
     // take to get a new leader. Not idempotent: with several sends in flight the client's
     // sequence numbers go out of order (OUT_OF_ORDER_SEQUENCE_NUMBER). A retry re-sends only the
     // partitions that failed (patches/), so a row is written twice only when a broker died after
     // replicating a request and before answering it.
-    retries: 40,
-    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000)
+    retries: { retries: 40, retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000) }
   })
   const total = read === null ? o.synthetic ?? 0 : read.labels.length
   const writeStarted = performance.now()
