@@ -9,6 +9,7 @@ import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { SUSY_MODEL } from '../ml/model.js'
+import { defaultDropout } from '../spec/model.js'
 import { ModelRunner } from '../ml/runner.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
@@ -83,7 +84,7 @@ export function topologyInput (flags: TrainFlags, config: Config, spec: DatasetS
     validationFraction,
     patience: parseNumber('--patience', flags.patience, { min: 0 }),
     reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
-    dropout: flags.dropout !== undefined ? parseDropout(flags.dropout, hidden.length) : mlp.dropout ?? (hidden.length === trainDefaults.dropout.length ? trainDefaults.dropout : hidden.map(() => trainDefaults.dropout[0]!)),
+    dropout: flags.dropout !== undefined ? parseDropout(flags.dropout, hidden.length) : mlp.dropout ?? defaultDropout(hidden.length),
     weightAverage: parseFraction('--weight-average', flags.weightAverage),
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
     batchSize: flags.batchSize !== undefined ? parseNumber('--batch-size', flags.batchSize, { min: 1 }) : mlp.batchSize ?? trainDefaults.batchSize,
