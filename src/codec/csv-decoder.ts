@@ -3,8 +3,7 @@
 // boolean, label and id fields that need it.
 import type { CsvFormat, FieldSource, ResolvedSpec } from '../spec/types.js'
 import { BAD_CSV, CsvSplitter } from './csv-fields.js'
-import { BOOLEAN, booleanOf, CATEGORICAL, failure, LabelEncoder, missing, NUMERIC, oneHot, show, startRecord, type CompileOptions, type FeaturePlan, planFeatures } from './feature-encoder.js'
-import type { Decoded } from './record-decoder.js'
+import { BOOLEAN, booleanOf, CATEGORICAL, failure, LabelEncoder, missing, NUMERIC, oneHot, show, startRecord, type CompileOptions, type Decoded, type FeaturePlan, planFeatures } from './feature-encoder.js'
 import { NUMBER_NOT_FINITE, NUMBER_OK, parsedNumber, parseNumberRange, type DecodeFailure } from './susy-csv.js'
 import type { ConsumedRecord } from '../record.js'
 

@@ -201,7 +201,7 @@ export function oneHot (plan: FeaturePlan, where: string, text: string, out: Flo
  * the spec says so (first, as decodeCsv does: a bad key is the reason even when the value is bad
  * too), then a tombstone rejected. Returns the failure, or null to decode the value.
  */
-export function startRecord (record: ConsumedRecord, result: { label: number | null, id: string | null }, labels: LabelEncoder, labelFromKey: boolean): DecodeFailure | null {
+export function startRecord (record: ConsumedRecord, result: Decoded, labels: LabelEncoder, labelFromKey: boolean): DecodeFailure | null {
   result.label = null
   result.id = null
   if (labelFromKey) {
@@ -213,4 +213,15 @@ export function startRecord (record: ConsumedRecord, result: { label: number | n
     }
   }
   return record.value === null ? failure('null-value', 'the record has no value (tombstone)') : null
+}
+
+/** What a record decodes to besides its features. */
+export interface Decoded {
+  /**
+   * The class index (binary: 0 or 1; multiclass: its index in task.classes) or, for regression,
+   * the number; null when the record has no label (no key, or an absent, empty or null field).
+   */
+  label: number | null
+  /** The id's text (a JSON number keeps its digits); null without an id in the spec or the record. */
+  id: string | null
 }

@@ -3,10 +3,9 @@
 // fields are; anything else is JSON.parse'd once and read with precompiled path readers. Both
 // paths give the same result for a record the scan accepts (test/unit/record-decoder.test.ts).
 import type { FieldSource, ResolvedSpec } from '../spec/types.js'
-import { BOOLEAN, booleanOf, CATEGORICAL, categoryOf, failure, LabelEncoder, missing, NUMERIC, oneHot, parseNumberText, show, startRecord, type CompileOptions, type FeaturePlan, planFeatures } from './feature-encoder.js'
+import { BOOLEAN, booleanOf, CATEGORICAL, categoryOf, failure, LabelEncoder, missing, NUMERIC, oneHot, parseNumberText, show, startRecord, type CompileOptions, type Decoded, type FeaturePlan, planFeatures } from './feature-encoder.js'
 import { compilePath, exactDigits, parseObject, type PathReader } from './json-fields.js'
 import { ABSENT, FALSE, FlatJsonScanner, NULL, NUMBER, PARSED, STRING, TRUE } from './json-scan.js'
-import type { Decoded } from './record-decoder.js'
 import { NUMBER_EMPTY, NUMBER_NOT_FINITE, NUMBER_OK, parsedNumber, parseNumberRange, type DecodeFailure } from './susy-csv.js'
 import type { ConsumedRecord } from '../record.js'
 
