@@ -40,11 +40,24 @@ async function explain (error: unknown): Promise<UsageError | undefined> {
 function commanderError (error: CommanderError): number {
   if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.ok
   if (error.code === 'commander.help') return EXIT.usage // no command given: the overview was printed
-  const args = process.argv.slice(2)
-  const name = args.find(arg => !arg.startsWith('-'))
-  const command = name !== undefined && program?.commands.some(c => c.name() === name) === true ? `streamfit ${name}` : 'streamfit'
+  const command = commandPath(process.argv.slice(2))
   process.stderr.write(`streamfit: ${oneLine(error.message.replace(/^error: /, ''))} (run \`${command} --help\` for usage)\n`)
   return EXIT.usage
+}
+
+/** "streamfit models prune": the deepest command the words name, whose --help shows its own flags. */
+function commandPath (args: readonly string[]): string {
+  const path = ['streamfit']
+  if (program === undefined) return path[0]!
+  let command: Command = program
+  for (const arg of args) {
+    if (arg.startsWith('-')) continue
+    const sub = command.commands.find(c => c.name() === arg || c.aliases().includes(arg))
+    if (sub === undefined) break
+    path.push(sub.name())
+    command = sub
+  }
+  return path.join(' ')
 }
 
 function oneLine (text: string): string {

@@ -6,7 +6,6 @@
 // This module imports nothing heavy: config.ts and the CLI load it on every start, and loading
 // the Kafka client costs ~0.4 s that `up`, `down` or `--help` should not pay.
 import type { DecodeReason } from './codec/susy-csv.js'
-import type { KafkaConfig } from './config.js'
 import type { RowError } from './data/parse-row.js'
 import type { KafkaRecord } from './record.js'
 
@@ -92,7 +91,10 @@ export class StageError extends StreamfitError {
 }
 
 /** The one-line error for a broker that does not answer: the address tried, and what to do. */
-export function kafkaUnreachable (kafka: Pick<KafkaConfig, 'brokers'>): UsageError {
+/** What these messages need of a KafkaConfig (a structural type: config.ts imports this module). */
+export interface KafkaBrokers { brokers: readonly string[] }
+
+export function kafkaUnreachable (kafka: KafkaBrokers): UsageError {
   return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
 }
 
@@ -100,7 +102,7 @@ export function kafkaUnreachable (kafka: Pick<KafkaConfig, 'brokers'>): UsageErr
  * Kafka kept failing for longer than STREAMFIT_BROKER_TIMEOUT_MS (a broker outage, not a bounce):
  * one line, exit 2. Nothing is lost: what was not committed is read again by the next run.
  */
-export function kafkaOutage (kafka: Pick<KafkaConfig, 'brokers'>, seconds: number, last: unknown): UsageError {
+export function kafkaOutage (kafka: KafkaBrokers, seconds: number, last: unknown): UsageError {
   const detail = String((last as Error)?.message ?? last).split('\n')[0]
   return new UsageError(`Kafka at ${kafka.brokers.join(',')} kept failing for ${seconds} s (last: ${detail}); nothing uncommitted was lost: start the brokers again and rerun, or raise STREAMFIT_BROKER_TIMEOUT_MS`)
 }
@@ -111,7 +113,7 @@ export function redisUnreachable (url: string, detail?: string, then?: string): 
 }
 
 /** The one-line error for topics that do not exist. */
-export function topicsMissing (kafka: Pick<KafkaConfig, 'brokers'>, missing: string[]): UsageError {
+export function topicsMissing (kafka: KafkaBrokers, missing: string[]): UsageError {
   return new UsageError(`topic${missing.length > 1 ? 's' : ''} ${missing.join(', ')} do${missing.length > 1 ? '' : 'es'} not exist on ${kafka.brokers.join(',')}: run \`streamfit load\` (it creates them), create them, or check the topic name`)
 }
 

@@ -11,7 +11,6 @@
 // A restarted trainer continues from the offsets stored with its latest version, written into
 // the group's committed offsets before it joins (src/online/position-group.ts): a crash anywhere
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
-import { concatMap, from, fromEvent, lastValueFrom, of, takeUntil, toArray } from 'rxjs'
 import type { KafkaConfig } from '../src/config.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import type { ModelSpec } from '../src/ml/model.js'
@@ -25,19 +24,16 @@ import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
 import type { WindowFigures } from '../src/online/prequential-windows.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import { DRIFT_DEFAULTS, driftDetail, type DriftDetection, type DriftSettings } from '../src/online/drift.js'
-import { isSusyLayout, specDecoder } from '../src/spec/decoder.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
 import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
 import { UsageError } from '../src/errors.js'
-import { shuffle } from '../src/operators/shuffle.js'
-import { toArrays, type ArrayBatch } from '../src/operators/to-arrays.js'
-import type { KafkaRecord } from '../src/record.js'
 import type { Logger } from '../src/runtime/logger.js'
+import { decodeStep } from './decode-step.js'
+import { learnStream } from './online-stream.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
-import { KafkaDeadLetterSink, type DeadLetterSink } from '../src/sinks/dead-letter.js'
-import { fromGroupBatches } from '../src/sources/group-batches.js'
+import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { createGroupConsumer } from '../src/sources/group-consumer.js'
 
 /** Everything an online run needs: connections, registry and the {@link OnlineInput} settings. */
@@ -130,7 +126,7 @@ export interface OnlineResult {
   backend: string
   /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
-  /** From the first mini-batch's start to the last one's end: the time spent learning. */
+  /** Time spent on mini-batches (learning), the gaps of a trickling input left out. */
   busySeconds: number
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
   curve: TaskPrequentialPoint[]
@@ -192,7 +188,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
     steps: [
       { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms${s.fromScratch ? ', from scratch when versions were lost' : ''}` },
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
-      { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
+      decodeStep(s.spec, s.dlqTopic),
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
       { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift) },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
@@ -293,41 +289,6 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     await store.close()
   }
 }
-
-/** Learns every mini-batch the group's source yields until it ends or `signal` aborts; returns the seconds spent learning. */
-async function learnStream (
-  p: { spec: ResolvedSpec, topic: string, groupId: string, streamTimeout: number, maxRecords: number, consumer: ReturnType<typeof createGroupConsumer>, highWaterMark: number, deadLetter: DeadLetterSink, signal: AbortSignal, seed: number },
-  learner: OnlineLearner
-): Promise<number> {
-  const { signal } = p
-  let shuffleSeed = p.seed
-  let firstBatchAt: number | undefined
-  let lastBatchAt: number | undefined
-  const miniBatch = (batch: readonly KafkaRecord[]): Promise<ArrayBatch> => lastValueFrom(from(batch).pipe(
-    shuffle<KafkaRecord>(32, shuffleSeed++),
-    specDecoder(p.spec, { deadLetter: p.deadLetter }),
-    toArray(),
-    toArrays()
-  ), { defaultValue: EMPTY_BATCH })
-  await lastValueFrom(fromGroupBatches({ topics: [p.topic], groupId: p.groupId, consumer: p.consumer, streamTimeout: p.streamTimeout, maxRecords: p.maxRecords, highWaterMark: p.highWaterMark }).pipe(
-    // A stop request ends the source; concatMap still finishes the mini-batch in hand, and the
-    // batches read ahead stay unacknowledged for the next run.
-    takeUntil(signal.aborted ? of(true) : fromEvent(signal, 'abort')),
-    concatMap(async batch => {
-      if (signal.aborted) return
-      firstBatchAt ??= performance.now()
-      // Records this model already learnt (a rebalance rewinds to the committed offsets, which
-      // trail the learner until its next save) are dropped before predict and fit.
-      const fresh = learner.unseen(batch)
-      await learner.learn(batch, fresh, await miniBatch(fresh))
-      lastBatchAt = performance.now()
-    })
-  ), { defaultValue: undefined })
-  return firstBatchAt !== undefined && lastBatchAt !== undefined ? (lastBatchAt - firstBatchAt) / 1000 : 0
-}
-
-// What a mini-batch of only bad records packs into.
-const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
 
 /** A new model: the spec's (whose vocabularies and classes must be known), or the tutorial's SUSY MLP. */
 function newModel (spec: DatasetSpec | undefined): { model?: ModelSpec, spec?: ResolvedSpec } {

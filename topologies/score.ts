@@ -21,10 +21,12 @@ import { metrics } from '../src/runtime/metrics.js'
 import { CollectingDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { deadLetterReasons } from '../src/sinks/dead-letter-reasons.js'
 import { taskPredictionMessages } from '../src/codec/task-prediction.js'
-import { isSusyLayout, specDecoder, type SpecDecodeOperator } from '../src/spec/decoder.js'
+import { specDecoder, type SpecDecodeOperator } from '../src/spec/decoder.js'
 import { susySpec } from '../src/spec/susy.js'
 import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
+import { BusyClock } from '../src/runtime/busy-clock.js'
 import { runTransactional, transactionalIdFor } from '../src/runtime/exactly-once.js'
+import { decodeStep, predictStep } from './decode-step.js'
 import { streamTimeoutDetail } from '../src/runtime/describe.js'
 import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { untilAborted } from '../src/runtime/until-aborted.js'
@@ -88,7 +90,10 @@ export interface ScoreResult {
   aborted: number
   /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
-  /** From the first batch read to the last batch committed: the time spent scoring. */
+  /**
+   * Time with a batch in hand (formed, not yet committed), overlapping batches counted once: the
+   * time spent scoring. Idle gaps between batches of a trickling input are not in it.
+   */
   busySeconds: number
   /** records / busySeconds. */
   recordsPerSecond: number
@@ -138,15 +143,11 @@ export const scoreTopology: Topology<ScoreInput, ScoreSettings> = {
     steps: [
       { kind: 'source', name: 'fromGroup', topics: [s.topic], detail: `group ${s.groupId}, read_committed, no auto-commit, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms` },
       { kind: 'processor', name: 'batch', detail: `${s.batchSize} records or ${s.maxWaitMs} ms` },
-      { kind: 'processor', name: decodeStepName(s.spec), sideOutputs: [s.dlqTopic] },
-      { kind: 'processor', name: 'predict', stores: [`redis:${registryPrefix}`] },
+      decodeStep(s.spec, s.dlqTopic, { requireLabel: false }),
+      predictStep(s.spec, registryPrefix),
       { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic, s.dlqTopic], detail: `${s.guarantee}, one ${s.guarantee === 'exactly-once' ? 'transaction' : 'offset commit'} per ${transactionScope(s)}, up to ${s.maxRetries} retries in a row` }
     ]
   })
-}
-
-function decodeStepName (spec: DatasetSpec | undefined): string {
-  return spec === undefined || (isResolved(spec) && isSusyLayout(spec)) ? 'decodeCsv' : `decodeRecords(${spec.format.type})`
 }
 
 function transactionScope (s: ScoreSettings): string {
@@ -176,8 +177,7 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
   // (16,384 left the machine 30% idle, fetching in bursts; 65,536 scored 1.2x faster in
   // bench/score.ts). A transaction takes at most a quarter.
   const inFlight = Math.max(SCORE_READ_AHEAD, 16 * o.batchSize)
-  let firstBatchAt: number | undefined
-  let lastCommitAt: number | undefined
+  const clock = new BusyClock()
   const countAborted = (writer: BatchWriter): void => {
     if (writer.aborted > totals.aborted) metrics.transactions.inc({ ...labels, outcome: 'aborted' }, writer.aborted - totals.aborted)
     totals.aborted = writer.aborted
@@ -201,10 +201,11 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     attempt: ({ consumer, sink }) => {
       // One credit pool per attempt: an aborted attempt's records are forgotten with it.
       const flow = new FlowControl(inFlight)
+      clock.drop() // a failed attempt's uncommitted batches are read again, and timed again
       return fromGroup({ topics: [o.topic], groupId: o.groupId, consumer, streamTimeout: o.streamTimeout, flow }).pipe(
         untilAborted(o.signal),
         batch(o.batchSize, { maxWaitMs: o.maxWaitMs }),
-        tap(() => { firstBatchAt ??= performance.now() }),
+        tap(() => clock.start()),
         concatMap(records => {
           const predictor = current()
           const { layout, decode } = decoderFor(predictor)
@@ -217,7 +218,7 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     counters: countAborted,
     committed: (committed, writer) => {
       const { model, deadLetters } = committed.batch
-      lastCommitAt = performance.now()
+      clock.stop()
       totals.records += committed.records
       totals.batches++
       totals.predictions += committed.messages - deadLetters
@@ -245,7 +246,8 @@ export async function runScore (options: ScoreOptions): Promise<ScoreResult> {
     }
   })
   totals.seconds = (performance.now() - started) / 1000
-  totals.busySeconds = firstBatchAt !== undefined && lastCommitAt !== undefined ? (lastCommitAt - firstBatchAt) / 1000 : 0
+  clock.drop()
+  totals.busySeconds = clock.ms() / 1000
   totals.recordsPerSecond = totals.busySeconds > 0 ? totals.records / totals.busySeconds : 0
   return totals
 }

@@ -29,11 +29,11 @@ import { withDefaults, type Topology } from '../src/runtime/topology.js'
 import { susySpec } from '../src/spec/susy.js'
 import { KafkaDeadLetterSink } from '../src/sinks/dead-letter.js'
 import { fromPartition } from '../src/sources/partition.js'
-import { isSusyLayout } from '../src/spec/decoder.js'
 import { SpecLearner } from '../src/spec/learn.js'
 import { imputesMean, isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
-import { modelForSpec } from '../src/spec/model.js'
+import { modelForSpec, TRAIN_MODEL } from '../src/spec/model.js'
 import { decodeValidation, trainEpoch } from './train-epoch.js'
+import { decodeStep } from './decode-step.js'
 
 /** Everything a training run needs: the topic, the data set, the model and the training settings. */
 export interface TrainOptions {
@@ -123,11 +123,10 @@ export interface TrainResult {
 }
 
 /**
- * Dropout 0.3/0.5/0.5 and a 0.99 weight average: on the 8k file, over seeds 1–6 and again 7–12, it
- * raised both held-out accuracy and AUC over the tutorial's dropout, accuracy the most of any
- * setting tried (bench/quality.ts, docs/training.md's table).
+ * Train's settings. The model's (dropout 0.3/0.5/0.5 with a 0.99 weight average, why in
+ * TRAIN_MODEL) are the ones `init` writes into a spec.
  */
-export const trainDefaults = { partition: 0, epochs: 30, validationFraction: 0.1, patience: 5, reduceLrPatience: 0, dropout: [0.3, 0.5, 0.5], weightAverage: 0.99, batchSize: 64, shuffleBuffer: 64, standardize: true, cache: false }
+export const trainDefaults = { partition: 0, epochs: TRAIN_MODEL.epochs, validationFraction: 0.1, patience: 5, reduceLrPatience: 0, dropout: TRAIN_MODEL.dropout, weightAverage: 0.99, batchSize: TRAIN_MODEL.batchSize, shuffleBuffer: 64, standardize: true, cache: false }
 
 /** What shapes a training run and its description; `trainTopology.settings` fills the defaults. */
 export interface TrainInput {
@@ -178,7 +177,7 @@ export const trainTopology: Topology<TrainInput, TrainSettings> = {
       { kind: 'source', name: 'fromPartition', topics: [s.topic], detail: `partition ${s.partition}, offset 0 to the end offset at start, re-read every epoch${s.cache ? ' (epoch 1 cached in memory, replayed after)' : ''}` },
       { kind: 'processor', name: 'holdout', detail: s.validationFraction > 0 ? `${s.validationFraction * 100}% of offsets (hashed with the seed) for validation after each epoch` : 'none: every row trains' },
       { kind: 'processor', name: 'shuffle', detail: `buffer ${s.shuffleBuffer}, reshuffled each epoch` },
-      { kind: 'processor', name: s.spec === undefined || (isResolved(s.spec) && isSusyLayout(s.spec)) ? 'decodeCsv' : `decodeRecords(${s.spec.format.type})`, sideOutputs: [s.dlqTopic] },
+      decodeStep(s.spec, s.dlqTopic),
       { kind: 'processor', name: 'batch', detail: `${s.batchSize} rows` },
       {
         kind: 'processor',
@@ -205,7 +204,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const started = performance.now()
   const end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
   const spec = o.runner?.spec ?? await resolveSpec(o.spec ?? susySpec({ topics: { train: o.topic, test: '', predictions: '', dlq: o.dlqTopic } }), { ...o, end })
-  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelForSpec(spec, o), spec })
+  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelForSpec(spec, { ...o, dropout: options.dropout ?? specDropout(spec) }), spec })
   const averaging = o.weightAverage > 0
   o.onStart?.(runner.backend, runner.skippedBackends)
   let learningRate: number
@@ -291,4 +290,9 @@ async function resolveSpec (spec: DatasetSpec, o: { kafka: KafkaConfig, topic: s
   const means = learner.means()
   const resolved = learner.resolve()
   return { ...resolved, features: resolved.features.map(f => f.type === 'numeric' && imputesMean(f) ? { ...f, impute: means[f.name] ?? 0 } : f) }
+}
+
+/** A spec's own dropout, which a run without `dropout` keeps (train's default otherwise). */
+function specDropout (spec: ResolvedSpec): number[] {
+  return (spec.model.type === 'mlp' ? spec.model.dropout : undefined) ?? trainDefaults.dropout
 }

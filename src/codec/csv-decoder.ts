@@ -3,8 +3,7 @@
 // boolean, label and id fields that need it.
 import type { CsvFormat, FieldSource, ResolvedSpec } from '../spec/types.js'
 import { BAD_CSV, CsvSplitter } from './csv-fields.js'
-import { BOOLEAN, booleanOf, CATEGORICAL, failure, LabelEncoder, missing, NUMERIC, oneHot, show, type CompileOptions, type FeaturePlan, planFeatures } from './feature-encoder.js'
-import type { Decoded } from './record-decoder.js'
+import { BOOLEAN, booleanOf, CATEGORICAL, failure, LabelEncoder, missing, NUMERIC, oneHot, show, startRecord, type CompileOptions, type Decoded, type FeaturePlan, planFeatures } from './feature-encoder.js'
 import { NUMBER_NOT_FINITE, NUMBER_OK, parsedNumber, parseNumberRange, type DecodeFailure } from './susy-csv.js'
 import type { ConsumedRecord } from '../record.js'
 
@@ -42,19 +41,9 @@ export class CsvRecordDecoder {
 
   decode (record: ConsumedRecord, out: Float32Array, offset: number): Decoded | DecodeFailure {
     const result = this.result
-    result.label = null
-    result.id = null
-    // A key label first, as decodeCsv does: a bad key is the reason even when the value is bad too.
-    if (this.labelColumn === KEY) {
-      const key = record.key
-      if (key !== null && key.length > 0) {
-        const label = this.labels.fromBytes(key, 0, key.length)
-        if (typeof label !== 'number') return label
-        result.label = label
-      }
-    }
-    const bytes = record.value
-    if (bytes === null) return failure('null-value', 'the record has no value (tombstone)')
+    const start = startRecord(record, result, this.labels, this.labelColumn === KEY)
+    if (start !== null) return start
+    const bytes = record.value!
     if (isBlank(bytes)) return failure('empty-value', 'the value is empty')
     const splitter = this.splitter
     const fields = splitter.split(bytes)

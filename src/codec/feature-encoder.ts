@@ -3,6 +3,7 @@
 // The CSV and JSON decoders (csv-decoder.ts, json-decoder.ts) find the values; this encodes them.
 import type { ResolvedFeature, ResolvedSpec } from '../spec/types.js'
 import { NUMBER_OK, parsedNumber, parseNumberRange, type DecodeFailure, type DecodeReason } from './susy-csv.js'
+import type { ConsumedRecord } from '../record.js'
 
 export function failure (reason: DecodeReason, detail: string): DecodeFailure {
   return { reason, detail }
@@ -194,4 +195,34 @@ export function oneHot (plan: FeaturePlan, where: string, text: string, out: Flo
   out.fill(0, offset, offset + plan.width)
   if (index !== undefined) out[offset + index] = 1
   return null
+}
+
+/**
+ * How both spec decoders start a record: `result` cleared, then a label taken from the key when
+ * the spec says so (first, as decodeCsv does: a bad key is the reason even when the value is bad
+ * too), then a tombstone rejected. Returns the failure, or null to decode the value.
+ */
+export function startRecord (record: ConsumedRecord, result: Decoded, labels: LabelEncoder, labelFromKey: boolean): DecodeFailure | null {
+  result.label = null
+  result.id = null
+  if (labelFromKey) {
+    const key = record.key
+    if (key !== null && key.length > 0) {
+      const label = labels.fromBytes(key, 0, key.length)
+      if (typeof label !== 'number') return label
+      result.label = label
+    }
+  }
+  return record.value === null ? failure('null-value', 'the record has no value (tombstone)') : null
+}
+
+/** What a record decodes to besides its features. */
+export interface Decoded {
+  /**
+   * The class index (binary: 0 or 1; multiclass: its index in task.classes) or, for regression,
+   * the number; null when the record has no label (no key, or an absent, empty or null field).
+   */
+  label: number | null
+  /** The id's text (a JSON number keeps its digits); null without an id in the spec or the record. */
+  id: string | null
 }

@@ -3,10 +3,9 @@
 // fields are; anything else is JSON.parse'd once and read with precompiled path readers. Both
 // paths give the same result for a record the scan accepts (test/unit/record-decoder.test.ts).
 import type { FieldSource, ResolvedSpec } from '../spec/types.js'
-import { BOOLEAN, booleanOf, CATEGORICAL, categoryOf, failure, LabelEncoder, missing, NUMERIC, oneHot, parseNumberText, show, type CompileOptions, type FeaturePlan, planFeatures } from './feature-encoder.js'
+import { BOOLEAN, booleanOf, CATEGORICAL, categoryOf, failure, LabelEncoder, missing, NUMERIC, oneHot, parseNumberText, show, startRecord, type CompileOptions, type Decoded, type FeaturePlan, planFeatures } from './feature-encoder.js'
 import { compilePath, exactDigits, parseObject, type PathReader } from './json-fields.js'
 import { ABSENT, FALSE, FlatJsonScanner, NULL, NUMBER, PARSED, STRING, TRUE } from './json-scan.js'
-import type { Decoded } from './record-decoder.js'
 import { NUMBER_EMPTY, NUMBER_NOT_FINITE, NUMBER_OK, parsedNumber, parseNumberRange, type DecodeFailure } from './susy-csv.js'
 import type { ConsumedRecord } from '../record.js'
 
@@ -54,19 +53,9 @@ export class JsonRecordDecoder {
   }
 
   decode (record: ConsumedRecord, out: Float32Array, offset: number): Decoded | DecodeFailure {
-    const result = this.result
-    result.label = null
-    result.id = null
-    if (this.labelReader === null) {
-      const key = record.key
-      if (key !== null && key.length > 0) {
-        const label = this.labels.fromBytes(key, 0, key.length)
-        if (typeof label !== 'number') return label
-        result.label = label
-      }
-    }
-    const bytes = record.value
-    if (bytes === null) return failure('null-value', 'the record has no value (tombstone)')
+    const start = startRecord(record, this.result, this.labels, this.labelReader === null)
+    if (start !== null) return start
+    const bytes = record.value!
     return this.scanner.scan(bytes) ? this.decodeScanned(bytes, record, out, offset) : this.decodeParsed(bytes, record, out, offset)
   }
 

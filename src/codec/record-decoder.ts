@@ -4,22 +4,11 @@
 import { inputWidth, type ResolvedSpec } from '../spec/types.js'
 import type { ConsumedRecord } from '../record.js'
 import { CsvRecordDecoder } from './csv-decoder.js'
-import { columnNames, failure, type CompileOptions } from './feature-encoder.js'
+import { columnNames, failure, type CompileOptions, type Decoded } from './feature-encoder.js'
 import { JsonRecordDecoder } from './json-decoder.js'
 import type { DecodeFailure } from './susy-csv.js'
 
-export type { CompileOptions } from './feature-encoder.js'
-
-/** What a record decodes to besides its features. */
-export interface Decoded {
-  /**
-   * The class index (binary: 0 or 1; multiclass: its index in task.classes) or, for regression,
-   * the number; null when the record has no label (no key, or an absent, empty or null field).
-   */
-  label: number | null
-  /** The id's text (a JSON number keeps its digits); null without an id in the spec or the record. */
-  id: string | null
-}
+export type { CompileOptions, Decoded } from './feature-encoder.js'
 
 /**
  * Decodes a record's value (and key) into one encoded row as a data set spec says; built once per spec

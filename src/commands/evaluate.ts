@@ -15,6 +15,7 @@ import { evaluationJson, formatEvaluation } from './evaluation-report.js'
 import { specConfig, specFlag } from './flags.js'
 import { openModel } from '../registry/open-model.js'
 import { ModelRegistry } from '../registry/registry.js'
+import { EVALUATE_JSON, jsonHelp } from './json-fields.js'
 
 interface EvaluateFlags {
   spec?: string
@@ -37,7 +38,7 @@ export function register (program: Command): void {
     .option('--backend <name>', 'auto, gpu, node, wasm or cpu', 'auto')
     .option('--rows <n>', 'only the first N rows')
     .option('--batch-size <n>', 'rows per prediction request', '4096')
-    .option('--json', 'print one JSON line: rows, accuracy, auc, loss, model, backend (multiclass: task, rows, accuracy, macroF1, loss, classes, confusion, model, backend; regression: task, rows, rmse, mae, r2, model, backend; skipped: records that do not decode, per reason, when any)')
+    .option('--json', jsonHelp('print one JSON line (the fields of the model\'s task)', EVALUATE_JSON))
     .action(async (flags: EvaluateFlags) => {
       const batchSize = parseNumber('--batch-size', flags.batchSize, { min: 1 })
       const rowLimit = flags.rows !== undefined ? parseNumber('--rows', flags.rows, { min: 1 }) : undefined

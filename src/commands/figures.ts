@@ -1,6 +1,7 @@
 // The time figures every --json line with a rate carries, named for what they are (docs/cli.md, "--json output"):
 // `wallSeconds` is the whole run, idle waits included (a scorer's stream timeout); `busySeconds`
-// is the time spent working (first batch to last); the rate (`recordsPerSecond` or
+// is the time spent working (a scorer: time with a batch in hand, so the gaps of a trickling input
+// are not in it; see src/runtime/busy-clock.ts); the rate (`recordsPerSecond` or
 // `rowsPerSecond`) is always over busySeconds.
 export interface Timing {
   wallSeconds: number

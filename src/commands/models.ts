@@ -4,7 +4,7 @@ import type { Command } from 'commander'
 import { loadConfig, parseNumber } from '../config.js'
 import { UsageError } from '../errors.js'
 import { ModelRegistry } from '../registry/registry.js'
-import type { VersionInfo } from '../registry/version.js'
+import { parentOf, type VersionInfo } from '../registry/version.js'
 import { formatModelRef, parseModelRef } from '../registry/refs.js'
 import { specFor } from '../spec/load-spec.js'
 import { specFlag } from './flags.js'
@@ -24,14 +24,14 @@ export function register (program: Command): void {
       await withRegistry(async registry => {
         const [versions, latest] = await Promise.all([registry.list(name), registry.latestVersion(name)])
         if (flags.json === true) {
-          for (const v of versions) process.stdout.write(JSON.stringify({ ...v, offsets: offsetsText(v), latest: v.version === latest }) + '\n')
+          for (const v of versions) process.stdout.write(JSON.stringify({ ...v, parent: parentOf(v), offsets: offsetsText(v), latest: v.version === latest }) + '\n')
           return
         }
         if (versions.length === 0) { process.stdout.write(`no versions of "${name}" (train one: streamfit train)\n`); return }
-        process.stdout.write('VERSION        CREATED                   BACKEND  ROWS      EPOCHS  LOSS    ACCURACY  OFFSETS\n')
+        process.stdout.write('VERSION        PARENT         CREATED                   BACKEND  ROWS      EPOCHS  LOSS    ACCURACY  OFFSETS\n')
         for (const v of versions) {
           const m = v.metrics
-          process.stdout.write(`${(v.ref + (v.version === latest ? '*' : '')).padEnd(14)} ${v.createdAt.padEnd(25)} ${v.backend.padEnd(8)} ${String(v.rows).padEnd(9)} ${String(v.epochs).padEnd(7)} ` +
+          process.stdout.write(`${(v.ref + (v.version === latest ? '*' : '')).padEnd(14)} ${(parentOf(v) ?? '-').padEnd(14)} ${v.createdAt.padEnd(25)} ${v.backend.padEnd(8)} ${String(v.rows).padEnd(9)} ${String(v.epochs).padEnd(7)} ` +
             `${fixed(m.loss ?? m.prequentialLoss).padEnd(7)} ${fixed(m.accuracy ?? m.prequentialAccuracy).padEnd(9)} ${Object.entries(offsetsText(v)).map(([t, ps]) => `${t}:${Object.entries(ps).map(([p, o]) => `${p}@${o}`).join(',')}`).join(' ')}\n`)
         }
         process.stdout.write('* latest\n')

@@ -18,6 +18,7 @@ import type { DatasetSpec } from '../spec/types.js'
 import { formatMetrics } from '../ml/task-metrics.js'
 import { prefixedFigures } from '../ml/validation-figures.js'
 import { onlineDefaults, onlineTopology, runOnline, type BatchProgress, type OnlineInput, type OnlineResult } from '../../topologies/online.js'
+import { jsonHelp, ONLINE_JSON } from './json-fields.js'
 
 interface OnlineFlags {
   group: string
@@ -65,7 +66,7 @@ export function declareFlags (command: Command): Command {
     .option('--window <rows>', '--json also lists prequential accuracy and loss per window of this many rows (prequentialWindows), to see a drift and the recovery from it')
   return seedFlag(backendFlag(command))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
-    .option('--json', 'print one JSON line at the end: rows, batches, versions, prequentialAccuracy, driftDetections, model')
+    .option('--json', jsonHelp('print one JSON line at the end', ONLINE_JSON))
 }
 
 /** The topology the flags describe (and run). */

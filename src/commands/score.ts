@@ -16,6 +16,7 @@ import { runScore, scoreDefaults, scoreTopology, type ScoreInput, type ScoreResu
 import { backendFlag, groupFlag, registerApp, sessionTimeoutFlag, specFlag, streamTimeoutFlag } from './flags.js'
 import type { DatasetSpec } from '../spec/types.js'
 import { layoutMismatch } from '../spec/compatible.js'
+import { jsonHelp, SCORE_JSON } from './json-fields.js'
 
 interface ScoreFlags {
   group: string
@@ -51,7 +52,7 @@ export function declareFlags (command: Command): Command {
   return backendFlag(command)
     .option('--compute-threads <n>', 'threads TensorFlow uses per operation on the native backend (TF_NUM_INTRAOP_THREADS wins); 1 leaves the other cores to the Kafka side', String(SCORE_COMPUTE_THREADS))
     .option('--guarantee <g>', 'exactly-once, or at-least-once (idempotent send, then an offset commit: a crash may repeat predictions)', scoreDefaults.guarantee)
-    .option('--json', 'print one JSON line at the end: records, batches, transactions, aborted, wallSeconds, busySeconds, recordsPerSecond, model, backend, predictions, deadLettered')
+    .option('--json', jsonHelp('print one JSON line at the end', SCORE_JSON))
 }
 
 /** The topology the flags describe (and run). */

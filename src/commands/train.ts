@@ -9,6 +9,7 @@ import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { SUSY_MODEL } from '../ml/model.js'
+import { defaultDropout } from '../spec/model.js'
 import { ModelRunner } from '../ml/runner.js'
 import { ModelRegistry } from '../registry/registry.js'
 import { parseModelRef } from '../registry/refs.js'
@@ -22,6 +23,7 @@ import { kerasFigures, prefixedFigures, validationFigures } from '../ml/validati
 import type { DatasetSpec, MlpModel } from '../spec/types.js'
 import { runTrain, trainDefaults, trainTopology, type TrainEpoch, type TrainInput, type TrainOptions, type TrainResult, type TrainSettings } from '../../topologies/train.js'
 import { keptEpoch, plotTraining, saveTrained, trainHistory } from '../../topologies/train-result.js'
+import { jsonHelp, TRAIN_JSON } from './json-fields.js'
 
 interface TrainFlags {
   epochs?: string
@@ -65,7 +67,7 @@ export function declareFlags (command: Command): Command {
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
     .option('--name <model>', 'registry name of the model (default the spec\'s name: susy)')
     .option('--plot <file.svg>', 'where to write the loss/accuracy plot (default <state dir>/plots/<model>@<version>.svg)')
-  return command.option('--json', 'end with one JSON line: epochs, loss, accuracy, rowsPerSecond, backend, model')
+  return command.option('--json', jsonHelp('end with one JSON line', TRAIN_JSON))
 }
 
 /** The topology the flags describe (and run). */
@@ -82,7 +84,7 @@ export function topologyInput (flags: TrainFlags, config: Config, spec: DatasetS
     validationFraction,
     patience: parseNumber('--patience', flags.patience, { min: 0 }),
     reduceLrPatience: parseNumber('--reduce-lr-patience', flags.reduceLrPatience, { min: 0 }),
-    dropout: flags.dropout !== undefined ? parseDropout(flags.dropout, hidden.length) : mlp.dropout ?? (hidden.length === trainDefaults.dropout.length ? trainDefaults.dropout : hidden.map(() => trainDefaults.dropout[0]!)),
+    dropout: flags.dropout !== undefined ? parseDropout(flags.dropout, hidden.length) : mlp.dropout ?? defaultDropout(hidden.length),
     weightAverage: parseFraction('--weight-average', flags.weightAverage),
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
     batchSize: flags.batchSize !== undefined ? parseNumber('--batch-size', flags.batchSize, { min: 1 }) : mlp.batchSize ?? trainDefaults.batchSize,
@@ -192,7 +194,7 @@ async function continuation (registry: ModelRegistry, ref: string, options: { ba
 }
 
 /** The --json line. */
-function trainSummary (result: TrainResult, model: string, parent: string | null, plot: string): Record<string, unknown> {
+export function trainSummary (result: TrainResult, model: string, parent: string | null, plot: string): Record<string, unknown> {
   const kept = keptEpoch(result)
   const val = kept.validation
   return {

@@ -5,11 +5,9 @@
 // a Java producer's batches spread, so a two-partition test topic has work for two scorers.
 import type { MessageToProduce } from '@platformatic/kafka'
 import type { Config } from '../config.js'
-import { UsageError } from '../errors.js'
-import { deleteTopics, ensureTopics } from '../kafka/admin.js'
-import { requireKafka } from '../infra/probe.js'
 import type { DatasetSpec, TopicSpec } from '../spec/types.js'
-import { LOAD_DEFAULTS, loadProducer, type Compression } from './load-susy.js'
+import { LOAD_DEFAULTS } from './load-susy.js'
+import { openLoader, startLoad, type Compression } from './load-topics.js'
 import { shuffledSplit } from './split.js'
 import { readTableRecords, type KeyedValue, type ReadRecordsOptions } from './table-records.js'
 import type { RowError } from './read-table.js'
@@ -39,19 +37,15 @@ export interface DatasetLoadResult {
 
 export async function loadDataset (config: Config, spec: DatasetSpec, options: DatasetLoadOptions): Promise<DatasetLoadResult> {
   const o = { ...LOAD_DEFAULTS, ...options }
-  if (!(o.testFraction >= 0 && o.testFraction <= 1)) throw new UsageError(`--test-fraction expects a number from 0 to 1, got ${o.testFraction}`)
   const started = performance.now()
-  await requireKafka(config)
+  await startLoad(config, o.testFraction)
   // Every row is read and checked before a topic is touched: a bad row stops the load with
   // nothing written (and nothing deleted by --fresh).
   const read = await readTableRecords(spec, o.data, o)
   o.onProgress?.('read', read.records.length, read.records.length)
   const topics: TopicSpec[] = [spec.topics.train, spec.topics.test, spec.topics.predictions, spec.topics.deadLetters]
-  if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
-  await ensureTopics(config.kafka, topics)
-
   // Idempotent, one send at a time (as load-susy.ts): a retry cannot write a row twice.
-  const producer = loadProducer(config, { compression: o.compression, idempotent: true, requestTimeoutMs: LOAD_DEFAULTS.requestTimeoutMs })
+  const producer = await openLoader(config, topics, { fresh: o.fresh, compression: o.compression, idempotent: true, requestTimeoutMs: LOAD_DEFAULTS.requestTimeoutMs })
   const total = read.records.length
   const split = shuffledSplit(total, o.testFraction, o.seed)
   const writeStarted = performance.now()

@@ -1,13 +1,11 @@
 // The tutorial's write_to_kafka, done natively: SUSY rows (from a file, a URL or the generator)
 // split into susy-train and susy-test, value = the 18 features as a CSV line, key = the label.
 import type { Readable } from 'node:stream'
-import { Producer, type MessageToProduce } from '@platformatic/kafka'
+import type { MessageToProduce, Producer } from '@platformatic/kafka'
 import { type Config } from '../config.js'
 import { BadRowError, UsageError } from '../errors.js'
-import { deleteTopics, ensureTopics, type TopicSpec } from '../kafka/admin.js'
-import { connectionOptions } from '../kafka/connection.js'
-import { javaCompatiblePartitioner } from '../kafka/partitioner.js'
-import { requireKafka } from '../infra/probe.js'
+import type { TopicSpec } from '../kafka/admin.js'
+import { openLoader, startLoad, type Compression } from './load-topics.js'
 import { readLines } from './lines.js'
 import { openSusyData } from './open-data.js'
 import { isRowError, labelKey, looksLikeHeader, parseSusyRow, type RowError } from './parse-row.js'
@@ -15,8 +13,7 @@ import { shuffledSplit, streamingSplit } from './split.js'
 import { SUSY_URL } from './susy.js'
 import { syntheticBatches } from './synthetic-batches.js'
 
-/** Compression of the record batches `load` produces. */
-export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4'
+export type { Compression } from './load-topics.js'
 
 /** Settings of {@link loadSusy}: where the rows come from, how many, the split and the topics. */
 export interface LoadOptions {
@@ -99,17 +96,12 @@ export function susyTopics (config: Pick<Config, 'topics'>): TopicSpec[] {
  */
 export async function loadSusy (config: Config, options: LoadOptions = {}): Promise<LoadResult> {
   const o = { ...LOAD_DEFAULTS, ...options }
-  if (!(o.testFraction >= 0 && o.testFraction <= 1)) throw new UsageError(`--test-fraction expects a number from 0 to 1, got ${o.testFraction}`)
   const started = performance.now()
-  await requireKafka(config)
+  await startLoad(config, o.testFraction)
   // Rows from a file are read and checked before any topic is touched: a malformed row stops the
   // load with nothing written (and nothing deleted by --fresh).
   const read = o.synthetic === undefined ? await readRows(o.data, o) : null
-  const topics = susyTopics(config)
-  if (o.fresh) await deleteTopics(config.kafka, topics.map(t => t.name))
-  await ensureTopics(config.kafka, topics)
-
-  const producer = loadProducer(config, o)
+  const producer = await openLoader(config, susyTopics(config), { fresh: o.fresh, compression: o.compression, idempotent: o.idempotent, requestTimeoutMs: o.requestTimeoutMs })
   const total = read === null ? o.synthetic ?? 0 : read.labels.length
   const writeStarted = performance.now()
   const sender = new BatchSender(producer, o.idempotent ? 1 : o.inFlight, n => o.onProgress?.('write', n, total))
@@ -207,28 +199,6 @@ export async function readRows (source: string, o: Pick<LoadOptions, 'rows' | 's
 }
 
 /** Sends batches with at most `inFlight` produce requests outstanding; the first failure stops it. */
-/**
- * The loader's producer: acks=all, and retries for about 35 s (longer than a killed broker's
- * partitions take to get a new leader). Idempotent by default: the broker drops a retried batch
- * it already appended (a broker that died after replicating a request and before answering it),
- * so no row is written twice. @platformatic/kafka numbers an idempotent producer's batches from
- * the last acknowledged send, so such a producer sends one request at a time (the client also
- * caps each connection at one in flight): two sends in flight would carry the same sequence
- * numbers and the second would fail with OUT_OF_ORDER_SEQUENCE_NUMBER.
- */
-export function loadProducer (config: Pick<Config, 'kafka'>, o: { compression: Compression, idempotent: boolean, requestTimeoutMs: number }): Producer<Buffer, Buffer, Buffer, Buffer> {
-  return new Producer({
-    ...connectionOptions(config.kafka, 'loader'),
-    timeout: o.requestTimeoutMs,
-    partitioner: javaCompatiblePartitioner,
-    compression: o.compression,
-    acks: -1,
-    idempotent: o.idempotent,
-    retries: 40,
-    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(10 * 2 ** (attempt - 1), 1000)
-  })
-}
-
 class BatchSender {
   #pending = new Set<Promise<void>>()
   #failure: Error | null = null

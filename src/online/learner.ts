@@ -205,6 +205,9 @@ export class OnlineLearner {
     }
     const version = await store.save(await model.snapshot(), {
       lineage,
+      // The lineage's parent is null for its first save; the weights still came from the version
+      // this run started on (a `train` run's, say), which is the parent users see.
+      parent: this.model,
       backend: model.backend,
       epochs: epochsPerBatch,
       metrics: { prequentialAccuracy: accuracyOf(this.#lineage), prequentialLoss: this.#lineage.loss, rows: this.#lineageRows, driftDetections: this.drift.detections.length }

@@ -19,6 +19,8 @@ export interface OnlineStoreOptions {
 /** What the online learner records with each version it saves. */
 export interface SaveInfo {
   lineage: OnlineLineage
+  /** The version whose weights this one continues (null: a new model); `models list` shows it. */
+  parent: string | null
   backend: string
   /** Passes over each row (the epochs per mini-batch). */
   epochs: number
@@ -105,7 +107,7 @@ export class OnlineStore {
           epochs: info.epochs,
           metrics: info.metrics,
           offsets,
-          info: { trainer: 'online', online: lineage },
+          info: { trainer: 'online', parent: info.parent, online: lineage },
           ifLatest: latest
         })
         return saved.ref

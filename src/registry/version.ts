@@ -99,3 +99,15 @@ export function countParams (snapshot: ModelSnapshot): number {
     .filter(s => s.group === undefined || s.group === 'model')
     .reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0)
 }
+
+/**
+ * The version `v` was continued from (its weights were the start of its training), or null for a
+ * model trained from scratch or imported. `train --from` and the online learner record it as
+ * `info.parent`; online versions saved before that carry only their lineage's parent.
+ */
+export function parentOf (v: Pick<VersionInfo, 'info'>): string | null {
+  const parent = v.info?.parent
+  if (typeof parent === 'string') return parent
+  const online = v.info?.online as { parent?: unknown } | undefined
+  return typeof online?.parent === 'string' ? online.parent : null
+}

@@ -9,8 +9,8 @@
 //     guarantee: s.guarantee,
 //     steps: [
 //       { kind: 'source', name: 'fromGroup', topics: [s.topic], detail: `group ${s.groupId}` },
-//       { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic] },
-//       { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic] }
+//       { kind: 'processor', name: 'decodeCsv', sideOutputs: [s.dlqTopic], detail: 'SUSY bytes, ...' },
+//       { kind: 'sink', name: 'transactionalSink', topics: [s.predictionsTopic], detail: 'one transaction per ...' }
 //     ]
 //   })
 
@@ -28,8 +28,8 @@ export interface TopologyStep {
   stores?: string[]
   /** Topics this step also writes to off the main line, e.g. the dead-letter topic. */
   sideOutputs?: string[]
-  /** One line of settings: "group score, read_committed, stream timeout 10000 ms". */
-  detail?: string
+  /** One line of settings: "group score, read_committed, stream timeout 10000 ms". Every step has one. */
+  detail: string
 }
 
 /**
@@ -57,6 +57,9 @@ export function validateTopology (description: TopologyDescription): void {
   if (steps.length < 2) throw new Error(`topology ${name}: needs at least a source and a sink`)
   if (steps[0].kind !== 'source') throw new Error(`topology ${name}: the first step must be a source, got ${steps[0].kind} ${steps[0].name}`)
   if (steps[steps.length - 1].kind !== 'sink') throw new Error(`topology ${name}: the last step must be a sink`)
+  for (const step of steps) {
+    if (typeof step.detail !== 'string' || step.detail.trim() === '') throw new Error(`topology ${name}: step ${step.name} has no detail`)
+  }
   for (const step of steps.slice(1)) {
     if (step.kind === 'source') throw new Error(`topology ${name}: only the first step may be a source (${step.name})`)
   }
@@ -106,7 +109,7 @@ export function formatTopology (description: TopologyDescription): string {
     if (step.kind === 'processor' || step.stores?.length) attrs.push(`stores: [${(step.stores ?? []).join(', ')}]`)
     const kind = step.kind === 'source' ? 'Source' : step.kind === 'sink' ? 'Sink' : 'Processor'
     lines.push(`    ${kind}: ${node.id} ${node.label}${attrs.length ? ` (${attrs.join(', ')})` : ''}`)
-    if (step.detail) lines.push(`      # ${step.detail}`)
+    lines.push(`      # ${step.detail}`)
     const downstream = [...(next ? [next.id] : []), ...node.sideSinks.map(s => s.id)]
     if (downstream.length) lines.push(`      --> ${downstream.join(', ')}`)
     if (prev) lines.push(`      <-- ${prev.id}`)

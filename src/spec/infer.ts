@@ -17,6 +17,7 @@
 //   ascending, text sorted); other numbers -> regression; anything else is refused.
 import { UsageError } from '../errors.js'
 import { booleanText, isNumberText } from '../data/value-text.js'
+import { defaultDropout, TRAIN_MODEL } from './model.js'
 import type { CategoricalFeature, DatasetSpec, FeatureSpec, FieldSource, RecordFormat, TaskSpec } from './types.js'
 
 export const MAX_CATEGORIES = 50
@@ -107,7 +108,8 @@ export function inferSpec (sample: Sample, { name, label }: InferOptions): Infer
     ...(id !== undefined ? { id } : {}),
     features,
     task: taskSpec,
-    model: { type: 'mlp' }
+    // What train will use, written out so the file shows (and the user edits) the real model.
+    model: { type: 'mlp', hidden: [...TRAIN_MODEL.hidden], dropout: defaultDropout(TRAIN_MODEL.hidden.length), learningRate: TRAIN_MODEL.learningRate, epochs: TRAIN_MODEL.epochs, batchSize: TRAIN_MODEL.batchSize }
   }
   return { spec, columns: decisions, task }
 }

@@ -53,7 +53,7 @@ export function specYaml (inference: Inference, { file, data, rows }: WriteConte
   const taskKey = pair('task')
   if (taskKey !== undefined) taskKey.commentBefore = ` ${task.reason}`
   const model = pair('model')
-  if (model !== undefined) model.commentBefore = ' an MLP with train\'s defaults; hidden, dropout, learningRate, l2, epochs, batchSize change them'
+  if (model !== undefined) model.commentBefore = ' the MLP train will fit (its defaults, written out): edit hidden, dropout, learningRate, epochs, batchSize, or add l2; train\'s flags still win'
   return doc.toString({ lineWidth: 0 })
 }
 

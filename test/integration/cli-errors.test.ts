@@ -81,7 +81,7 @@ test('bad flag, missing flag, unknown command: every command', async () => {
     { args: ['lag'], says: /required option '--group <id>' not specified/ },
     { args: ['reset', '--to-earliest'], says: /required option '--group <id>' not specified/ },
     { args: ['evaluate'], says: /evaluate needs --data <path\|url> or --topic <name>/ },
-    { args: ['models', 'prune'], says: /required option '--keep <n>' not specified/ },
+    { args: ['models', 'prune'], says: /required option '--keep <n>' not specified \(run `streamfit models prune --help`/ },
     { args: ['models', 'delete'], says: /missing required argument 'ref'/ },
     { args: ['reset', '--group', 'g'], says: /exactly one of --to-earliest/ }
   ])

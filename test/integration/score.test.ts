@@ -159,6 +159,37 @@ test('a batch larger than the broker takes in one request (8,192 predictions, ~1
   }
 })
 
+test('busySeconds is time spent scoring: the gaps of a trickling input are not in it', async () => {
+  const t = topics()
+  try {
+    await writeSynthetic(kafka, t.input, 300, { partitions: 1 })
+    await ensureTopics(kafka, [{ name: t.predictions, partitions: 1 }, { name: t.dlq, partitions: 1 }])
+    // Two more trickles, each written 1.5 s after everything before it was committed.
+    let committed = 0
+    const pause = (): Promise<void> => new Promise(resolve => setTimeout(resolve, 1500))
+    const trickle = (async () => {
+      for (const from of [300, 600]) {
+        while (committed < from) await new Promise(resolve => setTimeout(resolve, 20))
+        await pause()
+        await writeSynthetic(kafka, t.input, 300, { partitions: 1, from })
+      }
+    })()
+    const result = await runScore({
+      kafka, topic: t.input, predictionsTopic: t.predictions, dlqTopic: t.dlq, groupId: t.group,
+      predictor: new FixedPredictor('fixed@1'), batchSize: 256, maxWaitMs: 50, streamTimeout: 4000, transactionalId: `${t.group}-tx`,
+      onBatch: (_batch, totals) => { committed = totals.records }
+    })
+    await trickle
+    assert.is(result.records, 900)
+    assert.ok(result.seconds > 3, `wall ${result.seconds} s spans both 1.5 s gaps`)
+    // Scoring 900 records takes well under a second; first batch to last commit spans over 3 s.
+    assert.ok(result.busySeconds > 0 && result.busySeconds < 1.5, `busySeconds ${result.busySeconds} leaves out 3 s of gaps`)
+    assert.ok(Math.abs(result.recordsPerSecond - 900 / result.busySeconds) < 1e-6)
+  } finally {
+    await deleteTopics(kafka, t.all)
+  }
+})
+
 test('a missing output topic is a one-line usage error before anything is read, not a retried failure', async () => {
   const t = topics()
   try {

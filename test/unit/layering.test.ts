@@ -1,7 +1,7 @@
 // The layering stays one-way: the library under src/ never imports the apps built on it
 // (topologies/, the CLI's commands) nor the local service launcher; only the CLI does.
 import { readdirSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -50,6 +50,45 @@ test('the offset APIs of the client are called in src/kafka/offsets.ts only', ()
     })
   }
   assert.equal(offences, [])
+})
+
+// Every module under src/ and topologies/, with the relative modules it imports (type imports and
+// re-exports included: a type-only cycle still ties two modules together).
+function importGraph (): Map<string, string[]> {
+  const graph = new Map<string, string[]>()
+  for (const file of [...sources(SRC), ...sources(join(ROOT, 'topologies'))]) {
+    const deps: string[] = []
+    for (const [, spec] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)\b[^'\n]*(?:\n[^'\n]*)*? from '(\.[^']+)'/gm)) {
+      deps.push(relative(ROOT, join(dirname(file), spec!.replace(/\.js$/, '.ts'))))
+    }
+    graph.set(relative(ROOT, file), deps)
+  }
+  return graph
+}
+
+test('no import cycle among the modules of src/ and topologies/ (type imports count)', () => {
+  const graph = importGraph()
+  assert.ok((graph.get(join('src', 'config.ts')) ?? []).includes(join('src', 'errors.ts')), 'the graph sees config.ts import errors.ts')
+  const cycles: string[] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const visit = (node: string, path: string[]): void => {
+    state.set(node, 'open')
+    for (const dep of graph.get(node) ?? []) {
+      if (state.get(dep) === 'open') cycles.push([...path.slice(path.indexOf(dep)), dep].join(' -> '))
+      else if (!state.has(dep)) visit(dep, [...path, dep])
+    }
+    state.set(node, 'done')
+  }
+  for (const node of graph.keys()) if (!state.has(node)) visit(node, [node])
+  assert.equal(cycles, [])
+})
+
+test('source files stay under 300 lines (src/, topologies/, bin/)', () => {
+  const long = [...sources(SRC), ...sources(join(ROOT, 'topologies')), ...sources(join(ROOT, 'bin'))]
+    .map(file => ({ file: relative(ROOT, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+    .filter(f => f.lines > 300)
+    .map(f => `${f.file}: ${f.lines} lines`)
+  assert.equal(long, [])
 })
 
 test.run()

@@ -97,10 +97,10 @@ const sample: TopologyDescription = {
   guaranteeDetail: 'predictions and input offsets commit in one Kafka transaction per batch',
   steps: [
     { kind: 'source', name: 'fromGroup', topics: ['susy-test'], detail: 'group score, read_committed' },
-    { kind: 'processor', name: 'decodeCsv', sideOutputs: ['susy-dlq'] },
+    { kind: 'processor', name: 'decodeCsv', sideOutputs: ['susy-dlq'], detail: 'SUSY bytes' },
     { kind: 'processor', name: 'batch', detail: '1024 records or 50 ms' },
-    { kind: 'processor', name: 'predict', stores: ['redis:streamfit:models'] },
-    { kind: 'sink', name: 'transactionalSink', topics: ['susy-predictions'] }
+    { kind: 'processor', name: 'predict', stores: ['redis:streamfit:models'], detail: 'one call per batch' },
+    { kind: 'sink', name: 'transactionalSink', topics: ['susy-predictions'], detail: 'one transaction per batch' }
   ]
 }
 
@@ -109,9 +109,9 @@ test('formatTopology prints a Kafka Streams-style chain with side outputs and th
   assert.match(text, /^Topology: score\n/)
   assert.match(text, /Guarantee: exactly-once \(predictions and input offsets/)
   assert.match(text, /Source: SOURCE-0 fromGroup \(topics: \[susy-test\]\)\n {6}# group score, read_committed\n {6}--> PROCESSOR-1\n/)
-  assert.match(text, /Processor: PROCESSOR-1 decodeCsv \(stores: \[\]\)\n {6}--> PROCESSOR-2, PROCESSOR-1-SIDE-0\n {6}<-- SOURCE-0\n {4}Sink: PROCESSOR-1-SIDE-0 \(topic: susy-dlq\)\n {6}<-- PROCESSOR-1\n/)
+  assert.match(text, /Processor: PROCESSOR-1 decodeCsv \(stores: \[\]\)\n {6}# SUSY bytes\n {6}--> PROCESSOR-2, PROCESSOR-1-SIDE-0\n {6}<-- SOURCE-0\n {4}Sink: PROCESSOR-1-SIDE-0 \(topic: susy-dlq\)\n {6}<-- PROCESSOR-1\n/)
   assert.match(text, /Processor: PROCESSOR-3 predict \(stores: \[redis:streamfit:models\]\)/)
-  assert.match(text, /Sink: SINK-4 transactionalSink \(topics: \[susy-predictions\]\)\n {6}<-- PROCESSOR-3\n$/)
+  assert.match(text, /Sink: SINK-4 transactionalSink \(topics: \[susy-predictions\]\)\n {6}# one transaction per batch\n {6}<-- PROCESSOR-3\n$/)
   assert.equal(topologyTopics(sample), { reads: ['susy-test'], writes: ['susy-dlq', 'susy-predictions'] })
 })
 

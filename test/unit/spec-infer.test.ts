@@ -1,14 +1,18 @@
 // streamfit init's inference on small files written here: column types, the id, the label and
 // the task, the delimiter and the header, JSON lines, missing values; the YAML it writes reads
 // back as a valid spec.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parse } from 'yaml'
+import { parse, stringify } from 'yaml'
+import { describeApp } from '../../src/commands/describe.js'
 import { nameOf } from '../../src/commands/init.js'
+import { loadConfig } from '../../src/config.js'
+import { modelForSpec } from '../../src/spec/model.js'
+import type { ResolvedSpec } from '../../src/spec/types.js'
 import { UsageError } from '../../src/errors.js'
 import { inferSpec, inferTask, type ColumnDecision, type Inference } from '../../src/spec/infer.js'
 import { sampleData } from '../../src/spec/sample-data.js'
@@ -48,6 +52,26 @@ const PAYMENTS = [
   '109,0,DE,yes,v,0',
   '110,2,FR,no,u,0'
 ].join('\n') + '\n'
+
+test('init writes the model train will fit (train\'s defaults, dropout included), and train takes the model from the spec', async () => {
+  const r = await infer(file('model.csv', PAYMENTS))
+  assert.equal(r.spec.model, { type: 'mlp', hidden: [128, 256, 128], dropout: [0.3, 0.5, 0.5], learningRate: 0.001, epochs: 30, batchSize: 64 })
+  const path = file('model.spec.yaml', specYaml(r, { file: join(dir, 'model.spec.yaml'), data: 'model.csv', rows: 10 }))
+  const config = loadConfig({})
+  const trainStep = async (args: string[]): Promise<string> => (await describeApp('train', config, args)).steps.find(s => s.name === 'trainBatches')!.detail
+  // The written settings are exactly what train runs without a spec: nothing changes by writing them.
+  const written = await trainStep(['--spec', path])
+  assert.match(written, /^up to 30 epochs, .*dropout 0\.3\/0\.5\/0\.5,/)
+  assert.is(written.replace(/, (binary|categorical) cross-entropy.*/, ''), (await trainStep([])).replace(/, (binary|categorical) cross-entropy.*/, ''))
+  // Edited, the spec's model is what train fits; a flag still wins.
+  const edited = parse(readFileSync(path, 'utf8')) as { model: Record<string, unknown> }
+  edited.model = { ...edited.model, dropout: [0.1, 0.2, 0.1], epochs: 7 }
+  const editedPath = file('edited.spec.yaml', stringify(edited))
+  assert.match(await trainStep(['--spec', editedPath]), /^up to 7 epochs, .*dropout 0\.1\/0\.2\/0\.1,/)
+  assert.match(await trainStep(['--spec', editedPath, '--dropout', '0,0,0']), /dropout 0\/0\/0,/)
+  assert.equal(modelForSpec(r.spec as ResolvedSpec).dropout, [0.3, 0.5, 0.5])
+  assert.equal(modelForSpec({ ...r.spec, model: { type: 'mlp', dropout: [0.1, 0.2, 0.1] } } as ResolvedSpec).dropout, [0.1, 0.2, 0.1])
+})
 
 test('CSV with a header: numeric, categorical, boolean, id, dropped text, and the label named "label"', async () => {
   const r = await infer(file('payments.csv', PAYMENTS))

@@ -8,6 +8,7 @@ import { describeApp } from '../../src/commands/describe.js'
 import { loadConfig } from '../../src/config.js'
 import { UsageError } from '../../src/errors.js'
 import { formatSavePolicy, parseSavePolicy } from '../../src/online/save-policy.js'
+import { validateTopology } from '../../src/runtime/describe.js'
 import { withDefaults } from '../../src/runtime/topology.js'
 import { scoreDefaults, scoreTopology } from '../../topologies/score.js'
 import { onlineDefaults } from '../../topologies/online.js'
@@ -78,7 +79,27 @@ test('`streamfit describe score --group g --batch-size 2048 --json` reports g an
   const out = execFileSync(process.execPath, [CLI, 'describe', 'score', '--group', 'g', '--batch-size', '2048', '--json'], { encoding: 'utf8' })
   const d = JSON.parse(out) as { steps: Array<{ name: string, detail?: string }> }
   assert.match(d.steps.find(s => s.name === 'fromGroup')!.detail ?? '', /^group g,/)
+  for (const step of d.steps) assert.ok((step.detail ?? '').length > 0, `${step.name} has a detail in --json`)
   assert.match(d.steps.find(s => s.name === 'batch')!.detail ?? '', /^2048 records/)
+})
+
+test('every step of every app has a detail, SUSY\'s layout and a spec\'s alike (describe --json promises one per step)', async () => {
+  const spec = fileURLToPath(new URL('../../../specs/cars.yaml', import.meta.url))
+  for (const app of ['train', 'score', 'online']) {
+    for (const args of [[], ['--spec', spec]]) {
+      const d = await describeApp(app, config, args)
+      for (const step of d.steps) assert.ok(typeof step.detail === 'string' && step.detail.length > 0, `${app} ${args.join(' ')}: ${step.name} has no detail`)
+    }
+  }
+  const score = await describeApp('score', config)
+  assert.match(score.steps.find(s => s.name === 'decodeCsv')!.detail, /^SUSY bytes: label 0\/1 from the key \(optional/)
+  assert.match(score.steps.find(s => s.name === 'predict')!.detail, /score, predicted, label, source, model, scoredAt$/)
+  const cars = await describeApp('score', config, ['--spec', spec])
+  assert.match(cars.steps.find(s => s.name === 'decodeRecords(json)')!.detail, /^spec cars: JSON values, \d+ features, regression label from field /)
+  assert.match(cars.steps.find(s => s.name === 'predict')!.detail, /value, label/)
+  // A topology file that leaves one out fails its description, not a user's reading of it.
+  const bare = { name: 'x', guarantee: 'none' as const, steps: [{ kind: 'source' as const, name: 's', detail: 'd' }, { kind: 'sink' as const, name: 'k' }] }
+  assert.throws(() => validateTopology(bare as Parameters<typeof validateTopology>[0]), /step k has no detail/)
 })
 
 test('the --save-every default is the online topology\'s default policy', () => {

@@ -1,0 +1,51 @@
+// streamfit as a user's dependency: the project packed (`npm pack`, of the built dist/), the
+// tarball installed into an empty project (its dependencies from the npm registry, the local
+// cache first) and a library snippet run there: `import … from 'streamfit'` resolves by the
+// package's exports, decodes SUSY records and validates a spec. No Kafka needed: what is checked
+// is the package, not the broker.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+
+const SNIPPET = `
+import { from, lastValueFrom, toArray } from 'rxjs'
+import { decodeCsv, susySpec, validateSpec, SpecError } from 'streamfit'
+const record = (offset, key, value) => ({ topic: 't', partition: 0, offset: BigInt(offset), timestamp: 0n, headers: new Map(), key: Buffer.from(key), value: Buffer.from(value) })
+const row = Array.from({ length: 18 }, (_, i) => (i / 10).toFixed(1)).join(',')
+const examples = await lastValueFrom(from([record(0, '1', row), record(1, '0', row)]).pipe(decodeCsv(), toArray()))
+const spec = susySpec({ topics: { train: 'a', test: 'b', predictions: 'c', dlq: 'd' } })
+let rejected = ''
+try { validateSpec({ name: 'x' }, 'x.yaml') } catch (error) { rejected = error instanceof SpecError ? 'SpecError' : String(error) }
+console.log(JSON.stringify({ labels: examples.map(e => e.label), width: examples[0].features.length, spec: spec.name, rejected }))
+`
+
+test('npm pack, installed into an empty project: the library imports as `streamfit` and runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'streamfit-pack-'))
+  try {
+    // dist/ is built by the suite's build; --ignore-scripts skips `prepare` (a second tsc run).
+    const packed = execFileSync(NPM, ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').at(-1)!
+    const project = join(dir, 'project')
+    execFileSync('mkdir', [project])
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'uses-streamfit', version: '1.0.0', private: true, type: 'module' }))
+    const started = performance.now()
+    execFileSync(NPM, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel', 'error', join(dir, packed)], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 })
+    const seconds = (performance.now() - started) / 1000
+    writeFileSync(join(project, 'snippet.mjs'), SNIPPET)
+    const out = JSON.parse(execFileSync(process.execPath, ['snippet.mjs'], { cwd: project, encoding: 'utf8' }).trim()) as Record<string, unknown>
+    assert.equal(out, { labels: [1, 0], width: 18, spec: 'susy', rejected: 'SpecError' })
+    // The CLI comes with it, as npx runs it.
+    assert.match(execFileSync(join(project, 'node_modules', '.bin', 'streamfit'), ['--help'], { encoding: 'utf8' }), /Usage: streamfit/)
+    process.stderr.write(`package-install: npm install of the tarball took ${seconds.toFixed(1)} s\n`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test.run()
