@@ -90,10 +90,10 @@ export class StageError extends StreamfitError {
   }
 }
 
-/** The one-line error for a broker that does not answer: the address tried, and what to do. */
 /** What these messages need of a KafkaConfig (a structural type: config.ts imports this module). */
 export interface KafkaBrokers { brokers: readonly string[] }
 
+/** The one-line error for a broker that does not answer: the address tried, and what to do. */
 export function kafkaUnreachable (kafka: KafkaBrokers): UsageError {
   return new UsageError(`no Kafka broker answers at ${kafka.brokers.join(',')}: start one with \`streamfit up\` (or \`docker compose up -d kafka\`), or point KAFKA_BROKERS at a running broker`)
 }

@@ -18,6 +18,7 @@ import { PageHinkley, PAGE_HINKLEY_DEFAULTS, type PageHinkleyState } from './pag
  */
 export type DriftAction = 'boost' | 'reset' | 'none'
 
+/** How the online learner watches for drift and what it does on a detection (defaults: DRIFT_DEFAULTS). */
 export interface DriftSettings {
   /** 'page-hinkley', or 'off': no detector, no action. */
   detector: 'page-hinkley' | 'off'
@@ -88,6 +89,7 @@ export function rowLosses (task: ResolvedTask, outputs: ArrayLike<number>, label
   return losses
 }
 
+/** The learner's drift watch: a Page-Hinkley test on each row's prequential loss, the boost in progress, and the detections of the lineage, saved and restored with each version. */
 export class DriftMonitor {
   readonly settings: DriftSettings
   readonly detections: DriftDetection[]
@@ -105,6 +107,7 @@ export class DriftMonitor {
     this.#baseRate = state?.baseRate ?? null
   }
 
+  /** Whether a detector runs (the `--drift` setting is not `off`). */
   get enabled (): boolean { return this.settings.detector !== 'off' }
 
   /**
@@ -147,6 +150,7 @@ export class DriftMonitor {
     return this.#boostLeft > 0 ? Math.max(epochsPerBatch, this.settings.boostEpochs) : epochsPerBatch
   }
 
+  /** The state to save with a version: the detector's statistic, the boost in progress, every detection. */
   state (): DriftState {
     return { detector: this.#detector.state(), detections: [...this.detections], boostLeft: this.#boostLeft, baseRate: this.#baseRate }
   }

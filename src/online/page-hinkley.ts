@@ -13,6 +13,7 @@
 // same atomic step, so a restarted learner resumes with exactly the detector it had.
 // δ is the size of a rise it tolerates (per row, in loss units), λ the evidence it needs.
 
+/** Settings of a {@link PageHinkley} test. */
 export interface PageHinkleyOptions {
   /** Tolerated rise of the mean per row (δ). */
   delta: number
@@ -30,10 +31,12 @@ export interface PageHinkleyState {
   min: number
 }
 
+/** The online learner's defaults: a rise of 0.05 nats per row tolerated, 50 nats of evidence, 30 rows between detections. */
 export const PAGE_HINKLEY_DEFAULTS: PageHinkleyOptions = { delta: 0.05, threshold: 50, minRows: 30 }
 
 const EMPTY: PageHinkleyState = { rows: 0, mean: 0, sum: 0, min: 0 }
 
+/** The one-sided Page-Hinkley test for a rise in the mean of a stream of values (here: per-row log loss). */
 export class PageHinkley {
   readonly options: PageHinkleyOptions
   #s: PageHinkleyState
@@ -61,10 +64,12 @@ export class PageHinkley {
   /** The test statistic m_T − M_T (compare with the threshold). */
   get statistic (): number { return this.#s.sum - this.#s.min }
 
+  /** Forgets the stream so far (after a detection: the next change is measured from here). */
   reset (): void {
     this.#s = { ...EMPTY }
   }
 
+  /** The four numbers that make the test, to save and restore. */
   state (): PageHinkleyState {
     return { ...this.#s }
   }

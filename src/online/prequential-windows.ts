@@ -16,6 +16,7 @@ export interface WindowFigures {
   loss: number[]
 }
 
+/** Prequential accuracy and loss per window of N rows, each window a fresh meter (mini-batches split at window edges): `online --window`. */
 export class PrequentialWindows {
   readonly size: number
   readonly #task: ResolvedTask
@@ -44,6 +45,7 @@ export class PrequentialWindows {
     }
   }
 
+  /** The figures of every window so far, the last one possibly partial (`lastRows`). */
   figures (): WindowFigures {
     const all = this.#open.rows > 0 ? [...this.#done, figuresOf(this.#open)] : this.#done
     return {

@@ -16,6 +16,7 @@ export interface DecodeCsvOptions {
   requireLabel?: boolean
 }
 
+/** The {@link decodeCsv} operator, with the counts of what it decoded and dead-lettered. */
 export type DecodeCsvOperator = OperatorFunction<ConsumedRecord, Example> & { readonly stats: DecodeStats }
 
 const DEFAULTS = { features: 18, requireLabel: true }
