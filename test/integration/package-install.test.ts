@@ -4,7 +4,7 @@
 // package's exports, decodes SUSY records and validates a spec. No Kafka needed: what is checked
 // is the package, not the broker.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,6 +12,10 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+// Every file of @platformatic/kafka that patches/ changes.
+const PATCH = readFileSync(join(ROOT, 'patches', '@platformatic+kafka+1.35.0.patch'), 'utf8')
+const PATCHED_FILES = [...PATCH.matchAll(/^\+\+\+ b\/node_modules\/@platformatic\/kafka\/(\S+)$/gm)].map(m => m[1]!)
+
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
 const SNIPPET = `
@@ -26,7 +30,7 @@ try { validateSpec({ name: 'x' }, 'x.yaml') } catch (error) { rejected = error i
 console.log(JSON.stringify({ labels: examples.map(e => e.label), width: examples[0].features.length, spec: spec.name, rejected }))
 `
 
-test('npm pack, installed into an empty project: the library imports as `streamfit` and runs', () => {
+test('npm pack, installed into an empty project: the library imports as `streamfit` and runs, with its patched Kafka client', () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamfit-pack-'))
   try {
     // dist/ is built by the suite's build; --ignore-scripts skips `prepare` (a second tsc run).
@@ -40,6 +44,14 @@ test('npm pack, installed into an empty project: the library imports as `streamf
     writeFileSync(join(project, 'snippet.mjs'), SNIPPET)
     const out = JSON.parse(execFileSync(process.execPath, ['snippet.mjs'], { cwd: project, encoding: 'utf8' }).trim()) as Record<string, unknown>
     assert.equal(out, { labels: [1, 0], width: 18, spec: 'susy', rejected: 'SpecError' })
+    // The Kafka client streamfit loads is its own bundled copy, with patches/ applied (the fixes of
+    // docs/upstream/), not an unpatched one from the registry: the same bytes as the clone's.
+    // Node resolves a bare import from streamfit's files in its own node_modules first.
+    const resolved = join(project, 'node_modules', 'streamfit', 'node_modules', '@platformatic', 'kafka')
+    assert.ok(existsSync(join(resolved, 'package.json')), 'streamfit has no bundled @platformatic/kafka: its imports would get an unpatched copy from the registry')
+    for (const file of PATCHED_FILES) {
+      assert.ok(readFileSync(join(resolved, file), 'utf8') === readFileSync(join(ROOT, 'node_modules', '@platformatic', 'kafka', file), 'utf8'), `${file} in the installed package differs from the patched clone's`)
+    }
     // The CLI comes with it, as npx runs it.
     assert.match(execFileSync(join(project, 'node_modules', '.bin', 'streamfit'), ['--help'], { encoding: 'utf8' }), /Usage: streamfit/)
     process.stderr.write(`package-install: npm install of the tarball took ${seconds.toFixed(1)} s\n`)
