@@ -71,12 +71,21 @@ export function maxDelta (a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max
 }
 
+/**
+ * What the proofs use of tfjs-node: tfjs itself, with file:// readers, and tf.node.loadSavedModel.
+ * Typed here, not by `typeof import('@tensorflow/tfjs-node')`: that package is installed by
+ * `streamfit backend install`, after `npm ci` has built the project (a fresh clone has no types for it).
+ */
+export type TfjsNode = typeof import('@tensorflow/tfjs') & {
+  node: { loadSavedModel (path: string): Promise<{ predict (x: import('@tensorflow/tfjs').Tensor): import('@tensorflow/tfjs').Tensor | import('@tensorflow/tfjs').Tensor[], dispose (): void }> }
+}
+
 /** tfjs-node (the native backend, `streamfit backend install`): the file readers and loadSavedModel the proofs use as referees. */
-export async function tfjsNode (what: string): Promise<typeof import('@tensorflow/tfjs-node')> {
+export async function tfjsNode (what: string): Promise<TfjsNode> {
   const name = '@tensorflow/tfjs-node'
   try {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
-    return await import(name) as typeof import('@tensorflow/tfjs-node')
+    return await import(name) as TfjsNode
   } catch (error) {
     throw new Error(`${what} needs ${name}: install it with \`streamfit backend install\` (CI does): ${(error as Error).message.split('\n')[0]}`)
   }
