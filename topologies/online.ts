@@ -330,8 +330,11 @@ async function learnStream (
 const EMPTY_BATCH: ArrayBatch = { xs: new Float32Array(0), ys: new Float32Array(0), n: 0, features: 18, examples: [] }
 
 /** A new model: the spec's (whose vocabularies and classes must be known), or the tutorial's SUSY MLP. */
-function newModel (spec: DatasetSpec | undefined): { model?: ModelSpec, spec?: ResolvedSpec } {
-  if (spec === undefined) return {}
+// It learns feature standardisation, as train's models do (train --standardize, its default), until
+// its first version is saved (OnlineLearner.save freezes it): unscaled, all-positive features
+// (Phishing's 0/0.5/1 flags) left a new model at chance over 1,250 rows (0.503; River 0.894).
+function newModel (spec: DatasetSpec | undefined): { model?: ModelSpec, spec?: ResolvedSpec, learnScaler: true } {
+  if (spec === undefined) return { learnScaler: true }
   if (!isResolved(spec)) throw new UsageError(`the spec ${spec.name} leaves categories or classes to learn from the train topic: train a version first (streamfit train --spec), which online then continues, or list them in the spec`)
-  return { model: modelForSpec(spec), spec }
+  return { model: modelForSpec(spec), spec, learnScaler: true }
 }

@@ -98,6 +98,7 @@ export class OnlineLearner {
   #schedule: SaveSchedule
   #unsaved: RecordBatch[] = []
   #unsavedRecords = 0
+  #scalerFrozen = false
 
   constructor (options: LearnerOptions) {
     this.#o = options
@@ -203,6 +204,9 @@ export class OnlineLearner {
       prequential: this.#lineage.state(),
       drift: this.drift.state()
     }
+    // A new model's scaler learns until its first save, then stays as saved: every version holds
+    // a frozen scaler, so a run resumed from one standardises exactly as the uninterrupted run.
+    if (!this.#scalerFrozen) { await model.freezeScaler(); this.#scalerFrozen = true }
     const version = await store.save(await model.snapshot(), {
       lineage,
       backend: model.backend,
