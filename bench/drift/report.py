@@ -74,6 +74,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out', type=Path)
     ap.add_argument('--rounds', type=int, default=3)
+    ap.add_argument('--note', help='a paragraph put first in the section (e.g. which run each figure is from)')
     args = ap.parse_args()
     manifest = json.load(open(args.out / 'manifest.json'))
     rounds = load(args.out, args.rounds)
@@ -109,7 +110,7 @@ def main():
     bar = bar_table(figures, manifest)
     plot(figures, manifest, HERE / 'accuracy.png')
     json.dump({'rounds': args.rounds, 'streams': figures, 'continue': cont}, open(HERE / 'results.json', 'w'), indent=1)
-    md = render(summary, windows_md, cont, bar, args.rounds)
+    md = render(summary, windows_md, cont, bar, args.rounds, args.note)
     (HERE / 'results.md').write_text(md)
     section(md)
     print(md)
@@ -175,8 +176,9 @@ def plot(figures, manifest, path):
     fig.savefig(path, dpi=90)
 
 
-def render(summary, windows_md, cont, bar, rounds):
+def render(summary, windows_md, cont, bar, rounds, note=None):
     lines = [START, '## Drift: streamfit online against River on the same streams (issue 24)', '',
+             *([note, ''] if note else []),
              f'`bench/drift/run --rounds {rounds}` (bench/drift/README.md says what each stream and figure is). '
              'Every learner starts from nothing and sees the same rows in the same order: River from the files, '
              '`streamfit online` (default flags, `--window 100`) from Kafka topics written from them. '
@@ -185,10 +187,9 @@ def render(summary, windows_md, cont, bar, rounds):
              *summary, '', '![prequential accuracy over the streams](drift/accuracy.png)', '',
              "Issue 24's bar on these figures (section 4), as measured:", '', *bar, '',
              'Recovery is counted against each learner\'s own pre-drift accuracy, so a learner that was weak before a '
-             'drift (streamfit on SEA: 0.74 and 0.77 before its changes, River 0.82–0.90) has less to regain; read it '
-             'beside the accuracy columns and the plot. streamfit needs about 1,000 rows to warm up from nothing '
-             '(mini-batches of 256 rows, 3 epochs each): most of its gap on the short Phishing stream (1,250 rows) and '
-             'on SEA is that start.', '']
+             'drift has less to regain; read it beside the accuracy columns and the plot. A new streamfit model '
+             'standardises its features (learnt until its first save) and warms up with 6 epochs per 256-row '
+             'mini-batch over its first 1,000 rows, then 3: the short Phishing stream (1,250 rows) is mostly that start.', '']
     if cont is not None:
         h0, h1 = cont['heldoutStart'], cont['heldoutFinal']
         lines += ['Continuing a trained version on a stationary stream (SUSY: `train` on rows 0–1,999, '

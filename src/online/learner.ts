@@ -32,6 +32,12 @@ export interface LearnerOptions {
   /** Registry model name (the metrics label). */
   modelName: string
   epochsPerBatch: number
+  /**
+   * A young model's warm-up: while the lineage has learnt fewer than `rows` rows, at least
+   * `epochs` epochs per mini-batch. Only for a lineage begun from a new model; it depends only on
+   * the lineage's rows (saved with each version), so a resumed run warms up as the uninterrupted one.
+   */
+  warmup?: { rows: number, epochs: number }
   batchSize: number
   /** Drift detection on the prequential loss and the action on a detection. */
   drift: DriftSettings
@@ -98,6 +104,7 @@ export class OnlineLearner {
   #schedule: SaveSchedule
   #unsaved: RecordBatch[] = []
   #unsavedRecords = 0
+  #scalerFrozen = false
 
   constructor (options: LearnerOptions) {
     this.#o = options
@@ -159,7 +166,7 @@ export class OnlineLearner {
       this.windows?.add(probabilities, ys, n)
       this.#lineage.add(probabilities, ys, n)
       await this.#watchDrift(probabilities, ys, n, examples)
-      const fit = await model.fit(xs, ys, n, { epochs: this.drift.epochs(epochsPerBatch), batchSize, shuffle: true })
+      const fit = await model.fit(xs, ys, n, { epochs: this.drift.epochs(this.#epochs(epochsPerBatch)), batchSize, shuffle: true })
       trainLoss = fit.loss[fit.loss.length - 1]
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
       metrics.trainingAccuracy.set({ app: 'online' }, accuracyOf(this.run))
@@ -203,6 +210,9 @@ export class OnlineLearner {
       prequential: this.#lineage.state(),
       drift: this.drift.state()
     }
+    // A new model's scaler learns until its first save, then stays as saved: every version holds
+    // a frozen scaler, so a run resumed from one standardises exactly as the uninterrupted run.
+    if (!this.#scalerFrozen) { await model.freezeScaler(); this.#scalerFrozen = true }
     const version = await store.save(await model.snapshot(), {
       lineage,
       // The lineage's parent is null for its first save; the weights still came from the version
@@ -252,6 +262,12 @@ export class OnlineLearner {
     if (step?.op === 'reset') await model.resetOptimizer(step.learningRate)
     if (step?.op === 'setRate') await model.setLearningRate(step.learningRate)
     if (step !== null && detected.length === 0) logger?.info({ learningRate: step.learningRate }, `drift boost over: learning rate back to ${step.learningRate}`)
+  }
+
+  // The epochs for the next mini-batch: the warm-up's while the lineage is young.
+  #epochs (epochs: number): number {
+    const w = this.#o.warmup
+    return w !== undefined && this.#lineageRows < w.rows ? Math.max(epochs, w.epochs) : epochs
   }
 
   /** The learning curve over this run: prequential accuracy after each mini-batch. */

@@ -50,6 +50,9 @@ export class OnlineStore {
     this.#url = url
   }
 
+  /** Rows behind the weights the lineage started from (0: it began as a new model); after resumePoint. */
+  get baseRows (): number { return this.#baseRows }
+
   /** Connects to the registry. */
   static async open (options: OnlineStoreOptions): Promise<OnlineStore> {
     return new OnlineStore(await ModelRegistry.connect({ url: options.redisUrl, prefix: options.prefix }), options.model, options.redisUrl)
