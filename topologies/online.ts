@@ -12,18 +12,16 @@
 // the group's committed offsets before it joins (src/online/position-group.ts): a crash anywhere
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
 import type { KafkaConfig } from '../src/config.js'
+import type { OnlineResult } from './online-result.js'
 import type { BackendPreference } from '../src/ml/backend.js'
 import type { ModelSpec } from '../src/ml/model.js'
-import type { TaskMetrics } from '../src/ml/task-metrics.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
 import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
-import type { TaskPrequentialPoint } from '../src/online/task-prequential.js'
-import type { WindowFigures } from '../src/online/prequential-windows.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
-import { DRIFT_DEFAULTS, driftDetail, type DriftDetection, type DriftSettings } from '../src/online/drift.js'
+import { DRIFT_DEFAULTS, driftDetail, type DriftSettings } from '../src/online/drift.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
 import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
@@ -104,39 +102,7 @@ export interface OnlineOptions {
 
 export type { BatchProgress }
 
-/** What an online run did: rows, mini-batches, versions saved and the prequential figures. */
-export interface OnlineResult {
-  /** Rows trained in this run. */
-  rows: number
-  batches: number
-  /** Versions saved in this run, oldest first. */
-  versions: string[]
-  /** Prequential accuracy and loss over this run's rows (NaN when none). */
-  prequentialAccuracy: number
-  prequentialLoss: number
-  /** Area under the ROC curve of this run's prequential scores. */
-  prequentialAuc: number
-  /** This run's prequential figures of the model's task (binary: accuracy, AUC, loss; multiclass: macro-F1 too; regression: RMSE, MAE, R²). */
-  prequential: TaskMetrics
-  /** The version holding this run's last weights (or the one resumed from when nothing was trained). */
-  model: string | null
-  /** The version this run continued from (null: a new model). */
-  resumedFrom: string | null
-  deadLettered: number
-  backend: string
-  /** Wall time of the run, idle waits (the stream timeout) included. */
-  seconds: number
-  /** Time spent on mini-batches (learning), the gaps of a trickling input left out. */
-  busySeconds: number
-  /** The learning curve over this run: prequential accuracy after each mini-batch. */
-  curve: TaskPrequentialPoint[]
-  /** Drifts detected in this run, in stream order (the lineage's earlier ones are in its versions). */
-  driftDetections: DriftDetection[]
-  /** With `compareWithStart`: the same curve for the starting version, frozen. */
-  baselineCurve?: TaskPrequentialPoint[]
-  /** With `window`: prequential accuracy and loss per window of rows. */
-  windows?: WindowFigures
-}
+export type { OnlineResult } from './online-result.js'
 
 /** The defaults of an online run, in one place. */
 export const onlineDefaults = {
