@@ -1,14 +1,18 @@
 // streamfit as a user's dependency: the project packed (`npm pack`, of the built dist/), the
 // tarball installed into an empty project (its dependencies from the npm registry, the local
 // cache first) and a library snippet run there: `import … from 'streamfit'` resolves by the
-// package's exports, decodes SUSY records and validates a spec. No Kafka needed: what is checked
-// is the package, not the broker.
+// package's exports, decodes SUSY records and validates a spec; then the manual's own first
+// pipeline (docs/library.md, "A first pipeline") runs there, as written, against the real broker.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'uvu'
+import { loadConfig } from '../../src/config.js'
+import { deleteTopics } from '../../src/kafka/admin.js'
+import { uniqueName } from '../support/names.js'
+import { produceRows, susyMessages } from '../support/online.js'
 import * as assert from 'uvu/assert'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
@@ -30,7 +34,7 @@ try { validateSpec({ name: 'x' }, 'x.yaml') } catch (error) { rejected = error i
 console.log(JSON.stringify({ labels: examples.map(e => e.label), width: examples[0].features.length, spec: spec.name, rejected }))
 `
 
-test('npm pack, installed into an empty project: the library imports as `streamfit` and runs, with its patched Kafka client', () => {
+test('npm pack, installed into an empty project: the library imports as `streamfit` and runs, with its patched Kafka client', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'streamfit-pack-'))
   try {
     // dist/ is built by the suite's build; --ignore-scripts skips `prepare` (a second tsc run).
@@ -51,6 +55,21 @@ test('npm pack, installed into an empty project: the library imports as `streamf
     assert.ok(existsSync(join(resolved, 'package.json')), 'streamfit has no bundled @platformatic/kafka: its imports would get an unpatched copy from the registry')
     for (const file of PATCHED_FILES) {
       assert.ok(readFileSync(join(resolved, file), 'utf8') === readFileSync(join(ROOT, 'node_modules', '@platformatic', 'kafka', file), 'utf8'), `${file} in the installed package differs from the patched clone's`)
+    }
+    // The manual's first pipeline, as written but for its topic (a fresh one of ours, 300 SUSY rows).
+    const manual = readFileSync(join(ROOT, 'docs', 'library.md'), 'utf8')
+    const pipeline = /## A first pipeline\n+```ts\n([\s\S]*?)```/.exec(manual)?.[1]
+    assert.ok(pipeline?.includes("'susy-train'"), 'docs/library.md has a first pipeline reading susy-train')
+    const config = loadConfig()
+    const topic = uniqueName('pack-pipeline')
+    await produceRows(config.kafka, topic, susyMessages(300))
+    try {
+      writeFileSync(join(project, 'pipeline.mjs'), pipeline!.replaceAll("'susy-train'", `'${topic}'`))
+      const stats = execFileSync(process.execPath, ['pipeline.mjs'], { cwd: project, encoding: 'utf8', env: { ...process.env }, timeout: 120_000 })
+      assert.match(stats, /decoded: 300\b/, `the pipeline's decode.stats: ${stats}`)
+      assert.match(stats, /deadLettered: 0\b/)
+    } finally {
+      await deleteTopics(config.kafka, [topic])
     }
     // The CLI comes with it, as npx runs it.
     assert.match(execFileSync(join(project, 'node_modules', '.bin', 'streamfit'), ['--help'], { encoding: 'utf8' }), /Usage: streamfit/)
