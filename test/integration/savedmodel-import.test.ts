@@ -11,15 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { parsePrediction } from '../../src/codec/prediction.js'
 import { loadConfig } from '../../src/config.js'
-import { deleteTopics, ensureTopics } from '../../src/kafka/admin.js'
+import { deleteTopics } from '../../src/kafka/admin.js'
 import { ModelRegistry } from '../../src/registry/registry.js'
 import { susySpec } from '../../src/spec/susy.js'
 import { TEST_BACKENDS } from '../support/backends.js'
 import { runCli, startCli } from '../support/cli.js'
-import { javaReadCommitted } from '../support/java-referee.js'
-import { kerasSusy, maxDelta, requirePython, susyFeatures, susyRows, tfjsNode, writeSusyRows } from '../support/keras.js'
+import { kerasSusy, maxDelta, requirePython, scoredExactlyOnce, susyFeatures, susyRows, tfjsNode, writeSusyRows } from '../support/keras.js'
 import { uniqueName } from '../support/names.js'
 import { SUSY_8K } from '../support/paths.js'
 import { dropRegistry } from '../support/stored-model.js'
@@ -98,26 +96,8 @@ test('the tutorial\'s Keras model saved as a SavedModel imports and scores exact
   }
 
   for (const backend of TEST_BACKENDS) {
-    const predictions = uniqueName(`savedmodel-out-${backend}`)
-    const dlq = uniqueName(`savedmodel-dlq-${backend}`)
-    topics.push(predictions, dlq)
-    await ensureTopics(kafka, [{ name: predictions, partitions: 2 }, { name: dlq, partitions: 1 }])
-    const run = startCli('score', ['score', '--backend', backend, '--model', imported, '--group', uniqueName('savedmodel-g'), '--stream-timeout', '2000', '--json'],
-      { ...env, STREAMFIT_PREDICTIONS_TOPIC: predictions, STREAMFIT_DLQ_TOPIC: dlq })
-    const exit = await run.exited
-    assert.is(exit.code, 0, exit.stderr)
-    // Kafka's own Java consumer, read_committed, is the judge of what was written.
-    const seen = new Map<number, number>()
-    for (const line of await javaReadCommitted(kafka.brokers.join(','), predictions)) {
-      const p = parsePrediction(Buffer.from(line.split(' ').slice(2).join(' ')))
-      assert.is(p.source.topic, input)
-      assert.is(p.model, imported)
-      const row = p.source.offset * 2 + p.source.partition
-      assert.ok(!seen.has(row), `row ${row} predicted once (${backend})`)
-      seen.set(row, p.score)
-    }
-    assert.is(seen.size, SCORE_ROWS, `every row predicted (${backend})`)
-    const delta = maxDelta(Array.from({ length: SCORE_ROWS }, (_, i) => seen.get(i)!), keras.probabilities)
+    const scores = await scoredExactlyOnce({ name: 'savedmodel', backend, model: imported, input, rows: SCORE_ROWS, kafka, env, topics })
+    const delta = maxDelta(scores, keras.probabilities)
     console.log(`  savedmodel-import: ${backend}: max |streamfit - Keras| over ${SCORE_ROWS} rows = ${delta.toExponential(2)}`)
     assert.ok(delta <= TOLERANCE, `${backend}: max |Δ| ${delta} > ${TOLERANCE}`)
   }

@@ -9,6 +9,10 @@ import * as assert from 'uvu/assert'
 import type { KafkaConfig } from '../../src/config.js'
 import { ensureTopics } from '../../src/kafka/admin.js'
 import { connectionOptions } from '../../src/kafka/connection.js'
+import { parsePrediction } from '../../src/codec/prediction.js'
+import { startCli } from './cli.js'
+import { javaReadCommitted } from './java-referee.js'
+import { uniqueName } from './names.js'
 import { PACKAGE_ROOT, susyLines } from './paths.js'
 
 export const VENV = process.env.STREAMFIT_KERAS_VENV ?? join(PACKAGE_ROOT, '.venv-keras')
@@ -89,4 +93,32 @@ export async function tfjsNode (what: string): Promise<TfjsNode> {
   } catch (error) {
     throw new Error(`${what} needs ${name}: install it with \`streamfit backend install\` (CI does): ${(error as Error).message.split('\n')[0]}`)
   }
+}
+
+/**
+ * `streamfit score` of `model` on `backend` over the rows written by writeSusyRows to `input`, to
+ * fresh topics (pushed onto `topics` for cleanup); Kafka's Java read_committed consumer reads the
+ * predictions back, each row exactly once. Resolves the scores in row order.
+ */
+export async function scoredExactlyOnce (o: { name: string, backend: string, model: string, input: string, rows: number, kafka: KafkaConfig, env: Record<string, string>, topics: string[] }): Promise<number[]> {
+  const predictions = uniqueName(`${o.name}-out-${o.backend}`)
+  const dlq = uniqueName(`${o.name}-dlq-${o.backend}`)
+  o.topics.push(predictions, dlq)
+  await ensureTopics(o.kafka, [{ name: predictions, partitions: 2 }, { name: dlq, partitions: 1 }])
+  const run = startCli('score', ['score', '--backend', o.backend, '--model', o.model, '--group', uniqueName(`${o.name}-g`), '--stream-timeout', '2000', '--json'],
+    { ...o.env, STREAMFIT_PREDICTIONS_TOPIC: predictions, STREAMFIT_DLQ_TOPIC: dlq })
+  const exit = await run.exited
+  assert.is(exit.code, 0, exit.stderr)
+  // Kafka's own Java consumer, read_committed, is the judge of what was written.
+  const seen = new Map<number, number>()
+  for (const line of await javaReadCommitted(o.kafka.brokers.join(','), predictions)) {
+    const p = parsePrediction(Buffer.from(line.split(' ').slice(2).join(' ')))
+    assert.is(p.source.topic, o.input)
+    assert.is(p.model, o.model)
+    const row = p.source.offset * 2 + p.source.partition
+    assert.ok(!seen.has(row), `row ${row} predicted once (${o.backend})`)
+    seen.set(row, p.score)
+  }
+  assert.is(seen.size, o.rows, `every row predicted (${o.backend})`)
+  return Array.from({ length: o.rows }, (_, i) => seen.get(i)!)
 }
