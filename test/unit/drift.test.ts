@@ -5,17 +5,9 @@ import * as assert from 'uvu/assert'
 import { UsageError } from '../../src/errors.js'
 import { DRIFT_DEFAULTS, DriftMonitor, parseAction, parseDetector, rowLosses } from '../../src/online/drift.js'
 import { PageHinkley } from '../../src/online/page-hinkley.js'
+import { seededRandom } from '../../src/random.js'
 
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 function normal (random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
