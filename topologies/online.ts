@@ -14,13 +14,14 @@
 import type { KafkaConfig } from '../src/config.js'
 import type { OnlineResult } from './online-result.js'
 import type { BackendPreference } from '../src/ml/backend.js'
-import type { ModelSpec } from '../src/ml/model.js'
+import { SUSY_MODEL, type ModelSpec } from '../src/ml/model.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
 import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
+import type { WarmupSettings } from '../src/online/warmup.js'
 import { DRIFT_DEFAULTS, driftDetail, type DriftSettings } from '../src/online/drift.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -62,7 +63,8 @@ export interface OnlineOptions {
   /**
    * Adam's learning rate while learning online. Default: 0.00003 when continuing a stored version
    * (a thirtieth of train's: at 0.001 the model forgets what it learnt and held-out accuracy falls,
-   * see docs/online.md), the rate stored with the version when resuming this lineage, 0.001 for a new model.
+   * see docs/online.md), the rate stored with the version when resuming this lineage, and for a new
+   * model `newRateFactor` × its spec's rate (0.003 for SUSY's).
    */
   learningRate?: number
   /**
@@ -72,6 +74,10 @@ export interface OnlineOptions {
   drift?: DriftSettings
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
+  /** Rows scored, then fitted, at a time within a mini-batch (default 0: the whole mini-batch; see testThenTrain). */
+  step?: number
+  /** A new model's warm-up (default onlineDefaults.newWarmup). */
+  newWarmup?: WarmupSettings
   /** Largest mini-batch taken from one poll (default 256). */
   maxRecords?: number
   /** When to save a version (default: every 10 mini-batches or 30 s). */
@@ -112,18 +118,30 @@ export const onlineDefaults = {
   /** Epochs per mini-batch for a new model (the tutorial's), and when continuing a stored version. */
   newEpochsPerBatch: 3,
   /**
-   * A new model's warm-up (OnlineLearner's warmup): at least `epochs` per mini-batch over its first
-   * `rows` rows. Measured with bench/drift's streams (standardised, prequential accuracy, 3 epochs →
-   * 1,000 rows × 6): Phishing 0.558 → 0.695, SEA 0.850 → 0.854, SUSY abrupt 0.748 → 0.755. 12
-   * epochs or 2,000 rows did no better on SUSY; a higher rate (0.003, 0.01) helped Phishing more but
-   * cost SUSY; polls of 32 rows helped little (0.590), since each poll is already fitted in
-   * mini-batches of 32. A version continued from elsewhere (train's) never warms up.
+   * A new model's warm-up (OnlineLearner's warmup): at least `epochs` per step over its first
+   * `rows` rows. Measured with bench/drift's streams (3 epochs → 1,000 rows × 6, whole polls):
+   * Phishing 0.558 → 0.695, SEA 0.850 → 0.854, SUSY abrupt 0.748 → 0.755. A version continued
+   * from elsewhere (train's) never warms up.
    */
-  newWarmup: { rows: 1000, epochs: 6 },
+  newWarmup: { rows: 1000, epochs: 6 } as WarmupSettings,
+  /**
+   * A new model learns online at this × its spec's learning rate (SUSY: 0.003): each row is fitted
+   * a few epochs in one step, not the hundreds of passes `train` makes. bench/drift, steps of 32,
+   * 1× → 3×: SEA 0.865 → 0.873, SUSY abrupt 0.767 → 0.772, Phishing 0.746 → 0.851, stationary
+   * SUSY 0.782 → 0.779; 5× and 10× cost SUSY more (0.776, 0.743 stationary).
+   */
+  newRateFactor: 3,
   continueEpochsPerBatch: 1,
   /** The default learning rate when continuing a version from outside the lineage (e.g. train's). */
   continueLearningRate: 0.00003,
   batchSize: 32,
+  /**
+   * Rows scored, then fitted, at a time within a mini-batch (0: the whole mini-batch; see
+   * testThenTrain). bench/drift, new models, whole polls of ≤ 256 → steps of 32: SUSY abrupt 0.747
+   * → 0.767 (recovery 900 → 700 rows), SEA 0.854 → 0.865, Phishing 0.695 → 0.746, at the same
+   * gradient steps; steps of 16 or 8 add gradient steps and halve the rows/s each.
+   */
+  step: 32,
   maxRecords: 256,
   drift: DRIFT_DEFAULTS as DriftSettings,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,
@@ -133,7 +151,7 @@ export const onlineDefaults = {
 }
 
 /** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
-export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'maxRecords' | 'drift' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'step' | 'newWarmup' | 'maxRecords' | 'drift' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
 
 /** The input with every default applied: what runs, and what `describe` prints. */
 export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'window' | 'spec'>
@@ -164,7 +182,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
       { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms${s.fromScratch ? ', from scratch when versions were lost' : ''}` },
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       decodeStep(s.spec, s.dlqTopic),
-      { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, before fitting${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
+      { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, ${s.step > 0 ? `in steps of ${s.step} rows, each scored before it is fitted` : 'the whole mini-batch before fitting it'}${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
       { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift) },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
@@ -180,7 +198,7 @@ function fitDetail (s: OnlineSettings): string {
   const continuing = `${epochs(s.epochsPerBatch ?? d.continueEpochsPerBatch)} at Adam ${s.learningRate ?? d.continueLearningRate} with its moments`
   const w = s.newWarmup
   const warmup = s.epochsPerBatch === undefined && w.rows > 0 ? `${epochs(w.epochs)} over its first ${w.rows} rows, then ` : ''
-  const fresh = `${warmup}${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? 0.001}, standardising its features`
+  const fresh = `${warmup}${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? `${s.newRateFactor}× its spec's rate`}, standardising its features`
   return `continuing a version ${continuing}, a new model ${fresh}`
 }
 
@@ -220,11 +238,11 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     if (o.compareWithStart === true && start.version !== null) {
       baseline = await ModelRunner.create({ backend: o.backend, snapshot: await store.snapshot(start.version), version: start.version })
     }
-    const learningRate = o.learningRate ?? (start.lineage === null && start.version !== null ? o.continueLearningRate : undefined)
+    const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : newModelRate(o.newRateFactor, runner.spec))
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, drift: o.drift, savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step: o.step, drift: o.drift, savePolicy: o.savePolicy,
       ...(o.epochsPerBatch === undefined && store.baseRows === 0 && o.newWarmup.rows > 0 ? { warmup: o.newWarmup } : {}),
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
@@ -272,6 +290,11 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
 // It learns feature standardisation, as train's models do (train --standardize, its default), until
 // its first version is saved (OnlineLearner.save freezes it): unscaled, all-positive features
 // (Phishing's 0/0.5/1 flags) left a new model at chance over 1,250 rows (0.503; River 0.894).
+// A new model learns online at `factor` × the rate its spec trains at (SUSY's when there is none).
+function newModelRate (factor: number, spec: ResolvedSpec | undefined): number {
+  return factor * (spec !== undefined ? modelForSpec(spec).learningRate : SUSY_MODEL.learningRate)
+}
+
 function newModel (spec: DatasetSpec | undefined): { model?: ModelSpec, spec?: ResolvedSpec, learnScaler: true } {
   if (spec === undefined) return { learnScaler: true }
   if (!isResolved(spec)) throw new UsageError(`the spec ${spec.name} leaves categories or classes to learn from the train topic: train a version first (streamfit train --spec), which online then continues, or list them in the spec`)

@@ -6,7 +6,8 @@
 // registry prefix, so every run starts from nothing (or from its own trained version).
 //
 // Usage: node dist/bench/drift/streamfit.js OUT_DIR --round N [--window 100] [--continue] [--only a,b]
-// Writes OUT_DIR/streamfit-rN.json (and OUT_DIR/continue.json with --continue).
+//        [--flags '--step 32'] [--tag T]   (more `online` flags, to compare settings; T names the output)
+// Writes OUT_DIR/streamfit-rN[T].json (and OUT_DIR/continue-rN[T].json with --continue).
 import { spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -16,13 +17,14 @@ import type { Manifest, StreamTopics } from './manifest.js'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { round: { type: 'string', default: '1' }, window: { type: 'string', default: '100' }, continue: { type: 'boolean', default: false }, only: { type: 'string' } }
+  options: { round: { type: 'string', default: '1' }, window: { type: 'string', default: '100' }, continue: { type: 'boolean', default: false }, only: { type: 'string' }, flags: { type: 'string', default: '' }, tag: { type: 'string', default: '' } }
 })
 const out = positionals[0]
 if (out === undefined) throw new Error('usage: streamfit.js OUT_DIR --round N [--window 100] [--continue]')
 const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest
 const { id, topics } = JSON.parse(readFileSync(join(out, 'topics.json'), 'utf8')) as { id: string, topics: Record<string, StreamTopics> }
 const round = values.round
+const flags = values.flags.split(' ').filter(f => f !== '')
 const only = values.only?.split(',')
 const cli = join(PACKAGE_ROOT, 'bin/streamfit.js')
 // The idle wait that ends a run once the topic is drained (excluded from rows/s: busySeconds).
@@ -40,30 +42,30 @@ function envFor (t: StreamTopics, prefix: string): Record<string, string> {
 }
 
 function online (name: string, t: StreamTopics, prefix: string, extra: string[] = []): Record<string, unknown> {
-  const args = ['online', '--group', `drift-${id}-${name}-r${round}`, '--stream-timeout', STREAM_TIMEOUT, '--window', values.window, '--seed', '1',
-    '--plot', join(out, `online-${name}-r${round}.svg`), ...(t.spec !== null ? ['--spec', t.spec] : []), ...extra]
+  const args = ['online', '--group', `drift-${id}-${name}-r${round}${values.tag}`, '--stream-timeout', STREAM_TIMEOUT, '--window', values.window, '--seed', '1',
+    '--plot', join(out, `online-${name}-r${round}${values.tag}.svg`), ...(t.spec !== null ? ['--spec', t.spec] : []), ...flags, ...extra]
   const r = streamfit(args, envFor(t, prefix))
   if (r.rows !== t.rows) throw new Error(`online on ${name} learnt ${String(r.rows)} rows, the topic holds ${t.rows}`)
   return r
 }
 
 if (values.continue) {
-  const prefix = `streamfit-drift-${id}-continue-r${round}:`
+  const prefix = `streamfit-drift-${id}-continue-r${round}${values.tag}:`
   const trained = streamfit(['train', '--seed', '1', '--plot', join(out, 'train-susy-continue.svg')], envFor(topics['susy-continue-train'], prefix))
   const start = String(trained.model ?? trained.version)
   const run = online('susy-continue', topics['susy-continue-stream'], prefix, ['--compare-start'])
   const heldout = manifest.continue.heldout.file
   const evaluate = (model: string): Record<string, unknown> => streamfit(['evaluate', '--data', heldout, '--model', model], { STREAMFIT_REGISTRY_PREFIX: prefix })
   const result = { trained, online: run, heldoutStart: evaluate(start), heldoutFinal: evaluate(String(run.model)) }
-  writeFileSync(join(out, `continue-r${round}.json`), JSON.stringify(result, null, 1))
+  writeFileSync(join(out, `continue-r${round}${values.tag}.json`), JSON.stringify(result, null, 1))
   process.stderr.write(`continue: start ${start} → ${String(run.model)}, prequential loss ${String(run.prequentialLoss)} vs frozen ${String(run.startPrequentialLoss)}, held-out loss ${String(result.heldoutStart.loss)} → ${String(result.heldoutFinal.loss)}\n`)
 } else {
   const results: Record<string, unknown> = {}
   for (const s of manifest.streams) {
     if (only !== undefined && !only.includes(s.name)) continue
-    const r = online(s.name, topics[s.name], `streamfit-drift-${id}-${s.name}-r${round}:`)
+    const r = online(s.name, topics[s.name], `streamfit-drift-${id}-${s.name}-r${round}${values.tag}:`)
     results[s.name] = r
     process.stderr.write(`streamfit online ${s.name} (round ${round}): accuracy ${String(r.prequentialAccuracy)}, loss ${String(r.prequentialLoss)}, ${String(r.rowsPerSecond)} rows/s\n`)
   }
-  writeFileSync(join(out, `streamfit-r${round}.json`), JSON.stringify(results))
+  writeFileSync(join(out, `streamfit-r${round}${values.tag}.json`), JSON.stringify(results))
 }

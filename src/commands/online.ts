@@ -9,6 +9,7 @@ import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import type { WindowFigures } from '../online/prequential-windows.js'
 import { boostDetail, parseAction, parseDetector } from '../online/drift.js'
+import { formatWarmup, parseWarmup } from '../online/warmup.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
 import { rideOut } from '../runtime/ride-out.js'
@@ -26,6 +27,8 @@ interface OnlineFlags {
   epochsPerBatch?: string
   learningRate?: string
   batchSize: string
+  step: string
+  warmup: string
   maxRecords: string
   drift: string
   driftThreshold: string
@@ -51,8 +54,10 @@ export function declareFlags (command: Command): Command {
   specFlag(groupFlag(command, 'consumer group; one group is one lineage of model versions', d.groupId))
   streamTimeoutFlag(command, d.streamTimeout)
     .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${d.continueEpochsPerBatch} continuing a stored version, ${d.newEpochsPerBatch} (the tutorial's) for a new model`)
-    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, 0.001 for a new model`)
+    .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, ${d.newRateFactor}× its spec's rate for a new model (SUSY: 0.003)`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(d.batchSize))
+    .option('--step <rows>', 'score, then fit, this many rows at a time within a mini-batch (0: the whole mini-batch)', String(d.step))
+    .option('--warmup <rows,epochs,rate>', 'a new model\'s warm-up: over its first ROWS rows, at least EPOCHS epochs per step at RATE × its learning rate ("0": none)', formatWarmup(d.newWarmup))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
     .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
     .option('--drift-threshold <lambda>', 'Page-Hinkley threshold: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
@@ -81,6 +86,8 @@ export function topologyInput (flags: OnlineFlags, config: Config, spec?: Datase
     ...(flags.epochsPerBatch !== undefined ? { epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }) } : {}),
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
     batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
+    step: parseNumber('--step', flags.step, { min: 0 }),
+    newWarmup: parseWarmup(flags.warmup),
     maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
     drift: {
       ...onlineDefaults.drift,

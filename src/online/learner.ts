@@ -11,6 +11,8 @@ import type { RecordBatch } from '../sources/group-batches.js'
 import { ConsumedOffsets } from './consumed.js'
 import { DriftMonitor, rowLosses, type DriftSettings } from './drift.js'
 import { faultInjector } from './fault.js'
+import { testThenTrain } from './test-then-train.js'
+import { warmupEpochs, type WarmupSettings } from './warmup.js'
 import type { OnlineLineage, ResumePoint } from './lineage.js'
 import type { PrequentialPoint } from './prequential.js'
 import type { ResolvedSpec } from '../spec/types.js'
@@ -32,13 +34,13 @@ export interface LearnerOptions {
   /** Registry model name (the metrics label). */
   modelName: string
   epochsPerBatch: number
-  /**
-   * A young model's warm-up: while the lineage has learnt fewer than `rows` rows, at least
-   * `epochs` epochs per mini-batch. Only for a lineage begun from a new model; it depends only on
-   * the lineage's rows (saved with each version), so a resumed run warms up as the uninterrupted one.
-   */
-  warmup?: { rows: number, epochs: number }
+  /** A young model's warm-up (see warmup.ts): only for a lineage begun from a new model. */
+  warmup?: WarmupSettings
   batchSize: number
+  /**
+   * Rows scored, then fitted, at a time within a mini-batch (see testThenTrain). 0 or absent: the whole mini-batch is scored, then fitted.
+   */
+  step?: number
   /** Drift detection on the prequential loss and the action on a detection. */
   drift: DriftSettings
   savePolicy: SavePolicy
@@ -153,21 +155,21 @@ export class OnlineLearner {
       batch.ack().catch(() => {})
       return
     }
-    const { model, topic, epochsPerBatch, batchSize } = this.#o
+    const { model, topic } = this.#o
     const { xs, ys, n, examples } = decoded
     metrics.recordsIn.inc({ app: 'online', topic }, fresh.length)
     const versionUsed = model.version
     let score: TaskBatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
     let trainLoss = NaN
     if (n > 0) {
-      const [probabilities, frozen] = await Promise.all([model.predict(xs, n), this.#o.baseline?.predict(xs, n)])
+      const steps = { step: this.#o.step ?? 0, batchSize: this.#o.batchSize, epochs: () => this.drift.epochs(warmupEpochs(this.#o.epochsPerBatch, this.#lineageRows, this.#o.warmup)) }
+      const watch = (p: Float32Array, y: Float32Array, m: number, rows: ArrayBatch['examples'], from: number): Promise<void> => this.#watchDrift(p, y, m, rows, this.#lineageRows + from)
+      const [learnt, frozen] = await Promise.all([testThenTrain(model, decoded, steps, watch), this.#o.baseline?.predict(xs, n)])
       if (frozen !== undefined) this.baseline.add(frozen, ys, n)
-      score = this.run.add(probabilities, ys, n)
-      this.windows?.add(probabilities, ys, n)
-      this.#lineage.add(probabilities, ys, n)
-      await this.#watchDrift(probabilities, ys, n, examples)
-      const fit = await model.fit(xs, ys, n, { epochs: this.drift.epochs(this.#epochs(epochsPerBatch)), batchSize, shuffle: true })
-      trainLoss = fit.loss[fit.loss.length - 1]
+      score = this.run.add(learnt.outputs, ys, n)
+      this.windows?.add(learnt.outputs, ys, n)
+      this.#lineage.add(learnt.outputs, ys, n)
+      trainLoss = learnt.trainLoss
       metrics.trainingLoss.set({ app: 'online' }, trainLoss)
       metrics.trainingAccuracy.set({ app: 'online' }, accuracyOf(this.run))
       metrics.prequentialLoss.set({ app: 'online' }, this.run.loss)
@@ -249,11 +251,11 @@ export class OnlineLearner {
    * its action to the optimizer before the fit. Regression is left out: its squared error has
    * the label's units, which a threshold in nats cannot serve.
    */
-  async #watchDrift (outputs: Float32Array, ys: Float32Array, n: number, examples: ArrayBatch['examples']): Promise<void> {
+  async #watchDrift (outputs: Float32Array, ys: Float32Array, n: number, examples: ArrayBatch['examples'], rowsBefore: number): Promise<void> {
     const { model, logger } = this.#o
     const task = model.spec?.task ?? BINARY
     if (!this.drift.enabled || task.type === 'regression') return
-    const { detected, step } = this.drift.observe(rowLosses(task, outputs, ys, n), i => examples[i].record, this.#lineageRows, await model.learningRate())
+    const { detected, step } = this.drift.observe(rowLosses(task, outputs, ys, n), i => examples[i].record, rowsBefore, await model.learningRate())
     const acted = step === null ? 'no action' : step.op === 'reset' ? `a fresh Adam at learning rate ${step.learningRate}` : `learning rate ${step.learningRate}`
     for (const d of detected) {
       metrics.driftDetections.inc({ app: 'online' })
@@ -262,12 +264,6 @@ export class OnlineLearner {
     if (step?.op === 'reset') await model.resetOptimizer(step.learningRate)
     if (step?.op === 'setRate') await model.setLearningRate(step.learningRate)
     if (step !== null && detected.length === 0) logger?.info({ learningRate: step.learningRate }, `drift boost over: learning rate back to ${step.learningRate}`)
-  }
-
-  // The epochs for the next mini-batch: the warm-up's while the lineage is young.
-  #epochs (epochs: number): number {
-    const w = this.#o.warmup
-    return w !== undefined && this.#lineageRows < w.rows ? Math.max(epochs, w.epochs) : epochs
   }
 
   /** The learning curve over this run: prequential accuracy after each mini-batch. */
