@@ -163,10 +163,10 @@ export function driftDetail (d: DriftSettings): string {
   return `Page-Hinkley on each row's prequential log loss (threshold ${d.threshold}, delta ${d.delta}); on a drift: ${action}; its state saved with each version`
 }
 
-/** What a boost does: "6 epochs per mini-batch at the learning rate ×3 (at least 0.001), a fresh Adam". */
+/** What a boost does: "6 epochs per step at the learning rate ×3 (at least 0.001), a fresh Adam". */
 export function boostDetail (d: DriftSettings): string {
   const rate = d.boostFactor === 1 ? 'the learning rate' : `${d.boostFactor}× the learning rate`
-  return `${d.boostEpochs > 0 ? `${d.boostEpochs} epochs per mini-batch` : 'the usual epochs'} at ${rate}${d.boostFloor > 0 ? ` (at least ${d.boostFloor})` : ''}${d.boostResets ? ', a fresh Adam' : ''}`
+  return `${d.boostEpochs > 0 ? `${d.boostEpochs} epochs per step` : 'the usual epochs'} at ${rate}${d.boostFloor > 0 ? ` (at least ${d.boostFloor})` : ''}${d.boostResets ? ', a fresh Adam' : ''}`
 }
 
 /** Parses `--drift`: off, or page-hinkley (ph). */
