@@ -7,7 +7,8 @@ import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
 import { buildModel, compile, EMBEDDING_INPUT, modelTask, type ModelSpec, type ModelTask } from './model.js'
 import { StreamingScaler } from './scaler.js'
-import type { FitResult, ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
+import { fitRows } from './fit-rows.js'
+import type { ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
 const port = parentPort
 if (!port) throw new Error('src/ml/worker.js runs as a worker thread (use ModelRunner)')
@@ -94,14 +95,7 @@ async function handle (request: Request): Promise<Handled> {
       const x = inputs(xs, n)
       const y = labels(request.ys, n, true)
       try {
-        const history = await m.fit(x, y, {
-          epochs: options.epochs ?? 1,
-          batchSize: options.batchSize ?? 32,
-          shuffle: options.shuffle ?? true,
-          verbose: 0
-        })
-        const h = history.history
-        return { value: { loss: h.loss as number[], accuracy: (h.acc ?? h.accuracy ?? h.loss.map(() => NaN)) as number[] } satisfies FitResult }
+        return { value: await fitRows(m, x, y, n, options) }
       } finally {
         tf.dispose([x, y])
       }
