@@ -137,7 +137,12 @@ def bar_table(figures, manifest):
         f = figures[s['name']]['learners']
         me = f[STREAMFIT]
         best = max(RIVER, key=lambda k: f[k]['accuracy'])
-        acc = f"{'yes' if me['accuracy'] >= f[best]['accuracy'] else 'no'} ({me['accuracy']:.4f} vs {f[best]['accuracy']:.4f}, {best.replace('River ', '')})"
+        versus = f"{me['accuracy']:.4f} vs {f[best]['accuracy']:.4f}, {best.replace('River ', '')}"
+        # The bar asks for River's best accuracy on drifting streams; a stationary one is shown, not judged.
+        if s['drifts']:
+            acc = f"{'yes' if me['accuracy'] >= f[best]['accuracy'] else 'no'} ({versus})"
+        else:
+            acc = f"not judged, no drift ({versus})"
         recs = []
         for mine, hat in zip(me['recovery'], f['River HoeffdingAdaptiveTree']['recovery']):
             a, b = mine['records'], hat['records']
@@ -188,8 +193,9 @@ def render(summary, windows_md, cont, bar, rounds, note=None):
              "Issue 24's bar on these figures (section 4), as measured:", '', *bar, '',
              'Recovery is counted against each learner\'s own pre-drift accuracy, so a learner that was weak before a '
              'drift has less to regain; read it beside the accuracy columns and the plot. A new streamfit model '
-             'standardises its features (learnt until its first save) and warms up with 6 epochs per 256-row '
-             'mini-batch over its first 1,000 rows, then 3: the short Phishing stream (1,250 rows) is mostly that start.', '']
+             'standardises its features (learnt until its first save), learns each poll in steps of 32 rows (each scored, '
+             'then fitted) at 3× its spec\'s learning rate, and warms up with 6 epochs per step over its first 1,000 rows, '
+             'then 3: the short Phishing stream (1,250 rows) is mostly that start, which is also why its rows/s is lower.', '']
     if cont is not None:
         h0, h1 = cont['heldoutStart'], cont['heldoutFinal']
         lines += ['Continuing a trained version on a stationary stream (SUSY: `train` on rows 0–1,999, '
