@@ -31,8 +31,8 @@ function median (xs: number[]): number {
 export function renderClusterSection (r: ClusterResults): string {
   const systems = [...new Set([...r.throughput, ...r.kills].map(x => x.system))]
   const lines = [START, '', '## On a three-node cluster: exactly-once throughput and one broker kill (issue 22)', '',
-    `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${r.minutes} min, on ${r.cpus} cores shared with the three broker JVMs and with other engineers' jobs ` +
-    `(1-minute load average ${r.load[0]?.toFixed(1)}–${r.load[1]?.toFixed(1)}): absolute figures are low and noisy, only the figures of the same run side by side mean anything. ` +
+    `Run ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${r.minutes} min, on ${r.cpus} cores shared by the three broker JVMs, both apps and the latency probe ` +
+    `(1-minute load average ${r.load[0]?.toFixed(1)}–${r.load[1]?.toFixed(1)}): absolute figures are low, only the figures of the same run side by side mean anything. ` +
     '`node dist/bench/cluster/main.js` starts its own three-node KRaft cluster (free ports, its own data directories, replication 3, `min.insync.replicas` 2, ' +
     'Kafka\'s default 9 s broker session timeout), both systems exactly-once (acks=all). Kafka Streams is the tuned pass-through app (producer `batch.size` 256 KiB, `linger.ms` 5, ' +
     `**no model**); streamfit scores the tutorial's MLP at batch ${fmt(r.batchSize)} (native backend). See bench/cluster/README.md.`, '',
