@@ -14,7 +14,7 @@
 import type { KafkaConfig } from '../src/config.js'
 import type { OnlineResult } from './online-result.js'
 import type { BackendPreference } from '../src/ml/backend.js'
-import { SUSY_MODEL, type ModelSpec } from '../src/ml/model.js'
+import type { ModelSpec } from '../src/ml/model.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
@@ -74,7 +74,7 @@ export interface OnlineOptions {
   drift?: DriftSettings
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
-  /** Rows scored, then fitted, at a time within a mini-batch (default 0: the whole mini-batch; see testThenTrain). */
+  /** Rows scored, then fitted, at a time within a mini-batch (default 32; 0: the whole mini-batch at once; see testThenTrain). */
   step?: number
   /** A new model's warm-up (default onlineDefaults.newWarmup). */
   newWarmup?: WarmupSettings
@@ -201,7 +201,8 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     if (o.compareWithStart === true && start.version !== null) {
       baseline = await ModelRunner.create({ backend: o.backend, snapshot: await store.snapshot(start.version), version: start.version })
     }
-    const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : newModelRate(o.newRateFactor, runner.spec))
+    // A new model was compiled at its spec's rate (SUSY's without one) and learns online at newRateFactor × that.
+    const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : o.newRateFactor * await runner.learningRate())
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
@@ -253,11 +254,6 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
 // It learns feature standardisation, as train's models do (train --standardize, its default), until
 // its first version is saved (OnlineLearner.save freezes it): unscaled, all-positive features
 // (Phishing's 0/0.5/1 flags) left a new model at chance over 1,250 rows (0.503; River 0.894).
-// A new model learns online at `factor` × the rate its spec trains at (SUSY's when there is none).
-function newModelRate (factor: number, spec: ResolvedSpec | undefined): number {
-  return factor * (spec !== undefined ? modelForSpec(spec).learningRate : SUSY_MODEL.learningRate)
-}
-
 function newModel (spec: DatasetSpec | undefined): { model?: ModelSpec, spec?: ResolvedSpec, learnScaler: true } {
   if (spec === undefined) return { learnScaler: true }
   if (!isResolved(spec)) throw new UsageError(`the spec ${spec.name} leaves categories or classes to learn from the train topic: train a version first (streamfit train --spec), which online then continues, or list them in the spec`)

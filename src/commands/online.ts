@@ -57,7 +57,7 @@ export function declareFlags (command: Command): Command {
     .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, ${d.newRateFactor}× its spec's rate for a new model (SUSY: 0.003)`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(d.batchSize))
     .option('--step <rows>', 'score, then fit, this many rows at a time within a mini-batch (0: the whole mini-batch)', String(d.step))
-    .option('--warmup <rows,epochs,rate>', 'a new model\'s warm-up: over its first ROWS rows, at least EPOCHS epochs per step at RATE × its learning rate ("0": none)', formatWarmup(d.newWarmup))
+    .option('--warmup <rows,epochs>', 'a new model\'s warm-up: at least EPOCHS epochs per step over its first ROWS rows ("0": none)', formatWarmup(d.newWarmup))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
     .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
     .option('--drift-threshold <lambda>', 'Page-Hinkley threshold: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
