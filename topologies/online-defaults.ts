@@ -30,11 +30,18 @@ export const onlineDefaults = {
   batchSize: 32,
   /**
    * Rows scored, then fitted, at a time within a mini-batch (0: the whole mini-batch; see
-   * testThenTrain). bench/drift, new models, whole polls of ≤ 256 → steps of 32: SUSY abrupt 0.747
-   * → 0.767 (recovery 900 → 700 rows), SEA 0.854 → 0.865, Phishing 0.695 → 0.746, at the same
-   * gradient steps; steps of 16 or 8 add gradient steps and halve the rows/s each.
+   * testThenTrain); 'auto': `smallModelStep` for a model under `smallModelWeights` weights, else
+   * `largeModelStep`. Smaller steps score each row with a fresher model, for more gradient steps.
+   * bench/drift, new models, whole polls of ≤ 256 → steps of 32: SUSY abrupt 0.747 → 0.767
+   * (recovery 900 → 700 rows), SEA 0.854 → 0.865, Phishing 0.695 → 0.746. Steps of 16 double the
+   * gradient steps, which a small model affords: on WASM its step costs a quarter to a half of
+   * SUSY's (bench/step-cost.ts). SEA 0.8727 → 0.8749, Phishing 0.851 → 0.868; SUSY's MLP would
+   * halve its rows/s.
    */
-  step: 32,
+  step: 'auto' as number | 'auto',
+  largeModelStep: 32,
+  smallModelStep: 16,
+  smallModelWeights: 20_000,
   maxRecords: 256,
   drift: DRIFT_DEFAULTS as DriftSettings,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,

@@ -24,6 +24,8 @@ export interface OnlineResult {
   resumedFrom: string | null
   deadLettered: number
   backend: string
+  /** Rows scored, then fitted, at a time (the resolved --step; 0: whole mini-batches). */
+  step: number
   /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
   /** Time spent on mini-batches (learning), the gaps of a trickling input left out. */

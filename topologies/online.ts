@@ -13,8 +13,9 @@
 // (even between the Redis save and the Kafka commit) never trains a row twice or skips one.
 import type { KafkaConfig } from '../src/config.js'
 import type { OnlineResult } from './online-result.js'
-import type { BackendPreference } from '../src/ml/backend.js'
-import type { ModelSpec } from '../src/ml/model.js'
+import { SMALL_STEP_ORDER, type BackendPreference } from '../src/ml/backend.js'
+import { SUSY_MODEL, type ModelSpec } from '../src/ml/model.js'
+import { snapshotWeights, specWeights } from '../src/ml/model-size.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
@@ -74,8 +75,11 @@ export interface OnlineOptions {
   drift?: DriftSettings
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
   batchSize?: number
-  /** Rows scored, then fitted, at a time within a mini-batch (default 32; 0: the whole mini-batch at once; see testThenTrain). */
-  step?: number
+  /**
+   * Rows scored, then fitted, at a time within a mini-batch (0: the whole mini-batch at once; see
+   * testThenTrain). Default 'auto': 16 for a model under 20,000 weights, 32 otherwise (onlineDefaults).
+   */
+  step?: number | 'auto'
   /** A new model's warm-up (default onlineDefaults.newWarmup). */
   newWarmup?: WarmupSettings
   /** Largest mini-batch taken from one poll (default 256). */
@@ -145,13 +149,19 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
       { kind: 'source', name: 'fromGroupBatches', topics: [s.topic], detail: `group ${s.groupId}, one mini-batch per poll (<= ${s.maxRecords} rows), offsets from the latest version, ${streamTimeoutDetail(s.streamTimeout)}, session timeout ${s.sessionTimeout} ms${s.fromScratch ? ', from scratch when versions were lost' : ''}` },
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       decodeStep(s.spec, s.dlqTopic),
-      { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, ${s.step > 0 ? `in steps of ${s.step} rows, each scored before it is fitted` : 'the whole mini-batch before fitting it'}${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
+      { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, ${stepDetail(s)}${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
       { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift) },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
       { kind: 'sink', name: 'commitOffsets', topics: [s.topic], detail: 'after the save, for lag and tools' }
     ]
   })
+}
+
+function stepDetail (s: OnlineSettings): string {
+  if (s.step === 0) return 'the whole mini-batch before fitting it'
+  const rows = s.step === 'auto' ? `${s.largeModelStep} rows (${s.smallModelStep} for a model under ${s.smallModelWeights.toLocaleString('en')} weights)` : `${s.step} rows`
+  return `in steps of ${rows}, each scored before it is fitted`
 }
 
 function fitDetail (s: OnlineSettings): string {
@@ -192,21 +202,25 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     //    offsets become the group's committed offsets before it joins.
     const { topicId, start } = await resumeGroup({ ...o, kafka, logger }, store)
 
-    // 2. The model, in a worker thread.
+    // 2. The model, in a worker thread; auto tries WASM first: its ops are cheaper for small steps.
+    const snapshot = start.version !== null ? await store.snapshot(start.version) : undefined
+    const fresh = snapshot === undefined ? newModel(o.spec) : undefined
+    const weights = snapshot !== undefined ? snapshotWeights(snapshot) : specWeights(fresh?.model ?? SUSY_MODEL)
     runner = await ModelRunner.create({
-      backend: o.backend, seed,
-      ...(start.version !== null ? { snapshot: await store.snapshot(start.version), version: start.version } : newModel(o.spec))
+      backend: o.backend, autoOrder: SMALL_STEP_ORDER, seed,
+      ...(snapshot !== undefined ? { snapshot, version: start.version ?? undefined } : fresh)
     })
     logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
     if (o.compareWithStart === true && start.version !== null) {
-      baseline = await ModelRunner.create({ backend: o.backend, snapshot: await store.snapshot(start.version), version: start.version })
+      baseline = await ModelRunner.create({ backend: o.backend, autoOrder: SMALL_STEP_ORDER, snapshot: await store.snapshot(start.version), version: start.version })
     }
     // A new model was compiled at its spec's rate (SUSY's without one) and learns online at newRateFactor × that.
     const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : o.newRateFactor * await runner.learningRate())
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
+    const step = o.step !== 'auto' ? o.step : weights < o.smallModelWeights ? o.smallModelStep : o.largeModelStep
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step: o.step, drift: o.drift, savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift: o.drift, savePolicy: o.savePolicy,
       ...(o.epochsPerBatch === undefined && store.baseRows === 0 && o.newWarmup.rows > 0 ? { warmup: o.newWarmup } : {}),
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
@@ -229,6 +243,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       resumedFrom: start.version,
       deadLettered: learner.deadLettered,
       backend: runner.backend,
+      step,
       seconds: (performance.now() - started) / 1000,
       busySeconds: busy,
       curve: learner.curve,

@@ -65,8 +65,8 @@ export function sessionTimeoutFlag (command: Command, why: string, defaultMs: nu
   return command.option('--session-timeout <ms>', `group session timeout: ${why}`, String(defaultMs))
 }
 
-export function backendFlag (command: Command, defaultBackend: string = DEFAULT_BACKEND): Command {
-  return command.option('--backend <name>', 'compute backend for the model: auto, gpu, node, wasm or cpu', defaultBackend)
+export function backendFlag (command: Command, defaultBackend: string = DEFAULT_BACKEND, auto = 'the first that loads of gpu, node, wasm, cpu'): Command {
+  return command.option('--backend <name>', `compute backend for the model: auto (${auto}), gpu, node, wasm or cpu`, defaultBackend)
 }
 
 export function seedFlag (command: Command): Command {

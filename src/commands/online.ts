@@ -3,7 +3,7 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { parseNumber, type Config } from '../config.js'
-import { parseBackend } from '../ml/backend.js'
+import { parseBackend, SMALL_STEP_ORDER } from '../ml/backend.js'
 import { requireGroup, requireServices } from '../infra/probe.js'
 import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
@@ -56,7 +56,7 @@ export function declareFlags (command: Command): Command {
     .option('--epochs-per-batch <k>', `epochs over each mini-batch; default ${d.continueEpochsPerBatch} continuing a stored version, ${d.newEpochsPerBatch} (the tutorial's) for a new model`)
     .option('--learning-rate <lr>', `Adam learning rate (the tutorial: 0.001); default ${d.continueLearningRate} when continuing a stored version, the stored rate when resuming this group's lineage, ${d.newRateFactor}× its spec's rate for a new model (SUSY: 0.003)`)
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(d.batchSize))
-    .option('--step <rows>', 'score, then fit, this many rows at a time within a mini-batch (0: the whole mini-batch)', String(d.step))
+    .option('--step <rows>', `score, then fit, this many rows at a time within a mini-batch (0: the whole mini-batch); auto: ${d.smallModelStep} for a model under ${d.smallModelWeights.toLocaleString('en')} weights, else ${d.largeModelStep}`, String(d.step))
     .option('--warmup <rows,epochs>', 'a new model\'s warm-up: at least EPOCHS epochs per step over its first ROWS rows ("0": none)', formatWarmup(d.newWarmup))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
     .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
@@ -69,7 +69,7 @@ export function declareFlags (command: Command): Command {
     .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
     .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
     .option('--window <rows>', '--json also lists prequential accuracy and loss per window of this many rows (prequentialWindows), to see a drift and the recovery from it')
-  return seedFlag(backendFlag(command))
+  return seedFlag(backendFlag(command, undefined, `${SMALL_STEP_ORDER.join(', ')}: WASM's ops cost less for small steps`))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', jsonHelp('print one JSON line at the end', ONLINE_JSON))
 }
@@ -86,7 +86,7 @@ export function topologyInput (flags: OnlineFlags, config: Config, spec?: Datase
     ...(flags.epochsPerBatch !== undefined ? { epochsPerBatch: parseNumber('--epochs-per-batch', flags.epochsPerBatch, { min: 1 }) } : {}),
     ...(flags.learningRate !== undefined ? { learningRate: parseNumber('--learning-rate', flags.learningRate, { integer: false, min: 0 }) } : {}),
     batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
-    step: parseNumber('--step', flags.step, { min: 0 }),
+    step: flags.step === 'auto' ? 'auto' : parseNumber('--step', flags.step, { min: 0 }),
     newWarmup: parseWarmup(flags.warmup),
     maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
     drift: {
@@ -149,6 +149,7 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     resumedFrom: r.resumedFrom,
     deadLettered: r.deadLettered,
     backend: r.backend,
+    step: r.step,
     ...timing(r.seconds, r.busySeconds),
     rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }

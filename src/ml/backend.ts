@@ -18,6 +18,15 @@ export const BACKEND_NAMES: readonly BackendName[] = ['gpu', 'node', 'wasm', 'cp
 /** The fastest backend that loads. */
 export const DEFAULT_BACKEND: BackendPreference = 'auto'
 
+/**
+ * The order `auto` tries backends in for a model learning in small steps (online: 16–32 rows a
+ * step). Each tfjs-node op is a native call of about 33 µs and a gradient step is a hundred or more
+ * small ops, so WASM's few-µs ops win at every size measured: a step of 32 rows on the tutorial's
+ * MLP took 0.84× tfjs-node's time, on a 353-weight MLP 0.32× (bench/step-cost.ts, docs/benchmarks.md).
+ * The pure-JS kernels come last: 4.5× tfjs-node's time on the tutorial's MLP.
+ */
+export const SMALL_STEP_ORDER: readonly BackendName[] = ['wasm', 'gpu', 'node', 'cpu']
+
 /** The npm package that provides each backend (what a user installs to get it). */
 export const BACKEND_PACKAGES: Record<BackendName, string> = {
   gpu: '@tensorflow/tfjs-node-gpu',
@@ -41,11 +50,11 @@ export function parseBackend (text: string): BackendPreference {
 }
 
 /**
- * Loads a backend. `auto` tries gpu, node, wasm, cpu in that order and takes the first that
+ * Loads a backend. `auto` tries `order` (default gpu, node, wasm, cpu) and takes the first that
  * loads; a named backend must load or this throws a UsageError naming the package to install.
  */
-export async function loadBackend (preference: BackendPreference = DEFAULT_BACKEND): Promise<LoadedBackend> {
-  const candidates = preference === 'auto' ? BACKEND_NAMES : [preference]
+export async function loadBackend (preference: BackendPreference = DEFAULT_BACKEND, order: readonly BackendName[] = BACKEND_NAMES): Promise<LoadedBackend> {
+  const candidates = preference === 'auto' ? order : [preference]
   const skipped: string[] = []
   for (const name of candidates) {
     try {

@@ -36,6 +36,8 @@ export interface ModelShape {
 /** What the model worker is started with: the backend to load and the seed. */
 export interface WorkerInit {
   backend: BackendPreference
+  /** The order `auto` tries backends in (default BACKEND_NAMES). */
+  order?: readonly BackendName[]
   /** Seeds every random draw in the worker (initial weights, dropout masks): reproducible runs. */
   seed?: number
 }

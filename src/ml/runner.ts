@@ -23,6 +23,8 @@ import { evaluateTask, type TaskMetrics } from './task-metrics.js'
 export interface ModelRunnerOptions {
   /** Backend to compute on (default auto: gpu, node, wasm, cpu, first that loads). */
   backend?: BackendPreference
+  /** The order `auto` tries backends in (default gpu, node, wasm, cpu; see autoOrder). */
+  autoOrder?: readonly BackendName[]
   /** Seeds weight initialisation and dropout in the worker for reproducible runs. */
   seed?: number
   /** Architecture of a new model (default: the tutorial's SUSY MLP). Ignored when `snapshot` is given. */
@@ -81,7 +83,7 @@ export class ModelRunner implements Predictor {
 
   /** Starts a worker, loads the backend and builds (or loads) the model. */
   static async create (options: ModelRunnerOptions = {}): Promise<ModelRunner> {
-    const init: WorkerInit = { backend: options.backend ?? 'auto', seed: options.seed }
+    const init: WorkerInit = { backend: options.backend ?? 'auto', order: options.autoOrder, seed: options.seed }
     // TensorFlow's C++ logging reads the process environment, which a worker cannot set: do it here.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
     if (options.computeThreads !== undefined) process.env.TF_NUM_INTRAOP_THREADS ??= String(options.computeThreads)

@@ -36,7 +36,7 @@ let queue: Promise<void> = Promise.resolve()
 let average: { decay: number; shadow: Variable[]; updates: number } | null = null
 
 try {
-  const loaded = await loadBackend(init.backend)
+  const loaded = await loadBackend(init.backend, init.order)
   tf = loaded.tf
   post({ type: 'ready', backend: loaded.name, skipped: loaded.skipped })
 } catch (error) {

@@ -34,9 +34,12 @@ test('a new model on Phishing (unscaled 0/0.5/1 features) standardises them: the
   const file = join(mkdtempSync(join(tmpdir(), 'online-phish-')), 'phishing.json')
   writeFileSync(file, JSON.stringify({ ...spec, topics: { ...spec.topics, train: { name: f.topic, partitions: 1 }, deadLetters: { name: f.dlq, partitions: 1 } } }))
 
-  const { code, json, stderr } = await runOnlineCli(f, ['--spec', file, '--stream-timeout', '3000', '--json', '--seed', '1', '--window', '250'])
+  const { code, json, stderr } = await runOnlineCli(f, ['--spec', file, '--stream-timeout', '3000', '--json', '--seed', '1', '--window', '250', '--backend', 'auto'])
   assert.is(code, 0, stderr)
   assert.is(json.rows, 1250)
+  // The spec's 9-32-1 MLP has 353 weights: auto puts it on WASM, where a gradient step costs a
+  // quarter of tfjs-node's, and it learns in steps of 16 rows (bench/step-cost.ts).
+  assert.equal([json.backend, json.step], ['wasm', 16])
   const { accuracy } = json.prequentialWindows as { accuracy: number[] }
   assert.ok(accuracy[4] >= 0.65, `accuracy per 250 rows ${accuracy.join(', ')}`)
   // The version's scaler: frozen at the (only) save, from every row learnt, centring the flags.
