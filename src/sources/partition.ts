@@ -171,7 +171,7 @@ class PartitionFetcher {
 
   async offsetOf (timestamp: bigint): Promise<bigint> {
     const { topic, partition, isolationLevel } = this.#o
-    const offsets = await this.#consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp, isolationLevel })
+    const offsets = await this.#retrying(() => this.#consumer.listOffsets({ topics: [topic], partitions: { [topic]: [partition] }, timestamp, isolationLevel }))
     const offset = offsets.get(topic)?.[partition]
     if (offset === undefined) throw new Error(`fromPartition: ${topic} has no partition ${partition}`)
     return offset
@@ -190,16 +190,21 @@ class PartitionFetcher {
     this.#consumer.close().catch(() => {})
   }
 
+  #fetchFrom (position: bigint): Promise<FetchResponse> {
+    return this.#retrying(() => this.#fetchOnce(position))
+  }
+
   /**
-   * One fetch, tried again while Kafka fails transiently (the leader's broker died: the next
+   * One request, tried again while Kafka fails transiently (the leader's broker died: the next
    * attempt asks the metadata for the new leader), up to the broker timeout; then one line, exit 2.
+   * A ListOffsets at the start of an epoch meets a killed leader as often as a fetch does.
    */
-  async #fetchFrom (position: bigint): Promise<FetchResponse> {
+  async #retrying<T> (request: () => Promise<T>): Promise<T> {
     const started = Date.now()
     const bound = this.#kafka.brokerTimeoutMs ?? DEFAULT_BROKER_TIMEOUT_MS
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#fetchOnce(position)
+        return await request()
       } catch (error) {
         if (!(error instanceof NoLeaderError) && !isTransientKafkaError(error)) throw error
         if (Date.now() - started >= bound) throw kafkaOutage(this.#kafka, Math.round((Date.now() - started) / 1000), error)
