@@ -23,7 +23,7 @@ import { evaluateTask, type TaskMetrics } from './task-metrics.js'
 export interface ModelRunnerOptions {
   /** Backend to compute on (default auto: gpu, node, wasm, cpu, first that loads). */
   backend?: BackendPreference
-  /** The order `auto` tries backends in (default gpu, node, wasm, cpu; see autoOrder). */
+  /** The order `auto` tries backends in (default gpu, node, wasm, cpu; online learning passes SMALL_STEP_ORDER). */
   autoOrder?: readonly BackendName[]
   /** Seeds weight initialisation and dropout in the worker for reproducible runs. */
   seed?: number
