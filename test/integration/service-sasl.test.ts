@@ -11,6 +11,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../src/config.js'
 import { ensureTopics, withAdmin } from '../../src/kafka/admin.js'
+import { newClusterId } from '../../src/infra/kafka-broker.js'
 import { ensureKafkaJars } from '../../src/infra/kafka-jars.js'
 import { LOG4J2_CONFIG } from '../../src/infra/paths.js'
 import { summarize, verifyExactlyOnce } from '../support/eos-verifier.js'
@@ -55,7 +56,8 @@ test.before(async () => {
   ].join('\n'))
   const libs = await ensureKafkaJars(loadConfig().stateDir)
   const cp = ['-cp', `${libs}/*`, `-Dlog4j2.configurationFile=${LOG4J2_CONFIG}`]
-  const format = spawnSync('java', [...cp, 'kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', properties], { encoding: 'utf8' })
+  // newClusterId: a raw base64url id starts with '-' one time in 64, which the storage tool reads as an option.
+  const format = spawnSync('java', [...cp, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', properties], { encoding: 'utf8' })
   assert.is(format.status, 0, format.stderr)
   broker = spawn('java', ['-Xmx384m', ...cp, 'kafka.Kafka', properties], { stdio: 'ignore' })
   env = {
