@@ -1,6 +1,7 @@
 // What one online step costs on each backend, by model size: the figures behind online's `auto`
-// trying WASM first (SMALL_STEP_ORDER) and its steps of 16 rows for models under 20,000 weights. A step is what testThenTrain does per step of rows: predict them, then fit them for a few
-// epochs in one batch, through a ModelRunner (its worker thread, as `streamfit online` runs it).
+// trying WASM first (SMALL_STEP_ORDER) and its steps of 16 rows for models under 20,000 weights.
+// A step is what testThenTrain does per step of rows: predict them, then fit them for a few epochs
+// in one batch, through a ModelRunner (its worker thread, as `streamfit online` runs it).
 // Rounds are interleaved across backends so machine noise hits each; medians are printed, with
 // each backend's time over tfjs-node's from the same rounds.
 //

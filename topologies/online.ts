@@ -211,8 +211,8 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       ...(snapshot !== undefined ? { snapshot, version: start.version ?? undefined } : fresh)
     })
     logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
-    if (o.compareWithStart === true && start.version !== null) {
-      baseline = await ModelRunner.create({ backend: o.backend, autoOrder: SMALL_STEP_ORDER, snapshot: await store.snapshot(start.version), version: start.version })
+    if (o.compareWithStart === true && snapshot !== undefined) {
+      baseline = await ModelRunner.create({ backend: o.backend, autoOrder: SMALL_STEP_ORDER, snapshot, version: start.version ?? undefined })
     }
     // A new model was compiled at its spec's rate (SUSY's without one) and learns online at newRateFactor × that.
     const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : o.newRateFactor * await runner.learningRate())
