@@ -14,8 +14,10 @@ WORKDIR /app
 # package's own `prepare` (tsc) needs the sources, which are copied below.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-# The fix to @platformatic/kafka's read_committed filter (docs/upstream/read-committed.md):
-# what `postinstall` applies on a normal install, applied here since scripts were skipped.
+# The fixes to @platformatic/kafka (docs/upstream/read-committed.md and the others there) and to
+# the WASM backend's transposed matrix products (docs/upstream/wasm-matmul-transposes.md, which
+# halves a training step of the image's models): what `postinstall` applies on a normal install,
+# applied here since scripts were skipped.
 COPY patches ./patches
 RUN npx patch-package
 COPY tsconfig.json ./
