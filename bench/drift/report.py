@@ -2,19 +2,23 @@
 bench/results.md), figures (bench/drift/results.json) and the plot (bench/drift/accuracy.png).
 
 Definitions (the README's):
-  accuracy, log loss  prequential, over the whole stream (round 1);
-  windows             the same per 1,000 rows (computed from the per-100-row windows every learner reports);
+  rounds              round N seeds every learner that draws random numbers with N (streamfit's
+                      --seed, River's tree and forest), so the rounds show the spread over seeds;
+  accuracy, log loss  prequential, over the whole stream: the median over rounds;
+  windows             the same per 1,000 rows (computed from the per-100-row windows every learner
+                      reports), round 1's, as is the plot;
   pre-drift accuracy  over the 1,000 rows before the change starts;
   recovery            rows after the change is complete until the end of the first 500-row window
                       (sliding in steps of 100) whose accuracy is within 2 points of pre-drift
                       accuracy: at least 500; "not in N" when no window before the next change (or
-                      the end) gets there;
+                      the end) gets there; the median over rounds (a miss counts as the slowest);
   rows/s              median over rounds: River's loop over rows in memory; streamfit's `rowsPerSecond`
                       (first mini-batch to last, reading from Kafka and saving versions included).
 Usage: python report.py OUT_DIR [--rounds N]
 """
 import argparse
 import json
+import math
 import statistics
 from pathlib import Path
 
@@ -65,6 +69,12 @@ def recovery(c, size, drifts, i, total):
     return pre, None
 
 
+def median_records(values):
+    """The median of each round's records to recover; a round that never recovered counts as the slowest."""
+    m = statistics.median(math.inf if v is None else v for v in values)
+    return None if math.isinf(m) else round(m)
+
+
 def fmt_rec(r, d, drifts, i, total):
     limit = (drifts[i + 1]['start'] if i + 1 < len(drifts) else total) - d['end']
     return f'{r:,}' if r is not None else f'not in {limit:,}'
@@ -78,7 +88,6 @@ def main():
     args = ap.parse_args()
     manifest = json.load(open(args.out / 'manifest.json'))
     rounds = load(args.out, args.rounds)
-    first = rounds[0]
     figures, summary, windows_md = {}, [], []
     summary.append('| stream (drifts at rows) | learner | accuracy | log loss | pre-drift accuracy → records to recover (per drift) | rows/s |')
     summary.append('| --- | --- | ---: | ---: | --- | ---: |')
@@ -90,23 +99,30 @@ def main():
         windows_md += [f"\n**{name}** ({s['note']}; drifts: {where}): accuracy / log loss per 1,000 rows\n", head,
                        '| --- |' + ' ---: |' * len(range(0, total, 1000))]
         for learner in LEARNERS:
-            r = first[name][learner]
-            size = r['prequentialWindows']['size']
-            c = counts(r['prequentialWindows'])
-            assert sum(x[0] for x in c) == total, (name, learner)
-            recs = [recovery(c, size, drifts, i, total) for i in range(len(drifts))]
-            rate = statistics.median(rr[name][learner]['rowsPerSecond'] for rr in rounds)
-            per_k = [span(c, size, a, min(a + 1000, total)) for a in range(0, total, 1000)]
-            after = [span(c, size, d['end'], min(d['end'] + 1000, total))[0] for d in drifts]
+            per = [rr[name][learner] for rr in rounds]
+            cs = [counts(p['prequentialWindows']) for p in per]
+            size = per[0]['prequentialWindows']['size']
+            assert all(sum(x[0] for x in c) == total for c in cs), (name, learner)
+            # Per round, per drift: (pre-drift accuracy, records to recover or None).
+            recs_rounds = [[recovery(c, size, drifts, i, total) for i in range(len(drifts))] for c in cs]
+            recs = [(statistics.median(r[i][0] for r in recs_rounds), median_records([r[i][1] for r in recs_rounds]))
+                    for i in range(len(drifts))]
+            rate = statistics.median(p['rowsPerSecond'] for p in per)
+            per_k = [span(cs[0], size, a, min(a + 1000, total)) for a in range(0, total, 1000)]
+            after = [statistics.median(span(c, size, d['end'], min(d['end'] + 1000, total))[0] for c in cs) for d in drifts]
+            accuracy = statistics.median(p['prequentialAccuracy'] for p in per)
+            loss = statistics.median(p['prequentialLoss'] for p in per)
             figures[name]['learners'][learner] = {
                 'afterDrift1000': after,
-                'accuracy': r['prequentialAccuracy'], 'logLoss': r['prequentialLoss'], 'rowsPerSecondMedian': rate,
-                'rowsPerSecondRounds': [rr[name][learner]['rowsPerSecond'] for rr in rounds],
+                'accuracy': accuracy, 'logLoss': loss, 'rowsPerSecondMedian': rate,
+                'accuracyRounds': [p['prequentialAccuracy'] for p in per],
+                'rowsPerSecondRounds': [p['rowsPerSecond'] for p in per],
                 'recovery': [{'preDriftAccuracy': p, 'records': n} for p, n in recs],
+                'recoveryRounds': [[n for _, n in r] for r in recs_rounds],
                 'windows1000': [{'accuracy': a, 'logLoss': l} for a, l in per_k],
-                'windows': r['prequentialWindows']}
+                'windows': per[0]['prequentialWindows']}
             rec = '; '.join(f'{p:.3f} → {fmt_rec(n, drifts[i], drifts, i, total)}' for i, (p, n) in enumerate(recs)) or '–'
-            summary.append(f"| {name} ({where}) | {learner} | {r['prequentialAccuracy']:.4f} | {r['prequentialLoss']:.4f} | {rec} | {rate:,.0f} |")
+            summary.append(f"| {name} ({where}) | {learner} | {accuracy:.4f} | {loss:.4f} | {rec} | {rate:,.0f} |")
             windows_md.append(f'| {learner} | ' + ' | '.join(f'{a:.3f} / {l:.3f}' for a, l in per_k) + ' |')
     cont = continuing(args.out)
     bar = bar_table(figures, manifest) + ['', *after_drift_table(figures, manifest)]
@@ -139,17 +155,19 @@ def bar_table(figures, manifest):
         f = figures[s['name']]['learners']
         me = f[STREAMFIT]
         best = max(RIVER, key=lambda k: f[k]['accuracy'])
-        versus = f"{me['accuracy']:.4f} vs {f[best]['accuracy']:.4f}, {best.replace('River ', '')}"
+        each_acc = lambda k: '/'.join(f'{x:.4f}' for x in f[k]['accuracyRounds'])
+        versus = f"{me['accuracy']:.4f} vs {f[best]['accuracy']:.4f}, {best.replace('River ', '')}; rounds {each_acc(STREAMFIT)} vs {each_acc(best)}"
         # The bar asks for River's best accuracy on drifting streams; a stationary one is shown, not judged.
         if s['drifts']:
             acc = f"{'yes' if me['accuracy'] >= f[best]['accuracy'] else 'no'} ({versus})"
         else:
             acc = f"not judged, no drift ({versus})"
         recs = []
-        for mine, hat in zip(me['recovery'], f['River HoeffdingAdaptiveTree']['recovery']):
+        for i, (mine, hat) in enumerate(zip(me['recovery'], f['River HoeffdingAdaptiveTree']['recovery'])):
             a, b = mine['records'], hat['records']
             ok = a is not None and (b is None or a <= b)
-            recs.append(f"{'yes' if ok else 'no'} ({a if a is not None else '–'} vs {b if b is not None else '–'})")
+            each_rec = lambda k: '/'.join(str(r[i]) if r[i] is not None else '–' for r in f[k]['recoveryRounds'])
+            recs.append(f"{'yes' if ok else 'no'} ({a if a is not None else '–'} vs {b if b is not None else '–'}; rounds {each_rec(STREAMFIT)} vs {each_rec('River HoeffdingAdaptiveTree')})")
         # Each round's figures too: on a noisy 2-core machine a median a few % apart is not a verdict.
         each = lambda k: '/'.join(f'{x:,.0f}' for x in f[k]['rowsPerSecondRounds'])
         speed = (f"{'yes' if me['rowsPerSecondMedian'] >= f['River ARF']['rowsPerSecondMedian'] else 'no'} ({me['rowsPerSecondMedian']:,.0f} vs {f['River ARF']['rowsPerSecondMedian']:,.0f}; "
@@ -162,7 +180,7 @@ def after_drift_table(figures, manifest):
     """Accuracy over the 1,000 rows after each drift: recovery on one yardstick for every learner."""
     streams = [s for s in manifest['streams'] if s['drifts']]
     heads = [f"{s['name']} after {d['end']:,}" for s in streams for d in s['drifts']]
-    rows = ['Accuracy over the 1,000 rows after each drift (the same yardstick for every learner, unlike recovery, '
+    rows = ['Accuracy over the 1,000 rows after each drift, median over rounds (the same yardstick for every learner, unlike recovery, '
             'which counts from each learner\'s own pre-drift accuracy):', '',
             '| learner | ' + ' | '.join(heads) + ' |', '| --- |' + ' ---: |' * len(heads)]
     for learner in LEARNERS:
@@ -205,8 +223,10 @@ def render(summary, windows_md, cont, bar, rounds, note=None):
              f'`bench/drift/run --rounds {rounds}` (bench/drift/README.md says what each stream and figure is). '
              'Every learner starts from nothing and sees the same rows in the same order: River from the files, '
              '`streamfit online` (default flags, `--window 100`) from Kafka topics written from them. '
-             f'Accuracy and loss from round 1; rows/s the median of {rounds} rounds, all learners in the same run on the same machine '
-             '(2 cores shared with other work: absolute rates are low and noisy, compare within a column).', '',
+             f'Round N seeds every learner that draws random numbers with N (streamfit\'s `--seed`, River\'s tree and forest; '
+             f'LogisticRegression draws none). Accuracy, loss, recovery and rows/s are the median of {rounds} rounds, all learners in the same run on the same machine '
+             '(2 cores shared with other work: absolute rates are low and noisy, compare within a column); the plot and the '
+             'per-1,000-row windows are round 1\'s.', '',
              *summary, '', '![prequential accuracy over the streams](drift/accuracy.png)', '',
              "Issue 24's bar on these figures (section 4), as measured:", '', *bar, '',
              'Recovery is counted against each learner\'s own pre-drift accuracy, so a learner that was weak before a '
@@ -223,7 +243,7 @@ def render(summary, windows_md, cont, bar, rounds, note=None):
                   f"| prequential log loss over the {cont['rows']:,} rows | {cont['prequentialLoss']:.4f} | {cont['frozenPrequentialLoss']:.4f} |",
                   f"| prequential loss, last quarter | {cont['lastQuarterLoss']:.4f} | {cont['frozenLastQuarterLoss']:.4f} |",
                   f"| held-out log loss / accuracy / AUC ({h1['rows']:,} rows) | {h1['loss']:.4f} / {h1['accuracy']:.4f} / {h1['auc']:.4f} | {h0['loss']:.4f} / {h0['accuracy']:.4f} / {h0['auc']:.4f} |", '']
-    lines += ['Accuracy / log loss per 1,000 rows (`bench/drift/results.json` has every 100-row window):', *windows_md, '', END]
+    lines += ['Accuracy / log loss per 1,000 rows, round 1 (`bench/drift/results.json` has every 100-row window):', *windows_md, '', END]
     return '\n'.join(lines) + '\n'
 
 

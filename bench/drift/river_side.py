@@ -6,6 +6,7 @@ Per learner and stream: prequential accuracy and log loss over the stream, the s
 + learn_one over rows held in memory). Accuracy thresholds P(1) at 0.5 and log loss clips P at 1e-7,
 exactly as streamfit's prequential meter does, so both sides are scored by one definition.
 
+Round N seeds the learners that draw random numbers with N.
 Usage: python river_side.py OUT_DIR --round N [--window 100] [--only a,b]  -> OUT_DIR/river-rN.json
 """
 import argparse
@@ -19,12 +20,13 @@ from river import forest, linear_model, preprocessing, tree
 EPSILON = 1e-7
 
 
-def learners():
-    # Seeds make the tree ensembles reproducible; everything else is River's defaults.
+def learners(seed):
+    # The round's seed for the tree's bootstrap and the forest (LogisticRegression draws nothing);
+    # everything else is River's defaults.
     return {
         'River LogisticRegression (scaled)': preprocessing.StandardScaler() | linear_model.LogisticRegression(),
-        'River HoeffdingAdaptiveTree': tree.HoeffdingAdaptiveTreeClassifier(seed=1),
-        'River ARF': forest.ARFClassifier(seed=1),
+        'River HoeffdingAdaptiveTree': tree.HoeffdingAdaptiveTreeClassifier(seed=seed),
+        'River ARF': forest.ARFClassifier(seed=seed),
     }
 
 
@@ -105,7 +107,7 @@ def main():
         rows = read_stream(entry)
         assert len(rows) == entry['rows'], (entry['name'], len(rows))
         results[entry['name']] = {}
-        for name, model in learners().items():
+        for name, model in learners(int(args.round)).items():
             r = prequential(model, rows, args.window)
             results[entry['name']][name] = r
             print(f"{name} on {entry['name']} (round {args.round}): accuracy {r['prequentialAccuracy']:.4f}, "

@@ -3,7 +3,8 @@
 // with --continue, the stationary case continuing a trained version: `train` on rows 0-1,999,
 // `online --compare-start` over rows 2,000-5,999, then `evaluate` of the trained version and of
 // online's final one on the held-out rows 6,000-7,999. Each run has its own consumer group and
-// registry prefix, so every run starts from nothing (or from its own trained version).
+// registry prefix, so every run starts from nothing (or from its own trained version). Round N runs
+// with --seed N (initial weights, shuffles), as River's side seeds its tree and forest.
 //
 // Usage: node dist/bench/drift/streamfit.js OUT_DIR --round N [--window 100] [--continue] [--only a,b]
 //        [--flags '--step 32'] [--tag T]   (more `online` flags, to compare settings; T names the output)
@@ -42,7 +43,7 @@ function envFor (t: StreamTopics, prefix: string): Record<string, string> {
 }
 
 function online (name: string, t: StreamTopics, prefix: string, extra: string[] = []): Record<string, unknown> {
-  const args = ['online', '--group', `drift-${id}-${name}-r${round}${values.tag}`, '--stream-timeout', STREAM_TIMEOUT, '--window', values.window, '--seed', '1',
+  const args = ['online', '--group', `drift-${id}-${name}-r${round}${values.tag}`, '--stream-timeout', STREAM_TIMEOUT, '--window', values.window, '--seed', round,
     '--plot', join(out, `online-${name}-r${round}${values.tag}.svg`), ...(t.spec !== null ? ['--spec', t.spec] : []), ...flags, ...extra]
   const r = streamfit(args, envFor(t, prefix))
   if (r.rows !== t.rows) throw new Error(`online on ${name} learnt ${String(r.rows)} rows, the topic holds ${t.rows}`)
