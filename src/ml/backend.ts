@@ -22,8 +22,9 @@ export const DEFAULT_BACKEND: BackendPreference = 'auto'
  * The order `auto` tries backends in for a model learning in small steps (online: 16–32 rows a
  * step). Each tfjs-node op is a native call of about 33 µs and a gradient step is a hundred or more
  * small ops, so WASM's few-µs ops win at every size measured: a step of 32 rows on the tutorial's
- * MLP took 0.84× tfjs-node's time, on a 353-weight MLP 0.32× (bench/step-cost.ts, docs/training.md).
- * The pure-JS kernels come last: 4.5× tfjs-node's time on the tutorial's MLP.
+ * MLP took 0.51× tfjs-node's time (with patches/' WASM fix), on a 353-weight MLP 0.30×
+ * (bench/step-cost.ts, docs/training.md). The pure-JS kernels come last: 5.6× tfjs-node's time on
+ * the tutorial's MLP.
  */
 export const SMALL_STEP_ORDER: readonly BackendName[] = ['wasm', 'gpu', 'node', 'cpu']
 

@@ -1,5 +1,5 @@
 // patches/@tensorflow+tfjs-backend-wasm+4.22.0.patch: the WASM backend's matrix products with a
-// transposed operand (every Dense layer's backward pass) were about 8× slower than the same product
+// transposed operand (every Dense layer's backward pass) took 5–8× the time of the same product
 // of operands transposed beforehand; the patch transposes first. These tests run in a child
 // process, so that this suite's choice of backend touches no other suite.
 import { execFile } from 'node:child_process'
