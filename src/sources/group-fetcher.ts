@@ -7,6 +7,12 @@
 //
 // Positions follow the client's own stream: on every join, the group's committed offset where
 // there is one, else the position already reached, else the earliest offset.
+//
+// A killed leader leaves the cluster's metadata before its partitions have a new one: those
+// partitions sit out the round (and the metadata is asked again), as the Java consumer waits for a
+// leader. A fetch whose broker left the metadata while the client was retrying it returns nothing;
+// its partitions are fetched from their new leader next round. The client reports that case as a
+// non-retriable "Cannot find broker" error, which ended `online` in the cluster suite.
 import { ConnectionPool, FetchIsolationLevels, kOptions, ListOffsetTimestamps, type Consumer } from '@platformatic/kafka'
 import type { ConsumedRecord } from '../record.js'
 import { isControlBatch, recordFromBatch } from './raw-records.js'
@@ -15,6 +21,9 @@ type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>
 
 /** Bytes one partition may return per fetch (the Java consumer's max.partition.fetch.bytes). */
 export const PARTITION_FETCH_BYTES = 1024 * 1024
+
+/** How long a round with no partition that has a leader waits before the next asks again. */
+const LEADERLESS_WAIT_MS = 200
 
 export class GroupFetcher {
   readonly #consumer: Consumer
@@ -54,16 +63,25 @@ export class GroupFetcher {
     const generation = this.#generation
     const requested = new Map(this.#positions)
     const byLeader = await this.#requestsByLeader(requested)
-    const responses = await Promise.all([...byLeader].map(([node, topics]) => this.#consumer.fetch({
-      node,
-      topics,
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-      connectionPool: this.#pool
-    } as Parameters<Consumer['fetch']>[0])))
+    // Every assigned partition between leaders: wait a moment instead of asking again at once.
+    if (byLeader.size === 0 && this.#assigned().length > 0) await new Promise(resolve => setTimeout(resolve, LEADERLESS_WAIT_MS))
+    const responses = await Promise.all([...byLeader].map(([node, topics]) => this.#fetchFrom(node, topics)))
     if (generation !== this.#generation) return []
     const records: ConsumedRecord[] = []
-    for (const response of responses) this.#decode(response, requested, records)
+    for (const response of responses) if (response !== null) this.#decode(response, requested, records)
     return records
+  }
+
+  /** One node's fetch; null when that node left the cluster's metadata meanwhile (see the top). */
+  async #fetchFrom (node: number, topics: unknown[]): Promise<FetchResponse | null> {
+    try {
+      return await this.#consumer.fetch({ node, topics, isolationLevel: FetchIsolationLevels.READ_COMMITTED, connectionPool: this.#pool } as Parameters<Consumer['fetch']>[0])
+    } catch (error) {
+      this.#consumer.clearMetadata()
+      const metadata = await this.#consumer.metadata({ topics: this.#topics })
+      if (metadata.brokers.has(node)) throw error
+      return null
+    }
   }
 
   close (): void {
@@ -104,6 +122,7 @@ export class GroupFetcher {
   async #requestsByLeader (positions: Map<string, bigint>): Promise<Map<number, unknown[]>> {
     const metadata = await this.#consumer.metadata({ topics: this.#topics })
     const byLeader = new Map<number, unknown[]>()
+    let leaderless = false
     for (const { topic, partitions } of this.#assigned()) {
       const topicMetadata = metadata.topics.get(topic)
       if (topicMetadata === undefined) continue
@@ -112,6 +131,7 @@ export class GroupFetcher {
         const fetchOffset = positions.get(`${topic}:${partition}`)
         const leader = topicMetadata.partitions[partition]?.leader
         if (fetchOffset === undefined || leader === undefined) continue
+        if (leader < 0 || !metadata.brokers.has(leader)) { leaderless = true; continue }
         let topics = byLeader.get(leader)
         if (topics === undefined) byLeader.set(leader, topics = [])
         topics.push({
@@ -120,6 +140,7 @@ export class GroupFetcher {
         })
       }
     }
+    if (leaderless) this.#consumer.clearMetadata()
     return byLeader
   }
 
