@@ -23,6 +23,7 @@ import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import type { WarmupSettings } from '../src/online/warmup.js'
+import { NO_FAST_START, type FastStartSettings } from '../src/online/fast-start.js'
 import { driftDetail, type DriftSettings } from '../src/online/drift.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -82,6 +83,8 @@ export interface OnlineOptions {
   step?: number | 'auto'
   /** A new model's warm-up (default onlineDefaults.newWarmup). */
   newWarmup?: WarmupSettings
+  /** A new model's fast start (default onlineDefaults.newFastStart: 'auto', for small models only). */
+  newFastStart?: FastStartSettings | 'auto'
   /** Largest mini-batch taken from one poll (default 256). */
   maxRecords?: number
   /** When to save a version (default: every 10 mini-batches or 30 s). */
@@ -118,7 +121,7 @@ import { onlineDefaults } from './online-defaults.js'
 export { onlineDefaults }
 
 /** What shapes an online run and its description; `onlineTopology.settings` fills the defaults. */
-export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'step' | 'newWarmup' | 'maxRecords' | 'drift' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
+export type OnlineInput = Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'model' | 'spec' | 'groupId' | 'streamTimeout' | 'epochsPerBatch' | 'learningRate' | 'batchSize' | 'step' | 'newWarmup' | 'newFastStart' | 'maxRecords' | 'drift' | 'savePolicy' | 'sessionTimeout' | 'keepVersions' | 'fromScratch' | 'compareWithStart' | 'window'>
 
 /** The input with every default applied: what runs, and what `describe` prints. */
 export type OnlineSettings = typeof onlineDefaults & Pick<OnlineOptions, 'topic' | 'dlqTopic' | 'epochsPerBatch' | 'learningRate' | 'compareWithStart' | 'window' | 'spec'>
@@ -171,8 +174,15 @@ function fitDetail (s: OnlineSettings): string {
   const continuing = `${epochs(s.epochsPerBatch ?? d.continueEpochsPerBatch)} at Adam ${s.learningRate ?? d.continueLearningRate} with its moments`
   const w = s.newWarmup
   const warmup = s.epochsPerBatch === undefined && w.rows > 0 ? `${epochs(w.epochs)} over its first ${w.rows} rows, then ` : ''
-  const fresh = `${warmup}${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? `${s.newRateFactor}× its spec's rate`}, standardising its features`
+  const fresh = `${warmup}${epochs(s.epochsPerBatch ?? d.newEpochsPerBatch)} at ${s.learningRate ?? `${s.newRateFactor}× its spec's rate`}, standardising its features${fastStartDetail(s)}`
   return `continuing a version ${continuing}, a new model ${fresh}`
+}
+
+function fastStartDetail (s: OnlineSettings): string {
+  const f = s.newFastStart === 'auto' ? s.smallModelFastStart : s.newFastStart
+  if (f.rows === 0) return ''
+  const which = s.newFastStart === 'auto' ? ` (a model under ${s.smallModelWeights.toLocaleString('en')} weights)` : ''
+  return `; its first ${f.rows} rows${which} in steps of ${f.step} at ${f.rateFactor}× that rate`
 }
 
 function saveDetail (s: OnlineSettings): string {
@@ -217,11 +227,14 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     // A new model was compiled at its spec's rate (SUSY's without one) and learns online at newRateFactor × that.
     const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : o.newRateFactor * await runner.learningRate())
     if (learningRate !== undefined) await runner.setLearningRate(learningRate)
-    const step = o.step !== 'auto' ? o.step : weights < o.smallModelWeights ? o.smallModelStep : o.largeModelStep
+    const small = weights < o.smallModelWeights
+    const step = o.step !== 'auto' ? o.step : small ? o.smallModelStep : o.largeModelStep
+    const fastStart = o.newFastStart !== 'auto' ? o.newFastStart : small ? o.smallModelFastStart : NO_FAST_START
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
       epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift: o.drift, savePolicy: o.savePolicy,
       ...(o.epochsPerBatch === undefined && store.baseRows === 0 && o.newWarmup.rows > 0 ? { warmup: o.newWarmup } : {}),
+      ...(store.baseRows === 0 && fastStart.rows > 0 ? { fastStart } : {}),
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
 

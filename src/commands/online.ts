@@ -10,6 +10,7 @@ import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import type { WindowFigures } from '../online/prequential-windows.js'
 import { boostDetail, parseAction, parseDetector } from '../online/drift.js'
 import { formatWarmup, parseWarmup } from '../online/warmup.js'
+import { formatFastStart, parseFastStart } from '../online/fast-start.js'
 import { writeLineChart } from '../plot/line-chart.js'
 import { runApp } from '../runtime/app.js'
 import { rideOut } from '../runtime/ride-out.js'
@@ -29,6 +30,7 @@ interface OnlineFlags {
   batchSize: string
   step: string
   warmup: string
+  fastStart: string
   maxRecords: string
   drift: string
   driftThreshold: string
@@ -58,6 +60,7 @@ export function declareFlags (command: Command): Command {
     .option('--batch-size <n>', 'rows per gradient step within a mini-batch', String(d.batchSize))
     .option('--step <rows>', `score, then fit, this many rows at a time within a mini-batch (0: the whole mini-batch); auto: ${d.smallModelStep} for a model under ${d.smallModelWeights.toLocaleString('en')} weights, else ${d.largeModelStep}`, String(d.step))
     .option('--warmup <rows,epochs>', 'a new model\'s warm-up: at least EPOCHS epochs per step over its first ROWS rows ("0": none)', formatWarmup(d.newWarmup))
+    .option('--fast-start <rows,step,factor>', `a new model's fast start: steps of STEP rows at FACTOR × the learning rate over its first ROWS rows ("0": none); auto: ${formatFastStart(d.smallModelFastStart)} for a model under ${d.smallModelWeights.toLocaleString('en')} weights, none otherwise`, formatFastStart(d.newFastStart))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
     .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
     .option('--drift-threshold <lambda>', 'Page-Hinkley threshold: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
@@ -88,6 +91,7 @@ export function topologyInput (flags: OnlineFlags, config: Config, spec?: Datase
     batchSize: parseNumber('--batch-size', flags.batchSize, { min: 1 }),
     step: flags.step === 'auto' ? 'auto' : parseNumber('--step', flags.step, { min: 0 }),
     newWarmup: parseWarmup(flags.warmup),
+    newFastStart: parseFastStart(flags.fastStart),
     maxRecords: parseNumber('--max-records', flags.maxRecords, { min: 1 }),
     drift: {
       ...onlineDefaults.drift,

@@ -51,6 +51,8 @@ export interface FitOptions {
   batchSize?: number
   /** Shuffles the rows between epochs (default true). */
   shuffle?: boolean
+  /** This fit only runs at the optimizer's learning rate × this (default 1); the rate is kept. */
+  rateFactor?: number
 }
 
 /** Loss and accuracy of each epoch of a fit. */

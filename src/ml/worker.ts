@@ -94,9 +94,13 @@ async function handle (request: Request): Promise<Handled> {
       const xs = prepare(request.xs, n, true)
       const x = inputs(xs, n)
       const y = labels(request.ys, n, true)
+      const optimizer = m.optimizer as unknown as { learningRate: number }
+      const rate = optimizer.learningRate
+      if (options.rateFactor !== undefined) optimizer.learningRate = rate * options.rateFactor
       try {
         return { value: await fitRows(m, x, y, n, options) }
       } finally {
+        optimizer.learningRate = rate
         tf.dispose([x, y])
       }
     }

@@ -13,6 +13,7 @@ import { DriftMonitor, rowLosses, type DriftSettings } from './drift.js'
 import { faultInjector } from './fault.js'
 import { testThenTrain } from './test-then-train.js'
 import { warmupEpochs, type WarmupSettings } from './warmup.js'
+import { startRateFactor, startStep, type FastStartSettings } from './fast-start.js'
 import type { OnlineLineage, ResumePoint } from './lineage.js'
 import type { PrequentialPoint } from './prequential.js'
 import type { ResolvedSpec } from '../spec/types.js'
@@ -36,6 +37,8 @@ export interface LearnerOptions {
   epochsPerBatch: number
   /** A young model's warm-up (see warmup.ts): only for a lineage begun from a new model. */
   warmup?: WarmupSettings
+  /** A young model's fast start (see fast-start.ts): only for a lineage begun from a new model. */
+  fastStart?: FastStartSettings
   batchSize: number
   /**
    * Rows scored, then fitted, at a time within a mini-batch (see testThenTrain). 0 or absent: the whole mini-batch is scored, then fitted.
@@ -162,7 +165,13 @@ export class OnlineLearner {
     let score: TaskBatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
     let trainLoss = NaN
     if (n > 0) {
-      const steps = { step: this.#o.step ?? 0, batchSize: this.#o.batchSize, epochs: () => this.drift.epochs(warmupEpochs(this.#o.epochsPerBatch, this.#lineageRows, this.#o.warmup)) }
+      const { fastStart } = this.#o
+      const steps = {
+        step: (from: number) => startStep(this.#o.step ?? 0, this.#lineageRows + from, fastStart),
+        rateFactor: (from: number) => startRateFactor(this.#lineageRows + from, fastStart),
+        batchSize: this.#o.batchSize,
+        epochs: () => this.drift.epochs(warmupEpochs(this.#o.epochsPerBatch, this.#lineageRows, this.#o.warmup))
+      }
       const watch = (p: Float32Array, y: Float32Array, m: number, rows: ArrayBatch['examples'], from: number): Promise<void> => this.#watchDrift(p, y, m, rows, this.#lineageRows + from)
       const [learnt, frozen] = await Promise.all([testThenTrain(model, decoded, steps, watch), this.#o.baseline?.predict(xs, n)])
       if (frozen !== undefined) this.baseline.add(frozen, ys, n)

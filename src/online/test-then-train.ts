@@ -8,12 +8,14 @@ import type { ModelRunner } from '../ml/runner.js'
 
 /** How {@link testThenTrain} cuts and fits a mini-batch. */
 export interface StepOptions {
-  /** Rows per step; 0 scores the whole mini-batch, then fits it. */
-  step: number
+  /** Rows in the step that begins at row `from` of the mini-batch; 0 scores the whole mini-batch, then fits it. */
+  step: (from: number) => number
   /** Rows per gradient step within a step's fit. */
   batchSize: number
   /** Epochs for the next step's fit, asked before each (a drift detected in a step can change it). */
   epochs: () => number
+  /** Factor on the learning rate for the fit of the step that begins at `from` (default 1: a new model's fast start raises it). */
+  rateFactor?: (from: number) => number
 }
 
 /** Called with each step's outputs before it is fitted: the drift watch. `from` is its first row in the mini-batch. */
@@ -22,11 +24,11 @@ export type BeforeFit = (outputs: Float32Array, labels: Float32Array, rows: numb
 /** Scores, watches and fits `batch` step by step; returns every row's outputs in order and the last fit's loss. */
 export async function testThenTrain (model: ModelRunner, batch: ArrayBatch, options: StepOptions, beforeFit: BeforeFit): Promise<{ outputs: Float32Array, trainLoss: number }> {
   const { xs, ys, n, features, examples } = batch
-  const step = options.step > 0 ? options.step : n
   let outputs = new Float32Array(0)
   let trainLoss = NaN
-  for (let from = 0; from < n; from += step) {
-    const m = Math.min(step, n - from)
+  for (let from = 0, m = 0; from < n; from += m) {
+    const step = options.step(from)
+    m = step > 0 ? Math.min(step, n - from) : n - from
     const x = xs.subarray(from * features, (from + m) * features)
     const y = ys.subarray(from, from + m)
     const p = await model.predict(x, m)
@@ -34,7 +36,8 @@ export async function testThenTrain (model: ModelRunner, batch: ArrayBatch, opti
     if (from === 0) outputs = new Float32Array(n * units)
     outputs.set(p, from * units)
     await beforeFit(p, y, m, examples.slice(from, from + m), from)
-    const fit = await model.fit(x, y, m, { epochs: options.epochs(), batchSize: options.batchSize, shuffle: true })
+    const rateFactor = options.rateFactor?.(from) ?? 1
+    const fit = await model.fit(x, y, m, { epochs: options.epochs(), batchSize: options.batchSize, shuffle: true, ...(rateFactor !== 1 ? { rateFactor } : {}) })
     trainLoss = fit.loss[fit.loss.length - 1]
   }
   return { outputs, trainLoss }
