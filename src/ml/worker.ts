@@ -98,7 +98,7 @@ async function handle (request: Request): Promise<Handled> {
       const rate = optimizer.learningRate
       if (options.rateFactor !== undefined) optimizer.learningRate = rate * options.rateFactor
       try {
-        return { value: await fitRows(m, x, y, n, options) }
+        return { value: await fitRows(tf, m, x, y, n, options) }
       } finally {
         optimizer.learningRate = rate
         tf.dispose([x, y])
