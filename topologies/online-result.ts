@@ -26,6 +26,8 @@ export interface OnlineResult {
   backend: string
   /** Rows scored, then fitted, at a time (the resolved --step; 0: whole mini-batches). */
   step: number
+  /** The new model's fast start this run used ('0': none, e.g. a continued version or a large model), as --fast-start writes it. */
+  fastStart: string
   /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
   /** Time spent on mini-batches (learning), the gaps of a trickling input left out. */

@@ -23,7 +23,7 @@ import { resumeGroup } from '../src/online/resume-group.js'
 import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import type { WarmupSettings } from '../src/online/warmup.js'
-import { NO_FAST_START, type FastStartSettings } from '../src/online/fast-start.js'
+import { formatFastStart, NO_FAST_START, type FastStartSettings } from '../src/online/fast-start.js'
 import { driftDetail, type DriftSettings } from '../src/online/drift.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
@@ -230,11 +230,12 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     const small = weights < o.smallModelWeights
     const step = o.step !== 'auto' ? o.step : small ? o.smallModelStep : o.largeModelStep
     const fastStart = o.newFastStart !== 'auto' ? o.newFastStart : small ? o.smallModelFastStart : NO_FAST_START
+    const learnerFastStart = store.baseRows === 0 && fastStart.rows > 0 ? fastStart : undefined
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
       epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift: o.drift, savePolicy: o.savePolicy,
       ...(o.epochsPerBatch === undefined && store.baseRows === 0 && o.newWarmup.rows > 0 ? { warmup: o.newWarmup } : {}),
-      ...(store.baseRows === 0 && fastStart.rows > 0 ? { fastStart } : {}),
+      ...(learnerFastStart !== undefined ? { fastStart: learnerFastStart } : {}),
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
 
@@ -257,6 +258,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       deadLettered: learner.deadLettered,
       backend: runner.backend,
       step,
+      fastStart: formatFastStart(learnerFastStart ?? NO_FAST_START),
       seconds: (performance.now() - started) / 1000,
       busySeconds: busy,
       curve: learner.curve,

@@ -154,6 +154,7 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     deadLettered: r.deadLettered,
     backend: r.backend,
     step: r.step,
+    fastStart: r.fastStart,
     ...timing(r.seconds, r.busySeconds),
     rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }
