@@ -4,7 +4,8 @@
 // linear model learning row by row is already good (bench/drift's SEA: 0.74–0.79 over the first
 // 300 rows against River's logistic regression's 0.84). Like the warm-up it depends only on the
 // lineage's row count, and its rate applies to each fit alone (the optimizer keeps the run's
-// rate), so a run resumed from any version continues exactly as the uninterrupted run.
+// rate, which is what a version saves), so a run resumed from a version mid-start starts as fast,
+// for as many rows, as the uninterrupted run.
 import { UsageError } from '../errors.js'
 
 /** While the lineage has learnt fewer than `rows` rows: steps of `step` rows, fitted at `rateFactor` × the run's rate. */
