@@ -165,10 +165,9 @@ export class OnlineLearner {
     let score: TaskBatchScore = { rows: 0, correct: 0, accuracy: NaN, loss: NaN }
     let trainLoss = NaN
     if (n > 0) {
-      const { fastStart } = this.#o
       const steps = {
-        step: (from: number) => startStep(this.#o.step ?? 0, this.#lineageRows + from, fastStart),
-        rateFactor: (from: number) => startRateFactor(this.#lineageRows + from, fastStart),
+        step: (from: number) => startStep(this.#o.step ?? 0, this.#lineageRows + from, this.#o.fastStart),
+        rateFactor: (from: number) => startRateFactor(this.#lineageRows + from, this.#o.fastStart),
         batchSize: this.#o.batchSize,
         epochs: () => this.drift.epochs(warmupEpochs(this.#o.epochsPerBatch, this.#lineageRows, this.#o.warmup))
       }

@@ -2,7 +2,7 @@
 // optimizer step per epoch instead of tfjs' fit. That is only a shortcut if it learns exactly what
 // fit learns: two identical models, one per path, must end with the same weights and per-epoch
 // losses, for each task's loss and with an L2 penalty (which fit adds to the loss it minimises),
-// and the shortcut must leave no tensor behind.
+// must train with dropout on, and must leave no tensor behind.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadBackend } from '../../src/ml/backend.js'
@@ -51,5 +51,25 @@ for (const { name, spec, label } of CASES) {
     slow.dispose()
   })
 }
+
+test('the direct step trains in training mode: dropout draws a new mask each epoch (weights held still)', async () => {
+  const { tf } = await loadBackend('cpu')
+  const random = seededRandom(5)
+  const xs = Float32Array.from({ length: N * INPUTS }, () => random() * 2 - 1)
+  const x = tf.tensor2d(xs, [N, INPUTS])
+  const y = tf.tensor2d(Array.from({ length: N }, (_, i) => (xs[i * INPUTS] > 0 ? 1 : 0)), [N, 1])
+  const losses = async (dropout: number): Promise<number[]> => {
+    const m = buildModel(tf, { inputs: INPUTS, hidden: [16], dropout: [dropout], learningRate: 0.01, task: 'binary' });
+    (m.optimizer as unknown as { learningRate: number }).learningRate = 0
+    const { loss } = await fitRows(tf, m, x, y, N, { epochs: 4, batchSize: 32 })
+    m.dispose()
+    return loss
+  }
+  const still = await losses(0)
+  assert.ok(still.every(l => l === still[0]), `without dropout, the same loss each epoch: ${still.join(', ')}`)
+  const dropped = await losses(0.5)
+  assert.ok(new Set(dropped).size > 1, `with dropout, the loss changes with the mask: ${dropped.join(', ')}`)
+  tf.dispose([x, y])
+})
 
 test.run()
