@@ -1,7 +1,8 @@
 // What patches/@tensorflow+tfjs-backend-wasm+4.22.0.patch buys: the same online step on the WASM
 // backend, patched (the installed package) against unpatched (a copy of the package with the patch
 // reversed, under node_modules/.cache so that it resolves tfjs-core like the original). A step is
-// what testThenTrain does: predict 32 rows, then fit them 3 epochs in one batch. Each round runs
+// what testThenTrain asks of the worker: predict 32 rows, then fit them 3 epochs in one batch
+// (src/ml/fit-rows.ts, the online fit itself). Each round runs
 // both in fresh processes, alternating, so machine noise reaches both; medians are printed with
 // the patched time over the unpatched one from the same rounds.
 //
@@ -36,10 +37,11 @@ const child = `
   wasm.setWasmPaths(dir + '/dist/')
   await tf.setBackend('wasm')
   const { buildModel, SUSY_MODEL } = await import(${JSON.stringify(join(PACKAGE_ROOT, 'dist/src/ml/model.js'))})
+  const { fitRows } = await import(${JSON.stringify(join(PACKAGE_ROOT, 'dist/src/ml/fit-rows.js'))})
   const m = buildModel(tf, SUSY_MODEL)
   const x = tf.randomNormal([32, 18], 0, 1, 'float32', 1)
   const y = tf.tensor2d(Array.from({ length: 32 }, (_, i) => [i % 2]))
-  const step = async () => { const p = m.predict(x); await p.data(); p.dispose(); for (let e = 0; e < 3; e++) await m.trainOnBatch(x, y) }
+  const step = async () => { const p = m.predict(x); await p.data(); p.dispose(); await fitRows(tf, m, x, y, 32, { epochs: 3, batchSize: 32 }) }
   for (let i = 0; i < 10; i++) await step()
   const t = performance.now()
   for (let i = 0; i < steps; i++) await step()
