@@ -11,7 +11,7 @@
 import { parseNumber } from '../src/config.js'
 import { parseFeatures, parseLabel } from '../src/codec/susy-csv.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { DRIFT_DEFAULTS, DriftMonitor, rowLosses, type DriftSettings } from '../src/online/drift.js'
+import { DRIFT_DEFAULTS, DriftMonitor, resolveDrift, rowLosses, type DriftSettings } from '../src/online/drift.js'
 import { susyMessages } from '../test/support/online.js'
 import type { ResolvedTask } from '../src/ml/task-metrics.js'
 
@@ -61,7 +61,7 @@ interface Run { accuracy: number, preDrift: number, recovery: number, detections
 
 async function run (settings: DriftSettings, ys: Float32Array, seed: number): Promise<Run> {
   const runner = await ModelRunner.create({ backend: 'auto', seed })
-  const monitor = new DriftMonitor(settings)
+  const monitor = new DriftMonitor(resolveDrift(settings, false)) // SUSY's MLP is a large model
   const hits = new Uint8Array(ROWS)
   try {
     for (let at = 0; at < ROWS; at += BATCH) {

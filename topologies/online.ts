@@ -24,7 +24,7 @@ import { PrequentialMetrics } from '../src/online/prequential.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import type { WarmupSettings } from '../src/online/warmup.js'
 import { formatFastStart, NO_FAST_START, type FastStartSettings } from '../src/online/fast-start.js'
-import { driftDetail, type DriftSettings } from '../src/online/drift.js'
+import { driftDetail, resolveDrift, type DriftSettings } from '../src/online/drift.js'
 import { modelForSpec } from '../src/spec/model.js'
 import { susySpec } from '../src/spec/susy.js'
 import { isResolved, type DatasetSpec, type ResolvedSpec } from '../src/spec/types.js'
@@ -70,8 +70,9 @@ export interface OnlineOptions {
    */
   learningRate?: number
   /**
-   * Drift detection on the per-row prequential loss (Page-Hinkley) and what to do on a detection
-   * (default: DRIFT_DEFAULTS, src/online/drift.ts; `detector: 'off'` turns it off).
+   * Drift detection on the rows as scored (a CUSUM on the errors, or Page-Hinkley on the log loss)
+   * and what to do on a detection (default: DRIFT_DEFAULTS, src/online/drift.ts: chosen by the
+   * model's size; `detector: 'off'` turns it off).
    */
   drift?: DriftSettings
   /** Rows per gradient step inside a mini-batch (default 32, as the tutorial). */
@@ -153,7 +154,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
       { kind: 'processor', name: 'shuffle', detail: 'buffer 32' },
       decodeStep(s.spec, s.dlqTopic),
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, ${stepDetail(s)}${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
-      { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift) },
+      { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift, s.smallModelWeights) },
       { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
       { kind: 'sink', name: 'commitOffsets', topics: [s.topic], detail: 'after the save, for lag and tools' }
@@ -233,7 +234,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     const learnerFastStart = store.baseRows === 0 && fastStart.rows > 0 ? fastStart : undefined
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift: o.drift, savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift: resolveDrift(o.drift, small), savePolicy: o.savePolicy,
       ...(o.epochsPerBatch === undefined && store.baseRows === 0 && o.newWarmup.rows > 0 ? { warmup: o.newWarmup } : {}),
       ...(learnerFastStart !== undefined ? { fastStart: learnerFastStart } : {}),
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch

@@ -9,6 +9,8 @@ import { quarterLosses } from '../online/prequential.js'
 import { formatSavePolicy, parseSavePolicy } from '../online/save-policy.js'
 import type { WindowFigures } from '../online/prequential-windows.js'
 import { boostDetail, parseAction, parseDetector } from '../online/drift.js'
+import { ERROR_CUSUM_DEFAULTS } from '../online/error-cusum.js'
+import { PAGE_HINKLEY_DEFAULTS } from '../online/page-hinkley.js'
 import { formatWarmup, parseWarmup } from '../online/warmup.js'
 import { formatFastStart, parseFastStart } from '../online/fast-start.js'
 import { writeLineChart } from '../plot/line-chart.js'
@@ -34,6 +36,8 @@ interface OnlineFlags {
   maxRecords: string
   drift: string
   driftThreshold: string
+  driftFalseAlarmRows: string
+  driftMinRows?: string
   driftDelta: string
   driftAction: string
   saveEvery: string
@@ -62,10 +66,12 @@ export function declareFlags (command: Command): Command {
     .option('--warmup <rows,epochs>', 'a new model\'s warm-up: at least EPOCHS epochs per step over its first ROWS rows ("0": none)', formatWarmup(d.newWarmup))
     .option('--fast-start <rows,step,factor>', `a new model's fast start: steps of STEP rows at FACTOR × the learning rate over its first ROWS rows ("0": none); auto: ${formatFastStart(d.smallModelFastStart)} for a model under ${d.smallModelWeights.toLocaleString('en')} weights, none otherwise`, formatFastStart(d.newFastStart))
     .option('--max-records <n>', 'largest mini-batch taken from one poll', String(d.maxRecords))
-    .option('--drift <detector>', 'drift detection on the prequential loss: page-hinkley (ph) or off', d.drift.detector)
-    .option('--drift-threshold <lambda>', 'Page-Hinkley threshold: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
+    .option('--drift <detector>', `drift detection: cusum (on the prequential error), page-hinkley (ph, on the log loss) or off; auto: cusum for a model under ${d.smallModelWeights.toLocaleString('en')} weights, else page-hinkley`, d.drift.detector)
+    .option('--drift-false-alarm-rows <n>', 'cusum: rows between false alarms where nothing changes (lower: drifts seen sooner, more false alarms)', String(d.drift.falseAlarmRows))
+    .option('--drift-threshold <nats>', 'page-hinkley: summed excess log loss that makes a drift (lower: faster, more false alarms)', String(d.drift.threshold))
+    .option('--drift-min-rows <n>', `rows after a detection (or the start) before the next; default ${ERROR_CUSUM_DEFAULTS.minRows} for cusum, ${PAGE_HINKLEY_DEFAULTS.minRows} for page-hinkley`)
     .option('--drift-delta <delta>', 'Page-Hinkley delta: rise of the per-row log loss tolerated', String(d.drift.delta))
-    .option('--drift-action <action>', `on a drift: boost (for ${d.drift.boostRows} rows, ${boostDetail(d.drift)}), reset (a fresh Adam) or none`, d.drift.action)
+    .option('--drift-action <action>', `on a drift (auto: refit after cusum, boost after page-hinkley): refit (for ${d.drift.refitRows} rows, each step fitted with the rows since the drift, the last ${d.drift.refitWindow}), boost (for ${d.drift.boostRows} rows, ${boostDetail(d.drift)}), reset (a fresh Adam) or none`, d.drift.action)
     .option('--save-every <when>', 'save a version every N mini-batches, every duration (30s, 500ms, 2m), or both ("10,30s")', formatSavePolicy(d.savePolicy))
   sessionTimeoutFlag(command, 'how soon a killed trainer\'s place is free', d.sessionTimeout)
     .option('--keep-versions <n>', 'keep only the newest N versions of this lineage in Redis (0 keeps all)', String(d.keepVersions))
@@ -97,6 +103,8 @@ export function topologyInput (flags: OnlineFlags, config: Config, spec?: Datase
       ...onlineDefaults.drift,
       detector: parseDetector(flags.drift),
       threshold: parseNumber('--drift-threshold', flags.driftThreshold, { integer: false, min: 0 }),
+      falseAlarmRows: parseNumber('--drift-false-alarm-rows', flags.driftFalseAlarmRows, { min: 1 }),
+      ...(flags.driftMinRows !== undefined ? { minRows: parseNumber('--drift-min-rows', flags.driftMinRows, { min: 1 }) } : {}),
       delta: parseNumber('--drift-delta', flags.driftDelta, { integer: false, min: 0 }),
       action: parseAction(flags.driftAction)
     },

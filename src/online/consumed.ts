@@ -83,3 +83,10 @@ export class ConsumedOffsets {
     return ranges
   }
 }
+
+/** Rows per partition (for ConsumedOffsets.add's counts). */
+export function countByPartition (items: Array<{ record: { partition: number } }>): Map<number, number> {
+  const counts = new Map<number, number>()
+  for (const { record } of items) counts.set(record.partition, (counts.get(record.partition) ?? 0) + 1)
+  return counts
+}

@@ -8,8 +8,8 @@ import type { Logger } from '../runtime/logger.js'
 import { metrics } from '../runtime/metrics.js'
 import { setTaskFigures } from '../runtime/task-gauges.js'
 import type { RecordBatch } from '../sources/group-batches.js'
-import { ConsumedOffsets } from './consumed.js'
-import { DriftMonitor, rowLosses, type DriftSettings } from './drift.js'
+import { ConsumedOffsets, countByPartition } from './consumed.js'
+import { DriftMonitor, type ResolvedDrift } from './drift.js'
 import { faultInjector } from './fault.js'
 import { testThenTrain } from './test-then-train.js'
 import { warmupEpochs, type WarmupSettings } from './warmup.js'
@@ -44,8 +44,8 @@ export interface LearnerOptions {
    * Rows scored, then fitted, at a time within a mini-batch (see testThenTrain). 0 or absent: the whole mini-batch is scored, then fitted.
    */
   step?: number
-  /** Drift detection on the prequential loss and the action on a detection. */
-  drift: DriftSettings
+  /** Drift detection on the prequential error or loss, and the action on a detection. */
+  drift: ResolvedDrift
   savePolicy: SavePolicy
   /** A version is forced once this many records are unacknowledged (the source's limit is higher). */
   saveLimit: number
@@ -169,7 +169,8 @@ export class OnlineLearner {
         step: (from: number) => startStep(this.#o.step ?? 0, this.#lineageRows + from, this.#o.fastStart),
         rateFactor: (from: number) => startRateFactor(this.#lineageRows + from, this.#o.fastStart),
         batchSize: this.#o.batchSize,
-        epochs: () => this.drift.epochs(warmupEpochs(this.#o.epochsPerBatch, this.#lineageRows, this.#o.warmup))
+        epochs: () => this.drift.epochs(warmupEpochs(this.#o.epochsPerBatch, this.#lineageRows, this.#o.warmup)),
+        fitRows: this.drift.fitRows.bind(this.drift)
       }
       const watch = (p: Float32Array, y: Float32Array, m: number, rows: ArrayBatch['examples'], from: number): Promise<void> => this.#watchDrift(p, y, m, rows, this.#lineageRows + from)
       const [learnt, frozen] = await Promise.all([testThenTrain(model, decoded, steps, watch), this.#o.baseline?.predict(xs, n)])
@@ -263,7 +264,7 @@ export class OnlineLearner {
     const { model, logger } = this.#o
     const task = model.spec?.task ?? BINARY
     if (!this.drift.enabled || task.type === 'regression') return
-    const { detected, step } = this.drift.observe(rowLosses(task, outputs, ys, n), i => examples[i].record, rowsBefore, await model.learningRate())
+    const { detected, step } = this.drift.observe(this.drift.signal(task, outputs, ys, n), i => examples[i].record, rowsBefore, await model.learningRate())
     const acted = step === null ? 'no action' : step.op === 'reset' ? `a fresh Adam at learning rate ${step.learningRate}` : `learning rate ${step.learningRate}`
     for (const d of detected) {
       metrics.driftDetections.inc({ app: 'online' })
@@ -278,12 +279,6 @@ export class OnlineLearner {
   get curve (): TaskPrequentialPoint[] {
     return [...this.run.curve]
   }
-}
-
-function countByPartition (items: Array<{ record: { partition: number } }>): Map<number, number> {
-  const counts = new Map<number, number>()
-  for (const { record } of items) counts.set(record.partition, (counts.get(record.partition) ?? 0) + 1)
-  return counts
 }
 
 /** "susy@12" → 12, for the model-version gauge (0 for a model not saved yet). */

@@ -16,6 +16,8 @@ export interface StepOptions {
   epochs: () => number
   /** Factor on the learning rate for the fit of the step that begins at `from` (default 1: a new model's fast start raises it). */
   rateFactor?: (from: number) => number
+  /** The rows to fit for a step, given its own (default: those; a drift's refit adds the rows since it). */
+  fitRows?: (x: Float32Array, y: Float32Array, m: number, features: number) => { x: Float32Array, y: Float32Array, m: number }
 }
 
 /** Called with each step's outputs before it is fitted: the drift watch. `from` is its first row in the mini-batch. */
@@ -37,7 +39,8 @@ export async function testThenTrain (model: ModelRunner, batch: ArrayBatch, opti
     outputs.set(p, from * units)
     await beforeFit(p, y, m, examples.slice(from, from + m), from)
     const rateFactor = options.rateFactor?.(from) ?? 1
-    const fit = await model.fit(x, y, m, { epochs: options.epochs(), batchSize: options.batchSize, shuffle: true, ...(rateFactor !== 1 ? { rateFactor } : {}) })
+    const rows = options.fitRows?.(x, y, m, features) ?? { x, y, m }
+    const fit = await model.fit(rows.x, rows.y, rows.m, { epochs: options.epochs(), batchSize: options.batchSize, shuffle: true, ...(rateFactor !== 1 ? { rateFactor } : {}) })
     trainLoss = fit.loss[fit.loss.length - 1]
   }
   return { outputs, trainLoss }

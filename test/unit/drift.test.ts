@@ -3,11 +3,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UsageError } from '../../src/errors.js'
-import { DRIFT_DEFAULTS, DriftMonitor, parseAction, parseDetector, rowLosses } from '../../src/online/drift.js'
+import { DRIFT_DEFAULTS, DriftMonitor, parseAction, parseDetector, resolveDrift, rowLosses } from '../../src/online/drift.js'
 import { PageHinkley } from '../../src/online/page-hinkley.js'
 import { seededRandom } from '../../src/random.js'
 
 const rng = seededRandom
+/** A large model's settings: Page-Hinkley on the log loss, then a boost. */
+const PH = resolveDrift(DRIFT_DEFAULTS, false)
 
 function normal (random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
@@ -75,7 +77,7 @@ test('a detector restored from its saved state continues exactly as the uninterr
 
 test('monitor: boost raises the rate with a fresh Adam on detection, then restores it; state round-trips', () => {
   const random = rng(3)
-  const settings = { ...DRIFT_DEFAULTS, action: 'boost' as const, boostFactor: 3, boostFloor: 0.001, boostRows: 600, boostResets: true, boostEpochs: 0 }
+  const settings = { ...PH, action: 'boost' as const, boostFactor: 3, boostFloor: 0.001, boostRows: 600, boostResets: true, boostEpochs: 0 }
   const monitor = new DriftMonitor(settings)
   const steps = []
   let rate = 0.001
@@ -101,7 +103,7 @@ test('monitor: boost raises the rate with a fresh Adam on detection, then restor
 })
 
 test('monitor: a boost that keeps Adam sets the rate, and fits more epochs only while it lasts', () => {
-  const monitor = new DriftMonitor({ ...DRIFT_DEFAULTS, action: 'boost', boostFactor: 2, boostFloor: 0, boostRows: 300, boostResets: false, boostEpochs: 6 })
+  const monitor = new DriftMonitor({ ...PH, action: 'boost', boostFactor: 2, boostFloor: 0, boostRows: 300, boostResets: false, boostEpochs: 6 })
   const where = (): { partition: number, offset: bigint } => ({ partition: 0, offset: 0n })
   assert.equal(monitor.observe(new Array(200).fill(0.3), where, 0, 0.01).step, null)
   assert.is(monitor.epochs(3), 3, 'no boost before a drift')
@@ -115,9 +117,9 @@ test('monitor: a boost that keeps Adam sets the rate, and fits more epochs only 
 })
 
 test('monitor: off never detects; reset keeps the rate; per-row losses; flag parsing', () => {
-  const off = new DriftMonitor({ ...DRIFT_DEFAULTS, detector: 'off' })
+  const off = new DriftMonitor({ ...PH, detector: 'off' })
   assert.equal(off.observe(new Array(500).fill(20), () => ({ partition: 0, offset: 0n }), 0, 0.001), { detected: [], step: null })
-  const reset = new DriftMonitor({ ...DRIFT_DEFAULTS, action: 'reset' })
+  const reset = new DriftMonitor({ ...PH, action: 'reset' })
   const { step } = reset.observe(new Array(200).fill(0.3).concat(new Array(200).fill(3)), () => ({ partition: 0, offset: 0n }), 0, 0.0005)
   assert.equal(step, { op: 'reset', learningRate: 0.0005 })
   const binary = rowLosses({ type: 'binary', classes: ['0', '1'] }, [0.8, 0.8], [1, 0], 2)
