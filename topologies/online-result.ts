@@ -28,6 +28,8 @@ export interface OnlineResult {
   step: number
   /** The new model's fast start this run used ('0': none, e.g. a continued version or a large model), as --fast-start writes it. */
   fastStart: string
+  /** The drift detector and action this run used: "cusum,refit", "page-hinkley,boost", ... or "off". */
+  drift: string
   /** Wall time of the run, idle waits (the stream timeout) included. */
   seconds: number
   /** Time spent on mini-batches (learning), the gaps of a trickling input left out. */

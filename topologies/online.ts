@@ -232,9 +232,10 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     const step = o.step !== 'auto' ? o.step : small ? o.smallModelStep : o.largeModelStep
     const fastStart = o.newFastStart !== 'auto' ? o.newFastStart : small ? o.smallModelFastStart : NO_FAST_START
     const learnerFastStart = store.baseRows === 0 && fastStart.rows > 0 ? fastStart : undefined
+    const drift = resolveDrift(o.drift, small)
     const learner = new OnlineLearner({
       model: runner, store, start, group: groupId, topic, topicId, modelName: o.model,
-      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift: resolveDrift(o.drift, small), savePolicy: o.savePolicy,
+      epochsPerBatch: o.epochsPerBatch ?? (start.version !== null ? o.continueEpochsPerBatch : o.newEpochsPerBatch), batchSize: o.batchSize, step, drift, savePolicy: o.savePolicy,
       ...(o.epochsPerBatch === undefined && store.baseRows === 0 && o.newWarmup.rows > 0 ? { warmup: o.newWarmup } : {}),
       ...(learnerFastStart !== undefined ? { fastStart: learnerFastStart } : {}),
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
@@ -260,6 +261,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       backend: runner.backend,
       step,
       fastStart: formatFastStart(learnerFastStart ?? NO_FAST_START),
+      drift: drift.detector === 'off' ? 'off' : `${drift.detector},${drift.action}`,
       seconds: (performance.now() - started) / 1000,
       busySeconds: busy,
       curve: learner.curve,

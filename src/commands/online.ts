@@ -163,6 +163,7 @@ export function summary (r: OnlineResult): Record<string, unknown> {
     backend: r.backend,
     step: r.step,
     fastStart: r.fastStart,
+    drift: r.drift,
     ...timing(r.seconds, r.busySeconds),
     rowsPerSecond: perSecond(r.rows, r.busySeconds)
   }

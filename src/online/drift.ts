@@ -242,7 +242,7 @@ export function driftDetail (d: DriftSettings, smallWeights = 20_000): string {
       ? `for ${d.refitRows} rows, each step fitted with the rows since the detection (the last ${d.refitWindow})${d.boostFloor > 0 ? ` at a learning rate of at least ${d.boostFloor}` : ''}`
       : d.action === 'reset' ? 'a fresh Adam at the same learning rate' : 'none (logged and counted only)'
   const test = d.detector === 'cusum'
-    ? `a CUSUM on each row's prequential error, for a doubling of the error rate (a false alarm about every ${d.falseAlarmRows} rows where nothing changes)`
+    ? `a CUSUM on each row's prequential error, for a doubling of the error rate (false alarms at most about once per ${d.falseAlarmRows} rows where nothing changes)`
     : `Page-Hinkley on each row's prequential log loss (threshold ${d.threshold}, delta ${d.delta})`
   return `${test}; on a drift: ${action}; its state saved with each version`
 }

@@ -5,7 +5,8 @@
 //   p0 = the recent error rate (a running mean over the last `memory` rows, about)
 //   p1 = min(2·p0, (1 + p0)/2)                  a doubling, at most halfway to always wrong
 //   S_T = max(0, S_{T−1} + e_T·ln(p1/p0) + (1 − e_T)·ln((1 − p1)/(1 − p0)))
-//   alarm when S_T > h                           (after `warmup` rows in all, `minRows` since the last alarm)
+//   alarm when S_T > h                           (after `warmup` rows in all; S is held at 0 for
+//                                                `minRows` rows after an alarm)
 //
 // h follows the error rate so that false alarms come about once per `falseAlarmRows` rows whatever
 // the rate: by Wald's approximation a CUSUM's rows between false alarms are (e^h − h − 1) / KL,
@@ -64,7 +65,9 @@ export class ErrorCusum {
     // The evidence is weighed against the rate before this row.
     const p0 = Math.min(Math.max(s.errorRate, 0.005), 0.6)
     const p1 = Math.min(2 * p0, (1 + p0) / 2)
-    if (s.seen > 1) s.sum = Math.max(0, s.sum + (error === 1 ? Math.log(p1 / p0) : Math.log((1 - p1) / (1 - p0))))
+    // Evidence counts only after the pause: a change that lasts is then seen afresh, not re-alarmed
+    // on the evidence of the one just reported.
+    if (s.seen > 1 && s.rows > this.options.minRows) s.sum = Math.max(0, s.sum + (error === 1 ? Math.log(p1 / p0) : Math.log((1 - p1) / (1 - p0))))
     s.errorRate += (error - s.errorRate) / Math.min(s.seen, this.options.memory)
     if (s.seen >= this.options.warmup && s.rows >= this.options.minRows && s.sum > threshold(p0, p1, this.options.falseAlarmRows)) {
       s.rows = 0

@@ -265,14 +265,15 @@ export class OnlineLearner {
     const task = model.spec?.task ?? BINARY
     if (!this.drift.enabled || task.type === 'regression') return
     const { detected, step } = this.drift.observe(this.drift.signal(task, outputs, ys, n), i => examples[i].record, rowsBefore, await model.learningRate())
-    const acted = step === null ? 'no action' : step.op === 'reset' ? `a fresh Adam at learning rate ${step.learningRate}` : `learning rate ${step.learningRate}`
+    const { action } = this.drift.settings
+    const acted = step === null ? 'no action' : step.op === 'reset' ? `a fresh Adam at learning rate ${step.learningRate}` : `${action === 'refit' ? 'a refit from the rows since, ' : ''}learning rate ${step.learningRate}`
     for (const d of detected) {
       metrics.driftDetections.inc({ app: 'online' })
       logger?.warn({ drift: d, detections: this.drift.detections.length }, `drift detected at row ${d.row} of the lineage (partition ${d.partition} offset ${d.offset}): ${acted}`)
     }
     if (step?.op === 'reset') await model.resetOptimizer(step.learningRate)
     if (step?.op === 'setRate') await model.setLearningRate(step.learningRate)
-    if (step !== null && detected.length === 0) logger?.info({ learningRate: step.learningRate }, `drift boost over: learning rate back to ${step.learningRate}`)
+    if (step !== null && detected.length === 0) logger?.info({ learningRate: step.learningRate }, `drift ${action} over: learning rate back to ${step.learningRate}`)
   }
 
   /** The learning curve over this run: prequential accuracy after each mini-batch. */

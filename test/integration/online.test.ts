@@ -24,6 +24,7 @@ test('online --stream-timeout 5000 --json --window 1000 trains on exactly the 4,
   assert.is(json.rows, TRAIN_ROWS)
   assert.is(json.step, 32, 'the tutorial\'s MLP (68,481 weights) learns in steps of 32 rows')
   assert.is(json.fastStart, '0', 'a new model this large gets no fast start (it did SUSY harm)')
+  assert.is(json.drift, 'page-hinkley,boost', 'nor the CUSUM and refit (they did too)')
   assert.ok((json.prequentialAccuracy as number) >= 0.72, `prequential accuracy ${json.prequentialAccuracy}`)
   assert.ok(Array.isArray(json.versions) && (json.versions as string[]).length >= 1)
   assert.is(json.model, (json.versions as string[]).at(-1))

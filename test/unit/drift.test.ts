@@ -1,10 +1,12 @@
 // The drift detector (Page-Hinkley) on synthetic per-row loss sequences with known change points,
-// over many seeds, and the monitor's action schedule and saved state.
+// over many seeds, and the monitor's action schedule and saved state: the boost, and the refit with
+// its window of rows (the CUSUM itself is in error-cusum.test.ts); 'auto' by the model's size.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UsageError } from '../../src/errors.js'
 import { DRIFT_DEFAULTS, DriftMonitor, parseAction, parseDetector, resolveDrift, rowLosses } from '../../src/online/drift.js'
 import { PageHinkley } from '../../src/online/page-hinkley.js'
+import { RefitWindow } from '../../src/online/refit-window.js'
 import { seededRandom } from '../../src/random.js'
 
 const rng = seededRandom
@@ -131,6 +133,73 @@ test('monitor: off never detects; reset keeps the rate; per-row losses; flag par
   assert.is(parseAction('reset'), 'reset')
   assert.throws(() => parseDetector('adwin'), (e: unknown) => e instanceof UsageError)
   assert.throws(() => parseAction('panic'), (e: unknown) => e instanceof UsageError)
+})
+
+test('refit window: the rows since the start (the newest `size`), with each step, until `rows` have gone by; a start mid-refit extends it', () => {
+  const rows = (from: number, m: number): { x: Float32Array, y: Float32Array } => ({
+    x: Float32Array.from({ length: m * 2 }, (_, i) => from * 2 + i),
+    y: Float32Array.from({ length: m }, (_, i) => (from + i) % 2)
+  })
+  const w = new RefitWindow(5)
+  const idle = rows(0, 3)
+  assert.is(w.rows(idle.x, idle.y, 3, 2).x, idle.x, 'no refit: the step\'s own rows, as they came')
+  w.start(7)
+  const fit = (from: number, m: number): number[] => { const r = rows(from, m); const f = w.rows(r.x, r.y, m, 2); assert.is(f.y.length, f.m); return Array.from(f.y.keys(), i => f.x[i * 2] / 2) }
+  assert.equal(fit(10, 3), [10, 11, 12])
+  const saved = JSON.parse(JSON.stringify(w.state())) as ReturnType<RefitWindow['state']>
+  const next = rows(13, 3)
+  const copy = new RefitWindow(5, saved)
+  assert.equal(Array.from(copy.rows(next.x, next.y, 3, 2).x), Array.from(w.rows(next.x, next.y, 3, 2).x), 'restored mid-refit: the same window')
+  assert.equal(copy.state(), w.state())
+  assert.equal(w.state()?.xs.filter((_, i) => i % 2 === 0).map(v => v / 2), [11, 12, 13, 14, 15], 'the newest 5 rows')
+  w.start(4) // a second detection: 4 more rows, the window kept
+  assert.equal(fit(16, 2), [13, 14, 15, 16, 17])
+  assert.equal(fit(18, 2), [15, 16, 17, 18, 19])
+  assert.is(w.state(), undefined, 'over: nothing to save')
+  assert.equal(fit(20, 2), [20, 21], 'after the refit: the step\'s own rows')
+})
+
+test('monitor: CUSUM then refit; each step fitted with the rows since the detection for refitRows rows; state (window included) round-trips', () => {
+  const settings = resolveDrift(DRIFT_DEFAULTS, true)
+  assert.equal([settings.detector, settings.action], ['cusum', 'refit'])
+  const monitor = new DriftMonitor(settings)
+  const random = rng(4)
+  const where = (i: number): { partition: number, offset: bigint } => ({ partition: 0, offset: BigInt(i) })
+  let detectedAt = -1
+  const sizes: number[] = []
+  for (let at = 0; at < 4000; at += 16) {
+    const errors = Array.from({ length: 16 }, () => random() < (at >= 2000 && at < 2200 ? 0.4 : 0.1) ? 1 : 0)
+    const { detected, step } = monitor.observe(errors, where, at, 0.0005)
+    if (detected.length > 0 && detectedAt < 0) {
+      detectedAt = at
+      assert.equal(step, { op: 'setRate', learningRate: settings.boostFloor }, 'a continued version\'s slow rate raised to the floor')
+    }
+    const x = Float32Array.from({ length: 48 }, (_, i) => at + i / 3)
+    const fit = monitor.fitRows(x, new Float32Array(16), 16, 3)
+    if (detectedAt >= 0) sizes.push(fit.m)
+    if (detectedAt >= 0 && sizes.length === 5) {
+      const copy = new DriftMonitor(settings, JSON.parse(JSON.stringify(monitor.state())))
+      assert.equal(copy.state(), monitor.state(), 'the refit in progress and its window, saved and restored')
+      assert.is(monitor.state().refit?.xs.length, 5 * 16 * 3)
+    }
+  }
+  assert.ok(detectedAt >= 2000 && detectedAt < 2300, `detected in the step at ${detectedAt}`)
+  assert.is(monitor.epochs(3), 3, 'a refit keeps the run\'s epochs')
+  const refitSteps = Math.ceil(settings.refitRows / 16)
+  assert.equal(sizes.slice(0, refitSteps), Array.from({ length: refitSteps }, (_, i) => Math.min(16 * (i + 1), settings.refitWindow)))
+  assert.is(sizes[refitSteps], 16, 'then each step alone')
+})
+
+test('auto: a small model gets the CUSUM and the refit, a large one Page-Hinkley and the boost; explicit settings are kept', () => {
+  assert.equal([resolveDrift(DRIFT_DEFAULTS, false).detector, resolveDrift(DRIFT_DEFAULTS, false).action], ['page-hinkley', 'boost'])
+  assert.equal([resolveDrift(DRIFT_DEFAULTS, true).detector, resolveDrift(DRIFT_DEFAULTS, true).action], ['cusum', 'refit'])
+  const chosen = resolveDrift({ ...DRIFT_DEFAULTS, detector: 'page-hinkley', action: 'refit' }, true)
+  assert.equal([chosen.detector, chosen.action], ['page-hinkley', 'refit'])
+  assert.is(resolveDrift({ ...DRIFT_DEFAULTS, detector: 'cusum' }, false).action, 'refit', 'auto action follows the detector')
+  assert.is(parseDetector('auto'), 'auto')
+  assert.is(parseDetector('cusum'), 'cusum')
+  assert.is(parseAction('refit'), 'refit')
+  assert.is(parseAction('auto'), 'auto')
 })
 
 test.run()

@@ -63,7 +63,7 @@ test('online --help lists every key of online --json, for each task, with and wi
   const lines = METRICS.flatMap(m => [true, false].map(compare => {
     const r: OnlineResult = {
       rows: 20, batches: 2, versions: ['susy@2'], prequentialAccuracy: 0.6, prequentialLoss: 0.6, prequentialAuc: 0.6, prequential: m,
-      model: 'susy@2', resumedFrom: 'susy@1', deadLettered: 0, backend: 'cpu', step: 32, fastStart: '0', seconds: 2, busySeconds: 1, curve, driftDetections: [{ row: 12, partition: 0, offset: '11' }], ...(compare ? { baselineCurve: curve, windows } : {})
+      model: 'susy@2', resumedFrom: 'susy@1', deadLettered: 0, backend: 'cpu', step: 32, fastStart: '0', drift: 'page-hinkley,boost', seconds: 2, busySeconds: 1, curve, driftDetections: [{ row: 12, partition: 0, offset: '11' }], ...(compare ? { baselineCurve: curve, windows } : {})
     }
     return { ...onlineSummary(r), plot: '/tmp/p.svg' }
   }))

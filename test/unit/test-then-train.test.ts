@@ -1,7 +1,8 @@
 // Test-then-train in steps (src/online/test-then-train.ts) on a real model in a worker: each step is
 // scored by the model as it was after learning the steps before it, and before learning itself;
 // the drift watch sees each step's scores before its fit. A twin model (same seed, same rows)
-// replays the order by hand and must score every row exactly alike. A new model's fast start
+// replays the order by hand and must score every row exactly alike; so must one that replays a
+// drift's refit (each step fitted with more rows). A new model's fast start
 // (smaller steps, each fit at a raised rate that the optimizer does not keep), and the parsing of
 // --warmup and --fast-start.
 import { test } from 'uvu'
@@ -70,6 +71,29 @@ test('step 0 scores the whole mini-batch with the model as it came, then fits on
     assert.equal(Array.from(outputs), Array.from(await twin.predict(rows.xs, N)))
     assert.ok(Number.isFinite(trainLoss))
   } finally { await Promise.all([whole.close(), twin.close()]) }
+})
+
+test('a refit: each step is fitted with the rows the drift action adds (all rows so far here); a twin fitting them by hand scores alike', async () => {
+  const rows = batch()
+  const [refit, twin, plain] = await Promise.all([model(), model(), model()])
+  try {
+    const fitted: number[] = []
+    const sofar = (x: Float32Array, y: Float32Array, m: number, features: number): { x: Float32Array, y: Float32Array, m: number } => {
+      const end = x.byteOffset / 4 / features + m // the step's rows are views into the batch
+      fitted.push(end)
+      return { x: rows.xs.subarray(0, end * features), y: rows.ys.subarray(0, end), m: end }
+    }
+    const { outputs } = await testThenTrain(refit, rows, { step: () => 16, batchSize: FIT.batchSize, epochs: () => FIT.epochs, fitRows: sofar }, async () => {})
+    assert.equal(fitted, [16, 32, 48])
+    const expected: number[] = []
+    for (let from = 0; from < N; from += 16) {
+      expected.push(...await twin.predict(rows.xs.subarray(from * FEATURES, (from + 16) * FEATURES), 16))
+      await twin.fit(rows.xs.subarray(0, (from + 16) * FEATURES), rows.ys.subarray(0, from + 16), from + 16, FIT)
+    }
+    assert.equal(Array.from(outputs), expected)
+    const alone = await testThenTrain(plain, rows, { step: () => 16, batchSize: FIT.batchSize, epochs: () => FIT.epochs }, async () => {})
+    assert.not.equal(Array.from(alone.outputs.subarray(32)), Array.from(outputs.subarray(32)), 'fitting the steps alone scores the last step differently')
+  } finally { await Promise.all([refit.close(), twin.close(), plain.close()]) }
 })
 
 test('fast start: steps of 4 at 2x the rate over the lineage\'s first 20 rows, then the run\'s 16 at its rate; the optimizer keeps its rate', async () => {

@@ -79,7 +79,10 @@ test('describe online with flags shows the group, mini-batch and save policy a r
   assert.match(whole.steps.find(s => s.name === 'predict')!.detail ?? '', /the whole mini-batch before fitting it/)
   assert.match(whole.steps.find(s => s.name === 'fit')!.detail ?? '', /a new model 3 epochs at 3× its spec's rate/)
   await describeApp('online', config, ['--warmup', '1000']).then(() => assert.unreachable('--warmup without epochs accepted'), (e: Error) => assert.instance(e, UsageError))
-  assert.match(defaults.steps.find(s => s.name === 'detectDrift')!.detail ?? '', new RegExp(`^Page-Hinkley .*threshold ${onlineDefaults.drift.threshold}, delta ${onlineDefaults.drift.delta}\\); on a drift: for ${onlineDefaults.drift.boostRows} rows, ${onlineDefaults.drift.boostEpochs} epochs per step at the learning rate \\(at least ${onlineDefaults.drift.boostFloor}\\)`))
+  const drift = defaults.steps.find(s => s.name === 'detectDrift')!.detail ?? ''
+  const dd = onlineDefaults.drift
+  assert.match(drift, new RegExp(`^for a model under 20,000 weights, a CUSUM on each row's prequential error.*false alarms at most about once per ${dd.falseAlarmRows} rows.*on a drift: for ${dd.refitRows} rows, each step fitted with the rows since the detection \\(the last ${dd.refitWindow}\\)`))
+  assert.match(drift, new RegExp(`; for a larger one, Page-Hinkley .*threshold ${dd.threshold}, delta ${dd.delta}\\); on a drift: for ${dd.boostRows} rows, ${dd.boostEpochs} epochs per step at the learning rate \\(at least ${dd.boostFloor}\\)`))
   const tuned = await describeApp('online', config, ['--drift-threshold', '20', '--drift-delta', '0.1', '--drift-action', 'reset'])
   assert.match(tuned.steps.find(s => s.name === 'detectDrift')!.detail ?? '', /threshold 20, delta 0\.1\); on a drift: a fresh Adam at the same learning rate/)
   assert.is((await describeApp('online', config, ['--drift', 'off'])).steps.find(s => s.name === 'detectDrift')!.detail, 'off')
