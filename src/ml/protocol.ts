@@ -4,6 +4,7 @@ import type { BackendName, BackendPreference } from './backend.js'
 import type { ModelSpec, ModelTask } from './model.js'
 import type { ScalerState } from './scaler.js'
 import type { ResolvedSpec } from '../spec/types.js'
+import type { PrimePlan } from './prime.js'
 
 /** Everything needed to rebuild a model elsewhere: what the registry stores. */
 export interface ModelSnapshot {
@@ -76,6 +77,7 @@ export type Request =
   | { op: 'setLearningRate'; learningRate: number }
   | { op: 'getLearningRate' }
   | { op: 'resetOptimizer'; learningRate: number }
+  | { op: 'prime'; plan: PrimePlan }
   | { op: 'paramCount' }
   | { op: 'shape' }
   | { op: 'memory' }
