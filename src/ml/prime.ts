@@ -9,14 +9,7 @@ import type { TF } from './backend.js'
 import { compile, type ModelTask } from './model.js'
 import { fitRows } from './fit-rows.js'
 import { seededRandom } from '../random.js'
-
-/** What to prime: the step sizes the run will fit (rows), its epochs and batch size, and rounds of each. */
-export interface PrimePlan {
-  steps: number[]
-  epochs: number
-  batchSize: number
-  rounds: number
-}
+import type { PrimePlan } from './protocol.js'
 
 /** Takes `rounds` predict-and-fit steps of each size on a twin of `m`, then disposes of it. */
 export async function prime (tf: TF, m: LayersModel, task: ModelTask, plan: PrimePlan, rows: (n: number) => { x: Tensor | Tensor[], y: Tensor }): Promise<void> {

@@ -4,7 +4,6 @@ import type { BackendName, BackendPreference } from './backend.js'
 import type { ModelSpec, ModelTask } from './model.js'
 import type { ScalerState } from './scaler.js'
 import type { ResolvedSpec } from '../spec/types.js'
-import type { PrimePlan } from './prime.js'
 
 /** Everything needed to rebuild a model elsewhere: what the registry stores. */
 export interface ModelSnapshot {
@@ -61,6 +60,14 @@ export interface FitResult {
   /** Per epoch. */
   loss: number[]
   accuracy: number[]
+}
+
+/** What to prime a worker with (see prime.ts): the step sizes the run will fit (rows), its epochs and batch size, and rounds of each. */
+export interface PrimePlan {
+  steps: number[]
+  epochs: number
+  batchSize: number
+  rounds: number
 }
 
 /** A call from the main thread to the model worker, one per operation. */

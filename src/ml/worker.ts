@@ -9,6 +9,7 @@ import { buildModel, compile, EMBEDDING_INPUT, modelTask, type ModelSpec, type M
 import { StreamingScaler } from './scaler.js'
 import { fitRows } from './fit-rows.js'
 import { prime } from './prime.js'
+import { mulberry32 } from '../random.js'
 import type { ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
 const port = parentPort
@@ -291,15 +292,5 @@ function post (event: WorkerEvent): void {
   port!.postMessage(event)
 }
 
-function mulberry32 (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export type { ModelSpec }
