@@ -1,8 +1,9 @@
 // Drift detection and the online learner's answer to it. The detector (a CUSUM on the prequential
 // error, see error-cusum.ts, or Page-Hinkley on the log loss, page-hinkley.ts) reads each row as
-// scored, in stream order; on a detection the learner acts (see DriftAction). Detector, action and the detections so far are one
-// JSON state saved with every version's lineage, in the same atomic registry step as the weights
-// and offsets: a learner killed and restarted continues with exactly what was saved.
+// scored, in stream order; on a detection the learner acts (see DriftAction). Detector, action
+// and the detections so far are one JSON state saved with every version's lineage, in the same
+// atomic registry step as the weights and offsets: a learner killed and restarted continues with
+// exactly what was saved.
 import { UsageError } from '../errors.js'
 import type { ResolvedTask } from '../ml/task-metrics.js'
 import { PageHinkley, PAGE_HINKLEY_DEFAULTS, type PageHinkleyState } from './page-hinkley.js'
@@ -79,8 +80,8 @@ export const DRIFT_DEFAULTS: DriftSettings = {
  * MLPs) gets the CUSUM on its errors and a refit: SEA's drifts move its class boundary under a
  * tenth of the rows, which Page-Hinkley on the log loss does not see in time, and a refit from
  * the rows since the detection costs a small model little. A large one (SUSY's) keeps Page-Hinkley
- * and the boost: its error rate is high and noisy (0.23), where the CUSUM alarms falsely, and a
- * refit of its 68,000 weights on 300 rows cost SUSY's streams accuracy (measured, docs/online.md).
+ * and the boost: the CUSUM and a refit of its 68,000 weights on 300 rows cost SUSY's streams
+ * accuracy and half their speed (stationary 0.7788 → 0.7650; docs/online.md).
  */
 export function resolveDrift (d: DriftSettings, small: boolean): ResolvedDrift {
   const detector = d.detector !== 'auto' ? d.detector : small ? 'cusum' : 'page-hinkley'
@@ -103,9 +104,9 @@ export interface DriftState {
   detector: PageHinkleyState | ErrorCusumState
   /** Every detection over the lineage, oldest first. */
   detections: DriftDetection[]
-  /** boost: rows left at the raised rate (0: not boosting). */
+  /** boost or refit: rows left of it (0: none in progress). */
   boostLeft: number
-  /** boost: the rate to go back to (null when not boosting). */
+  /** boost or refit: the rate to go back to (null when none is in progress). */
   baseRate: number | null
   /** refit: the one in progress, with its window of rows. */
   refit?: RefitWindowState

@@ -4,7 +4,7 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { UsageError } from '../../src/errors.js'
-import { DRIFT_DEFAULTS, DriftMonitor, parseAction, parseDetector, resolveDrift, rowLosses } from '../../src/online/drift.js'
+import { DRIFT_DEFAULTS, DriftMonitor, parseAction, parseDetector, resolveDrift, rowErrors, rowLosses } from '../../src/online/drift.js'
 import { PageHinkley } from '../../src/online/page-hinkley.js'
 import { RefitWindow } from '../../src/online/refit-window.js'
 import { seededRandom } from '../../src/random.js'
@@ -118,7 +118,7 @@ test('monitor: a boost that keeps Adam sets the rate, and fits more epochs only 
   assert.is(monitor.epochs(3), 3)
 })
 
-test('monitor: off never detects; reset keeps the rate; per-row losses; flag parsing', () => {
+test('monitor: off never detects; reset keeps the rate; per-row losses and errors; flag parsing', () => {
   const off = new DriftMonitor({ ...PH, detector: 'off' })
   assert.equal(off.observe(new Array(500).fill(20), () => ({ partition: 0, offset: 0n }), 0, 0.001), { detected: [], step: null })
   const reset = new DriftMonitor({ ...PH, action: 'reset' })
@@ -128,6 +128,8 @@ test('monitor: off never detects; reset keeps the rate; per-row losses; flag par
   assert.ok(Math.abs(binary[0] + Math.log(0.8)) < 1e-9 && Math.abs(binary[1] + Math.log(0.2)) < 1e-6)
   const multi = rowLosses({ type: 'multiclass', classes: ['a', 'b', 'c'] }, [0.2, 0.5, 0.3], [2], 1)
   assert.ok(Math.abs(multi[0] + Math.log(0.3)) < 1e-6)
+  assert.equal(Array.from(rowErrors({ type: 'binary', classes: ['0', '1'] }, [0.8, 0.8, 0.3], [1, 0, 0], 3)), [0, 1, 0])
+  assert.equal(Array.from(rowErrors({ type: 'multiclass', classes: ['a', 'b', 'c'] }, [0.2, 0.5, 0.3, 0.6, 0.3, 0.1], [1, 2], 2)), [0, 1])
   assert.is(parseDetector('ph'), 'page-hinkley')
   assert.is(parseDetector('off'), 'off')
   assert.is(parseAction('reset'), 'reset')
