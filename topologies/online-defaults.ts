@@ -50,8 +50,6 @@ export const onlineDefaults = {
    * halve its rows/s.
    */
   step: 'auto' as number | 'auto',
-  /** Predict-and-fit steps of each step size the run takes, on a twin of the model, before the first poll (src/ml/prime.ts). */
-  primeRounds: 25,
   largeModelStep: 32,
   smallModelStep: 16,
   smallModelWeights: 20_000,

@@ -241,9 +241,6 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       saveLimit: highWaterMark - o.maxRecords, keepVersions: o.keepVersions, baseline, ...(o.window !== undefined ? { window: o.window } : {}), logger, onBatch: o.onBatch
     })
 
-    // Primed before the first poll: a fresh worker's first steps are several times slower (prime.ts).
-    await runner.prime({ steps: [...(learnerFastStart !== undefined ? [learnerFastStart.step] : []), step > 0 ? step : o.batchSize], epochs: 3, batchSize: o.batchSize, rounds: o.primeRounds })
-
     // 3. The stream: one mini-batch per poll, each the tutorial's mini-dataset pipeline.
     const spec = runner.spec ?? susySpec({ topics: { train: topic, test: '', predictions: '', dlq: o.dlqTopic } })
     const busy = await learnStream({ ...o, spec, consumer, highWaterMark, deadLetter, signal, seed }, learner)

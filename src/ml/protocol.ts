@@ -62,14 +62,6 @@ export interface FitResult {
   accuracy: number[]
 }
 
-/** What to prime a worker with (see prime.ts): the step sizes the run will fit (rows), its epochs and batch size, and rounds of each. */
-export interface PrimePlan {
-  steps: number[]
-  epochs: number
-  batchSize: number
-  rounds: number
-}
-
 /** A call from the main thread to the model worker, one per operation. */
 export type Request =
   | { op: 'create'; spec: ModelSpec; learnScaler: boolean }
@@ -84,7 +76,6 @@ export type Request =
   | { op: 'setLearningRate'; learningRate: number }
   | { op: 'getLearningRate' }
   | { op: 'resetOptimizer'; learningRate: number }
-  | { op: 'prime'; plan: PrimePlan }
   | { op: 'paramCount' }
   | { op: 'shape' }
   | { op: 'memory' }

@@ -13,7 +13,7 @@ import { metrics } from '../runtime/metrics.js'
 import type { BackendName, BackendPreference } from './backend.js'
 import { SUSY_MODEL, type ModelSpec } from './model.js'
 import type { Predictor } from './predictor.js'
-import type { FitOptions, FitResult, ModelShape, ModelSnapshot, PrimePlan, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
+import type { FitOptions, FitResult, ModelShape, ModelSnapshot, Reply, Request, StepResult, WorkerEvent, WorkerInit } from './protocol.js'
 import type { ScalerState } from './scaler.js'
 import type { ResolvedSpec } from '../spec/types.js'
 import { binaryMetrics, type BinaryMetrics } from './evaluation.js'
@@ -179,11 +179,6 @@ export class ModelRunner implements Predictor {
   /** Replaces the optimizer with a fresh Adam at `learningRate` (moments forgotten, weights kept). */
   resetOptimizer (learningRate: number): Promise<void> {
     return this.#call({ op: 'resetOptimizer', learningRate })
-  }
-
-  /** Primes the worker's code paths with steps on a twin of the model (see prime.ts); the model is untouched. */
-  prime (plan: PrimePlan): Promise<void> {
-    return this.#call({ op: 'prime', plan })
   }
 
   /** The optimizer's learning rate (a loaded model keeps the one it was saved with). */

@@ -8,7 +8,6 @@ import { loadBackend, type TF } from './backend.js'
 import { buildModel, compile, EMBEDDING_INPUT, modelTask, type ModelSpec, type ModelTask } from './model.js'
 import { StreamingScaler } from './scaler.js'
 import { fitRows } from './fit-rows.js'
-import { prime } from './prime.js'
 import { mulberry32 } from '../random.js'
 import type { ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
@@ -142,12 +141,6 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       m.optimizer?.dispose()
       compile(tf, m, request.learningRate, task.task)
-      return { value: null }
-    }
-    case 'prime': {
-      // Rows of zeros, as the model's inputs and labels take them (the scalers are not touched).
-      const width = widths.reduce((a, b) => a + b, 0)
-      await prime(tf, need(), task.task, request.plan, n => ({ x: inputs(new Float32Array(n * width), n), y: labels(new Float32Array(n), n, false) }))
       return { value: null }
     }
     case 'getLearningRate':
