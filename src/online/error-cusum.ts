@@ -63,8 +63,7 @@ export class ErrorCusum {
     s.rows++
     s.seen++
     // The evidence is weighed against the rate before this row.
-    const p0 = Math.min(Math.max(s.errorRate, 0.005), 0.6)
-    const p1 = Math.min(2 * p0, (1 + p0) / 2)
+    const [p0, p1] = rates(s.errorRate)
     // Evidence counts only after the pause: a change that lasts is then seen afresh, not re-alarmed
     // on the evidence of the one just reported.
     if (s.seen > 1 && s.rows > this.options.minRows) s.sum = Math.max(0, s.sum + (error === 1 ? Math.log(p1 / p0) : Math.log((1 - p1) / (1 - p0))))
@@ -82,8 +81,7 @@ export class ErrorCusum {
 
   /** The threshold h at the current error rate. */
   get threshold (): number {
-    const p0 = Math.min(Math.max(this.#s.errorRate, 0.005), 0.6)
-    return threshold(p0, Math.min(2 * p0, (1 + p0) / 2), this.options.falseAlarmRows)
+    return threshold(...rates(this.#s.errorRate), this.options.falseAlarmRows)
   }
 
   /** The four numbers that make the test, to save and restore. */
@@ -92,7 +90,13 @@ export class ErrorCusum {
   }
 }
 
-/** h such that (e^h − h − 1) / KL(p0‖p1) = rows (two fixed-point steps of h = ln(rows·KL + h + 1), from h = 0). */
+/** p0, the error rate pinned away from 0 and 1, and p1, the doubled rate the test looks for. */
+function rates (errorRate: number): [number, number] {
+  const p0 = Math.min(Math.max(errorRate, 0.005), 0.6)
+  return [p0, Math.min(2 * p0, (1 + p0) / 2)]
+}
+
+/** h such that (e^h − h − 1) / KL(p0‖p1) = rows (three fixed-point steps of h = ln(rows·KL + h + 1), from h = 0). */
 function threshold (p0: number, p1: number, rows: number): number {
   const kl = p0 * Math.log(p0 / p1) + (1 - p0) * Math.log((1 - p0) / (1 - p1))
   let h = 0
