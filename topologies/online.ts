@@ -213,17 +213,16 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     //    offsets become the group's committed offsets before it joins.
     const { topicId, start } = await resumeGroup({ ...o, kafka, logger }, store)
 
-    // 2. The model, in a worker thread; auto tries WASM first: its ops are cheaper for small steps.
+    // 2. The model, in a worker thread; auto tries WASM first: its ops are cheaper for small steps,
+    //    and a small model of Dense layers learns in plain JavaScript, cheaper still.
     const snapshot = start.version !== null ? await store.snapshot(start.version) : undefined
     const fresh = snapshot === undefined ? newModel(o.spec) : undefined
     const weights = snapshot !== undefined ? snapshotWeights(snapshot) : specWeights(fresh?.model ?? SUSY_MODEL)
-    runner = await ModelRunner.create({
-      backend: o.backend, autoOrder: SMALL_STEP_ORDER, seed,
-      ...(snapshot !== undefined ? { snapshot, version: start.version ?? undefined } : fresh)
-    })
-    logger?.info({ backend: runner.backend, params: runner.params }, `model on the ${runner.backend} backend`)
+    const compute = { backend: o.backend, autoOrder: SMALL_STEP_ORDER, jsMaxWeights: (o.backend ?? 'auto') === 'auto' ? o.smallModelWeights : 0 }
+    runner = await ModelRunner.create({ ...compute, seed, ...(snapshot !== undefined ? { snapshot, version: start.version ?? undefined } : fresh) })
+    logger?.info({ backend: runner.backend, compute: runner.compute, params: runner.params }, runner.compute === 'js' ? `model learning in plain JavaScript (${runner.params} weights)` : `model on the ${runner.backend} backend`)
     if (o.compareWithStart === true && snapshot !== undefined) {
-      baseline = await ModelRunner.create({ backend: o.backend, autoOrder: SMALL_STEP_ORDER, snapshot, version: start.version ?? undefined })
+      baseline = await ModelRunner.create({ ...compute, snapshot, version: start.version ?? undefined })
     }
     // A new model was compiled at its spec's rate (SUSY's without one) and learns online at newRateFactor × that.
     const learningRate = o.learningRate ?? (start.lineage !== null ? undefined : start.version !== null ? o.continueLearningRate : o.newRateFactor * await runner.learningRate())
@@ -258,7 +257,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
       model: learner.model,
       resumedFrom: start.version,
       deadLettered: learner.deadLettered,
-      backend: runner.backend,
+      backend: runner.compute,
       step,
       fastStart: formatFastStart(learnerFastStart ?? NO_FAST_START),
       drift: drift.detector === 'off' ? 'off' : `${drift.detector},${drift.action}`,

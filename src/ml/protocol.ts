@@ -31,6 +31,8 @@ export interface ModelShape {
   inputs: number
   outputs: number
   task: ModelTask
+  /** Whether it learns and predicts in plain JavaScript (src/ml/js-twin.ts) rather than in tfjs. */
+  jsTwin?: boolean
 }
 
 /** What the model worker is started with: the backend to load and the seed. */
@@ -40,6 +42,8 @@ export interface WorkerInit {
   order?: readonly BackendName[]
   /** Seeds every random draw in the worker (initial weights, dropout masks): reproducible runs. */
   seed?: number
+  /** Models under this many weights, of Dense and Dropout layers only, learn and predict in plain JavaScript (default 0: none). */
+  jsMaxWeights?: number
 }
 
 /** accuracy is NaN for a regression model. */

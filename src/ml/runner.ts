@@ -43,6 +43,12 @@ export interface ModelRunnerOptions {
    * process to load the native backend fixes it, and a TF_NUM_INTRAOP_THREADS already set wins.
    */
   computeThreads?: number
+  /**
+   * Models under this many weights, of Dense and Dropout layers only, learn and predict in plain
+   * JavaScript (src/ml/dense-net.ts): a small model's step costs microseconds there, against
+   * tfjs' fixed cost per op (online learning passes its small-model size). Default 0: never.
+   */
+  jsMaxWeights?: number
 }
 
 /**
@@ -83,7 +89,7 @@ export class ModelRunner implements Predictor {
 
   /** Starts a worker, loads the backend and builds (or loads) the model. */
   static async create (options: ModelRunnerOptions = {}): Promise<ModelRunner> {
-    const init: WorkerInit = { backend: options.backend ?? 'auto', order: options.autoOrder, seed: options.seed }
+    const init: WorkerInit = { backend: options.backend ?? 'auto', order: options.autoOrder, seed: options.seed, jsMaxWeights: options.jsMaxWeights }
     // TensorFlow's C++ logging reads the process environment, which a worker cannot set: do it here.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
     if (options.computeThreads !== undefined) process.env.TF_NUM_INTRAOP_THREADS ??= String(options.computeThreads)
@@ -105,6 +111,11 @@ export class ModelRunner implements Predictor {
     runner.shape = await runner.#call<ModelShape>({ op: 'shape' })
     runner.spec = options.snapshot !== undefined ? options.snapshot.spec : options.spec
     return runner
+  }
+
+  /** What computes: 'js' for a model its plain-JavaScript twin learns (see jsMaxWeights), else the backend. */
+  get compute (): string {
+    return this.shape.jsTwin === true ? 'js' : this.backend
   }
 
   /** One optimizer step on n rows (xs: n × features row-major, ys: n labels 0/1). */

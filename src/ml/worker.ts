@@ -2,14 +2,16 @@
 // before the next starts (a serial queue), so fit, predict and snapshots never interleave.
 // Kafka I/O stays on the main thread, whose event loop this compute can no longer stall.
 import { parentPort, workerData } from 'node:worker_threads'
-import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
+import type { LayersModel, Tensor } from '@tensorflow/tfjs'
 import { UsageError } from '../errors.js'
 import { loadBackend, type TF } from './backend.js'
 import { buildModel, compile, EMBEDDING_INPUT, modelTask, type ModelSpec, type ModelTask } from './model.js'
 import { StreamingScaler } from './scaler.js'
 import { fitRows } from './fit-rows.js'
+import { JsTwin } from './js-twin.js'
+import { WeightAverage } from './weight-average.js'
 import { mulberry32 } from '../random.js'
-import type { ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
+import type { ModelShape, ModelSnapshot, Reply, Request, StepResult, WorkerInit, WorkerEvent } from './protocol.js'
 
 const port = parentPort
 if (!port) throw new Error('src/ml/worker.js runs as a worker thread (use ModelRunner)')
@@ -33,12 +35,14 @@ let widths: number[] = []
 let scaled = 0
 let learnScaler = false
 let queue: Promise<void> = Promise.resolve()
-// An exponential moving average of the weights (Polyak averaging), updated after every step.
-let average: { decay: number; shadow: Variable[]; updates: number } | null = null
+let average: WeightAverage | null = null
+// Models under init.jsMaxWeights of Dense and Dropout layers learn and predict in plain JavaScript.
+let twin: JsTwin | null = null
 
 try {
   const loaded = await loadBackend(init.backend, init.order)
   tf = loaded.tf
+  if ((init.jsMaxWeights ?? 0) > 0) twin = new JsTwin(tf, init.jsMaxWeights!)
   post({ type: 'ready', backend: loaded.name, skipped: loaded.skipped })
 } catch (error) {
   post({ type: 'failed', error: (error as Error).message, usage: error instanceof UsageError })
@@ -68,7 +72,13 @@ async function loadSnapshot (snapshot: ModelSnapshot, learn: boolean): Promise<n
   return loaded.countParams()
 }
 
+// Requests that read or replace the tfjs model's state: the twin is written back first, and
+// forgotten (true) when the request changes that state behind it.
+const WRITE_TWIN_BEFORE: Partial<Record<Request['op'], boolean>> = { snapshot: false, trainBatch: true, average: true, swapAverage: true, resetOptimizer: true }
+
 async function handle (request: Request): Promise<Handled> {
+  const forget = WRITE_TWIN_BEFORE[request.op]
+  if (twin !== null && model !== null && forget !== undefined) await twin.flush(model, forget)
   switch (request.op) {
     case 'create': {
       replaceModel(buildModel(tf, request.spec), undefined, request.learnScaler)
@@ -83,7 +93,7 @@ async function handle (request: Request): Promise<Handled> {
       const y = labels(request.ys, request.n, true)
       try {
         const [loss, accuracy = NaN] = [await m.trainOnBatch(x, y)].flat() as number[]
-        updateAverage(m)
+        average?.update(m)
         return { value: { loss, accuracy } satisfies StepResult }
       } finally {
         tf.dispose([x, y])
@@ -93,10 +103,12 @@ async function handle (request: Request): Promise<Handled> {
       const m = need()
       const { n, options } = request
       const xs = prepare(request.xs, n, true)
-      const x = inputs(xs, n)
-      const y = labels(request.ys, n, true)
       const optimizer = m.optimizer as unknown as { learningRate: number }
       const rate = optimizer.learningRate
+      const net = await twin?.of(m)
+      if (net) return { value: net.fit(xs, labelValues(request.ys, n, true), n, { ...options, learningRate: rate * (options.rateFactor ?? 1) }, Math.random, order => tf.util.shuffle(order)) }
+      const x = inputs(xs, n)
+      const y = labels(request.ys, n, true)
       if (options.rateFactor !== undefined) optimizer.learningRate = rate * options.rateFactor
       try {
         return { value: await fitRows(tf, m, x, y, n, options) }
@@ -108,25 +120,22 @@ async function handle (request: Request): Promise<Handled> {
     case 'predict': {
       const m = need()
       const xs = prepare(request.xs, request.n, false)
-      // An explicit batchSize: tfjs' default splits into 32-row batches, which halves the native backend's speed.
-      const scores = tf.tidy(() => m.predict(inputs(xs, request.n), { batchSize: Math.max(1, request.n) }) as Tensor)
-      try {
-        const out = await scores.data() as Float32Array
-        if (target !== null && target.rows > 0) untransformTarget(out)
-        return { value: out, transfer: [out.buffer as ArrayBuffer] }
-      } finally {
-        scores.dispose()
-      }
+      const net = await twin?.of(m)
+      const out = net ? net.predict(xs, request.n) : await predictTf(m, xs, request.n)
+      if (target !== null && target.rows > 0) untransformTarget(out)
+      return { value: out, transfer: [out.buffer as ArrayBuffer] }
     }
     case 'snapshot': {
       const snapshot = await takeSnapshot(need())
       return { value: snapshot, transfer: [snapshot.weights.buffer as ArrayBuffer] }
     }
     case 'average':
-      startAverage(need(), request.decay)
+      average?.dispose()
+      average = request.decay > 0 ? WeightAverage.start(tf, need(), request.decay) : null
       return { value: null }
     case 'swapAverage':
-      swapAverage(need())
+      if (average === null) throw new Error('no weight average: start one first')
+      average.swap(need())
       return { value: null }
     case 'freezeScaler':
       target?.freeze()
@@ -148,7 +157,7 @@ async function handle (request: Request): Promise<Handled> {
     case 'paramCount':
       return { value: need().countParams() }
     case 'shape':
-      return { value: { inputs: widths.reduce((a, b) => a + b, 0), ...task } }
+      return { value: { inputs: widths.reduce((a, b) => a + b, 0), ...task, jsTwin: twin?.active ?? false } satisfies ModelShape }
     case 'memory': {
       const { numTensors, numBytes } = tf.memory()
       return { value: { numTensors, numBytes } }
@@ -157,11 +166,13 @@ async function handle (request: Request): Promise<Handled> {
 }
 
 function replaceModel (next: LayersModel, snapshot: ModelSnapshot | undefined, learn: boolean): void {
-  stopAverage()
+  average?.dispose()
+  average = null
   // LayersModel.dispose() leaves a loaded model's optimizer (and its Adam moments) behind.
   model?.optimizer?.dispose()
   model?.dispose()
   model = next
+  twin?.adopt(next)
   task = modelTask(next)
   widths = next.inputs.map(i => (i.shape as number[])[1]!)
   scaled = next.inputs[0]!.name.startsWith(EMBEDDING_INPUT) ? 0 : widths[0]!
@@ -186,54 +197,36 @@ function inputs (xs: Float32Array, n: number): Tensor | Tensor[] {
   })
 }
 
+/** The model's outputs for n rows, by tfjs. */
+async function predictTf (m: LayersModel, xs: Float32Array, n: number): Promise<Float32Array> {
+  // An explicit batchSize: tfjs' default splits into 32-row batches, which halves the native backend's speed.
+  const scores = tf.tidy(() => m.predict(inputs(xs, n), { batchSize: Math.max(1, n) }) as Tensor)
+  try {
+    return await scores.data() as Float32Array
+  } finally {
+    scores.dispose()
+  }
+}
+
+/** The labels as the model learns them: 0/1, class indexes, or values standardised by `target`. */
+function labelValues (ys: Float32Array, n: number, training: boolean): Float32Array {
+  if (task.task !== 'regression' || target === null) return ys.subarray(0, n)
+  const values = ys.slice(0, n)
+  if (training && learnScaler) target.observe(values, n)
+  return target.transform(values, n)
+}
+
 /** The labels as the loss wants them: a column of 0/1 or numbers, or one-hot rows over the classes. */
 function labels (ys: Float32Array, n: number, training: boolean): Tensor {
-  if (task.task === 'multiclass') return tf.tidy(() => tf.oneHot(tf.tensor1d(ys.subarray(0, n), 'int32'), task.outputs))
-  if (task.task === 'regression' && target !== null) {
-    const scaled = ys.slice(0, n)
-    if (training && learnScaler) target.observe(scaled, n)
-    return tf.tensor2d(target.transform(scaled, n), [n, 1])
-  }
-  return tf.tensor2d(ys, [n, 1])
+  const values = labelValues(ys, n, training)
+  if (task.task === 'multiclass') return tf.tidy(() => tf.oneHot(tf.tensor1d(values, 'int32'), task.outputs))
+  return tf.tensor2d(values, [n, 1])
 }
 
 /** Standardised predictions back in the label's units. */
 function untransformTarget (out: Float32Array): void {
   const { mean, std } = target!.state()
   for (let i = 0; i < out.length; i++) out[i] = out[i] * std[0] + mean[0]
-}
-
-/** Starts averaging from the current weights (decay 0: stops). */
-function startAverage (m: LayersModel, decay: number): void {
-  stopAverage()
-  if (decay <= 0) return
-  average = { decay, shadow: m.weights.map(w => tf.variable(w.read().clone(), false)), updates: 0 }
-}
-
-function stopAverage (): void {
-  if (average !== null) tf.dispose(average.shadow)
-  average = null
-}
-
-function updateAverage (m: LayersModel): void {
-  if (average === null) return
-  const a = average
-  a.updates++
-  // Bias-corrected like Adam's moments: exactly the weighted mean of the weights after each
-  // step so far with weights decay^age, so the starting weights do not linger in the average.
-  const rate = (1 - a.decay) / (1 - a.decay ** a.updates)
-  tf.tidy(() => m.weights.forEach((w, i) => a.shadow[i].assign(tf.add(a.shadow[i], tf.mul(tf.sub(w.read(), a.shadow[i]), rate)))))
-}
-
-/** Exchanges the model's weights with the average's (twice restores them). */
-function swapAverage (m: LayersModel): void {
-  if (average === null) throw new Error('no weight average: start one first')
-  const a = average
-  tf.tidy(() => m.weights.forEach((w, i) => {
-    const trained = w.read().clone()
-    w.write(a.shadow[i])
-    a.shadow[i].assign(trained)
-  }))
 }
 
 /** Applies the scaler (learning from the rows first when training and still learning). */

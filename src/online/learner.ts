@@ -229,7 +229,7 @@ export class OnlineLearner {
       // The lineage's parent is null for its first save; the weights still came from the version
       // this run started on (a `train` run's, say), which is the parent users see.
       parent: this.model,
-      backend: model.backend,
+      backend: model.compute,
       epochs: epochsPerBatch,
       metrics: { prequentialAccuracy: accuracyOf(this.#lineage), prequentialLoss: this.#lineage.loss, rows: this.#lineageRows, driftDetections: this.drift.detections.length }
     })

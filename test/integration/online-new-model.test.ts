@@ -37,10 +37,10 @@ test('a new model on Phishing (unscaled 0/0.5/1 features) standardises them: the
   const { code, json, stderr } = await runOnlineCli(f, ['--spec', file, '--stream-timeout', '3000', '--json', '--seed', '1', '--window', '250', '--backend', 'auto'])
   assert.is(code, 0, stderr)
   assert.is(json.rows, 1250)
-  // The spec's 9-32-1 MLP has 353 weights: auto puts it on WASM, where a gradient step costs a
-  // quarter of tfjs-node's, and it learns in steps of 16 rows (bench/step-cost.ts), its first 300
-  // in steps of 4 at 2x the rate (a small new model's fast start).
-  assert.equal([json.backend, json.step, json.fastStart, json.drift], ['wasm', 16, '300,4,2', 'cusum,refit'])
+  // The spec's 9-32-1 MLP has 353 weights: auto has it learn in plain JavaScript (its tfjs
+  // model's twin, src/ml/js-twin.ts), in steps of 16 rows, its first 300 in steps of 4 at 2x the
+  // rate (a small new model's fast start).
+  assert.equal([json.backend, json.step, json.fastStart, json.drift], ['js', 16, '300,4,2', 'cusum,refit'])
   const { accuracy } = json.prequentialWindows as { accuracy: number[] }
   assert.ok(accuracy[4] >= 0.65, `accuracy per 250 rows ${accuracy.join(', ')}`)
   // The version's scaler: frozen at the (only) save, from every row learnt, centring the flags.
