@@ -1,0 +1,78 @@
+// The twin inside the model worker (src/ml/worker.ts with jsMaxWeights): a runner whose small model
+// learns in plain JavaScript must answer every request as a runner learning in tfjs does, seeded
+// alike: fits (at a fit's own rate), predictions, and what a snapshot holds, so a version saved by
+// one loads and learns on in the other. A new optimizer and a tfjs step hand the state over too.
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ModelRunner } from '../../src/ml/runner.js'
+import type { ModelSpec } from '../../src/ml/model.js'
+import { seededRandom } from '../../src/random.js'
+
+const INPUTS = 6
+const SPEC: ModelSpec = { inputs: INPUTS, hidden: [16], dropout: [0], learningRate: 0.01, task: 'binary', l2: 0.001 }
+const random = seededRandom(5)
+const XS = Float32Array.from({ length: 64 * INPUTS }, () => random() * 2 - 1)
+const YS = Float32Array.from({ length: 64 }, (_, i) => (XS[i * INPUTS] + XS[i * INPUTS + 1] > 0 ? 1 : 0))
+
+/** n rows from row `at`: the worker takes exactly the rows it is given. */
+const xs = (n: number, at = 0): Float32Array => XS.subarray(at * INPUTS, (at + n) * INPUTS)
+const ys = (n: number, at = 0): Float32Array => YS.subarray(at, at + n)
+
+function close (a: Float32Array, b: Float32Array, what: string): void {
+  assert.is(a.length, b.length)
+  a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-4, `${what} row ${i}: ${v} vs ${b[i]}`))
+}
+
+test('a runner learning in its JavaScript twin answers as a tfjs runner does, and their snapshots are interchangeable', async () => {
+  const js = await ModelRunner.create({ backend: 'cpu', seed: 7, model: SPEC, jsMaxWeights: 20_000 })
+  const tf = await ModelRunner.create({ backend: 'cpu', seed: 7, model: SPEC })
+  let loaded: ModelRunner | undefined
+  try {
+    assert.equal([js.compute, tf.compute], ['js', 'cpu'])
+    const both = async (f: (r: ModelRunner) => Promise<unknown>): Promise<void> => { await f(js); await f(tf) }
+    await both(r => r.fit(xs(4), ys(4), 4, { epochs: 3, batchSize: 32, rateFactor: 2 }))
+    await both(r => r.fit(xs(16, 4), ys(16, 4), 16, { epochs: 2, batchSize: 32 }))
+    // More rows than a batch: both shuffle with the worker's seeded Math.random.
+    await both(r => r.fit(xs(64), ys(64), 64, { epochs: 2, batchSize: 16 }))
+    close(await js.predict(XS, 64), await tf.predict(XS, 64), 'after fits')
+
+    // The twin's state, written into a snapshot, learns on in tfjs as the twin does.
+    const snapshot = await js.snapshot()
+    loaded = await ModelRunner.create({ backend: 'cpu', seed: 7, snapshot })
+    assert.is(loaded.compute, 'cpu')
+    close(await loaded.predict(XS, 64), await js.predict(XS, 64), 'loaded')
+    await loaded.fit(xs(16), ys(16), 16, { epochs: 3, batchSize: 32 })
+    await both(r => r.fit(xs(16), ys(16), 16, { epochs: 3, batchSize: 32 }))
+    close(await loaded.predict(XS, 64), await js.predict(XS, 64), 'tfjs from the twin\'s snapshot, then three more steps')
+    // Writing the twin back again (its first write created Adam's moments in tfjs) leaves nothing behind.
+    const count = (await js.memory()).numTensors
+    await both(r => r.fit(xs(8), ys(8), 8, { epochs: 1, batchSize: 32 }))
+    const later = await js.snapshot()
+    assert.is((await js.memory()).numTensors, count, 'writing the twin back again left tensors behind')
+    assert.ok(later.weights.some((v, i) => v !== snapshot.weights[i]), 'the second snapshot holds the later weights')
+
+    // A new optimizer forgets the moments in both; a tfjs step reads the twin's weights.
+    await both(r => r.resetOptimizer(0.005))
+    await both(r => r.fit(xs(16), ys(16), 16, { epochs: 2, batchSize: 32 }))
+    await both(r => r.trainBatch(xs(16), ys(16), 16))
+    await both(r => r.fit(xs(16), ys(16), 16, { epochs: 1, batchSize: 32 }))
+    close(await js.predict(XS, 64), await tf.predict(XS, 64), 'after a new optimizer and a tfjs step')
+  } finally {
+    await js.close()
+    await tf.close()
+    await loaded?.close()
+  }
+})
+
+test('a model the twin cannot learn stays in tfjs: above jsMaxWeights, or by default', async () => {
+  const big = await ModelRunner.create({ backend: 'cpu', seed: 1, model: SPEC, jsMaxWeights: 100 })
+  const plain = await ModelRunner.create({ backend: 'cpu', seed: 1, model: SPEC })
+  try {
+    assert.equal([big.compute, plain.compute], ['cpu', 'cpu'])
+  } finally {
+    await big.close()
+    await plain.close()
+  }
+})
+
+test.run()
