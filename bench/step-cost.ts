@@ -1,5 +1,7 @@
 // What one online step costs on each backend, by model size: the figures behind online's `auto`
-// trying WASM first (SMALL_STEP_ORDER) and its steps of 16 rows for models under 20,000 weights.
+// trying WASM first (SMALL_STEP_ORDER), its steps of 16 rows for models under 20,000 weights, and
+// those models learning in plain JavaScript (the `js` column: the model's twin, src/ml/js-twin.ts,
+// here for every size to show where it stops paying).
 // A step is what testThenTrain does per step of rows: predict them, then fit them for a few epochs
 // in one batch, through a ModelRunner (its worker thread, as `streamfit online` runs it).
 // Rounds are interleaved across backends so machine noise hits each; medians are printed, with
@@ -16,7 +18,8 @@ import { onlineDefaults } from '../topologies/online-defaults.js'
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '40' }, rows: { type: 'string', default: '16' }, epochs: { type: 'string', default: '3' } } })
 const [rounds, steps, rows, epochs] = [values.rounds, values.steps, values.rows, values.epochs].map(Number) as [number, number, number, number]
-const BACKENDS: BackendName[] = ['node', 'wasm', 'cpu']
+type Column = BackendName | 'js'
+const BACKENDS: Column[] = ['node', 'wasm', 'cpu', 'js']
 const mlp = (inputs: number, hidden: number[]): ModelSpec => ({ inputs, hidden, dropout: hidden.map(() => 0), learningRate: 0.003 })
 // bench/drift's SEA and Phishing models, wider and deeper ones, and the tutorial's SUSY MLP.
 const MODELS: Array<[string, ModelSpec]> = [
@@ -43,9 +46,9 @@ console.log(`one step = predict ${rows} rows + fit them ${epochs} epochs in one 
 console.log(`| model | weights | ${BACKENDS.join(' | ')} | ${BACKENDS.slice(1).map(b => `${b} / node`).join(' | ')} |`)
 console.log(`| --- | ---: | ${BACKENDS.map(() => '---:').join(' | ')} | ${BACKENDS.slice(1).map(() => '---:').join(' | ')} |`)
 for (const [name, spec] of MODELS) {
-  const runners = new Map<BackendName, ModelRunner>()
-  for (const b of BACKENDS) runners.set(b, await ModelRunner.create({ backend: b, model: spec, seed: 1 }))
-  const times = new Map<BackendName, number[]>(BACKENDS.map(b => [b, []]))
+  const runners = new Map<Column, ModelRunner>()
+  for (const b of BACKENDS) runners.set(b, await ModelRunner.create({ model: spec, seed: 1, ...(b === 'js' ? { backend: 'wasm', jsMaxWeights: Infinity } : { backend: b }) }))
+  const times = new Map<Column, number[]>(BACKENDS.map(b => [b, []]))
   for (const r of runners.values()) await stepMs(r, spec.inputs) // warm-up: kernels, JIT
   for (let round = 0; round < rounds; round++) {
     for (const b of BACKENDS) times.get(b)!.push(await stepMs(runners.get(b)!, spec.inputs))

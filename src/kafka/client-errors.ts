@@ -30,16 +30,25 @@ export function findClientError<T extends Error> (error: unknown, match: (e: Err
   return findClientError(error.cause, match, depth + 1)
 }
 
+// A fetch for a node its metadata no longer lists (a broker killed or restarting) fails with a
+// UserError the client does not retry, though the cause is the cluster's, not the caller's: the
+// node comes back, or the partition's new leader is fetched from on the next try.
+const NODE_AWAY = /^Cannot find broker with node id \d+$/
+
 /**
  * A client error the client itself would retry (every error in its tree is marked retriable: a
- * broker away, NOT_COORDINATOR, NOT_LEADER_OR_FOLLOWER ...), or a request timeout: worth trying
- * again later. Authentication, authorization and unknown-topic errors are not.
+ * broker away, NOT_COORDINATOR, NOT_LEADER_OR_FOLLOWER ...), a request timeout, or a node missing
+ * from the metadata: worth trying again later. Authentication, authorization and unknown-topic
+ * errors are not.
  */
 export function isTransientKafkaError (error: unknown): boolean {
   if (!isClientError(error)) return false
-  if (findClientError(error, (e): e is AuthenticationError | UserError => e instanceof AuthenticationError || e instanceof UserError)) return false
+  const away = (e: Error): boolean => e instanceof UserError && NODE_AWAY.test(e.message)
+  if (findClientError(error, (e): e is AuthenticationError | UserError => e instanceof AuthenticationError || (e instanceof UserError && !away(e)))) return false
   if (findClientError(error, (e): e is TimeoutError => e instanceof TimeoutError)) return true
-  return (error as GenericError).findBy('canRetry', false) === null
+  // As the client's own findBy('canRetry', false) walks the tree (its errors, not their causes).
+  const final = (e: unknown): boolean => e instanceof Error && (((e as GenericError).canRetry === false && !away(e)) || (e instanceof AggregateError && e.errors.some(final)))
+  return !final(error)
 }
 
 // Node's TLS verification failures carry these codes (see tls.checkServerIdentity, OpenSSL).

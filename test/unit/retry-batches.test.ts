@@ -35,6 +35,10 @@ test('client errors the client itself retries are transient; user and authentica
   assert.not.ok(isTransientKafkaError(new UserError('Unknown topic t.')))
   assert.not.ok(isTransientKafkaError(new MultipleErrors('x failed', [new NetworkError('a'), new UserError('b')])))
   assert.not.ok(isTransientKafkaError(new Error('not the client\'s')))
+  // A fetch retried after a node was killed: the node has left the metadata. The client gives up
+  // with a UserError; the node returns, or the partition's new leader serves the next fetch.
+  assert.ok(isTransientKafkaError(new MultipleErrors('fetch failed 2 times.', [new NetworkError('Connection closed'), new UserError('Cannot find broker with node id 2')])))
+  assert.not.ok(isTransientKafkaError(new MultipleErrors('fetch failed 2 times.', [new UserError('Cannot find broker with node id 2'), new UserError('Unknown topic t.')])))
 })
 
 test('a broker outage is retried past maxRetries until outageMs, then one line, exit 2', async () => {
