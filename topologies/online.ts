@@ -155,7 +155,7 @@ export const onlineTopology: Topology<OnlineInput, OnlineSettings> = {
       decodeStep(s.spec, s.dlqTopic),
       { kind: 'processor', name: 'predict', detail: `prequential accuracy and loss, ${stepDetail(s)}${s.compareWithStart === true ? '; also by the starting version, frozen' : ''}` },
       { kind: 'processor', name: 'detectDrift', detail: driftDetail(s.drift, s.smallModelWeights) },
-      { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread` },
+      { kind: 'processor', name: 'fit', detail: `batch ${s.batchSize}; ${fitDetail(s)}; worker thread (with --backend auto, a model under ${s.jsTwinMaxWeights.toLocaleString('en')} weights of Dense layers in plain JavaScript)` },
       { kind: 'sink', name: 'saveVersion', stores: [`redis:${registryPrefix}`], detail: `weights + offsets in one atomic registry save, ${saveDetail(s)}, and at stop${s.keepVersions > 0 ? `; the newest ${s.keepVersions} versions kept` : ''}` },
       { kind: 'sink', name: 'commitOffsets', topics: [s.topic], detail: 'after the save, for lag and tools' }
     ]
@@ -218,7 +218,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     const snapshot = start.version !== null ? await store.snapshot(start.version) : undefined
     const fresh = snapshot === undefined ? newModel(o.spec) : undefined
     const weights = snapshot !== undefined ? snapshotWeights(snapshot) : specWeights(fresh?.model ?? SUSY_MODEL)
-    const compute = { backend: o.backend, autoOrder: SMALL_STEP_ORDER, jsMaxWeights: (o.backend ?? 'auto') === 'auto' ? o.smallModelWeights : 0 }
+    const compute = { backend: o.backend, autoOrder: SMALL_STEP_ORDER, jsMaxWeights: (o.backend ?? 'auto') === 'auto' ? o.jsTwinMaxWeights : 0 }
     runner = await ModelRunner.create({ ...compute, seed, ...(snapshot !== undefined ? { snapshot, version: start.version ?? undefined } : fresh) })
     logger?.info({ backend: runner.backend, compute: runner.compute, params: runner.params }, runner.compute === 'js' ? `model learning in plain JavaScript (${runner.params} weights)` : `model on the ${runner.backend} backend`)
     if (o.compareWithStart === true && snapshot !== undefined) {

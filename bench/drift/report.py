@@ -232,10 +232,10 @@ def render(summary, windows_md, cont, bar, rounds, note=None):
              'Recovery is counted against each learner\'s own pre-drift accuracy, so a learner that was weak before a '
              'drift has less to regain; read it beside the accuracy columns and the plot. A new streamfit model '
              'standardises its features (learnt until its first save), learns each poll in steps of 32 rows (16 for a model '
-             'under 20,000 weights: SEA\'s and Phishing\'s), each scored, then fitted, on the WASM backend, at 3× its spec\'s '
+             'under 20,000 weights: SEA\'s and Phishing\'s), each scored, then fitted, in plain JavaScript for a model under '
+             '10,000 weights (SEA\'s and Phishing\'s) and on the WASM backend otherwise, at 3× its spec\'s '
              'learning rate, starts fast (steps of 4 at twice the rate over its first 300 rows) and warms up with 6 epochs per '
-             'step over its first 1,000 rows, then 3: the short Phishing stream (1,250 rows) is mostly that start, which is '
-             'also why its rows/s is lower. It watches for drift with a CUSUM on its errors and refits from the rows since a '
+             'step over its first 1,000 rows, then 3: the short Phishing stream (1,250 rows) is mostly that start. It watches for drift with a CUSUM on its errors and refits from the rows since a '
              'detection (SEA\'s and Phishing\'s small models), or with Page-Hinkley on its log loss and a boost (SUSY\'s MLP).', '']
     if cont is not None:
         h0, h1 = cont['heldoutStart'], cont['heldoutFinal']
