@@ -46,7 +46,7 @@ export interface ModelRunnerOptions {
   /**
    * Models under this many weights, of Dense and Dropout layers only, learn and predict in plain
    * JavaScript (src/ml/dense-net.ts): a small model's step costs microseconds there, against
-   * tfjs' fixed cost per op (online learning passes its small-model size). Default 0: never.
+   * tfjs' fixed cost per op (online passes onlineDefaults.jsTwinMaxWeights). Default 0: never.
    */
   jsMaxWeights?: number
 }
