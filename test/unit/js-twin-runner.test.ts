@@ -64,6 +64,34 @@ test('a runner learning in its JavaScript twin answers as a tfjs runner does, an
   }
 })
 
+// Multiclass labels are class indexes; a regression model learns standardised labels (its target
+// scaler, learnt from the rows it fits) and predicts in the label's units: both paths share that.
+const TASKS: Array<{ name: string, spec: ModelSpec, label: (i: number) => number }> = [
+  { name: 'multiclass', spec: { ...SPEC, task: 'multiclass', outputs: 3 }, label: i => (XS[i * INPUTS] > 0.3 ? 2 : XS[i * INPUTS] > -0.3 ? 1 : 0) },
+  { name: 'regression, scaled features and labels', spec: { ...SPEC, task: 'regression', hidden: [8, 4], dropout: [0, 0] }, label: i => 50 + 20 * XS[i * INPUTS] - 5 * XS[i * INPUTS + 2] }
+]
+
+for (const { name, spec, label } of TASKS) {
+  test(`the twin in the worker (${name}): the same predictions as tfjs`, async () => {
+    const labels = Float32Array.from({ length: 64 }, (_, i) => label(i))
+    const js = await ModelRunner.create({ backend: 'cpu', seed: 3, model: spec, learnScaler: true, jsMaxWeights: 20_000 })
+    const tf = await ModelRunner.create({ backend: 'cpu', seed: 3, model: spec, learnScaler: true })
+    try {
+      assert.is(js.compute, 'js')
+      for (const r of [js, tf]) {
+        await r.fit(xs(16), labels.subarray(0, 16), 16, { epochs: 3, batchSize: 32 })
+        await r.fit(xs(48, 16), labels.subarray(16), 48, { epochs: 2, batchSize: 16 })
+      }
+      const [a, b] = [await js.predict(XS, 64), await tf.predict(XS, 64)]
+      if (spec.task === 'regression') assert.ok(a.reduce((s, v) => s + v, 0) / 64 > 10, 'predictions in the label\'s units')
+      a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) < 1e-3 * Math.max(1, Math.abs(b[i])), `row ${i}: ${v} vs ${b[i]}`))
+    } finally {
+      await js.close()
+      await tf.close()
+    }
+  })
+}
+
 test('a model the twin cannot learn stays in tfjs: above jsMaxWeights, or by default', async () => {
   const big = await ModelRunner.create({ backend: 'cpu', seed: 1, model: SPEC, jsMaxWeights: 100 })
   const plain = await ModelRunner.create({ backend: 'cpu', seed: 1, model: SPEC })
