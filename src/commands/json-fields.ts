@@ -16,7 +16,7 @@ export const ONLINE_JSON = [
   'prequentialLossFirstQuarter', 'prequentialLossLastQuarter',
   'startPrequentialLoss (with --compare-start)', 'startLossFirstQuarter (with --compare-start)', 'startLossLastQuarter (with --compare-start)',
   'driftDetections (this run\'s: row, partition, offset)', 'prequentialWindows (with --window: size, lastRows, accuracy[], loss[])',
-  'model', 'resumedFrom', 'deadLettered', 'backend', 'step (rows scored, then fitted, at a time)', 'fastStart (ROWS,STEP,FACTOR of a new model\'s fast start; "0": none)', 'drift (DETECTOR,ACTION used, e.g. "cusum,refit"; "off")', 'wallSeconds', 'busySeconds', 'rowsPerSecond', 'plot'
+  'model', 'resumedFrom', 'deadLettered', 'backend ("js": a small model learning in plain JavaScript)', 'step (rows scored, then fitted, at a time)', 'fastStart (ROWS,STEP,FACTOR of a new model\'s fast start; "0": none)', 'drift (DETECTOR,ACTION used, e.g. "cusum,refit"; "off")', 'wallSeconds', 'busySeconds', 'rowsPerSecond', 'plot'
 ] as const
 
 export const EVALUATE_JSON = [

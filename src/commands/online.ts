@@ -78,7 +78,7 @@ export function declareFlags (command: Command): Command {
     .option('--from-scratch', 'start even when Kafka\'s committed offsets for the group are ahead of the registry (versions lost): retrains what they had learnt')
     .option('--compare-start', 'also score each mini-batch with the starting version, frozen (a second worker): --json gets its prequential loss by quarter, to tell drift in the stream from harm done by learning')
     .option('--window <rows>', '--json also lists prequential accuracy and loss per window of this many rows (prequentialWindows), to see a drift and the recovery from it')
-  return seedFlag(backendFlag(command, undefined, `${SMALL_STEP_ORDER.join(', ')}: WASM's ops cost less for small steps`))
+  return seedFlag(backendFlag(command, undefined, `plain JavaScript for a model under ${onlineDefaults.jsTwinMaxWeights.toLocaleString('en')} weights of Dense layers, else ${SMALL_STEP_ORDER.join(', ')}: WASM's ops cost less for small steps`))
     .option('--plot <file.svg>', 'where to write the prequential accuracy plot (default <state dir>/plots/online-<group>-<version>.svg)')
     .option('--json', jsonHelp('print one JSON line at the end', ONLINE_JSON))
 }
