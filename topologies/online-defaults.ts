@@ -1,4 +1,5 @@
 // The defaults of `streamfit online` in one place, each with why (the figures from bench/drift).
+import { JS_TWIN_MAX_WEIGHTS } from '../src/ml/js-twin.js'
 import type { SavePolicy } from '../src/online/save-policy.js'
 import type { WarmupSettings } from '../src/online/warmup.js'
 import type { FastStartSettings } from '../src/online/fast-start.js'
@@ -55,12 +56,9 @@ export const onlineDefaults = {
   smallModelWeights: 20_000,
   /**
    * With `--backend auto`, a model under this many weights, of Dense and Dropout layers, learns and
-   * predicts in plain JavaScript (its tfjs model's twin, src/ml/js-twin.ts), where its step costs
-   * the arithmetic alone; above it tfjs' WASM kernels win. bench/step-cost.ts, a step of 16 rows
-   * (predict, fit 3 epochs): 353 weights 0.33 against 3.70 ms on WASM, 5,441 weights 3.13 against
-   * 5.36, 19,073 weights 8.59 against 6.04; the two cross near 12,000 (near 7,000 at 32 rows).
+   * predicts in plain JavaScript (its tfjs model's twin), where its step costs the arithmetic alone.
    */
-  jsTwinMaxWeights: 10_000,
+  jsTwinMaxWeights: JS_TWIN_MAX_WEIGHTS,
   maxRecords: 256,
   drift: DRIFT_DEFAULTS as DriftSettings,
   savePolicy: { everyBatches: 10, everyMs: 30_000 } satisfies SavePolicy,

@@ -43,7 +43,7 @@ export async function saveTrained (registry: ModelRegistry, result: TrainResult,
   const saved = await registry.save({
     name: run.model,
     snapshot: await runner.snapshot(),
-    backend: runner.backend,
+    backend: runner.compute,
     rows: result.rows,
     epochs: result.epochs.length,
     metrics: {
@@ -68,7 +68,7 @@ export async function plotTraining (path: string, result: TrainResult, model: st
   return await writeTrainingPlot(
     path,
     result.epochs.map(e => ({ epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, ...plotValidation(e.validation) })),
-    `streamfit train: ${model}${run.parent !== null ? ` (from ${run.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${run.batchSize}, ${result.runner.backend}`
+    `streamfit train: ${model}${run.parent !== null ? ` (from ${run.parent})` : ''}, ${result.rows.toLocaleString('en-US')} rows, batch ${run.batchSize}, ${result.runner.compute}`
   )
 }
 

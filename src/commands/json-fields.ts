@@ -7,7 +7,7 @@ export const TRAIN_JSON = [
   'epochs', 'bestEpoch', 'stoppedEarly', 'loss', 'accuracy (binary, multiclass)',
   'valLoss (with a hold-out, as every val* figure of the epoch kept)', 'valAccuracy', 'valAuc (binary)', 'valMacroF1 (multiclass)', 'valRmse (regression)', 'valMae', 'valR2',
   'validationRows', 'parent', 'history (per epoch: epoch, loss, accuracy, learningRate, the val* figures)',
-  'rowsPerSecond', 'backend', 'model', 'rows', 'wallSeconds', 'busySeconds (the epochs)', 'deadLettered', 'plot'
+  'rowsPerSecond', 'backend ("js": a small model learning in plain JavaScript)', 'model', 'rows', 'wallSeconds', 'busySeconds (the epochs)', 'deadLettered', 'plot'
 ] as const
 
 export const ONLINE_JSON = [

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
+import { JS_TWIN_MAX_WEIGHTS } from '../ml/js-twin.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { SUSY_MODEL } from '../ml/model.js'
 import { defaultDropout } from '../spec/model.js'
@@ -62,7 +63,7 @@ export function declareFlags (command: Command): Command {
     .option('--from <ref>', 'continue a stored version (susy@N, susy@latest): its weights, optimiser state, scaler and hold-out; saved as a new version naming it as parent')
     .option('--batch-size <n>', `rows per gradient step; default the spec's model.batchSize, else ${d.batchSize}`)
     .option('--shuffle-buffer <n>', 'records in the shuffle buffer (1 keeps Kafka order)', String(d.shuffleBuffer))
-  seedFlag(backendFlag(specFlag(command)))
+  seedFlag(backendFlag(specFlag(command), undefined, `plain JavaScript for a model under ${JS_TWIN_MAX_WEIGHTS.toLocaleString('en')} weights of Dense layers, else the first that loads of gpu, node, wasm, cpu`))
     .option('--no-standardize', 'do not standardise features (by default mean/std are learnt in the first epoch and stored with the model)')
     .option('--cache', 'keep the first epoch\'s records in memory instead of re-reading Kafka each epoch')
     .option('--name <model>', 'registry name of the model (default the spec\'s name: susy)')
@@ -189,7 +190,7 @@ function trainMetrics (settings: TrainSettings, progress: Progress): Pick<TrainO
 async function continuation (registry: ModelRegistry, ref: string, options: { backend: BackendPreference; seed: number }): Promise<{ runner: ModelRunner; ref: string; holdoutSeed: number }> {
   const stored = await registry.load(ref)
   const validation = stored.info.validation as { seed?: number } | undefined
-  const runner = await ModelRunner.create({ backend: options.backend, seed: options.seed, snapshot: stored.snapshot, version: stored.ref })
+  const runner = await ModelRunner.create({ backend: options.backend, seed: options.seed, snapshot: stored.snapshot, version: stored.ref, jsMaxWeights: options.backend === 'auto' ? JS_TWIN_MAX_WEIGHTS : 0 })
   return { runner, ref: stored.ref, holdoutSeed: typeof validation?.seed === 'number' ? validation.seed : options.seed }
 }
 
@@ -207,7 +208,7 @@ export function trainSummary (result: TrainResult, model: string, parent: string
     parent,
     history: trainHistory(result),
     rowsPerSecond: Math.round(result.rowsPerSecond),
-    backend: result.runner.backend,
+    backend: result.runner.compute,
     model,
     rows: result.rows,
     ...timing(result.seconds, result.epochs.reduce((s, e) => s + e.seconds, 0)),
@@ -223,7 +224,7 @@ function formatResult (result: TrainResult, model: string, parent: string | null
     `${result.stoppedEarly ? `stopped early, weights of epoch ${result.bestEpoch}, ` : ''}` +
     `loss ${kept.loss.toFixed(4)}${accuracyText(kept.accuracy, ', accuracy ')}` +
     `${val !== undefined ? `, validation (${result.validationRows} rows) ${validationFigures(val).map(f => `${f.label} ${f.value.toFixed(4)}`).join(', ')}` : ''}` +
-    `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.backend}` +
+    `, ${Math.round(result.rowsPerSecond).toLocaleString('en-US')} rows/s on ${result.runner.compute}` +
     `${result.interrupted ? ' (interrupted)' : ''}\nplot: ${plot}\n`
 }
 

@@ -6,7 +6,7 @@
 // linear; softmax at the output), inverted dropout, Keras' L2 penalty on kernels, the compiled
 // loss with its clipping at epsilon, and Adam's update. Weights and Adam's moments are float32
 // arrays, as tfjs keeps them, so the twin's state moves to and from the model without loss.
-import type { FitOptions, FitResult } from './protocol.js'
+import type { FitOptions, FitResult, StepResult } from './protocol.js'
 
 export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'linear' | 'softmax'
 export type DenseLoss = 'binaryCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError'
@@ -69,18 +69,22 @@ export class DenseNet {
       let sum = 0
       for (let start = 0; start < n; start += batchSize) {
         const rows = order.slice(start, start + batchSize)
-        sum += this.step(xs, ys, rows, options.learningRate, random) * rows.length
+        sum += this.step(xs, ys, rows, options.learningRate, random).loss * rows.length
       }
       loss.push(sum / n)
     }
     return { loss, accuracy: loss.map(() => NaN) }
   }
 
-  /** One Adam step on `rows`; returns the loss before it (the compiled loss's mean plus the L2 penalties). */
-  step (xs: Float32Array, ys: Float32Array, rows: Rows, learningRate: number, random: () => number): number {
+  /**
+   * One Adam step on `batch` (row indexes, or its first n rows); returns what trainOnBatch would: the loss before it (the compiled
+   * loss's mean plus the L2 penalties) and the accuracy metric (NaN for regression).
+   */
+  step (xs: Float32Array, ys: Float32Array, batch: Rows | number, learningRate: number, random: () => number): StepResult {
+    const rows = typeof batch === 'number' ? range(batch) : batch
     const { ins, outs, masks } = this.#forward(xs, rows, random)
     const b = rows.length
-    const { delta, loss } = this.#outputDelta(outs.at(-1)!, ys, rows)
+    const { delta, loss, accuracy } = this.#outputDelta(outs.at(-1)!, ys, rows)
     const penalty = this.#penalty()
     const grads: Float64Array[] = []
     let g = delta
@@ -107,7 +111,7 @@ export class DenseNet {
       if (l > 0) g = this.#backThrough(l - 1, g, b, outs[l - 1], masks[l - 1])
     }
     this.#adam(grads, learningRate)
-    return loss + penalty
+    return { loss: loss + penalty, accuracy }
   }
 
   /** Activations per layer: `ins[l]` feeds layer l (after the previous layer's dropout), `outs[l]` is its activation. */
@@ -141,24 +145,32 @@ export class DenseNet {
     return { ins, outs, masks }
   }
 
-  /** dL/dz of the output layer (the batch mean's) and the batch's mean loss, as tfjs-layers' losses compute them. */
-  #outputDelta (p: Float64Array, ys: Float32Array, rows: Rows): { delta: Float64Array, loss: number } {
+  /**
+   * dL/dz of the output layer (the batch mean's), the batch's mean loss, as tfjs-layers' losses
+   * compute them, and its accuracy as its metrics do (P(1) above 0.5; the first largest class).
+   */
+  #outputDelta (p: Float64Array, ys: Float32Array, rows: Rows): { delta: Float64Array, loss: number, accuracy: number } {
     const b = rows.length
     const u = this.#outputs
     const eps = this.epsilon
     const delta = new Float64Array(p.length)
     let loss = 0
+    let hits = 0
     for (let r = 0; r < b; r++) {
       const y = ys[rows[r]]
       if (this.loss === 'binaryCrossentropy') {
         // The prediction is clipped to [eps, 1 - eps]: no gradient flows through a clipped one.
         const q = Math.min(Math.max(p[r], eps), 1 - eps)
         loss -= y * Math.log(q) + (1 - y) * Math.log(1 - q)
+        if ((p[r] > 0.5 ? 1 : 0) === y) hits++
         delta[r] = q === p[r] ? (p[r] - y) / b : 0
       } else if (this.loss === 'categoricalCrossentropy') {
         const k = r * u + y
         const q = Math.min(Math.max(p[k], eps), 1 - eps)
         loss -= Math.log(q)
+        let best = 0
+        for (let j = 1; j < u; j++) if (p[r * u + j] > p[r * u + best]) best = j
+        if (best === y) hits++
         if (q === p[k]) for (let j = 0; j < u; j++) delta[r * u + j] = (p[r * u + j] - (j === y ? 1 : 0)) / b
       } else {
         for (let j = 0; j < u; j++) {
@@ -170,7 +182,7 @@ export class DenseNet {
     }
     // A regression head may have an activation other than linear: through its derivative.
     if (this.loss === 'meanSquaredError') derivative(delta, p, this.layers.at(-1)!.activation)
-    return { delta, loss: loss / b }
+    return { delta, loss: loss / b, accuracy: this.loss === 'meanSquaredError' ? NaN : hits / b }
   }
 
   /** dL/dz of layer l from dL/dz of layer l + 1: back through its kernel, its dropout and its activation. */

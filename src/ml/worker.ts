@@ -74,7 +74,7 @@ async function loadSnapshot (snapshot: ModelSnapshot, learn: boolean): Promise<n
 
 // Requests that read or replace the tfjs model's state: the twin is written back first, and
 // forgotten (true) when the request changes that state behind it.
-const WRITE_TWIN_BEFORE: Partial<Record<Request['op'], boolean>> = { snapshot: false, trainBatch: true, average: true, swapAverage: true, resetOptimizer: true }
+const WRITE_TWIN_BEFORE: Partial<Record<Request['op'], boolean>> = { snapshot: false, resetOptimizer: true }
 
 async function handle (request: Request): Promise<Handled> {
   const forget = WRITE_TWIN_BEFORE[request.op]
@@ -89,6 +89,12 @@ async function handle (request: Request): Promise<Handled> {
     case 'trainBatch': {
       const m = need()
       const xs = prepare(request.xs, request.n, true)
+      const net = await twin?.of(m)
+      if (net) {
+        const step = net.step(xs, labelValues(request.ys, request.n, true), request.n, (m.optimizer as unknown as { learningRate: number }).learningRate, Math.random)
+        twin!.updateAverage(net)
+        return { value: step }
+      }
       const x = inputs(xs, request.n)
       const y = labels(request.ys, request.n, true)
       try {
@@ -131,11 +137,13 @@ async function handle (request: Request): Promise<Handled> {
     }
     case 'average':
       average?.dispose()
-      average = request.decay > 0 ? WeightAverage.start(tf, need(), request.decay) : null
+      average = null
+      if (await twin?.startAverage(need(), request.decay) !== true && request.decay > 0) average = WeightAverage.start(tf, need(), request.decay)
       return { value: null }
     case 'swapAverage':
-      if (average === null) throw new Error('no weight average: start one first')
-      average.swap(need())
+      if (twin?.averaging === true) await twin.swapAverage(need())
+      else if (average !== null) average.swap(need())
+      else throw new Error('no weight average: start one first')
       return { value: null }
     case 'freezeScaler':
       target?.freeze()

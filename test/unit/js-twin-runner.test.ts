@@ -1,7 +1,8 @@
 // The twin inside the model worker (src/ml/worker.ts with jsMaxWeights): a runner whose small model
 // learns in plain JavaScript must answer every request as a runner learning in tfjs does, seeded
-// alike: fits (at a fit's own rate), predictions, and what a snapshot holds, so a version saved by
-// one loads and learns on in the other. A new optimizer and a tfjs step hand the state over too.
+// alike: fits (at a fit's own rate), train's steps and weight average, predictions, and what a
+// snapshot holds, so a version saved by one loads and learns on in the other. A new optimizer
+// hands the state over too.
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { ModelRunner } from '../../src/ml/runner.js'
@@ -51,12 +52,44 @@ test('a runner learning in its JavaScript twin answers as a tfjs runner does, an
     assert.is((await js.memory()).numTensors, count, 'writing the twin back again left tensors behind')
     assert.ok(later.weights.some((v, i) => v !== snapshot.weights[i]), 'the second snapshot holds the later weights')
 
-    // A new optimizer forgets the moments in both; a tfjs step reads the twin's weights.
+    // A new optimizer forgets the moments in both; the twin carries on from the weights written back.
     await both(r => r.resetOptimizer(0.005))
     await both(r => r.fit(xs(16), ys(16), 16, { epochs: 2, batchSize: 32 }))
     await both(r => r.trainBatch(xs(16), ys(16), 16))
     await both(r => r.fit(xs(16), ys(16), 16, { epochs: 1, batchSize: 32 }))
-    close(await js.predict(XS, 64), await tf.predict(XS, 64), 'after a new optimizer and a tfjs step')
+    close(await js.predict(XS, 64), await tf.predict(XS, 64), 'after a new optimizer and a step')
+  } finally {
+    await js.close()
+    await tf.close()
+    await loaded?.close()
+  }
+})
+
+test('train\'s steps through the twin: trainBatch\'s loss and accuracy, and the weight average, as tfjs keeps them', async () => {
+  const js = await ModelRunner.create({ backend: 'cpu', seed: 11, model: SPEC, learnScaler: true, jsMaxWeights: 20_000 })
+  const tf = await ModelRunner.create({ backend: 'cpu', seed: 11, model: SPEC, learnScaler: true })
+  let loaded: ModelRunner | undefined
+  try {
+    await js.averageWeights(0.9)
+    await tf.averageWeights(0.9)
+    for (let step = 0; step < 6; step++) {
+      const [a, b] = [await js.trainBatch(xs(16, step * 8), ys(16, step * 8), 16), await tf.trainBatch(xs(16, step * 8), ys(16, step * 8), 16)]
+      assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `step ${step}: loss ${a.loss} vs ${b.loss}`)
+      assert.is(a.accuracy, b.accuracy, `step ${step}: accuracy`)
+    }
+    await js.freezeScaler()
+    await tf.freezeScaler()
+    close(await js.predict(XS, 64), await tf.predict(XS, 64), 'the trained weights')
+    await js.swapAverage()
+    await tf.swapAverage()
+    const averaged = await js.predict(XS, 64)
+    close(averaged, await tf.predict(XS, 64), 'the average swapped in')
+    // A snapshot with the average swapped in holds the average (as train saves it).
+    loaded = await ModelRunner.create({ backend: 'cpu', snapshot: await js.snapshot() })
+    close(await loaded.predict(XS, 64), averaged, 'the saved average')
+    await js.swapAverage()
+    await tf.swapAverage()
+    close(await js.predict(XS, 64), await tf.predict(XS, 64), 'swapped back')
   } finally {
     await js.close()
     await tf.close()

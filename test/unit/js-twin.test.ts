@@ -126,12 +126,12 @@ test('dropout: all dropped, only the output bias learns; all kept, the kept valu
   const kept = new JsTwin(tf, 20_000)
   kept.adopt(fresh)
   const keptNet = (await kept.of(fresh))!
-  const loss = keptNet.step(xs, ys, [0, 1, 2, 3], 0.01, () => 0.9)
+  const loss = keptNet.step(xs, ys, [0, 1, 2, 3], 0.01, () => 0.9).loss
   const plain = buildModel(tf, { ...spec, dropout: [0] })
   plain.setWeights(start.map((w, i) => tf.tensor(i === 2 ? w.map(v => v * 2) : w, model.getWeights()[i].shape)))
   const plainTwin = new JsTwin(tf, 20_000)
   plainTwin.adopt(plain)
-  const plainLoss = (await plainTwin.of(plain))!.step(xs, ys, [0, 1, 2, 3], 0.01, () => 0.9)
+  const plainLoss = (await plainTwin.of(plain))!.step(xs, ys, [0, 1, 2, 3], 0.01, () => 0.9).loss
   assert.ok(Math.abs(loss - plainLoss) < 1e-6, `${loss} vs ${plainLoss}`)
 })
 
