@@ -21,7 +21,7 @@ import { EarlyStopping } from '../src/ml/early-stopping.js'
 import type { EpochProgress } from '../src/ml/epoch-meter.js'
 import type { ModelSnapshot } from '../src/ml/protocol.js'
 import { ModelRunner } from '../src/ml/runner.js'
-import { JS_TWIN_MAX_WEIGHTS } from '../src/ml/js-twin.js'
+import { jsMaxWeightsFor } from '../src/ml/js-twin.js'
 import { headline, type TaskMetrics } from '../src/ml/task-metrics.js'
 import { shuffle } from '../src/operators/shuffle.js'
 import type { ArrayBatch } from '../src/operators/to-arrays.js'
@@ -205,9 +205,7 @@ export async function runTrain (options: TrainOptions): Promise<TrainResult> {
   const started = performance.now()
   const end = (await endOffsets(o.kafka, o.topic, { readCommitted: true }))[o.partition] ?? 0n
   const spec = o.runner?.spec ?? await resolveSpec(o.spec ?? susySpec({ topics: { train: o.topic, test: '', predictions: '', dlq: o.dlqTopic } }), { ...o, end })
-  // With auto, a small model of Dense layers learns in plain JavaScript (src/ml/js-twin.ts).
-  const jsMaxWeights = (o.backend ?? 'auto') === 'auto' ? JS_TWIN_MAX_WEIGHTS : 0
-  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelForSpec(spec, { ...o, dropout: options.dropout ?? specDropout(spec) }), spec, jsMaxWeights })
+  const runner = o.runner ?? await ModelRunner.create({ backend: o.backend, seed, learnScaler: o.standardize, model: modelForSpec(spec, { ...o, dropout: options.dropout ?? specDropout(spec) }), spec, jsMaxWeights: jsMaxWeightsFor(o.backend) })
   const averaging = o.weightAverage > 0
   o.onStart?.(runner.compute, runner.skippedBackends)
   let learningRate: number

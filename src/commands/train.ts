@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js'
 import { requireKafka } from '../infra/probe.js'
 import { withAdmin } from '../kafka/admin.js'
 import { parseBackend, type BackendPreference } from '../ml/backend.js'
-import { JS_TWIN_MAX_WEIGHTS } from '../ml/js-twin.js'
+import { JS_TWIN_MAX_WEIGHTS, jsMaxWeightsFor } from '../ml/js-twin.js'
 import type { EpochProgress } from '../ml/epoch-meter.js'
 import { SUSY_MODEL } from '../ml/model.js'
 import { defaultDropout } from '../spec/model.js'
@@ -190,7 +190,7 @@ function trainMetrics (settings: TrainSettings, progress: Progress): Pick<TrainO
 async function continuation (registry: ModelRegistry, ref: string, options: { backend: BackendPreference; seed: number }): Promise<{ runner: ModelRunner; ref: string; holdoutSeed: number }> {
   const stored = await registry.load(ref)
   const validation = stored.info.validation as { seed?: number } | undefined
-  const runner = await ModelRunner.create({ backend: options.backend, seed: options.seed, snapshot: stored.snapshot, version: stored.ref, jsMaxWeights: options.backend === 'auto' ? JS_TWIN_MAX_WEIGHTS : 0 })
+  const runner = await ModelRunner.create({ backend: options.backend, seed: options.seed, snapshot: stored.snapshot, version: stored.ref, jsMaxWeights: jsMaxWeightsFor(options.backend) })
   return { runner, ref: stored.ref, holdoutSeed: typeof validation?.seed === 'number' ? validation.seed : options.seed }
 }
 

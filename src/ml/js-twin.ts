@@ -4,7 +4,7 @@
 // Adam's state on first use and is the truth while it learns and predicts; anything else that
 // reads the tfjs model (a snapshot, a tfjs step, a new optimizer) first has the twin written back.
 import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
-import type { TF } from './backend.js'
+import type { BackendPreference, TF } from './backend.js'
 import { DenseNet, type Activation, type DenseLayer, type DenseLoss } from './dense-net.js'
 
 /**
@@ -14,6 +14,11 @@ import { DenseNet, type Activation, type DenseLayer, type DenseLoss } from './de
  * against 6.04; the two cross near 12,000 (near 7,000 at 32 rows).
  */
 export const JS_TWIN_MAX_WEIGHTS = 10_000
+
+/** The twin's size limit for a run on `backend`: JS_TWIN_MAX_WEIGHTS with auto; a named backend computes in tfjs. */
+export function jsMaxWeightsFor (backend: BackendPreference = 'auto'): number {
+  return backend === 'auto' ? JS_TWIN_MAX_WEIGHTS : 0
+}
 
 const ACTIVATIONS = new Set<string>(['relu', 'sigmoid', 'tanh', 'linear', 'softmax'])
 /** A named tensor of an optimizer's state (tfjs-core's NamedTensor). */
