@@ -1,8 +1,9 @@
 // The worker's plain-JavaScript twin of a small model (src/ml/dense-net.ts). A model qualifies
 // when it is a stack of Dense and Dropout layers compiled with Adam and its task's loss, under a
 // size where JavaScript's loops beat tfjs' per-op cost. The twin reads the model's weights and
-// Adam's state on first use and is the truth while it learns and predicts; anything else that
-// reads the tfjs model (a snapshot, a tfjs step, a new optimizer) first has the twin written back.
+// Adam's state on first use and is the truth while it learns (online's fits, train's steps and
+// weight average) and predicts; anything else that reads the tfjs model (a snapshot, a new
+// optimizer) first has the twin written back.
 import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
 import type { BackendPreference, TF } from './backend.js'
 import { DenseNet, type Activation, type DenseLayer, type DenseLoss } from './dense-net.js'
