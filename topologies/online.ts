@@ -17,6 +17,7 @@ import { SMALL_STEP_ORDER, type BackendPreference } from '../src/ml/backend.js'
 import { SUSY_MODEL, type ModelSpec } from '../src/ml/model.js'
 import { snapshotWeights, specWeights } from '../src/ml/model-size.js'
 import { ModelRunner } from '../src/ml/runner.js'
+import { jsMaxWeightsFor } from '../src/ml/js-twin.js'
 import { accuracyOf, OnlineLearner, type BatchProgress } from '../src/online/learner.js'
 import { OnlineStore } from '../src/online/store.js'
 import { resumeGroup } from '../src/online/resume-group.js'
@@ -218,7 +219,7 @@ export async function runOnline (options: OnlineOptions): Promise<OnlineResult> 
     const snapshot = start.version !== null ? await store.snapshot(start.version) : undefined
     const fresh = snapshot === undefined ? newModel(o.spec) : undefined
     const weights = snapshot !== undefined ? snapshotWeights(snapshot) : specWeights(fresh?.model ?? SUSY_MODEL)
-    const compute = { backend: o.backend, autoOrder: SMALL_STEP_ORDER, jsMaxWeights: (o.backend ?? 'auto') === 'auto' ? o.jsTwinMaxWeights : 0 }
+    const compute = { backend: o.backend, autoOrder: SMALL_STEP_ORDER, jsMaxWeights: jsMaxWeightsFor(o.backend, o.jsTwinMaxWeights) }
     runner = await ModelRunner.create({ ...compute, seed, ...(snapshot !== undefined ? { snapshot, version: start.version ?? undefined } : fresh) })
     logger?.info({ backend: runner.backend, compute: runner.compute, params: runner.params }, runner.compute === 'js' ? `model learning in plain JavaScript (${runner.params} weights)` : `model on the ${runner.backend} backend`)
     if (o.compareWithStart === true && snapshot !== undefined) {

@@ -45,7 +45,7 @@ export class DenseNet {
   readonly #outputs: number
 
   constructor (readonly layers: DenseLayer[], readonly loss: DenseLoss, readonly adam: AdamState, readonly epsilon = 1e-7) {
-    this.params = layers.flatMap(l => l.bias !== null ? [l.kernel, l.bias] : [l.kernel])
+    this.params = paramsOf(layers)
     this.#outputs = layers.at(-1)!.units
   }
 
@@ -173,11 +173,10 @@ export class DenseNet {
         if (best === y) hits++
         if (q === p[k]) for (let j = 0; j < u; j++) delta[r * u + j] = (p[r * u + j] - (j === y ? 1 : 0)) / b
       } else {
-        for (let j = 0; j < u; j++) {
-          const d = p[r * u + j] - (u === 1 ? y : ys[rows[r] * u + j])
-          loss += d * d / u
-          delta[r * u + j] = 2 * d / (u * b)
-        }
+        // One output (densePlan takes no other regression): its squared error.
+        const d = p[r] - y
+        loss += d * d
+        delta[r] = 2 * d / b
       }
     }
     // A regression head may have an activation other than linear: through its derivative.
@@ -231,6 +230,11 @@ export class DenseNet {
     }
     return sum
   }
+}
+
+/** The layers' trainable arrays in tfjs' order: each layer's kernel, then its bias. */
+export function paramsOf (layers: DenseLayer[]): Float32Array[] {
+  return layers.flatMap(l => l.bias !== null ? [l.kernel, l.bias] : [l.kernel])
 }
 
 function range (n: number): number[] {

@@ -6,7 +6,7 @@
 // optimizer) first has the twin written back.
 import type { LayersModel, Tensor, Variable } from '@tensorflow/tfjs'
 import type { BackendPreference, TF } from './backend.js'
-import { DenseNet, type Activation, type DenseLayer, type DenseLoss } from './dense-net.js'
+import { DenseNet, paramsOf, type Activation, type DenseLayer, type DenseLoss } from './dense-net.js'
 
 /**
  * With `--backend auto`, online and train give a model under this many weights a twin. Above it
@@ -16,9 +16,9 @@ import { DenseNet, type Activation, type DenseLayer, type DenseLoss } from './de
  */
 export const JS_TWIN_MAX_WEIGHTS = 10_000
 
-/** The twin's size limit for a run on `backend`: JS_TWIN_MAX_WEIGHTS with auto; a named backend computes in tfjs. */
-export function jsMaxWeightsFor (backend: BackendPreference = 'auto'): number {
-  return backend === 'auto' ? JS_TWIN_MAX_WEIGHTS : 0
+/** The twin's size limit for a run on `backend`: `max` with auto; a named backend computes in tfjs. */
+export function jsMaxWeightsFor (backend: BackendPreference = 'auto', max = JS_TWIN_MAX_WEIGHTS): number {
+  return backend === 'auto' ? max : 0
 }
 
 const ACTIVATIONS = new Set<string>(['relu', 'sigmoid', 'tanh', 'linear', 'softmax'])
@@ -54,6 +54,7 @@ export function densePlan (m: LayersModel, maxWeights: number): Plan {
   const loss = LOSS_OF_OUTPUT[output]
   const compiled = (m as unknown as { loss?: unknown }).loss
   if (loss === undefined || compiled !== loss) return { reason: `output ${output} with loss ${String(compiled)}` }
+  if (loss === 'meanSquaredError' && layers.at(-1)!.units !== 1) return { reason: 'a regression with more than one output' }
   if (layers.slice(0, -1).some(l => l.activation === 'softmax')) return { reason: 'softmax before the output' }
   return { layers, loss }
 }
@@ -122,7 +123,7 @@ export class JsTwin {
     const [iter, ...moments] = await optimizer.getWeights()
     const iterations = (await iter!.tensor.data())[0]!
     iter!.tensor.dispose()
-    const sizes = layers.flatMap(l => l.bias !== null ? [l.kernel.length, l.bias.length] : [l.kernel.length])
+    const sizes = paramsOf(layers).map(p => p.length)
     if (moments.length !== 0 && (moments.length !== 2 * sizes.length || moments.some((t, i) => t.tensor.size !== sizes[i % sizes.length]))) {
       this.#plan = { reason: `Adam holds ${moments.length} moments for ${sizes.length} weights` }
       return null

@@ -145,6 +145,10 @@ test('only small models of Dense and Dropout layers compiled with Adam qualify',
   const sgd = buildModel(tf, small)
   sgd.compile({ optimizer: tf.train.sgd(0.1), loss: 'binaryCrossentropy' })
   assert.match(String((densePlan(sgd, 20_000) as { reason: string }).reason), /Adam/)
+  // The twin's squared error reads one label per row: a two-output regression stays in tfjs.
+  const wide = tf.sequential({ layers: [tf.layers.dense({ units: 4, activation: 'relu', inputShape: [INPUTS] }), tf.layers.dense({ units: 2 })] })
+  wide.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' })
+  assert.match(String((densePlan(wide, 20_000) as { reason: string }).reason), /more than one output/)
 })
 
 test.run()
