@@ -7,7 +7,10 @@
 // Rounds are interleaved across backends so machine noise hits each; medians are printed, with
 // each backend's time over tfjs-node's from the same rounds.
 //
-// Run: npx tsc -p . && node dist/bench/step-cost.js [--rounds 5] [--steps 40] [--rows 16] [--epochs 3]
+// With --train, a step is train's instead: one trainBatch of `rows` rows with the weight average
+// on (train's default, --weight-average 0.99).
+//
+// Run: npx tsc -p . && node dist/bench/step-cost.js [--rounds 5] [--steps 40] [--rows 16] [--epochs 3] [--train]
 import { parseArgs } from 'node:util'
 import type { BackendName } from '../src/ml/backend.js'
 import type { ModelSpec } from '../src/ml/model.js'
@@ -16,7 +19,7 @@ import { specWeights } from '../src/ml/model-size.js'
 import { ModelRunner } from '../src/ml/runner.js'
 import { onlineDefaults } from '../topologies/online-defaults.js'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '40' }, rows: { type: 'string', default: '16' }, epochs: { type: 'string', default: '3' } } })
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '40' }, rows: { type: 'string', default: '16' }, epochs: { type: 'string', default: '3' }, train: { type: 'boolean', default: false } } })
 const [rounds, steps, rows, epochs] = [values.rounds, values.steps, values.rows, values.epochs].map(Number) as [number, number, number, number]
 type Column = BackendName | 'js'
 const BACKENDS: Column[] = ['node', 'wasm', 'cpu', 'js']
@@ -28,12 +31,13 @@ const MODELS: Array<[string, ModelSpec]> = [
   ['susy 18-128-256-128-1', SUSY_MODEL]
 ]
 
-/** Milliseconds per step (predict `rows`, then fit them `epochs` epochs), over `steps` steps. */
+/** Milliseconds per step (predict `rows`, then fit them `epochs` epochs; with --train one trainBatch), over `steps` steps. */
 async function stepMs (runner: ModelRunner, inputs: number): Promise<number> {
   const xs = Float32Array.from({ length: rows * inputs }, (_, i) => Math.sin(i * 12.9898) * 2)
   const ys = Float32Array.from({ length: rows }, (_, i) => i % 2)
   const t = performance.now()
   for (let s = 0; s < steps; s++) {
+    if (values.train) { await runner.trainBatch(xs, ys, rows); continue }
     await runner.predict(xs, rows)
     await runner.fit(xs, ys, rows, { epochs, batchSize: 32, shuffle: true })
   }
@@ -42,12 +46,13 @@ async function stepMs (runner: ModelRunner, inputs: number): Promise<number> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
-console.log(`one step = predict ${rows} rows + fit them ${epochs} epochs in one batch; ms per step, median of ${rounds} rounds of ${steps} steps`)
+console.log(`one step = ${values.train ? `train's step of ${rows} rows, weight average on` : `predict ${rows} rows + fit them ${epochs} epochs in one batch`}; ms per step, median of ${rounds} rounds of ${steps} steps`)
 console.log(`| model | weights | ${BACKENDS.join(' | ')} | ${BACKENDS.slice(1).map(b => `${b} / node`).join(' | ')} |`)
 console.log(`| --- | ---: | ${BACKENDS.map(() => '---:').join(' | ')} | ${BACKENDS.slice(1).map(() => '---:').join(' | ')} |`)
 for (const [name, spec] of MODELS) {
   const runners = new Map<Column, ModelRunner>()
   for (const b of BACKENDS) runners.set(b, await ModelRunner.create({ model: spec, seed: 1, ...(b === 'js' ? { backend: 'wasm', jsMaxWeights: Infinity } : { backend: b }) }))
+  if (values.train) for (const r of runners.values()) await r.averageWeights(0.99)
   const times = new Map<Column, number[]>(BACKENDS.map(b => [b, []]))
   for (const r of runners.values()) await stepMs(r, spec.inputs) // warm-up: kernels, JIT
   for (let round = 0; round < rounds; round++) {
